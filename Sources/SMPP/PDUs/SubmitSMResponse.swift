@@ -1,0 +1,36 @@
+internal import NIOCore
+
+/// The body of submit_sm_resp, deliver_sm_resp and data_sm_resp: a message id and optional TLVs.
+///
+/// In deliver_sm_resp the message id is unused and empty. TLVs are defined for data_sm_resp
+/// (`delivery_failure_reason`, `network_error_code`, …) and allowed by SMPP 5.0 in the others.
+public struct SubmitSMResponse: Hashable, Sendable {
+    /// The SMSC's id for the message (at most 64 characters).
+    public var messageID: String
+    public var tlvs: TLVs
+
+    public init(messageID: String = "", tlvs: TLVs = []) {
+        self.messageID = messageID
+        self.tlvs = tlvs
+    }
+
+    /// Whether there is nothing to send: the specification omits the body of a failed submit_sm_resp.
+    var isEmpty: Bool { self.messageID.isEmpty && self.tlvs.isEmpty }
+}
+
+/// The body of deliver_sm_resp.
+public typealias DeliverSMResponse = SubmitSMResponse
+/// The body of data_sm_resp.
+public typealias DataSMResponse = SubmitSMResponse
+
+extension SubmitSMResponse {
+    init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
+        self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
+        self.tlvs = try body.readSMPPTLVs()
+    }
+
+    func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {
+        try buffer.writeSMPPCString(self.messageID, .messageID, maxLength: 65)
+        try buffer.writeSMPPTLVs(self.tlvs)
+    }
+}
