@@ -11,16 +11,16 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "SMSBridge",
     products: [
-        .library(name: "SMPP", targets: ["SMPP"]),
+        .library(name: "SMPP", targets: ["SMPP"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
+        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2"))
     ],
     targets: [
         .target(
             name: "SMPP",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ],
             swiftSettings: swiftSettings
         ),
@@ -30,6 +30,7 @@ let package = Package(
                 "SMPP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

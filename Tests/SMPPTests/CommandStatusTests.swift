@@ -6,7 +6,9 @@ import Testing
         #expect(CommandStatus.allDefined.count == 67)
         #expect(Set(CommandStatus.allDefined.map(\.status)).count == 67)
         #expect(Set(CommandStatus.allDefined.map(\.name)).count == 67)
-        #expect(CommandStatus.allDefined.map(\.status.rawValue) == CommandStatus.allDefined.map(\.status.rawValue).sorted())
+        #expect(
+            CommandStatus.allDefined.map(\.status.rawValue) == CommandStatus.allDefined.map(\.status.rawValue).sorted()
+        )
     }
 
     @Test func namesAndValuesMatchTheSpecification() {

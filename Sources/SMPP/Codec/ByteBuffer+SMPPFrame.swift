@@ -81,21 +81,9 @@ extension ByteBuffer {
 extension PDU {
     /// Decodes the body of a PDU whose header has been read. `body` holds exactly the body.
     init(decoding body: inout ByteBuffer, header: PDUHeader, limits: FieldLimits) throws(SMPPDecodingError) {
-        // A response with an empty body: the specification omits bodies of failed responses, and many
-        // peers also send deliver_sm_resp and the like without one. Accept it with empty fields.
-        if header.commandID.isResponse, body.readableBytes == 0 {
-            switch header.commandID {
-            case .bindReceiverResp: self = .bindReceiverResp(BindResponse(systemID: "")); return
-            case .bindTransmitterResp: self = .bindTransmitterResp(BindResponse(systemID: "")); return
-            case .bindTransceiverResp: self = .bindTransceiverResp(BindResponse(systemID: "")); return
-            case .submitSMResp: self = .submitSMResp(SubmitSMResponse()); return
-            case .deliverSMResp: self = .deliverSMResp(DeliverSMResponse()); return
-            case .dataSMResp: self = .dataSMResp(DataSMResponse()); return
-            case .submitMultiResp: self = .submitMultiResp(SubmitMultiResponse()); return
-            case .querySMResp where !header.commandStatus.isSuccess:
-                self = .querySMResp(QuerySMResponse(messageID: "", messageState: .unknown)); return
-            default: break
-            }
+        if header.commandID.isResponse, body.readableBytes == 0, let empty = Self.bodilessResponse(header) {
+            self = empty
+            return
         }
         switch header.commandID {
         case .submitSM: self = .submitSM(try SubmitSM(decoding: &body, limits: limits))
@@ -128,6 +116,24 @@ extension PDU {
         default: self = .unknown(UnknownPDU(commandID: header.commandID, body: body))
         }
         // Header-only PDUs ignore padding octets, as established gateways do.
+    }
+
+    /// The value of a response that arrived without a body. The specification omits bodies of failed
+    /// responses, and many peers also send deliver_sm_resp and the like without one: accept them with
+    /// empty fields. `nil` when an empty body is not acceptable for this response.
+    private static func bodilessResponse(_ header: PDUHeader) -> PDU? {
+        switch header.commandID {
+        case .bindReceiverResp: .bindReceiverResp(BindResponse(systemID: ""))
+        case .bindTransmitterResp: .bindTransmitterResp(BindResponse(systemID: ""))
+        case .bindTransceiverResp: .bindTransceiverResp(BindResponse(systemID: ""))
+        case .submitSMResp: .submitSMResp(SubmitSMResponse())
+        case .deliverSMResp: .deliverSMResp(DeliverSMResponse())
+        case .dataSMResp: .dataSMResp(DataSMResponse())
+        case .submitMultiResp: .submitMultiResp(SubmitMultiResponse())
+        case .querySMResp where !header.commandStatus.isSuccess:
+            .querySMResp(QuerySMResponse(messageID: "", messageState: .unknown))
+        default: nil
+        }
     }
 
     func encodeBody(into buffer: inout ByteBuffer, status: CommandStatus) throws(SMPPEncodingError) {

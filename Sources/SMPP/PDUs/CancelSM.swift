@@ -13,7 +13,13 @@ public struct CancelSM: Hashable, Sendable {
     /// Not defined for cancel_sm in SMPP 3.4; kept when a peer sends them.
     public var tlvs: TLVs
 
-    public init(serviceType: String = "", messageID: String, source: Address, destination: Address = .null, tlvs: TLVs = []) {
+    public init(
+        serviceType: String = "",
+        messageID: String,
+        source: Address,
+        destination: Address = .null,
+        tlvs: TLVs = []
+    ) {
         self.serviceType = serviceType
         self.messageID = messageID
         self.source = source

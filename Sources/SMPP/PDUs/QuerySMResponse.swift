@@ -11,7 +11,13 @@ public struct QuerySMResponse: Hashable, Sendable {
     /// Not defined for query_sm_resp in SMPP 3.4; kept when a peer sends them.
     public var tlvs: TLVs
 
-    public init(messageID: String, finalDate: String = "", messageState: MessageState, errorCode: UInt8 = 0, tlvs: TLVs = []) {
+    public init(
+        messageID: String,
+        finalDate: String = "",
+        messageState: MessageState,
+        errorCode: UInt8 = 0,
+        tlvs: TLVs = []
+    ) {
         self.messageID = messageID
         self.finalDate = finalDate
         self.messageState = messageState

@@ -132,10 +132,18 @@ extension CommandStatus {
         .init(status: .invalidMessageLength, name: "ESME_RINVMSGLEN", description: "Message length is invalid"),
         .init(status: .invalidCommandLength, name: "ESME_RINVCMDLEN", description: "Command length is invalid"),
         .init(status: .invalidCommandID, name: "ESME_RINVCMDID", description: "Invalid command ID"),
-        .init(status: .invalidBindStatus, name: "ESME_RINVBNDSTS", description: "Incorrect bind status for given command"),
+        .init(
+            status: .invalidBindStatus,
+            name: "ESME_RINVBNDSTS",
+            description: "Incorrect bind status for given command"
+        ),
         .init(status: .alreadyBound, name: "ESME_RALYBND", description: "ESME already in bound state"),
         .init(status: .invalidPriorityFlag, name: "ESME_RINVPRTFLG", description: "Invalid priority flag"),
-        .init(status: .invalidRegisteredDelivery, name: "ESME_RINVREGDLVFLG", description: "Invalid registered delivery flag"),
+        .init(
+            status: .invalidRegisteredDelivery,
+            name: "ESME_RINVREGDLVFLG",
+            description: "Invalid registered delivery flag"
+        ),
         .init(status: .systemError, name: "ESME_RSYSERR", description: "System error"),
         .init(status: .invalidSourceAddress, name: "ESME_RINVSRCADR", description: "Invalid source address"),
         .init(status: .invalidDestinationAddress, name: "ESME_RINVDSTADR", description: "Invalid destination address"),
@@ -147,54 +155,190 @@ extension CommandStatus {
         .init(status: .replaceFailed, name: "ESME_RREPLACEFAIL", description: "Replace SM failed"),
         .init(status: .messageQueueFull, name: "ESME_RMSGQFUL", description: "Message queue full"),
         .init(status: .invalidServiceType, name: "ESME_RINVSERTYP", description: "Invalid service type"),
-        .init(status: .invalidNumberOfDestinations, name: "ESME_RINVNUMDESTS", description: "Invalid number of destinations"),
-        .init(status: .invalidDistributionListName, name: "ESME_RINVDLNAME", description: "Invalid distribution list name"),
-        .init(status: .invalidDestinationFlag, name: "ESME_RINVDESTFLAG", description: "Destination flag is invalid (submit_multi)"),
-        .init(status: .invalidSubmitWithReplace, name: "ESME_RINVSUBREP", description: "Invalid 'submit with replace' request"),
+        .init(
+            status: .invalidNumberOfDestinations,
+            name: "ESME_RINVNUMDESTS",
+            description: "Invalid number of destinations"
+        ),
+        .init(
+            status: .invalidDistributionListName,
+            name: "ESME_RINVDLNAME",
+            description: "Invalid distribution list name"
+        ),
+        .init(
+            status: .invalidDestinationFlag,
+            name: "ESME_RINVDESTFLAG",
+            description: "Destination flag is invalid (submit_multi)"
+        ),
+        .init(
+            status: .invalidSubmitWithReplace,
+            name: "ESME_RINVSUBREP",
+            description: "Invalid 'submit with replace' request"
+        ),
         .init(status: .invalidESMClass, name: "ESME_RINVESMCLASS", description: "Invalid esm_class field data"),
-        .init(status: .cannotSubmitToDistributionList, name: "ESME_RCNTSUBDL", description: "Cannot submit to distribution list"),
+        .init(
+            status: .cannotSubmitToDistributionList,
+            name: "ESME_RCNTSUBDL",
+            description: "Cannot submit to distribution list"
+        ),
         .init(status: .submitFailed, name: "ESME_RSUBMITFAIL", description: "submit_sm or submit_multi failed"),
         .init(status: .invalidSourceTON, name: "ESME_RINVSRCTON", description: "Invalid source address TON"),
         .init(status: .invalidSourceNPI, name: "ESME_RINVSRCNPI", description: "Invalid source address NPI"),
         .init(status: .invalidDestinationTON, name: "ESME_RINVDSTTON", description: "Invalid destination address TON"),
         .init(status: .invalidDestinationNPI, name: "ESME_RINVDSTNPI", description: "Invalid destination address NPI"),
         .init(status: .invalidSystemType, name: "ESME_RINVSYSTYP", description: "Invalid system_type field"),
-        .init(status: .invalidReplaceIfPresentFlag, name: "ESME_RINVREPFLAG", description: "Invalid replace_if_present flag"),
+        .init(
+            status: .invalidReplaceIfPresentFlag,
+            name: "ESME_RINVREPFLAG",
+            description: "Invalid replace_if_present flag"
+        ),
         .init(status: .invalidNumberOfMessages, name: "ESME_RINVNUMMSGS", description: "Invalid number of messages"),
-        .init(status: .throttled, name: "ESME_RTHROTTLED", description: "Throttling error (ESME has exceeded allowed message limits)"),
-        .init(status: .invalidScheduleDeliveryTime, name: "ESME_RINVSCHED", description: "Invalid scheduled delivery time"),
-        .init(status: .invalidValidityPeriod, name: "ESME_RINVEXPIRY", description: "Invalid message validity period (expiry time)"),
-        .init(status: .invalidPredefinedMessage, name: "ESME_RINVDFTMSGID", description: "Predefined message invalid or not found"),
-        .init(status: .temporaryAppError, name: "ESME_RX_T_APPN", description: "ESME receiver temporary application error code"),
-        .init(status: .permanentAppError, name: "ESME_RX_P_APPN", description: "ESME receiver permanent application error code"),
-        .init(status: .rejectedAppError, name: "ESME_RX_R_APPN", description: "ESME receiver reject message error code"),
+        .init(
+            status: .throttled,
+            name: "ESME_RTHROTTLED",
+            description: "Throttling error (ESME has exceeded allowed message limits)"
+        ),
+        .init(
+            status: .invalidScheduleDeliveryTime,
+            name: "ESME_RINVSCHED",
+            description: "Invalid scheduled delivery time"
+        ),
+        .init(
+            status: .invalidValidityPeriod,
+            name: "ESME_RINVEXPIRY",
+            description: "Invalid message validity period (expiry time)"
+        ),
+        .init(
+            status: .invalidPredefinedMessage,
+            name: "ESME_RINVDFTMSGID",
+            description: "Predefined message invalid or not found"
+        ),
+        .init(
+            status: .temporaryAppError,
+            name: "ESME_RX_T_APPN",
+            description: "ESME receiver temporary application error code"
+        ),
+        .init(
+            status: .permanentAppError,
+            name: "ESME_RX_P_APPN",
+            description: "ESME receiver permanent application error code"
+        ),
+        .init(
+            status: .rejectedAppError,
+            name: "ESME_RX_R_APPN",
+            description: "ESME receiver reject message error code"
+        ),
         .init(status: .queryFailed, name: "ESME_RQUERYFAIL", description: "query_sm request failed"),
-        .init(status: .invalidOptionalParameterStream, name: "ESME_RINVOPTPARSTREAM", description: "Error in the optional part of the PDU body"),
-        .init(status: .optionalParameterNotAllowed, name: "ESME_ROPTPARNOTALLWD", description: "Optional parameter not allowed"),
+        .init(
+            status: .invalidOptionalParameterStream,
+            name: "ESME_RINVOPTPARSTREAM",
+            description: "Error in the optional part of the PDU body"
+        ),
+        .init(
+            status: .optionalParameterNotAllowed,
+            name: "ESME_ROPTPARNOTALLWD",
+            description: "Optional parameter not allowed"
+        ),
         .init(status: .invalidParameterLength, name: "ESME_RINVPARLEN", description: "Invalid parameter length"),
-        .init(status: .missingOptionalParameter, name: "ESME_RMISSINGOPTPARAM", description: "Expected optional parameter missing"),
-        .init(status: .invalidOptionalParameterValue, name: "ESME_RINVOPTPARAMVAL", description: "Invalid optional parameter value"),
-        .init(status: .deliveryFailure, name: "ESME_RDELIVERYFAILURE", description: "Delivery failure (used for data_sm_resp)"),
+        .init(
+            status: .missingOptionalParameter,
+            name: "ESME_RMISSINGOPTPARAM",
+            description: "Expected optional parameter missing"
+        ),
+        .init(
+            status: .invalidOptionalParameterValue,
+            name: "ESME_RINVOPTPARAMVAL",
+            description: "Invalid optional parameter value"
+        ),
+        .init(
+            status: .deliveryFailure,
+            name: "ESME_RDELIVERYFAILURE",
+            description: "Delivery failure (used for data_sm_resp)"
+        ),
         .init(status: .unknownError, name: "ESME_RUNKNOWNERR", description: "Unknown error"),
-        .init(status: .serviceTypeUnauthorized, name: "ESME_RSERTYPUNAUTH", description: "ESME not authorised to use specified service_type"),
-        .init(status: .prohibited, name: "ESME_RPROHIBITED", description: "ESME prohibited from using specified operation"),
-        .init(status: .serviceTypeUnavailable, name: "ESME_RSERTYPUNAVAIL", description: "Specified service_type is unavailable"),
+        .init(
+            status: .serviceTypeUnauthorized,
+            name: "ESME_RSERTYPUNAUTH",
+            description: "ESME not authorised to use specified service_type"
+        ),
+        .init(
+            status: .prohibited,
+            name: "ESME_RPROHIBITED",
+            description: "ESME prohibited from using specified operation"
+        ),
+        .init(
+            status: .serviceTypeUnavailable,
+            name: "ESME_RSERTYPUNAVAIL",
+            description: "Specified service_type is unavailable"
+        ),
         .init(status: .serviceTypeDenied, name: "ESME_RSERTYPDENIED", description: "Specified service_type is denied"),
         .init(status: .invalidDataCoding, name: "ESME_RINVDCS", description: "Invalid data coding scheme"),
-        .init(status: .invalidSourceAddressSubunit, name: "ESME_RINVSRCADDRSUBUNIT", description: "Source address subunit is invalid"),
-        .init(status: .invalidDestinationAddressSubunit, name: "ESME_RINVDSTADDRSUBUNIT", description: "Destination address subunit is invalid"),
-        .init(status: .invalidBroadcastFrequencyInterval, name: "ESME_RINVBCASTFREQINT", description: "Broadcast frequency interval is invalid"),
-        .init(status: .invalidBroadcastAliasName, name: "ESME_RINVBCASTALIAS_NAME", description: "Broadcast alias name is invalid"),
-        .init(status: .invalidBroadcastAreaFormat, name: "ESME_RINVBCASTAREAFMT", description: "Broadcast area format is invalid"),
-        .init(status: .invalidNumberOfBroadcastAreas, name: "ESME_RINVNUMBCAST_AREAS", description: "Number of broadcast areas is invalid"),
-        .init(status: .invalidBroadcastContentType, name: "ESME_RINVBCASTCNTTYPE", description: "Broadcast content type is invalid"),
-        .init(status: .invalidBroadcastMessageClass, name: "ESME_RINVBCASTMSGCLASS", description: "Broadcast message class is invalid"),
+        .init(
+            status: .invalidSourceAddressSubunit,
+            name: "ESME_RINVSRCADDRSUBUNIT",
+            description: "Source address subunit is invalid"
+        ),
+        .init(
+            status: .invalidDestinationAddressSubunit,
+            name: "ESME_RINVDSTADDRSUBUNIT",
+            description: "Destination address subunit is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastFrequencyInterval,
+            name: "ESME_RINVBCASTFREQINT",
+            description: "Broadcast frequency interval is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastAliasName,
+            name: "ESME_RINVBCASTALIAS_NAME",
+            description: "Broadcast alias name is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastAreaFormat,
+            name: "ESME_RINVBCASTAREAFMT",
+            description: "Broadcast area format is invalid"
+        ),
+        .init(
+            status: .invalidNumberOfBroadcastAreas,
+            name: "ESME_RINVNUMBCAST_AREAS",
+            description: "Number of broadcast areas is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastContentType,
+            name: "ESME_RINVBCASTCNTTYPE",
+            description: "Broadcast content type is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastMessageClass,
+            name: "ESME_RINVBCASTMSGCLASS",
+            description: "Broadcast message class is invalid"
+        ),
         .init(status: .broadcastFailed, name: "ESME_RBCASTFAIL", description: "broadcast_sm operation failed"),
-        .init(status: .broadcastQueryFailed, name: "ESME_RBCASTQUERYFAIL", description: "query_broadcast_sm operation failed"),
-        .init(status: .broadcastCancelFailed, name: "ESME_RBCASTCANCELFAIL", description: "cancel_broadcast_sm operation failed"),
-        .init(status: .invalidBroadcastRepetitions, name: "ESME_RINVBCAST_REP", description: "Number of repeated broadcasts is invalid"),
-        .init(status: .invalidBroadcastServiceGroup, name: "ESME_RINVBCASTSRVGRP", description: "Broadcast service group is invalid"),
-        .init(status: .invalidBroadcastChannelIndicator, name: "ESME_RINVBCASTCHANIND", description: "Broadcast channel indicator is invalid"),
+        .init(
+            status: .broadcastQueryFailed,
+            name: "ESME_RBCASTQUERYFAIL",
+            description: "query_broadcast_sm operation failed"
+        ),
+        .init(
+            status: .broadcastCancelFailed,
+            name: "ESME_RBCASTCANCELFAIL",
+            description: "cancel_broadcast_sm operation failed"
+        ),
+        .init(
+            status: .invalidBroadcastRepetitions,
+            name: "ESME_RINVBCAST_REP",
+            description: "Number of repeated broadcasts is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastServiceGroup,
+            name: "ESME_RINVBCASTSRVGRP",
+            description: "Broadcast service group is invalid"
+        ),
+        .init(
+            status: .invalidBroadcastChannelIndicator,
+            name: "ESME_RINVBCASTCHANIND",
+            description: "Broadcast channel indicator is invalid"
+        ),
     ]
 
     private static let table: [UInt32: Definition] = Dictionary(

@@ -132,7 +132,11 @@ public struct TLVTag: RawRepresentable, Hashable, Sendable {
         // 1 octet in 3.4; 5.0 adds a 4-octet relative form.
         .init(tag: .msValidity, name: "ms_validity", format: .octets(minLength: 1, maxLength: 4)),
         // Empty in 3.4; 5.0 allows one octet.
-        .init(tag: .alertOnMessageDelivery, name: "alert_on_message_delivery", format: .octets(minLength: 0, maxLength: 1)),
+        .init(
+            tag: .alertOnMessageDelivery,
+            name: "alert_on_message_delivery",
+            format: .octets(minLength: 0, maxLength: 1)
+        ),
         .init(tag: .itsReplyType, name: "its_reply_type", format: .integer(sizes: [1])),
         .init(tag: .itsSessionInfo, name: "its_session_info", format: .octets(minLength: 2, maxLength: 2)),
     ]
