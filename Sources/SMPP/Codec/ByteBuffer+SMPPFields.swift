@@ -86,6 +86,7 @@ extension ByteBuffer {
     mutating func readSMPPTLVs() throws(SMPPDecodingError) -> TLVs {
         guard self.readableBytes > 0 else { return TLVs() }
         var tlvs: [TLV] = []
+        tlvs.reserveCapacity(self.countSMPPTLVs())
         while self.readableBytes > 0 {
             guard let (rawTag, length) = self.readMultipleIntegers(as: (UInt16, UInt16).self) else {
                 throw SMPPDecodingError(.truncatedTLVHeader(remaining: self.readableBytes))
@@ -102,6 +103,20 @@ extension ByteBuffer {
             tlvs.append(TLV(tag: tag, value: value))
         }
         return TLVs(tlvs)
+    }
+
+    /// The number of TLV headers in the readable bytes (a quick pre-scan so the TLV list is allocated once).
+    @inline(__always)
+    func countSMPPTLVs() -> Int {
+        self.withUnsafeReadableBytes { bytes in
+            var count = 0
+            var offset = 0
+            while offset + 4 <= bytes.count {
+                count &+= 1
+                offset &+= 4 &+ (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
+            }
+            return count
+        }
     }
 
     // MARK: Encoding

@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so that the product's build and test run never compile them.
+// Run: `cd Benchmarks && swift package benchmark` (see README, "Performance").
+let package = Package(
+    name: "SMSBridgeBenchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        // The package identity of a path dependency is its folder name; CI clones into other names, so name it.
+        .package(name: "main", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
+    ],
+    targets: [
+        .executableTarget(
+            name: "SMPPCodec",
+            dependencies: [
+                .product(name: "SMPP", package: "main"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/SMPPCodec",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
