@@ -28,7 +28,7 @@ extension DeliveryReceipt {
         self = receipt
     }
 
-    /// Parses the readable octets of `buffer` (ASCII or UTF-8 receipt text) like ``init(parsing:)-(StringProtocol)``.
+    /// Parses the readable octets of `buffer` (ASCII or UTF-8 receipt text), with the same rules as the `String` variant.
     public init?(parsing buffer: ByteBuffer) {
         guard let raw = Self.scanFields(buffer), let receipt = Self.complete(raw) else { return nil }
         self = receipt
