@@ -2,12 +2,12 @@ import SMPP
 
 /// Random receipts and noisy renderings of them, from a seeded generator.
 struct ReceiptGenerator {
-    var random: SplitMix64
+    var random: SeededRandom
 
-    init(seed: UInt64) { self.random = SplitMix64(seed: seed) }
+    init(seed: UInt64) { self.random = SeededRandom(seed: seed) }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(self.random.next(below: UInt64(range.count)))
+        range.lowerBound + Int(self.random.next(upperBound: UInt64(range.count)))
     }
 
     mutating func bool() -> Bool { self.random.next() & 1 == 1 }

@@ -124,13 +124,13 @@ import Testing
     }
 
     @Test func instantRoundTripsAcrossTheWholeRange() throws {
-        var generator = SplitMix64(seed: 0x5EED_7153)
+        var generator = SeededRandom(seed: 0x5EED_7153)
         let first: Int64 = 946_684_800 + 2 * 86_400  // 2000-01-03, so every offset stays in range
         let last: Int64 = 4_102_444_800 - 2 * 86_400
         for _ in 0..<2_000 {
-            let seconds = first + Int64(generator.next(below: UInt64(last - first)))
-            let instant = UTCInstant(secondsSinceEpoch: seconds, milliseconds: Int64(generator.next(below: 10)) * 100)
-            let offset = Int(generator.next(below: 97)) - 48
+            let seconds = first + Int64(generator.next(upperBound: UInt64(last - first)))
+            let instant = UTCInstant(secondsSinceEpoch: seconds, milliseconds: Int64(generator.next(upperBound: UInt64(10))) * 100)
+            let offset = Int(generator.next(upperBound: UInt64(97))) - 48
             let time = SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: offset))
             #expect(time.resolved(relativeTo: UTCInstant(millisecondsSinceEpoch: 0)) == instant)
             #expect(try SMPPTime(parsing: time.description) == time)
