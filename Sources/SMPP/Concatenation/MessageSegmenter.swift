@@ -268,15 +268,14 @@ public struct MessageSegmenter: Hashable, Sendable {
         var ends: [Int] = []
         ends.reserveCapacity(count / capacity + 1)
         var start = 0
-        var startIndex = utf16.startIndex
         while start < count {
             var end = min(start + capacity, count)
             if end < count, Self.splitsPair(units: units, kind: .utf16, before: end) {
                 end -= 1
             }
-            var endIndex = utf16.index(startIndex, offsetBy: end - start)
-            if end < count {
-                var candidate = endIndex
+            if end < count, !Self.isCertainBoundary(units: units, before: end) {
+                // String indices only here: UTF-16 offsets of native strings are found via breadcrumbs.
+                var candidate = utf16.index(utf16.startIndex, offsetBy: end)
                 var candidateEnd = end
                 while candidateEnd > start, candidate.samePosition(in: text) == nil {
                     let previous = scalars.index(before: candidate)
@@ -285,14 +284,34 @@ public struct MessageSegmenter: Hashable, Sendable {
                 }
                 if candidateEnd > start {
                     end = candidateEnd
-                    endIndex = candidate
                 }
             }
             ends.append(end)
             start = end
-            startIndex = endIndex
         }
         return ends
+    }
+
+    /// A cheap sufficient test for a grapheme-cluster boundary before UTF-16 unit `index`: both
+    /// neighbours are letters of scripts without combining or joining behaviour (printable ASCII,
+    /// Latin-1 to spacing modifiers, Greek, basic Cyrillic, kana, CJK ideographs). No rule of
+    /// UAX #29 (CR LF, Extend, ZWJ, SpacingMark, Prepend, Hangul, regional indicators, emoji,
+    /// Indic conjuncts) can join two such characters.
+    @inline(__always)
+    static func isCertainBoundary(units: UnsafeBufferPointer<UInt8>, before index: Int) -> Bool {
+        func unit(_ position: Int) -> UInt16 {
+            UInt16(units[2 * position]) << 8 | UInt16(units[2 * position + 1])
+        }
+        func isSimple(_ unit: UInt16) -> Bool {
+            switch unit {
+            case 0x0020...0x007E, 0x00A0...0x02FF, 0x0370...0x03FF, 0x0400...0x0482, 0x048A...0x052F,
+                0x3041...0x3096, 0x30A1...0x30FA, 0x4E00...0x9FFF:
+                true
+            default:
+                false
+            }
+        }
+        return isSimple(unit(index - 1)) && isSimple(unit(index))
     }
 
     // MARK: - Building
@@ -346,56 +365,70 @@ public struct MessageSegmenter: Hashable, Sendable {
             return .failure(.payloadTooLong(octets: storageSize, maximum: Self.payloadCapacity))
         }
 
+        // Headers and bodies are laid out one after another in one buffer, written in one go; each
+        // segment's user data is a slice of it.
         var storage = ByteBufferAllocator().buffer(capacity: storageSize)
+        let base = storage.writerIndex
+        storage.writeWithUnsafeMutableBytes(minimumWritableBytes: storageSize) { output in
+            var written = 0
+            var start = 0
+            for (index, end) in plan.ends.enumerated() {
+                if headerLength > 0 {
+                    output[written] = UInt8(headerLength - 1)
+                    written += 1
+                    self.additionalHeader.withUnsafeBytes { extra in
+                        UnsafeMutableRawBufferPointer(rebasing: output[written...]).copyMemory(from: extra)
+                    }
+                    written += self.additionalHeader.count
+                    if plan.isConcatenated, method == .udh8 || method == .udh16 {
+                        let sixteen = method == .udh16
+                        output[written] = sixteen
+                            ? UserDataHeader.Element.concatenation16BitIdentifier
+                            : UserDataHeader.Element.concatenation8BitIdentifier
+                        output[written + 1] = sixteen ? 4 : 3
+                        written += 2
+                        if sixteen {
+                            output[written] = UInt8(reference >> 8)
+                            written += 1
+                        }
+                        output[written] = UInt8(truncatingIfNeeded: reference)
+                        output[written + 1] = UInt8(total)
+                        output[written + 2] = UInt8(truncatingIfNeeded: index + 1)
+                        written += 3
+                    }
+                }
+                let part = UnsafeBufferPointer(rebasing: units[(start * kind.size)..<(end * kind.size)])
+                let body = UnsafeMutableRawBufferPointer(rebasing: output[written...])
+                if packs {
+                    written += GSM7.pack(part, fillBits: fillBits, into: body)
+                } else {
+                    body.copyMemory(from: UnsafeRawBufferPointer(part))
+                    written += part.count
+                }
+                start = end
+            }
+            return written
+        }
+
         var segments: [MessageSegment] = []
         segments.reserveCapacity(total)
+        var offset = base
         start = 0
         for (index, end) in plan.ends.enumerated() {
-            let sequence = UInt8(truncatingIfNeeded: index + 1)
+            let length = headerLength + bodyLength(end - start)
             let concatenation: ConcatenationInfo?
             if plan.isConcatenated {
-                let wireReference = method == .udh8 ? reference & 0xFF : reference
-                concatenation = ConcatenationInfo(reference: wireReference, total: UInt8(total), sequence: sequence)
+                concatenation = ConcatenationInfo(
+                    reference: method == .udh8 ? reference & 0xFF : reference,
+                    total: UInt8(total),
+                    sequence: UInt8(truncatingIfNeeded: index + 1)
+                )
             } else {
                 concatenation = nil
             }
-            let offset = storage.writerIndex
-            if headerLength > 0 {
-                storage.writeInteger(UInt8(headerLength - 1))
-                storage.writeBytes(self.additionalHeader)
-                if plan.isConcatenated {
-                    switch method {
-                    case .udh8:
-                        storage.writeMultipleIntegers(
-                            UserDataHeader.Element.concatenation8BitIdentifier,
-                            UInt8(3),
-                            UInt8(truncatingIfNeeded: reference),
-                            UInt8(total),
-                            sequence
-                        )
-                    case .udh16:
-                        storage.writeMultipleIntegers(
-                            UserDataHeader.Element.concatenation16BitIdentifier,
-                            UInt8(4),
-                            reference,
-                            UInt8(total),
-                            sequence
-                        )
-                    case .sar, .payload:
-                        break
-                    }
-                }
-            }
-            let part = UnsafeBufferPointer(rebasing: units[(start * kind.size)..<(end * kind.size)])
-            if packs {
-                storage.writeBytes(GSM7.pack(part, fillBits: fillBits))
-            } else {
-                storage.writeBytes(part)
-            }
-            let userData = storage.getSlice(at: offset, length: storage.writerIndex - offset) ?? ByteBuffer()
             segments.append(
                 MessageSegment(
-                    userData: userData,
+                    userData: storage.getSlice(at: offset, length: length) ?? ByteBuffer(),
                     hasUserDataHeader: headerLength > 0,
                     userDataHeaderLength: headerLength,
                     dataCoding: dataCoding,
@@ -405,6 +438,7 @@ public struct MessageSegmenter: Hashable, Sendable {
                     unitCount: end - start
                 )
             )
+            offset += length
             start = end
         }
         return .success(segments)

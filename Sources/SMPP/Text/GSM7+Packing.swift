@@ -10,15 +10,31 @@ extension GSM7 {
     /// see a phantom "@"; ``unpack(_:septetCount:fillBits:)`` drops that padding again.
     public static func pack(_ septets: some Collection<UInt8>, fillBits: Int = 0) -> [UInt8] {
         precondition((0...6).contains(fillBits), "fill bits must be 0–6")
-        var octets = [UInt8]()
-        octets.reserveCapacity((fillBits + septets.count * 7 + 7) / 8)
+        return UTF8Scalars.withContiguousBytes(septets) { septets in
+            [UInt8](unsafeUninitializedCapacity: self.packedLength(septetCount: septets.count, fillBits: fillBits)) {
+                octets, initialized in
+                initialized = self.pack(septets, fillBits: fillBits, into: UnsafeMutableRawBufferPointer(octets))
+            }
+        }
+    }
+
+    /// The number of octets `septetCount` septets take packed after `fillBits` fill bits.
+    static func packedLength(septetCount: Int, fillBits: Int) -> Int {
+        (fillBits + septetCount * 7 + 7) / 8
+    }
+
+    /// Packs into `output`, which must hold ``packedLength(septetCount:fillBits:)`` octets; returns
+    /// the number written.
+    static func pack(_ septets: UnsafeBufferPointer<UInt8>, fillBits: Int, into output: UnsafeMutableRawBufferPointer) -> Int {
+        var written = 0
         var accumulator: UInt32 = 0
         var bits = fillBits
         for septet in septets {
             accumulator |= UInt32(septet & 0x7F) << bits
             bits &+= 7
             if bits >= 8 {
-                octets.append(UInt8(truncatingIfNeeded: accumulator))
+                output[written] = UInt8(truncatingIfNeeded: accumulator)
+                written &+= 1
                 accumulator >>= 8
                 bits &-= 8
             }
@@ -28,9 +44,10 @@ extension GSM7 {
             bits = 8
         }
         if bits > 0 {
-            octets.append(UInt8(truncatingIfNeeded: accumulator))
+            output[written] = UInt8(truncatingIfNeeded: accumulator)
+            written &+= 1
         }
-        return octets
+        return written
     }
 
     /// Unpacks septets from packed octets, skipping `fillBits` (0–6) leading bits.

@@ -86,31 +86,38 @@ public enum GSM7 {
 
     /// The table-driven path over UTF-8; `nil` as soon as a scalar has no code of its own.
     private static func fastSeptets(from text: String) -> [UInt8]? {
-        self.encodeTable.withUnsafeBufferPointer { table in
+        var fits = true
+        let septets = self.encodeTable.withUnsafeBufferPointer { table in
             UTF8Scalars.withUTF8(text) { utf8 in
-                var septets = [UInt8]()
-                septets.reserveCapacity(utf8.count + 8)
-                var index = 0
-                while index < utf8.count {
-                    let scalar = UTF8Scalars.next(utf8, &index)
-                    let code: UInt8
-                    if scalar < UInt32(table.count) {
-                        code = table[Int(scalar)]
-                    } else {
-                        code = scalar == 0x20AC ? Self.extensionFlag | 0x65 : Self.noCode
+                // A scalar of n UTF-8 octets gives at most 2 septets: 2 × the UTF-8 length is enough.
+                [UInt8](unsafeUninitializedCapacity: utf8.count * 2) { septets, initialized in
+                    var written = 0
+                    var index = 0
+                    while index < utf8.count {
+                        let scalar = UTF8Scalars.next(utf8, &index)
+                        let code: UInt8
+                        if scalar < UInt32(table.count) {
+                            code = table[Int(scalar)]
+                        } else {
+                            code = scalar == 0x20AC ? Self.extensionFlag | 0x65 : Self.noCode
+                        }
+                        if code & Self.extensionFlag == 0 {
+                            septets[written] = code
+                            written &+= 1
+                        } else if code != Self.noCode {
+                            septets[written] = Self.escape
+                            septets[written &+ 1] = code & 0x7F
+                            written &+= 2
+                        } else {
+                            fits = false
+                            break
+                        }
                     }
-                    if code & Self.extensionFlag == 0 {
-                        septets.append(code)
-                    } else if code != Self.noCode {
-                        septets.append(Self.escape)
-                        septets.append(code & 0x7F)
-                    } else {
-                        return nil
-                    }
+                    initialized = fits ? written : 0
                 }
-                return septets
             }
         }
+        return fits ? septets : nil
     }
 
     /// The per-character path: accepts canonically equivalent spellings and locates a failure.

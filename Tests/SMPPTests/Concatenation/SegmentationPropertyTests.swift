@@ -61,6 +61,20 @@ import Testing
             }
         }
 
+        // With grapheme preference, UCS-2 parts end on Character boundaries unless the plain cut
+        // was kept because keeping clusters whole would cost a part.
+        if encoding == .ucs2, configuration.prefersGraphemeBoundaries {
+            let plainUnits = try plain.segments(for: text, encoding: .ucs2, reference: reference).map(\.unitCount)
+            var offset = 0
+            var aligned = true
+            for segment in segments.dropLast() {
+                offset += segment.unitCount
+                let index = text.utf16.index(text.utf16.startIndex, offsetBy: offset)
+                aligned = aligned && index.samePosition(in: text) != nil
+            }
+            #expect(aligned || segments.map(\.unitCount) == plainUnits, "seed \(seed): cluster cut without need")
+        }
+
         // As the SMSC would deliver them: through the wire codec, shuffled, some twice.
         let template = DeliverSM(source: Address(ton: .international, npi: .isdn, "491701234567"), destination: Address("4242"))
         var pdus: [DeliverSM] = []
