@@ -17,7 +17,9 @@ public struct MessageSegment: Hashable, Sendable {
     public var hasUserDataHeader: Bool
     /// The length of that UDH in octets, UDHL included (0 without one).
     public var userDataHeaderLength: Int
+    /// The data_coding the PDU must carry.
     public var dataCoding: DataCoding
+    /// Where the user data goes in the PDU.
     public var carrier: Carrier
     /// The method that produced the part.
     public var method: ConcatenationMethod

@@ -57,6 +57,7 @@ public struct MessageSegmenter: Hashable, Sendable {
     /// The most parts the one-octet part counters allow.
     public static let partLimit = 255
 
+    /// The validated configuration.
     public let configuration: Configuration
     /// The encoded additional elements (without UDHL).
     private let additionalHeader: [UInt8]

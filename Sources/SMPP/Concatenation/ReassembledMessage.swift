@@ -14,7 +14,9 @@ public struct ReassembledMessage: Hashable, Sendable {
         public var header: UserDataHeader?
         /// The part's user data after the UDH.
         public var userData: ByteBuffer
+        /// The part's own data_coding.
         public var dataCoding: DataCoding
+        /// The part's own esm_class.
         public var esmClass: ESMClass
 
         public init(sequence: UInt8, header: UserDataHeader?, userData: ByteBuffer, dataCoding: DataCoding, esmClass: ESMClass) {

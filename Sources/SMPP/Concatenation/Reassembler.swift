@@ -34,6 +34,7 @@ public struct Reassembler: Sendable {
     public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The offending key.
         public var key: String
+        /// What is wrong with its value.
         public var reason: String
 
         public init(key: String, reason: String) {
@@ -48,7 +49,9 @@ public struct Reassembler: Sendable {
     public struct Key: Hashable, Sendable {
         public var source: Address
         public var destination: Address
+        /// The concatenation reference (an 8-bit one widened).
         public var reference: UInt16
+        /// The announced number of parts.
         public var total: UInt8
 
         public init(source: Address, destination: Address, reference: UInt16, total: UInt8) {
@@ -74,6 +77,7 @@ public struct Reassembler: Sendable {
     /// The result of a `partReceived` event: the action for the part, and the oldest
     /// incomplete set if it had to be evicted to make room.
     public struct Outcome: Hashable, Sendable {
+        /// What to do with the part.
         public var action: Action
         /// An incomplete set evicted to respect ``Configuration/maximumPendingSets``; deliver it
         /// flagged as incomplete.
@@ -93,6 +97,7 @@ public struct Reassembler: Sendable {
         var instant: ContinuousClock.Instant
     }
 
+    /// The validated configuration.
     public let configuration: Configuration
     private var pending: [Key: PendingSet] = [:]
     /// Pending sets by arrival of their first part; entries of sets that completed are skipped lazily.

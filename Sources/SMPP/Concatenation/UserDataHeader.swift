@@ -9,6 +9,7 @@ public import NIOCore
 public struct UserDataHeader: Hashable, Sendable {
     /// One information element: an identifier (IEI) and its data.
     public struct Element: Hashable, Sendable {
+        /// The information element identifier (IEI).
         public var identifier: UInt8
         /// At most 255 octets.
         public var data: [UInt8]

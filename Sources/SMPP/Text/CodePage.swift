@@ -42,7 +42,7 @@ struct CodePage: Sendable {
     }
 
     /// Encodes text, or returns the offending character and its character offset.
-    func encode(_ text: String) -> Result<[UInt8], Mismatch> {
+    func encode(_ text: String) -> Result<[UInt8], EncodingMismatch> {
         let fast: [UInt8]? = self.codes.withUnsafeBufferPointer { codes in
             UTF8Scalars.withUTF8(text) { utf8 in
                 var output = [UInt8]()
@@ -64,7 +64,7 @@ struct CodePage: Sendable {
 
     /// The slow path: character by character, so that canonically equivalent spellings are accepted
     /// and a failure can name the user-perceived character and its offset.
-    private func encodeByCharacter(_ text: String) -> Result<[UInt8], Mismatch> {
+    private func encodeByCharacter(_ text: String) -> Result<[UInt8], EncodingMismatch> {
         var output = [UInt8]()
         output.reserveCapacity(text.utf8.count)
         for (offset, character) in text.enumerated() {
@@ -81,7 +81,7 @@ struct CodePage: Sendable {
             if fits { continue }
             output.removeSubrange(mark...)
             guard let code = self.equivalents[character] else {
-                return .failure(Mismatch(character: character, offset: offset))
+                return .failure(EncodingMismatch(character: character, offset: offset))
             }
             output.append(code)
         }
@@ -108,12 +108,6 @@ struct CodePage: Sendable {
         case .failure: return nil
         }
     }
-}
-
-/// A character that a table-driven encoder could not map, with its offset in characters.
-struct Mismatch: Error {
-    var character: Character
-    var offset: Int
 }
 
 extension CodePage {

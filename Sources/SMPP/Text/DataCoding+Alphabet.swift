@@ -48,6 +48,7 @@ extension DataCoding {
         public var storesMessage: Bool
         /// Whether the indication is set (bit 3 = 1) rather than cleared.
         public var isActive: Bool
+        /// What is waiting.
         public var kind: Kind
 
         public init(storesMessage: Bool, isActive: Bool, kind: Kind) {

@@ -121,7 +121,7 @@ public enum GSM7 {
     }
 
     /// The per-character path: accepts canonically equivalent spellings and locates a failure.
-    private static func septetsByCharacter(from text: String) -> Result<[UInt8], Mismatch> {
+    private static func septetsByCharacter(from text: String) -> Result<[UInt8], EncodingMismatch> {
         var septets = [UInt8]()
         septets.reserveCapacity(text.utf8.count + 8)
         for (offset, character) in text.enumerated() {
@@ -149,7 +149,7 @@ public enum GSM7 {
             if fits { continue }
             septets.removeSubrange(mark...)
             guard let equivalent = self.equivalents[character] else {
-                return .failure(Mismatch(character: character, offset: offset))
+                return .failure(EncodingMismatch(character: character, offset: offset))
             }
             septets.append(contentsOf: equivalent)
         }
