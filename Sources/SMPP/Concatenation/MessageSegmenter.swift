@@ -383,7 +383,8 @@ public struct MessageSegmenter: Hashable, Sendable {
                     written += self.additionalHeader.count
                     if plan.isConcatenated, method == .udh8 || method == .udh16 {
                         let sixteen = method == .udh16
-                        output[written] = sixteen
+                        output[written] =
+                            sixteen
                             ? UserDataHeader.Element.concatenation16BitIdentifier
                             : UserDataHeader.Element.concatenation8BitIdentifier
                         output[written + 1] = sixteen ? 4 : 3

@@ -19,7 +19,13 @@ public struct ReassembledMessage: Hashable, Sendable {
         /// The part's own esm_class.
         public var esmClass: ESMClass
 
-        public init(sequence: UInt8, header: UserDataHeader?, userData: ByteBuffer, dataCoding: DataCoding, esmClass: ESMClass) {
+        public init(
+            sequence: UInt8,
+            header: UserDataHeader?,
+            userData: ByteBuffer,
+            dataCoding: DataCoding,
+            esmClass: ESMClass
+        ) {
             self.sequence = sequence
             self.header = header
             self.userData = userData

@@ -141,7 +141,10 @@ public struct Reassembler: Sendable {
     ///
     /// - Throws: ``UserDataHeaderError`` when esm_class has UDHI but the user data does not start
     ///   with a well-formed UDH; the caller rejects or delivers that PDU as it is.
-    public mutating func partReceived(_ message: ShortMessage, now: ContinuousClock.Instant) throws(UserDataHeaderError) -> Outcome {
+    public mutating func partReceived(
+        _ message: ShortMessage,
+        now: ContinuousClock.Instant
+    ) throws(UserDataHeaderError) -> Outcome {
         try self.partReceived(
             source: message.source,
             destination: message.destination,
@@ -154,7 +157,10 @@ public struct Reassembler: Sendable {
     }
 
     /// A data_sm arrived (its user data is the `message_payload` TLV).
-    public mutating func partReceived(_ message: DataSM, now: ContinuousClock.Instant) throws(UserDataHeaderError) -> Outcome {
+    public mutating func partReceived(
+        _ message: DataSM,
+        now: ContinuousClock.Instant
+    ) throws(UserDataHeaderError) -> Outcome {
         try self.partReceived(
             source: message.source,
             destination: message.destination,

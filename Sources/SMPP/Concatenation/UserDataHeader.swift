@@ -64,7 +64,9 @@ public struct UserDataHeader: Hashable, Sendable {
     /// The rest is a slice of `userData` (no copy). Elements are not interpreted here; a
     /// concatenation element with impossible numbers is simply not reported by ``concatenation``.
     /// - Throws: ``UserDataHeaderError`` when UDHL or an element length runs past its bounds.
-    public static func split(_ userData: ByteBuffer) throws(UserDataHeaderError) -> (header: UserDataHeader, rest: ByteBuffer) {
+    public static func split(
+        _ userData: ByteBuffer
+    ) throws(UserDataHeaderError) -> (header: UserDataHeader, rest: ByteBuffer) {
         let bytes = userData.readableBytesView
         guard let first = bytes.first else { throw .missingHeader }
         let headerLength = Int(first)
@@ -81,13 +83,19 @@ public struct UserDataHeader: Hashable, Sendable {
             let length = Int(bytes[base + offset + 1])
             let remaining = headerLength - offset - 2
             guard length <= remaining else {
-                throw .elementLengthBeyondHeader(identifier: identifier, offset: offset, length: length, remaining: remaining)
+                throw .elementLengthBeyondHeader(
+                    identifier: identifier,
+                    offset: offset,
+                    length: length,
+                    remaining: remaining
+                )
             }
             let start = base + offset + 2
             elements.append(Element(identifier: identifier, data: Array(bytes[start..<(start + length)])))
             offset += 2 + length
         }
-        let rest = userData.getSlice(at: userData.readerIndex + 1 + headerLength, length: available - headerLength)
+        let rest =
+            userData.getSlice(at: userData.readerIndex + 1 + headerLength, length: available - headerLength)
             ?? ByteBuffer()
         return (UserDataHeader(elements: elements), rest)
     }

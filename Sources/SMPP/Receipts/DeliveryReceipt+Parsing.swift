@@ -107,7 +107,12 @@ extension DeliveryReceipt {
         return sawKnownKey ? fields : nil
     }
 
-    private static func store(_ value: String, for match: KeyMatch, in fields: inout RawFields, bytes: UnsafeRawBufferPointer) {
+    private static func store(
+        _ value: String,
+        for match: KeyMatch,
+        in fields: inout RawFields,
+        bytes: UnsafeRawBufferPointer
+    ) {
         func put(_ field: inout String?) {
             if field == nil {
                 field = value

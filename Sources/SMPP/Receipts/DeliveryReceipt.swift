@@ -187,15 +187,30 @@ extension DeliveryReceipt {
         switch count {
         case 10:
             date = CivilDateTime(
-                year: 2000 + digits.0, month: digits.1, day: digits.2, hour: digits.3, minute: digits.4)
+                year: 2000 + digits.0,
+                month: digits.1,
+                day: digits.2,
+                hour: digits.3,
+                minute: digits.4
+            )
         case 12:
             date = CivilDateTime(
-                year: 2000 + digits.0, month: digits.1, day: digits.2, hour: digits.3, minute: digits.4,
-                second: digits.5)
+                year: 2000 + digits.0,
+                month: digits.1,
+                day: digits.2,
+                hour: digits.3,
+                minute: digits.4,
+                second: digits.5
+            )
         case 14:
             date = CivilDateTime(
-                year: digits.0 * 100 + digits.1, month: digits.2, day: digits.3, hour: digits.4,
-                minute: digits.5, second: digits.6)
+                year: digits.0 * 100 + digits.1,
+                month: digits.2,
+                day: digits.3,
+                hour: digits.4,
+                minute: digits.5,
+                second: digits.6
+            )
         default:
             return nil
         }

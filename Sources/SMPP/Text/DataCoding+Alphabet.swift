@@ -41,7 +41,10 @@ extension DataCoding {
     public struct MessageWaiting: Hashable, Sendable {
         /// What is waiting.
         public enum Kind: UInt8, Hashable, Sendable {
-            case voicemail = 0, fax = 1, email = 2, other = 3
+            case voicemail = 0
+            case fax = 1
+            case email = 2
+            case other = 3
         }
 
         /// Whether the handset may store the message text (0xD0–0xEF) or should discard it (0xC0–0xCF).

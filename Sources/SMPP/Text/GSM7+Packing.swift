@@ -12,7 +12,8 @@ extension GSM7 {
         precondition((0...6).contains(fillBits), "fill bits must be 0–6")
         return UTF8Scalars.withContiguousBytes(septets) { septets in
             [UInt8](unsafeUninitializedCapacity: self.packedLength(septetCount: septets.count, fillBits: fillBits)) {
-                octets, initialized in
+                octets,
+                initialized in
                 initialized = self.pack(septets, fillBits: fillBits, into: UnsafeMutableRawBufferPointer(octets))
             }
         }
@@ -25,7 +26,11 @@ extension GSM7 {
 
     /// Packs into `output`, which must hold ``packedLength(septetCount:fillBits:)`` octets; returns
     /// the number written.
-    static func pack(_ septets: UnsafeBufferPointer<UInt8>, fillBits: Int, into output: UnsafeMutableRawBufferPointer) -> Int {
+    static func pack(
+        _ septets: UnsafeBufferPointer<UInt8>,
+        fillBits: Int,
+        into output: UnsafeMutableRawBufferPointer
+    ) -> Int {
         var written = 0
         var accumulator: UInt32 = 0
         var bits = fillBits

@@ -55,7 +55,8 @@ extension SMPPTime {
                 dateTime.month = monthIndex % 12 + 1
                 dateTime.day = min(dateTime.day, CivilDateTime.daysInMonth(year: dateTime.year, month: dateTime.month))
             }
-            let fixed = Int64(self.days) * 86_400 + Int64(self.hours) * 3600 + Int64(self.minutes) * 60 + Int64(self.seconds)
+            let fixed =
+                Int64(self.days) * 86_400 + Int64(self.hours) * 3600 + Int64(self.minutes) * 60 + Int64(self.seconds)
             let seconds = dateTime.secondsSinceEpoch + fixed
             return UTCInstant(secondsSinceEpoch: seconds, milliseconds: Int64(base.millisecondOfSecond))
         }

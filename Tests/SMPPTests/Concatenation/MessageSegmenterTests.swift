@@ -45,7 +45,8 @@ import Testing
         (.udh16, .latin1, 267, [133, 133, 1]),
         (.sar, .ascii, 268, [134, 134]),
     ])
-    func singleByteBoundaries(method: ConcatenationMethod, encoding: TextEncoding, length: Int, expected: [Int]) throws {
+    func singleByteBoundaries(method: ConcatenationMethod, encoding: TextEncoding, length: Int, expected: [Int]) throws
+    {
         let text = String(repeating: "a", count: length)
         let segments = try Self.segmenter(method).segments(for: text, encoding: encoding, reference: 1)
         #expect(Self.units(segments) == expected)
@@ -74,11 +75,17 @@ import Testing
 
     @Test func binaryBoundaries() throws {
         let segmenter = try Self.segmenter()
-        #expect(Self.units(try segmenter.segments(forBinary: [UInt8](repeating: 0xFF, count: 140), reference: 1)) == [140])
+        #expect(
+            Self.units(try segmenter.segments(forBinary: [UInt8](repeating: 0xFF, count: 140), reference: 1)) == [140]
+        )
         let parts = try segmenter.segments(forBinary: [UInt8](repeating: 0xFF, count: 141), reference: 1)
         #expect(Self.units(parts) == [134, 7])
         #expect(parts.allSatisfy { $0.dataCoding == .binary })
-        let udh16 = try Self.segmenter(.udh16).segments(forBinary: [UInt8](repeating: 0, count: 267), dataCoding: DataCoding(rawValue: 0xF5), reference: 1)
+        let udh16 = try Self.segmenter(.udh16).segments(
+            forBinary: [UInt8](repeating: 0, count: 267),
+            dataCoding: DataCoding(rawValue: 0xF5),
+            reference: 1
+        )
         #expect(Self.units(udh16) == [133, 133, 1])
         #expect(udh16[0].dataCoding.rawValue == 0xF5)
     }
@@ -112,7 +119,11 @@ import Testing
         // 65 + 🇩🇪 (two scalars, four units) + 10: a plain cut at 67 would split the flag.
         let text = String(repeating: "ж", count: 65) + "🇩🇪" + String(repeating: "ж", count: 10)
         #expect(Self.units(try Self.segmenter().segments(for: text, encoding: .ucs2, reference: 1)) == [65, 14])
-        #expect(Self.units(try Self.segmenter(graphemes: false).segments(for: text, encoding: .ucs2, reference: 1)) == [67, 12])
+        #expect(
+            Self.units(try Self.segmenter(graphemes: false).segments(for: text, encoding: .ucs2, reference: 1)) == [
+                67, 12,
+            ]
+        )
         // A ZWJ family of eight units straddling the cut.
         let family = String(repeating: "ж", count: 63) + "👨‍👩‍👧" + "ж"
         #expect(Self.units(try Self.segmenter().segments(for: family, encoding: .ucs2, reference: 1)) == [63, 9])
@@ -153,7 +164,11 @@ import Testing
     @Test func udh16HeadersCarryTheWholeReference() throws {
         let text = String(repeating: "ж", count: 100)
         let segments = try Self.segmenter(.udh16).segments(for: text, encoding: .ucs2, reference: 0xBEEF)
-        #expect(segments.map { Support.hex($0.userData.readableBytesView.prefix(7)) } == ["060804BEEF0201", "060804BEEF0202"])
+        #expect(
+            segments.map { Support.hex($0.userData.readableBytesView.prefix(7)) } == [
+                "060804BEEF0201", "060804BEEF0202",
+            ]
+        )
         #expect(segments.allSatisfy { $0.dataCoding == .ucs2 })
         #expect(segments[0].userData.readableBytes == 7 + 132)
     }
@@ -172,13 +187,19 @@ import Testing
     }
 
     @Test func sarPartsHaveNoHeader() throws {
-        let segments = try Self.segmenter(.sar).segments(for: String(repeating: "z", count: 200), encoding: .gsm7, reference: 0x0305)
+        let segments = try Self.segmenter(.sar).segments(
+            for: String(repeating: "z", count: 200),
+            encoding: .gsm7,
+            reference: 0x0305
+        )
         #expect(segments.count == 2)
         #expect(segments.allSatisfy { !$0.hasUserDataHeader })
-        #expect(segments.map(\.sar) == [
-            ConcatenationInfo(reference: 0x0305, total: 2, sequence: 1),
-            ConcatenationInfo(reference: 0x0305, total: 2, sequence: 2),
-        ])
+        #expect(
+            segments.map(\.sar) == [
+                ConcatenationInfo(reference: 0x0305, total: 2, sequence: 1),
+                ConcatenationInfo(reference: 0x0305, total: 2, sequence: 2),
+            ]
+        )
         #expect(segments[0].userData.readableBytes == 153)
     }
 
@@ -230,16 +251,27 @@ import Testing
         #expect(throws: SegmentationError.tooManyParts(needed: 4, maximum: 2)) {
             try Self.segmenter().segments(for: text, encoding: .gsm7, reference: 1, maximumParts: 2)
         }
-        #expect(try Self.segmenter().segments(for: String(repeating: "a", count: 153 * 255), encoding: .gsm7, reference: 1).count == 255)
+        #expect(
+            try Self.segmenter().segments(for: String(repeating: "a", count: 153 * 255), encoding: .gsm7, reference: 1)
+                .count == 255
+        )
         #expect(throws: SegmentationError.tooManyParts(needed: 256, maximum: 255)) {
-            try Self.segmenter().segments(for: String(repeating: "a", count: 153 * 255 + 1), encoding: .gsm7, reference: 1)
+            try Self.segmenter().segments(
+                for: String(repeating: "a", count: 153 * 255 + 1),
+                encoding: .gsm7,
+                reference: 1
+            )
         }
         let description = SegmentationError.tooManyParts(needed: 4, maximum: 3).description
         #expect(description == "the message needs 4 parts, more than the maximum of 3")
     }
 
     @Test func unencodableTextIsRefused() throws {
-        #expect(throws: SegmentationError.unencodable(TextEncodingError(encoding: .gsm7, character: "😀", characterOffset: 3))) {
+        #expect(
+            throws: SegmentationError.unencodable(
+                TextEncodingError(encoding: .gsm7, character: "😀", characterOffset: 3)
+            )
+        ) {
             try Self.segmenter().segments(for: "Hi 😀", encoding: .gsm7, reference: 1)
         }
     }
@@ -251,7 +283,12 @@ import Testing
         #expect(throws: SegmentationError.self) {
             try Self.segmenter(maximumParts: 256)
         }
-        #expect(throws: SegmentationError.invalidConfiguration(key: "additionalHeaderElements", reason: "concatenation elements are added by the segmenter")) {
+        #expect(
+            throws: SegmentationError.invalidConfiguration(
+                key: "additionalHeaderElements",
+                reason: "concatenation elements are added by the segmenter"
+            )
+        ) {
             try Self.segmenter(extra: [.concatenation(reference: 1, total: 1, sequence: 1)])
         }
         #expect(throws: SegmentationError.self) {

@@ -10,7 +10,12 @@ import Testing
     static let service = Address("4242")
 
     /// A deliver_sm whose short message is `hex`.
-    static func part(_ hex: String, udhi: Bool = true, dataCoding: DataCoding = .smscDefault, from source: Address = handset) -> DeliverSM {
+    static func part(
+        _ hex: String,
+        udhi: Bool = true,
+        dataCoding: DataCoding = .smscDefault,
+        from source: Address = handset
+    ) -> DeliverSM {
         DeliverSM(
             source: source,
             destination: service,
@@ -56,11 +61,17 @@ import Testing
         // still gives the right characters.
         var reassembler = try Self.reassembler()
         _ = try reassembler.partReceived(Self.part("050003070201 41 1B"), now: Self.start)
-        let gsm = try #require(Self.delivered(try reassembler.partReceived(Self.part("050003070202 65 42"), now: Self.start)))
+        let gsm = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("050003070202 65 42"), now: Self.start))
+        )
         #expect(gsm.text() == "A€B")
 
         _ = try reassembler.partReceived(Self.part("050003080202 DE00", dataCoding: .ucs2), now: Self.start)
-        let ucs2 = try #require(Self.delivered(try reassembler.partReceived(Self.part("050003080201 0041 D83D", dataCoding: .ucs2), now: Self.start)))
+        let ucs2 = try #require(
+            Self.delivered(
+                try reassembler.partReceived(Self.part("050003080201 0041 D83D", dataCoding: .ucs2), now: Self.start)
+            )
+        )
         #expect(ucs2.dataCoding == .ucs2)
         #expect(ucs2.text() == "A😀")
     }
@@ -73,7 +84,9 @@ import Testing
         #expect(outcome.action == .dropDuplicate(key, sequence: 1, identical: true))
         outcome = try reassembler.partReceived(Self.part("050003010201 5A"), now: Self.start)
         #expect(outcome.action == .dropDuplicate(key, sequence: 1, identical: false))
-        let message = try #require(Self.delivered(try reassembler.partReceived(Self.part("050003010202 42"), now: Self.start)))
+        let message = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("050003010202 42"), now: Self.start))
+        )
         #expect(message.text() == "AB")
         // The SMSC delivers a part again after completion: dropped, not a new set.
         outcome = try reassembler.partReceived(Self.part("050003010202 42"), now: Self.start + .seconds(5))
@@ -93,23 +106,33 @@ import Testing
         _ = try reassembler.partReceived(Self.part("050003020201 43"), now: Self.start)
         _ = try reassembler.partReceived(Self.part("050003010301 44"), now: Self.start)
         #expect(reassembler.pendingCount == 4)
-        let message = try #require(Self.delivered(try reassembler.partReceived(Self.part("050003010202 45", from: other), now: Self.start)))
+        let message = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("050003010202 45", from: other), now: Self.start))
+        )
         #expect(message.source == other)
         #expect(message.text() == "BE")
     }
 
     @Test func messagesThatAreNotConcatenatedAreDeliveredAtOnce() throws {
         var reassembler = try Self.reassembler()
-        let plain = try #require(Self.delivered(try reassembler.partReceived(Self.part("48 69", udhi: false), now: Self.start)))
+        let plain = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("48 69", udhi: false), now: Self.start))
+        )
         #expect(plain.isComplete && plain.total == 1 && plain.reference == nil)
         #expect(plain.text() == "Hi")
         // A UDH with only port addressing: stripped, ports reported.
-        let ported = try #require(Self.delivered(try reassembler.partReceived(Self.part("0605040B8423F0 CAFE", dataCoding: .binary), now: Self.start)))
+        let ported = try #require(
+            Self.delivered(
+                try reassembler.partReceived(Self.part("0605040B8423F0 CAFE", dataCoding: .binary), now: Self.start)
+            )
+        )
         #expect(Support.hex(ported.userData) == "CAFE")
         #expect(ported.applicationPorts == ApplicationPorts(destination: 0x0B84, originator: 0x23F0))
         #expect(ported.text() == nil)
         // A "1 of 1" part.
-        let single = try #require(Self.delivered(try reassembler.partReceived(Self.part("050003090101 4F4B"), now: Self.start)))
+        let single = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("050003090101 4F4B"), now: Self.start))
+        )
         #expect(single.reference == 9)
         #expect(single.text() == "OK")
         #expect(reassembler.pendingCount == 0)
@@ -126,7 +149,9 @@ import Testing
             return part
         }
         _ = try reassembler.partReceived(try sarPart(2, "Welt"), now: Self.start)
-        let message = try #require(Self.delivered(try reassembler.partReceived(try sarPart(1, "Grüße, "), now: Self.start)))
+        let message = try #require(
+            Self.delivered(try reassembler.partReceived(try sarPart(1, "Grüße, "), now: Self.start))
+        )
         #expect(message.reference == 0x0BAD)
         #expect(message.text() == "Grüße, Welt")
     }
@@ -139,7 +164,9 @@ import Testing
             return part
         }
         _ = try reassembler.partReceived(dataPart("060804ABCD0202 42"), now: Self.start)
-        let message = try #require(Self.delivered(try reassembler.partReceived(dataPart("060804ABCD0201 41"), now: Self.start)))
+        let message = try #require(
+            Self.delivered(try reassembler.partReceived(dataPart("060804ABCD0201 41"), now: Self.start))
+        )
         #expect(message.reference == 0xABCD)
         #expect(message.text() == "AB")
     }
@@ -167,9 +194,13 @@ import Testing
     @Test func oldestSetIsEvictedWhenFull() throws {
         var reassembler = try Self.reassembler(maximumPendingSets: 2)
         #expect(try reassembler.partReceived(Self.part("050003010301 41"), now: Self.start).evicted == nil)
-        #expect(try reassembler.partReceived(Self.part("050003020301 42"), now: Self.start + .seconds(1)).evicted == nil)
+        #expect(
+            try reassembler.partReceived(Self.part("050003020301 42"), now: Self.start + .seconds(1)).evicted == nil
+        )
         // Another part of a held set evicts nothing.
-        #expect(try reassembler.partReceived(Self.part("050003010302 43"), now: Self.start + .seconds(2)).evicted == nil)
+        #expect(
+            try reassembler.partReceived(Self.part("050003010302 43"), now: Self.start + .seconds(2)).evicted == nil
+        )
         let outcome = try reassembler.partReceived(Self.part("050003030201 44"), now: Self.start + .seconds(3))
         let evicted = try #require(outcome.evicted)
         #expect(evicted.reference == 1)
@@ -187,12 +218,17 @@ import Testing
         #expect(throws: UserDataHeaderError.missingHeader) {
             try reassembler.partReceived(Self.part(""), now: Self.start)
         }
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for _ in 0..<2_000 {
             let length = Int.random(in: 0...12, using: &generator)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             if length > 1 { bytes[0] = UInt8.random(in: 0...UInt8(length + 1), using: &generator) }
-            let part = DeliverSM(source: Self.handset, destination: Self.service, esmClass: .udhi, shortMessage: ByteBuffer(bytes: bytes))
+            let part = DeliverSM(
+                source: Self.handset,
+                destination: Self.service,
+                esmClass: .udhi,
+                shortMessage: ByteBuffer(bytes: bytes)
+            )
             if let outcome = try? reassembler.partReceived(part, now: Self.start) {
                 _ = outcome
             }
@@ -209,12 +245,15 @@ import Testing
         var reassembler = try Self.reassembler()
         let template = DeliverSM(source: Self.handset, destination: Self.service)
         _ = try reassembler.partReceived(template.applying(segments[1]), now: Self.start)
-        let message = try #require(Self.delivered(try reassembler.partReceived(template.applying(segments[0]), now: Self.start)))
+        let message = try #require(
+            Self.delivered(try reassembler.partReceived(template.applying(segments[0]), now: Self.start))
+        )
         #expect(message.text(packedGSM7: true) == text)
     }
 
     @Test func invalidConfigurationNamesTheKey() {
-        #expect(throws: Reassembler.ConfigurationError(key: "maximumPendingSets", reason: "must be at least 1, got 0")) {
+        #expect(throws: Reassembler.ConfigurationError(key: "maximumPendingSets", reason: "must be at least 1, got 0"))
+        {
             try Reassembler(configuration: .init(maximumPendingSets: 0))
         }
         #expect(throws: Reassembler.ConfigurationError.self) {

@@ -57,7 +57,11 @@ import Testing
 
     @Test func sarSegmentGetsSequencedTLVs() throws {
         let segmenter = try MessageSegmenter(configuration: .init(method: .sar))
-        let segments = try segmenter.segments(for: String(repeating: "s", count: 400), encoding: .gsm7, reference: 0x0102)
+        let segments = try segmenter.segments(
+            for: String(repeating: "s", count: 400),
+            encoding: .gsm7,
+            reference: 0x0102
+        )
         let pdus = segments.map(Self.template.applying)
         #expect(pdus.count == 3)
         for (index, pdu) in pdus.enumerated() {
@@ -86,7 +90,11 @@ import Testing
 
     @Test func dataSMCarriesUserDataInPayload() throws {
         let template = DataSM(source: Address("1"), destination: Address("2"), dataCoding: .ucs2)
-        let segments = try MessageSegmenter().segments(for: String(repeating: "x", count: 200), encoding: .gsm7, reference: 3)
+        let segments = try MessageSegmenter().segments(
+            for: String(repeating: "x", count: 200),
+            encoding: .gsm7,
+            reference: 3
+        )
         let pdus = segments.map(template.applying)
         #expect(pdus.count == 2)
         #expect(pdus.allSatisfy { $0.esmClass.hasUDHI && $0.dataCoding == .smscDefault })

@@ -8,7 +8,8 @@ import Testing
     typealias Support = TextTestSupport
 
     static let gsmCharacters: [Character] =
-        Support.gsmBasic.enumerated().filter { $0.offset != 0x1B }.map(\.element) + Support.gsmExtension.map(\.character)
+        Support.gsmBasic.enumerated().filter { $0.offset != 0x1B }.map(\.element)
+        + Support.gsmExtension.map(\.character)
 
     static let unicodePool: [String] = [
         "a", "Z", " ", "7", "!", "é", "ß", "€", "{", "\n",
@@ -16,7 +17,7 @@ import Testing
         "😀", "🚀", "👍🏽", "🇩🇪", "🇯🇵", "👨‍👩‍👧", "❤️", "e\u{301}", "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}",
     ]
 
-    static func randomGSMText(length: Int, excludingCR: Bool, using generator: inout SplitMix64) -> String {
+    static func randomGSMText(length: Int, excludingCR: Bool, using generator: inout SeededRandom) -> String {
         var text = ""
         text.reserveCapacity(length)
         while text.unicodeScalars.count < length {
@@ -27,7 +28,7 @@ import Testing
         return text
     }
 
-    static func randomUnicodeText(length: Int, using generator: inout SplitMix64) -> String {
+    static func randomUnicodeText(length: Int, using generator: inout SeededRandom) -> String {
         var text = ""
         for _ in 0..<length {
             text += Self.unicodePool.randomElement(using: &generator)!
@@ -41,22 +42,28 @@ import Testing
         encoding: TextEncoding,
         configuration: MessageSegmenter.Configuration,
         seed: UInt64,
-        using generator: inout SplitMix64
+        using generator: inout SeededRandom
     ) throws -> String? {
         let segmenter = try MessageSegmenter(configuration: configuration)
         let reference = UInt16.random(in: 0...UInt16.max, using: &generator)
         let segments = try segmenter.segments(for: text, encoding: encoding, reference: reference)
 
         // Invariants of the cut.
-        let plain = try MessageSegmenter(configuration: .init(method: configuration.method, prefersGraphemeBoundaries: false))
+        let plain = try MessageSegmenter(
+            configuration: .init(method: configuration.method, prefersGraphemeBoundaries: false)
+        )
         #expect(segments.count == (try plain.partCount(for: text, encoding: encoding)), "seed \(seed)")
         for (index, segment) in segments.enumerated() {
             let body = Array(segment.userData.readableBytesView.dropFirst(segment.userDataHeaderLength))
-            #expect(segment.userData.readableBytes <= (configuration.packsGSM7 || encoding != .gsm7 ? 140 : 160), "seed \(seed)")
+            #expect(
+                segment.userData.readableBytes <= (configuration.packsGSM7 || encoding != .gsm7 ? 140 : 160),
+                "seed \(seed)"
+            )
             guard index < segments.count - 1, !configuration.packsGSM7 else { continue }
             switch encoding {
             case .gsm7: #expect(body.last != 0x1B, "seed \(seed): ESC ends part \(index + 1)")
-            case .ucs2: #expect(body[body.count - 2] & 0xFC != 0xD8, "seed \(seed): high surrogate ends part \(index + 1)")
+            case .ucs2:
+                #expect(body[body.count - 2] & 0xFC != 0xD8, "seed \(seed): high surrogate ends part \(index + 1)")
             default: break
             }
         }
@@ -76,7 +83,10 @@ import Testing
         }
 
         // As the SMSC would deliver them: through the wire codec, shuffled, some twice.
-        let template = DeliverSM(source: Address(ton: .international, npi: .isdn, "491701234567"), destination: Address("4242"))
+        let template = DeliverSM(
+            source: Address(ton: .international, npi: .isdn, "491701234567"),
+            destination: Address("4242")
+        )
         var pdus: [DeliverSM] = []
         for segment in segments {
             var wire = ByteBuffer()
@@ -115,7 +125,10 @@ import Testing
         return message.text(packedGSM7: configuration.packsGSM7)
     }
 
-    static func randomConfiguration(using generator: inout SplitMix64, packing: Bool) -> MessageSegmenter.Configuration {
+    static func randomConfiguration(
+        using generator: inout SeededRandom,
+        packing: Bool
+    ) -> MessageSegmenter.Configuration {
         let method = [ConcatenationMethod.udh8, .udh16, .sar].randomElement(using: &generator)!
         return .init(
             method: method,
@@ -126,33 +139,45 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func gsmTextsSurviveTheRoundTrip(seed: UInt64) throws {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         for _ in 0..<60 {
             let configuration = Self.randomConfiguration(using: &generator, packing: true)
             // Packed data carries no septet count: a CR in the last septet of a full part is
             // taken for padding (see GSM7.unpack), so packed samples avoid CR.
             let length = Int.random(in: 0...1_400, using: &generator)
             let text = Self.randomGSMText(length: length, excludingCR: configuration.packsGSM7, using: &generator)
-            let decoded = try Self.roundTrip(text, encoding: .gsm7, configuration: configuration, seed: seed, using: &generator)
+            let decoded = try Self.roundTrip(
+                text,
+                encoding: .gsm7,
+                configuration: configuration,
+                seed: seed,
+                using: &generator
+            )
             #expect(decoded == text, "seed \(seed), \(configuration)")
         }
     }
 
     @Test(arguments: [UInt64(11), 12, 13, 14])
     func unicodeTextsSurviveTheRoundTrip(seed: UInt64) throws {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         for _ in 0..<60 {
             let configuration = Self.randomConfiguration(using: &generator, packing: false)
             let text = Self.randomUnicodeText(length: Int.random(in: 0...400, using: &generator), using: &generator)
             let encoding = TextEncoding.automatic(for: text)
-            let decoded = try Self.roundTrip(text, encoding: encoding, configuration: configuration, seed: seed, using: &generator)
+            let decoded = try Self.roundTrip(
+                text,
+                encoding: encoding,
+                configuration: configuration,
+                seed: seed,
+                using: &generator
+            )
             #expect(decoded == text, "seed \(seed), \(configuration)")
         }
     }
 
     @Test func splitMixMatchesTheReferenceOutput() {
-        // First outputs of SplitMix64 seeded with 0, as published with the algorithm.
-        var generator = SplitMix64(seed: 0)
+        // First outputs of SeededRandom seeded with 0, as published with the algorithm.
+        var generator = SeededRandom(seed: 0)
         #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
         #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
     }

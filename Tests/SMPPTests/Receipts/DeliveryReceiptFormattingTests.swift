@@ -36,7 +36,11 @@ import Testing
         var receipt = self.example
         receipt.raw.text = "The quick brown fox jumps over the lazy dog"
         #expect(receipt.formatted().hasSuffix(" text:The quick brown fox "))
-        #expect(receipt.formatted(.init(maximumTextLength: nil)).hasSuffix(" text:The quick brown fox jumps over the lazy dog"))
+        #expect(
+            receipt.formatted(.init(maximumTextLength: nil)).hasSuffix(
+                " text:The quick brown fox jumps over the lazy dog"
+            )
+        )
     }
 
     @Test func errIsPaddedOnlyWhenNumericAndShort() {
@@ -50,7 +54,9 @@ import Testing
     }
 
     @Test func parsedReceiptIsNormalised() throws {
-        let receipt = try #require(DeliveryReceipt(parsing: "ID:5 SUB:1 dlvrd:1 Submit\nDate:20250101120000 stat:DELIVRD err:7"))
+        let receipt = try #require(
+            DeliveryReceipt(parsing: "ID:5 SUB:1 dlvrd:1 Submit\nDate:20250101120000 stat:DELIVRD err:7")
+        )
         #expect(receipt.formatted() == "id:5 sub:001 dlvrd:001 submit date:2501011200 stat:DELIVRD err:007")
     }
 
@@ -92,7 +98,12 @@ import Testing
         }
     }
 
-    private func expectSameValues(_ parsed: DeliveryReceipt, _ original: DeliveryReceipt, tenDigitDates: Bool, text: String) {
+    private func expectSameValues(
+        _ parsed: DeliveryReceipt,
+        _ original: DeliveryReceipt,
+        tenDigitDates: Bool,
+        text: String
+    ) {
         func minutes(_ date: CivilDateTime?) -> CivilDateTime? {
             guard var date, tenDigitDates else { return date }
             date.second = 0

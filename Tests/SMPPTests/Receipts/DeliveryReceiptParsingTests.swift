@@ -121,7 +121,9 @@ import Testing
     }
 
     @Test func unpaddedCounts() throws {
-        let receipt = try self.parse("id:5 sub:1 dlvrd:1 submit date:2501011200 done date:2501011201 stat:DELIVRD err:0")
+        let receipt = try self.parse(
+            "id:5 sub:1 dlvrd:1 submit date:2501011200 done date:2501011201 stat:DELIVRD err:0"
+        )
         #expect(receipt.raw.sub == "1")
         #expect(receipt.submitted == 1)
         #expect(receipt.delivered == 1)
@@ -179,7 +181,9 @@ import Testing
     }
 
     @Test func nonStandardStatWordIsKeptVerbatim() throws {
-        let receipt = try self.parse("id:1 sub:001 dlvrd:000 submit date:2501011200 done date:2501011201 stat:NOROUTE err:000")
+        let receipt = try self.parse(
+            "id:1 sub:001 dlvrd:000 submit date:2501011200 done date:2501011201 stat:NOROUTE err:000"
+        )
         #expect(receipt.stat == "NOROUTE")
         #expect(receipt.state == nil)
     }
@@ -221,7 +225,11 @@ import Testing
         #expect(receipt.error == "000")
         #expect(receipt.errorCode == 0)
         let extra = receipt.raw.additional.map { "\($0.key)=\($0.value)" }
-        #expect(extra == ["imsi=250011234567890", "msc=79168900000", "mcc=250", "mnc=01", "cn=Russia", "net=MTS", "rcn=", "rnet="])
+        #expect(
+            extra == [
+                "imsi=250011234567890", "msc=79168900000", "mcc=250", "mnc=01", "cn=Russia", "net=MTS", "rcn=", "rnet=",
+            ]
+        )
     }
 
     @Test func trailingNULTerminatorIsIgnored() throws {

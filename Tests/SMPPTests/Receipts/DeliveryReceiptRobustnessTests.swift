@@ -15,7 +15,10 @@ import Testing
         if let receipt = DeliveryReceipt(parsing: buffer) {
             #expect(receipt.isComplete)
             _ = receipt.formatted()
-            _ = (receipt.submitDate, receipt.doneDate, receipt.submitted, receipt.delivered, receipt.state, receipt.errorCode)
+            _ = (
+                receipt.submitDate, receipt.doneDate, receipt.submitted, receipt.delivered, receipt.state,
+                receipt.errorCode
+            )
         }
         let text = String(decoding: bytes, as: UTF8.self)
         if let receipt = DeliveryReceipt(parsing: text) {
@@ -72,7 +75,11 @@ import Testing
     }
 
     @Test func invalidUTF8IsReplacedNotFatal() throws {
-        let receipt = try #require(DeliveryReceipt(parsing: ByteBuffer(bytes: Array("id:ab".utf8) + [0xFF] + Array(" stat:DELIVRD text:".utf8) + [0xC3])))
+        let receipt = try #require(
+            DeliveryReceipt(
+                parsing: ByteBuffer(bytes: Array("id:ab".utf8) + [0xFF] + Array(" stat:DELIVRD text:".utf8) + [0xC3])
+            )
+        )
         #expect(receipt.id == "ab\u{FFFD}")
         #expect(receipt.text == "\u{FFFD}")
     }

@@ -25,7 +25,8 @@ struct ReceiptGenerator {
     /// A receipt with random values; optional fields are sometimes absent.
     mutating func receipt() -> DeliveryReceipt {
         let idAlphabet = "0123456789abcdefABCDEF-_xyzXYZ"
-        let textAlphabet = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+        let textAlphabet =
+            " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
         var raw = DeliveryReceipt.RawFields()
         raw.id = self.string(length: 1...40, from: idAlphabet)
         if self.int(0...9) > 0 { raw.sub = String(self.int(0...999)) }
@@ -38,7 +39,8 @@ struct ReceiptGenerator {
             raw.stat = self.string(length: 3...10, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         }
         if self.int(0...9) > 0 {
-            raw.err = self.bool()
+            raw.err =
+                self.bool()
                 ? self.string(length: 1...3, from: "0123456789")
                 : self.string(length: 1...4, from: "0123456789ABCDEFXYZ")
         }
@@ -49,7 +51,8 @@ struct ReceiptGenerator {
     /// 12-digit `YYMMDDhhmmss`.
     private func digits(_ date: CivilDateTime) -> String {
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return two(date.year % 100) + two(date.month) + two(date.day) + two(date.hour) + two(date.minute) + two(date.second)
+        return two(date.year % 100) + two(date.month) + two(date.day) + two(date.hour) + two(date.minute)
+            + two(date.second)
     }
 
     /// The receipt written the way a sloppy SMSC might: random key case, random white space and

@@ -99,7 +99,12 @@ import Testing
         #expect(try #require(legacy.deliveryReceipt).messageIDOrigin == .text)
 
         // Simulating an SMSC whose TLV id and state disagree with its text.
-        let quirky = DeliverSM.receipt(receipt, for: self.submission, receiptedMessageID: "01", messageState: .undeliverable)
+        let quirky = DeliverSM.receipt(
+            receipt,
+            for: self.submission,
+            receiptedMessageID: "01",
+            messageState: .undeliverable
+        )
         #expect(quirky.tlvs.receiptedMessageID == "01")
         #expect(quirky.tlvs.messageState == .undeliverable)
 
@@ -109,7 +114,12 @@ import Testing
     }
 
     @Test func builderMovesLongTextToMessagePayload() throws {
-        var receipt = DeliveryReceipt(id: String(repeating: "9", count: 64), submitDate: nil, doneDate: nil, state: .delivered)
+        var receipt = DeliveryReceipt(
+            id: String(repeating: "9", count: 64),
+            submitDate: nil,
+            doneDate: nil,
+            state: .delivered
+        )
         receipt.raw.text = String(repeating: "x", count: 300)
         let deliver = DeliverSM.receipt(receipt, for: self.submission, formatting: .init(maximumTextLength: nil))
         #expect(deliver.shortMessage.readableBytes == 0)
@@ -123,7 +133,12 @@ import Testing
         // SMPP.md §14: cost (0x2000, C-string) and flags (0x2001, two octets), kept as raw octets.
         let receipt = DeliveryReceipt(id: "1", submitDate: nil, doneDate: nil, state: .delivered)
         let vendor: TLVs = [TLV(tag: TLVTag(0x2000), cString: "0.0450"), TLV(tag: TLVTag(0x2001), uint16: 0x0021)]
-        let deliver = DeliverSM.receipt(receipt, for: self.submission, networkErrorCode: .gsm(0), additionalTLVs: vendor)
+        let deliver = DeliverSM.receipt(
+            receipt,
+            for: self.submission,
+            networkErrorCode: .gsm(0),
+            additionalTLVs: vendor
+        )
         #expect(deliver.tlvs.map(\.tag.rawValue) == [0x001E, 0x0427, 0x0423, 0x2000, 0x2001])
 
         var buffer = ByteBuffer()
@@ -260,7 +275,10 @@ import Testing
     }
 
     @Test func intermediateNotification() throws {
-        let deliver = self.deliverSM(esmClass: .intermediateNotification, text: "id:9 sub:001 dlvrd:000 stat:ENROUTE err:000")
+        let deliver = self.deliverSM(
+            esmClass: .intermediateNotification,
+            text: "id:9 sub:001 dlvrd:000 stat:ENROUTE err:000"
+        )
         let info = try #require(deliver.deliveryReceipt)
         #expect(info.isIntermediate)
         #expect(info.state == .enroute)

@@ -62,3 +62,19 @@ import Testing
         #expect(SessionState.bound(.transceiver).description == "BOUND_TRX")
     }
 }
+
+@Suite struct ErrorResponseTests {
+    @Test func everyRequestHasItsOwnResponseOrGenericNack() {
+        let requests: [CommandID] = [
+            .bindTransmitter, .bindReceiver, .bindTransceiver, .submitSM, .deliverSM, .dataSM, .submitMulti,
+            .querySM, .cancelSM, .replaceSM, .unbind, .enquireLink,
+        ]
+        for request in requests {
+            #expect(PDU.errorResponse(to: request)?.commandID == request.response, "\(request)")
+        }
+        #expect(PDU.errorResponse(to: .outbind) == .genericNack)
+        #expect(PDU.errorResponse(to: .alertNotification) == .genericNack)
+        #expect(PDU.errorResponse(to: CommandID(rawValue: 0x99)) == .genericNack)
+        #expect(PDU.errorResponse(to: .submitSMResp) == nil)
+    }
+}

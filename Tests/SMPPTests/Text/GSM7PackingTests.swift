@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func packAndUnpackRoundTripEveryLengthAndFill() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for length in 0...40 {
             for fillBits in 0...6 {
                 let septets = (0..<length).map { _ in UInt8.random(in: 0...0x7F, using: &generator) }

@@ -44,7 +44,10 @@ import Testing
     }
 
     @Test func negativeInstantsFloorToThePreviousDay() {
-        #expect(CivilDateTime(secondsSinceEpoch: -1) == CivilDateTime(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59))
+        #expect(
+            CivilDateTime(secondsSinceEpoch: -1)
+                == CivilDateTime(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59)
+        )
         #expect(UTCInstant(millisecondsSinceEpoch: -1).secondsSinceEpoch == -1)
         #expect(UTCInstant(millisecondsSinceEpoch: -1).millisecondOfSecond == 999)
     }

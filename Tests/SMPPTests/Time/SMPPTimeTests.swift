@@ -52,7 +52,10 @@ import Testing
         let period = try self.relative("000000001000000R")
         #expect(period == (try SMPPTime.Relative(minutes: 10)))
         let base = UTCInstant(millisecondsSinceEpoch: 1_735_729_200_250)
-        #expect(SMPPTime.relative(period).resolved(relativeTo: base) == UTCInstant(millisecondsSinceEpoch: 1_735_729_800_250))
+        #expect(
+            SMPPTime.relative(period).resolved(relativeTo: base)
+                == UTCInstant(millisecondsSinceEpoch: 1_735_729_800_250)
+        )
     }
 
     @Test(arguments: [
@@ -108,8 +111,14 @@ import Testing
     @Test func buildsFromAnInstant() throws {
         let instant = UTCInstant(millisecondsSinceEpoch: 1_735_729_200_789)  // 2025-01-01T11:00:00.789Z
         #expect(SMPPTime.absolute(try SMPPTime.Absolute(instant)).description == "250101110000700+")
-        #expect(SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: 4)).description == "250101120000704+")
-        #expect(SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: -22)).description == "250101053000722-")
+        #expect(
+            SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: 4)).description
+                == "250101120000704+"
+        )
+        #expect(
+            SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: -22)).description
+                == "250101053000722-"
+        )
         let back = try SMPPTime.Absolute(instant, utcOffsetQuarterHours: -22).utcInstant
         #expect(back == UTCInstant(millisecondsSinceEpoch: 1_735_729_200_700))
         #expect(throws: SMPPTimeError.outOfRange(.utcOffset, 49)) {
@@ -129,7 +138,10 @@ import Testing
         let last: Int64 = 4_102_444_800 - 2 * 86_400
         for _ in 0..<2_000 {
             let seconds = first + Int64(generator.next(upperBound: UInt64(last - first)))
-            let instant = UTCInstant(secondsSinceEpoch: seconds, milliseconds: Int64(generator.next(upperBound: UInt64(10))) * 100)
+            let instant = UTCInstant(
+                secondsSinceEpoch: seconds,
+                milliseconds: Int64(generator.next(upperBound: UInt64(10))) * 100
+            )
             let offset = Int(generator.next(upperBound: UInt64(97))) - 48
             let time = SMPPTime.absolute(try SMPPTime.Absolute(instant, utcOffsetQuarterHours: offset))
             #expect(time.resolved(relativeTo: UTCInstant(millisecondsSinceEpoch: 0)) == instant)
@@ -144,9 +156,15 @@ import Testing
         let leapJanuary = CivilDateTime(year: 2024, month: 1, day: 31).utcInstant(utcOffsetSeconds: 0)
         #expect(CivilDateTime(oneMonth.added(to: leapJanuary)) == CivilDateTime(year: 2024, month: 2, day: 29))
         let leapDay = CivilDateTime(year: 2024, month: 2, day: 29).utcInstant(utcOffsetSeconds: 0)
-        #expect(CivilDateTime(try SMPPTime.Relative(years: 1).added(to: leapDay)) == CivilDateTime(year: 2025, month: 2, day: 28))
+        #expect(
+            CivilDateTime(try SMPPTime.Relative(years: 1).added(to: leapDay))
+                == CivilDateTime(year: 2025, month: 2, day: 28)
+        )
         let december = CivilDateTime(year: 2025, month: 12, day: 15).utcInstant(utcOffsetSeconds: 0)
-        #expect(CivilDateTime(try SMPPTime.Relative(months: 14).added(to: december)) == CivilDateTime(year: 2027, month: 2, day: 15))
+        #expect(
+            CivilDateTime(try SMPPTime.Relative(months: 14).added(to: december))
+                == CivilDateTime(year: 2027, month: 2, day: 15)
+        )
     }
 
     @Test func fixedComponentsAddAfterTheCalendarStep() throws {
