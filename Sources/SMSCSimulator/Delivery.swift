@@ -1,0 +1,28 @@
+internal import NIOCore
+internal import SMPP
+
+/// A deliver_sm (receipt or mobile-originated message) on its way to a receiving session.
+struct Delivery: Sendable {
+    enum Kind: Sendable, Hashable {
+        case receipt(messageID: String)
+        case mo(id: String)
+    }
+
+    var kind: Kind
+    /// The login whose sessions may receive it; `nil` lets any receiving session take it.
+    var systemID: String?
+    /// The session to try first (the one that submitted the message).
+    var preferredSession: Int?
+    var pdu: PDU
+    /// Attempts made so far.
+    var attempts: Int = 0
+    /// The queue key in the pending store.
+    var pendingKey: String { self.systemID ?? "" }
+}
+
+/// A receipt waiting for its delay to pass.
+struct ScheduledReceipt: Sendable {
+    var due: NIODeadline
+    var messageID: String
+    var intermediate: Bool
+}

@@ -1,0 +1,591 @@
+internal import Logging
+internal import NIOCore
+internal import SMPP
+
+/// One SMPP connection seen from the SMSC side: bind rules, submits, receipts and MO going out,
+/// enquire_link both ways, unbind. Runs on its channel's event loop; shared state lives in
+/// ``SimulatorCore``.
+final class SMSCSession: ChannelInboundHandler {
+    typealias InboundIn = SMPPFrameDecoder.Output
+    typealias OutboundOut = SMPPFrame
+
+    private let core: SimulatorCore
+    let id: Int
+    private var logger: Logger
+    private var context: ChannelHandlerContext?
+    private var state: SessionState = .open
+    private var systemID: String?
+    private var interfaceVersion: InterfaceVersion?
+    private var sequenceNumbers = SequenceNumbers()
+    /// Requests received whose response has not been written yet (responses delayed on purpose).
+    private var unanswered = 0
+    private var pdusReceived = 0
+    private var pdusSent = 0
+    private var rateLimiter: TokenBucket?
+    /// deliver_sm sent and not yet answered, by sequence number.
+    private var outstanding: [UInt32: (delivery: Delivery, timeout: Scheduled<Void>?)] = [:]
+    private var enquireLinkOutstanding: UInt32?
+    private var keepAlive: Scheduled<Void>?
+    private var lastReceived = NIODeadline.now()
+    private var remoteAddress = "?"
+    private let connectedAt = UTCInstant.now
+    private var unbindSequence: UInt32?
+
+    init(core: SimulatorCore, id: Int) {
+        self.core = core
+        self.id = id
+        var logger = core.logger
+        logger[metadataKey: "smpp.session"] = "\(id)"
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.remoteAddress = context.remoteAddress.map { "\($0)" } ?? "?"
+        self.core.register(SessionHandle(id: self.id, session: self, eventLoop: context.eventLoop))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.logger.info("connect", metadata: ["remote": "\(self.remoteAddress)"])
+        let interval = self.core.configuration.enquireLinkInterval
+        if interval > 0 { self.armKeepAlive(.nanoseconds(Int64(interval * 1e9))) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.keepAlive?.cancel()
+        self.keepAlive = nil
+        let wasBound = if case .bound = self.state { true } else { false }
+        self.state = .closed
+        if wasBound { self.core.unbound(sessionID: self.id) }
+        self.core.unregister(self.id)
+        // Nothing in flight is lost: unanswered deliveries go to another session or wait for one.
+        let deliveries = self.outstanding.values
+        self.outstanding = [:]
+        for (delivery, timeout) in deliveries {
+            timeout?.cancel()
+            self.core.retry(delivery)
+        }
+        self.logger.info("disconnect", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.lastReceived = .now()
+        self.pdusReceived += 1
+        if let limit = self.core.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
+            self.core.count { $0.droppedConnections += 1 }
+            self.logger.info("dropping connection (fault injection)", metadata: ["pdus": "\(self.pdusReceived)"])
+            context.close(promise: nil)
+            return
+        }
+        switch self.unwrapInboundIn(data) {
+        case .frame(let frame):
+            self.handle(frame)
+        case .malformed(let error):
+            self.handleMalformed(error)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? SMPPDecodingError, error.isFatal {
+            // Framing is lost: answer generic_nack, then close.
+            self.core.count {
+                $0.malformedPDUs += 1
+                $0.genericNacksSent += 1
+            }
+            self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
+            let frame = SMPPFrame(
+                .genericNack,
+                sequenceNumber: error.header?.sequenceNumber ?? 0,
+                commandStatus: error.commandStatus
+            )
+            context.writeAndFlush(self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Writing
+
+    private func write(_ frame: SMPPFrame, flush: Bool = false) {
+        guard let context = self.context else { return }
+        self.pdusSent += 1
+        context.write(self.wrapOutboundOut(frame), promise: nil)
+        if flush { context.flush() }
+    }
+
+    private func respond(to request: SMPPFrame, with pdu: PDU, status: CommandStatus = .ok, delay: Double = 0) {
+        let frame = SMPPFrame(pdu, sequenceNumber: request.sequenceNumber, commandStatus: status)
+        guard delay > 0, let context = self.context else {
+            self.write(frame)
+            return
+        }
+        self.unanswered += 1
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
+            self.unanswered -= 1
+            self.write(frame, flush: true)
+        }
+    }
+
+    private func refuse(_ request: SMPPFrame, status: CommandStatus) {
+        guard let response = PDU.errorResponse(to: request.commandID) else { return }
+        if response == .genericNack { self.core.count { $0.genericNacksSent += 1 } }
+        self.respond(to: request, with: response, status: status)
+    }
+
+    // MARK: Requests
+
+    private func handle(_ frame: SMPPFrame) {
+        let commandID = frame.commandID
+        if commandID.isResponse {
+            self.handleResponse(frame)
+            return
+        }
+        if case .unknown = frame.pdu {
+            self.refuse(frame, status: .invalidCommandID)
+            return
+        }
+        guard self.state.permits(commandID, from: .esme) else {
+            self.refuse(frame, status: self.state.refusal(for: commandID))
+            return
+        }
+        switch frame.pdu {
+        case .bindTransmitter(let bind): self.handleBind(frame, type: .transmitter, bind: bind)
+        case .bindReceiver(let bind): self.handleBind(frame, type: .receiver, bind: bind)
+        case .bindTransceiver(let bind): self.handleBind(frame, type: .transceiver, bind: bind)
+        case .enquireLink:
+            self.core.count { $0.enquireLinksReceived += 1 }
+            self.respond(to: frame, with: .enquireLinkResp)
+        case .unbind:
+            self.respond(to: frame, with: .unbindResp)
+            self.state = .unbound
+            self.core.unbound(sessionID: self.id)
+            self.logger.info("unbind", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
+            // The ESME closes after unbind_resp; close anyway if it does not.
+            self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
+                self.context?.close(promise: nil)
+            }
+        case .submitSM(let message):
+            self.core.count { $0.submitsReceived += 1 }
+            self.submit(frame, message: message, command: "submit_sm") {
+                .submitSMResp(SubmitSMResponse(messageID: $0))
+            }
+        case .dataSM(let dataSM):
+            self.core.count { $0.submitsReceived += 1 }
+            let message = ShortMessage(
+                serviceType: dataSM.serviceType,
+                source: dataSM.source,
+                destination: dataSM.destination,
+                esmClass: dataSM.esmClass,
+                registeredDelivery: dataSM.registeredDelivery,
+                dataCoding: dataSM.dataCoding,
+                tlvs: dataSM.tlvs
+            )
+            self.submit(frame, message: message, command: "data_sm") { .dataSMResp(DataSMResponse(messageID: $0)) }
+        case .submitMulti(let multi):
+            self.core.count { $0.submitsReceived += 1 }
+            self.submitMulti(frame, multi: multi)
+        case .querySM(let query):
+            switch self.core.query(query, now: .now()) {
+            case .found(let response): self.respond(to: frame, with: .querySMResp(response))
+            case .notFound: self.refuse(frame, status: .invalidMessageID)
+            }
+        case .cancelSM(let cancel):
+            if self.core.cancel(cancel, now: .now()) {
+                self.respond(to: frame, with: .cancelSMResp)
+            } else {
+                self.refuse(frame, status: .cancelFailed)
+            }
+        case .replaceSM(let replace):
+            let decoded = Self.decode(replace.shortMessage, dataCoding: .smscDefault, udhi: false)
+            if self.core.replace(replace, text: decoded.text, userData: decoded.userData, now: .now()) {
+                self.respond(to: frame, with: .replaceSMResp)
+            } else {
+                self.refuse(frame, status: .replaceFailed)
+            }
+        default:
+            // deliver_sm, outbind and alert_notification only travel from the SMSC: permits() refused them above.
+            self.refuse(frame, status: .invalidBindStatus)
+        }
+    }
+
+    private func handleBind(_ frame: SMPPFrame, type: BindType, bind: Bind) {
+        switch self.core.bind(sessionID: self.id, type: type, bind: bind) {
+        case .refuse(let status):
+            self.logger.info(
+                "bind refused",
+                metadata: ["smpp.system_id": "\(bind.systemID)", "smpp.bind_type": "\(type)", "status": "\(status)"]
+            )
+            self.respond(to: frame, with: type.response(BindResponse(systemID: "")), status: status)
+        case .accept(let closing, let pending):
+            self.state = .bound(type)
+            self.systemID = bind.systemID
+            self.interfaceVersion = bind.interfaceVersion
+            self.logger[metadataKey: "smpp.system_id"] = "\(bind.systemID)"
+            let configuration = self.core.configuration
+            if let rate = configuration.throttling.maxRate {
+                self.rateLimiter = TokenBucket(rate: rate, now: .now())
+            }
+            let response =
+                bind.interfaceVersion.supportsTLVs
+                ? BindResponse(systemID: configuration.systemID, interfaceVersion: .v34)
+                : BindResponse(systemID: configuration.systemID)
+            self.respond(to: frame, with: type.response(response))
+            self.logger.info("bind", metadata: ["smpp.system_id": "\(bind.systemID)", "smpp.bind_type": "\(type)"])
+            for handle in closing {
+                self.logger.info(
+                    "closing older session of the same login",
+                    metadata: ["smpp.session.closed": "\(handle.id)"]
+                )
+                handle.close()
+            }
+            for delivery in pending { self.deliver(delivery) }
+        }
+    }
+
+    /// Validates a submit_sm / data_sm and hands it to the core; answers with `response(messageID)`.
+    private func submit(_ frame: SMPPFrame, message: ShortMessage, command: String, response: (String) -> PDU) {
+        let configuration = self.core.configuration
+        let now = NIODeadline.now()
+        if let window = configuration.throttling.window, self.unanswered >= window {
+            self.core.count {
+                $0.windowExceeded += 1
+                $0.submitsRefused[
+                    configuration.throttling.windowStatus.name ?? "\(configuration.throttling.windowStatus)",
+                    default: 0
+                ] += 1
+            }
+            self.refuse(frame, status: configuration.throttling.windowStatus)
+            return
+        }
+        if self.rateLimiter != nil, !self.rateLimiter!.take(now: now) {
+            self.core.count {
+                $0.throttled += 1
+                $0.submitsRefused["ESME_RTHROTTLED", default: 0] += 1
+            }
+            self.refuse(frame, status: .throttled)
+            return
+        }
+        if let status = Self.validate(message) {
+            self.core.count { $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1 }
+            self.refuse(frame, status: status)
+            return
+        }
+        let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
+        guard decoded.udhValid else {
+            self.core.count { $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1 }
+            self.refuse(frame, status: .invalidESMClass)
+            return
+        }
+        let wallClock = UTCInstant.now
+        let submission = SimulatorCore.Submission(
+            sessionID: self.id,
+            systemID: self.systemID ?? "",
+            command: command,
+            message: message,
+            userData: decoded.userData,
+            text: decoded.text,
+            concatenation: message.concatenation,
+            now: now,
+            wallClock: wallClock
+        )
+        switch self.core.accept(submission) {
+        case .refuse(let status):
+            self.core.count { $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1 }
+            self.refuse(frame, status: status)
+        case .unanswered:
+            self.logger.debug(
+                "not answering submit (fault injection)",
+                metadata: ["smpp.sequence_number": "\(frame.sequenceNumber)"]
+            )
+        case .accept(let messageID, let plan):
+            self.logger.info(
+                "\(command)",
+                metadata: [
+                    "source": "\(message.source.value)", "destination": "\(message.destination.value)",
+                    "message.id": "\(messageID)",
+                ]
+            )
+            let receipts = self.core.receipts(
+                for: messageID,
+                intermediate: plan.intermediate,
+                final: plan.early || plan.immediate,
+                now: now,
+                wallClock: wallClock
+            )
+            if plan.early {
+                // The real-world race: the receipt overtakes the submit response.
+                self.core.route(receipts)
+                self.respond(
+                    to: frame,
+                    with: response(messageID),
+                    delay: max(configuration.throttling.responseDelay, 0.02)
+                )
+            } else {
+                self.respond(to: frame, with: response(messageID), delay: configuration.throttling.responseDelay)
+                self.context?.flush()
+                self.core.route(receipts)
+            }
+        }
+    }
+
+    private func submitMulti(_ frame: SMPPFrame, multi: SubmitMulti) {
+        var firstID: String?
+        var unsuccessful: [SubmitMultiResponse.UnsuccessfulDelivery] = []
+        let decoded = Self.decode(multi.shortMessage, dataCoding: multi.dataCoding, udhi: multi.esmClass.hasUDHI)
+        for destination in multi.destinations {
+            guard case .address(let address) = destination else {
+                // The simulator keeps no distribution lists.
+                if case .distributionList(let name) = destination {
+                    unsuccessful.append(.init(address: Address(name), errorStatus: .invalidDistributionListName))
+                }
+                continue
+            }
+            guard !address.value.isEmpty else {
+                unsuccessful.append(.init(address: address, errorStatus: .invalidDestinationAddress))
+                continue
+            }
+            let message = ShortMessage(
+                serviceType: multi.serviceType,
+                source: multi.source,
+                destination: address,
+                esmClass: multi.esmClass,
+                protocolID: multi.protocolID,
+                priorityFlag: multi.priorityFlag,
+                scheduleDeliveryTime: multi.scheduleDeliveryTime,
+                validityPeriod: multi.validityPeriod,
+                registeredDelivery: multi.registeredDelivery,
+                replaceIfPresentFlag: multi.replaceIfPresentFlag,
+                dataCoding: multi.dataCoding,
+                smDefaultMessageID: multi.smDefaultMessageID,
+                shortMessage: multi.shortMessage,
+                tlvs: multi.tlvs
+            )
+            let now = NIODeadline.now()
+            let wallClock = UTCInstant.now
+            let submission = SimulatorCore.Submission(
+                sessionID: self.id,
+                systemID: self.systemID ?? "",
+                command: "submit_multi",
+                message: message,
+                userData: decoded.userData,
+                text: decoded.text,
+                concatenation: message.concatenation,
+                now: now,
+                wallClock: wallClock
+            )
+            switch self.core.accept(submission) {
+            case .refuse(let status):
+                unsuccessful.append(.init(address: address, errorStatus: status))
+            case .unanswered:
+                unsuccessful.append(.init(address: address, errorStatus: .systemError))
+            case .accept(let messageID, let plan):
+                firstID = firstID ?? messageID
+                self.core.route(
+                    self.core.receipts(
+                        for: messageID,
+                        intermediate: plan.intermediate,
+                        final: plan.early || plan.immediate,
+                        now: now,
+                        wallClock: wallClock
+                    )
+                )
+            }
+        }
+        guard let firstID else {
+            self.refuse(frame, status: multi.destinations.isEmpty ? .invalidNumberOfDestinations : .submitFailed)
+            return
+        }
+        self.respond(
+            to: frame,
+            with: .submitMultiResp(SubmitMultiResponse(messageID: firstID, unsuccessful: unsuccessful))
+        )
+    }
+
+    /// The field checks a strict SMSC applies to a submit; `nil` when the message is acceptable.
+    static func validate(_ message: ShortMessage) -> CommandStatus? {
+        if message.destination.value.isEmpty { return .invalidDestinationAddress }
+        if message.priorityFlag > 3 { return .invalidPriorityFlag }
+        if message.replaceIfPresentFlag > 1 { return .invalidReplaceIfPresentFlag }
+        if message.registeredDelivery.rawValue & 0xE0 != 0 { return .invalidRegisteredDelivery }
+        if message.shortMessage.readableBytes > 0 && message.tlvs.contains(.messagePayload) {
+            return .invalidMessageLength
+        }
+        if (try? SMPPTime(field: message.scheduleDeliveryTime)) == nil && !message.scheduleDeliveryTime.isEmpty {
+            return .invalidScheduleDeliveryTime
+        }
+        if (try? SMPPTime(field: message.validityPeriod)) == nil && !message.validityPeriod.isEmpty {
+            return .invalidValidityPeriod
+        }
+        return nil
+    }
+
+    /// The user data without its User Data Header, and its text when the data coding is textual.
+    static func decode(
+        _ userData: ByteBuffer,
+        dataCoding: DataCoding,
+        udhi: Bool
+    ) -> (userData: [UInt8], text: String?, udhValid: Bool) {
+        var payload = userData
+        if udhi {
+            guard let split = try? UserDataHeader.split(userData) else {
+                return (Array(userData.readableBytesView), nil, false)
+            }
+            payload = split.rest
+        }
+        return (Array(payload.readableBytesView), dataCoding.decodeText(payload), true)
+    }
+
+    // MARK: Responses
+
+    private func handleResponse(_ frame: SMPPFrame) {
+        switch frame.pdu {
+        case .enquireLinkResp:
+            if frame.sequenceNumber == self.enquireLinkOutstanding { self.enquireLinkOutstanding = nil }
+        case .unbindResp:
+            if frame.sequenceNumber == self.unbindSequence { self.context?.close(promise: nil) }
+        case .deliverSMResp, .dataSMResp, .genericNack:
+            self.deliveryAnswered(sequenceNumber: frame.sequenceNumber, status: frame.commandStatus)
+        default:
+            self.logger.debug("unexpected response ignored", metadata: ["smpp.command": "\(frame.commandID)"])
+        }
+    }
+
+    private func handleMalformed(_ error: SMPPDecodingError) {
+        self.core.count { $0.malformedPDUs += 1 }
+        self.logger.notice("malformed PDU", metadata: ["error": "\(error)"])
+        guard let header = error.header else { return }
+        if header.commandID.isResponse {
+            self.deliveryAnswered(
+                sequenceNumber: header.sequenceNumber,
+                status: header.commandStatus.isSuccess ? .systemError : header.commandStatus
+            )
+            return
+        }
+        let request = SMPPFrame(
+            .unknown(UnknownPDU(commandID: header.commandID)),
+            sequenceNumber: header.sequenceNumber
+        )
+        self.refuse(request, status: header.commandID.isKnown ? error.commandStatus : .invalidCommandID)
+    }
+
+    private func deliveryAnswered(sequenceNumber: UInt32, status: CommandStatus) {
+        guard let (delivery, timeout) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
+        timeout?.cancel()
+        if status.isSuccess {
+            self.core.delivered(delivery, acknowledged: true)
+        } else if status.isTemporary {
+            self.logger.info("delivery refused temporarily, will retry", metadata: ["status": "\(status)"])
+            self.core.retry(delivery)
+        } else {
+            self.logger.info("delivery refused", metadata: ["status": "\(status)"])
+            self.core.delivered(delivery, acknowledged: false)
+        }
+    }
+
+    // MARK: Deliveries (receipts and MO)
+
+    /// Sends a deliver_sm; gives it back to the core when this session cannot receive any more.
+    func deliver(_ delivery: Delivery) {
+        guard let context = self.context, case .bound(let type) = self.state, type.canReceive else {
+            self.core.keep(delivery)
+            return
+        }
+        var pdu = delivery.pdu
+        if !(self.interfaceVersion?.supportsTLVs ?? true), case .deliverSM(var message) = pdu {
+            // A peer bound with interface version 3.3 must not receive TLVs.
+            message.tlvs = []
+            pdu = .deliverSM(message)
+        }
+        let sequenceNumber = self.sequenceNumbers.next()
+        let timeoutSeconds = self.core.configuration.deliveryResponseTimeout
+        let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeoutSeconds * 1e9))) {
+            [self] in
+            guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
+            self.logger.info("no deliver_sm_resp, will retry", metadata: ["smpp.sequence_number": "\(sequenceNumber)"])
+            self.core.retry(delivery)
+        }
+        self.outstanding[sequenceNumber] = (delivery, timeout)
+        self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true)
+        self.core.sent(delivery)
+        switch delivery.kind {
+        case .receipt(let messageID):
+            let stat: String
+            if case .deliverSM(let message) = pdu, let receipt = message.deliveryReceipt {
+                stat = receipt.stat ?? "?"
+            } else {
+                stat = "?"
+            }
+            self.logger.info("receipt sent", metadata: ["message.id": "\(messageID)", "stat": "\(stat)"])
+        case .mo(let id):
+            self.logger.info("mo sent", metadata: ["mo.id": "\(id)"])
+        }
+    }
+
+    // MARK: Keep-alive and control
+
+    private func armKeepAlive(_ interval: TimeAmount) {
+        self.keepAlive = self.context?.eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            self.keepAliveTimerFired(interval: interval)
+        }
+    }
+
+    private func keepAliveTimerFired(interval: TimeAmount) {
+        guard let context = self.context, self.state != .closed else { return }
+        defer { self.armKeepAlive(interval) }
+        if self.enquireLinkOutstanding != nil {
+            self.logger.info("peer did not answer enquire_link, closing")
+            context.close(promise: nil)
+            return
+        }
+        guard NIODeadline.now() - self.lastReceived >= interval else { return }
+        let sequenceNumber = self.sequenceNumbers.next()
+        self.enquireLinkOutstanding = sequenceNumber
+        self.core.count { $0.enquireLinksSent += 1 }
+        self.write(SMPPFrame(.enquireLink, sequenceNumber: sequenceNumber), flush: true)
+    }
+
+    func close() {
+        self.context?.close(promise: nil)
+    }
+
+    func unbind() {
+        guard case .bound = self.state else {
+            self.close()
+            return
+        }
+        let sequenceNumber = self.sequenceNumbers.next()
+        self.unbindSequence = sequenceNumber
+        self.state = .unbound
+        self.core.unbound(sessionID: self.id)
+        self.write(SMPPFrame(.unbind, sequenceNumber: sequenceNumber), flush: true)
+        self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in self.close() }
+    }
+
+    func snapshot() -> SessionInfo {
+        let bindType: BindType? = if case .bound(let type) = self.state { type } else { nil }
+        return SessionInfo(
+            id: self.id,
+            systemID: self.systemID,
+            bindType: bindType,
+            state: self.state.description,
+            remoteAddress: self.remoteAddress,
+            connectedAt: self.connectedAt.description,
+            interfaceVersion: self.interfaceVersion?.rawValue,
+            pdusReceived: self.pdusReceived,
+            pdusSent: self.pdusSent,
+            outstandingDeliveries: self.outstanding.count
+        )
+    }
+}

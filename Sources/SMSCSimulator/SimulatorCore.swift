@@ -1,0 +1,769 @@
+import DequeModule
+import Foundation
+internal import Logging
+internal import NIOCore
+internal import SMPP
+import Synchronization
+
+/// The state all sessions share: stored messages, the session registry, receipts waiting for their
+/// delay, deliveries waiting for a receiving session, counters and the live configuration.
+/// Every method takes the lock once and does no I/O under it.
+final class SimulatorCore: Sendable {
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+    /// The loop that runs the receipt timer.
+    private let timerLoop: any EventLoop
+    private let state: Mutex<State>
+
+    /// The most deliveries kept while no session can receive them; older ones are dropped.
+    static let pendingCapacity = 100_000
+
+    init(configuration: SimulatorConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup) {
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        self.timerLoop = eventLoopGroup.next()
+        self.state = Mutex(State(configuration: configuration))
+    }
+
+    struct SessionRecord {
+        let handle: SessionHandle
+        var systemID: String?
+        var bindType: BindType?
+    }
+
+    struct GroupKey: Hashable {
+        var systemID: String
+        var source: String
+        var destination: String
+        var reference: UInt16
+        var total: UInt8
+    }
+
+    struct Group {
+        var messageID: String
+        var received: Set<UInt8>
+    }
+
+    struct DuplicateKey: Hashable {
+        var source: String
+        var destination: String
+        var userData: [UInt8]
+    }
+
+    struct FloodState {
+        var last: NIODeadline
+        var chain: Int
+    }
+
+    struct Stored {
+        var message: SimulatedMessage
+        var finalAt: NIODeadline
+        var cancelled = false
+    }
+
+    struct State {
+        var configuration: SimulatorConfiguration
+        var random: SplitMix64
+        var ids: MessageIDGenerator
+        var messages: [String: Stored] = [:]
+        var order: Deque<String> = []
+        var groups: [GroupKey: Group] = [:]
+        var groupOrder: Deque<GroupKey> = []
+        var duplicates: [DuplicateKey: NIODeadline] = [:]
+        var duplicateOrder: Deque<(NIODeadline, DuplicateKey)> = []
+        var flood: [String: FloodState] = [:]
+        var sessions: [Int: SessionRecord] = [:]
+        var nextSessionID = 1
+        var roundRobin = 0
+        var pending: [String: Deque<Delivery>] = [:]
+        var pendingCount = 0
+        var scheduled: Deque<ScheduledReceipt> = []
+        var timerDeadline: NIODeadline?
+        var counters = SimulatorCounters()
+        var nextMOID = 1
+        var stopped = false
+
+        init(configuration: SimulatorConfiguration) {
+            self.configuration = configuration
+            let seed = configuration.seed ?? UInt64.random(in: 0...UInt64.max)
+            self.random = SplitMix64(seed: seed)
+            self.ids = MessageIDGenerator(
+                format: configuration.messageIDFormat,
+                receiptFormat: configuration.receiptIDFormat,
+                receiptWidth: configuration.receiptIDWidth,
+                seed: seed &+ 1
+            )
+        }
+    }
+
+    // MARK: Configuration and counters
+
+    var configuration: SimulatorConfiguration {
+        self.state.withLock { $0.configuration }
+    }
+
+    /// Changes the live behaviour (listeners are not affected).
+    func updateConfiguration(_ body: (inout SimulatorConfiguration) -> Void) {
+        self.state.withLock { state in
+            body(&state.configuration)
+            state.ids = MessageIDGenerator(
+                format: state.configuration.messageIDFormat,
+                receiptFormat: state.configuration.receiptIDFormat,
+                receiptWidth: state.configuration.receiptIDWidth,
+                seed: state.random.next()
+            )
+        }
+    }
+
+    func count(_ body: (inout SimulatorCounters) -> Void) {
+        self.state.withLock { body(&$0.counters) }
+    }
+
+    var counters: SimulatorCounters {
+        self.state.withLock { $0.counters }
+    }
+
+    /// Forgets stored messages, receipts not yet sent, pending deliveries and counters. Sessions stay.
+    func reset() {
+        self.state.withLock { state in
+            state.messages = [:]
+            state.order = []
+            state.groups = [:]
+            state.groupOrder = []
+            state.duplicates = [:]
+            state.duplicateOrder = []
+            state.flood = [:]
+            state.pending = [:]
+            state.pendingCount = 0
+            state.scheduled = []
+            state.counters = SimulatorCounters()
+        }
+    }
+
+    func stop() {
+        self.state.withLock { $0.stopped = true }
+    }
+
+    // MARK: Sessions
+
+    func nextSessionID() -> Int {
+        self.state.withLock { state in
+            defer { state.nextSessionID += 1 }
+            return state.nextSessionID
+        }
+    }
+
+    func register(_ handle: SessionHandle) {
+        self.state.withLock { state in
+            state.sessions[handle.id] = SessionRecord(handle: handle)
+            state.counters.connections += 1
+        }
+    }
+
+    func unregister(_ sessionID: Int) {
+        self.state.withLock { state in
+            state.sessions[sessionID] = nil
+            state.counters.disconnections += 1
+        }
+    }
+
+    enum BindDecision {
+        case accept(closing: [SessionHandle], pending: [Delivery])
+        case refuse(CommandStatus)
+    }
+
+    /// Checks a bind against the users file and session limits, and records the session as bound.
+    func bind(sessionID: Int, type: BindType, bind: Bind) -> BindDecision {
+        self.state.withLock { state in
+            let configuration = state.configuration
+            if let users = configuration.users {
+                guard let user = users.first(where: { $0.systemID == bind.systemID }) else {
+                    state.counters.bindFailures += 1
+                    return .refuse(.invalidSystemID)
+                }
+                guard user.password == bind.password else {
+                    state.counters.bindFailures += 1
+                    return .refuse(.invalidPassword)
+                }
+                guard user.bindTypes.isEmpty || user.bindTypes.contains(type) else {
+                    state.counters.bindFailures += 1
+                    return .refuse(.bindFailed)
+                }
+                if let limit = user.maxSessions, !configuration.conventions.singleSessionPerLogin {
+                    let bound = state.sessions.values.filter { $0.systemID == bind.systemID && $0.bindType != nil }
+                        .count
+                    guard bound < limit else {
+                        state.counters.bindFailures += 1
+                        return .refuse(.bindFailed)
+                    }
+                }
+            }
+            var closing: [SessionHandle] = []
+            if configuration.conventions.singleSessionPerLogin {
+                for (id, record) in state.sessions where id != sessionID && record.systemID == bind.systemID {
+                    closing.append(record.handle)
+                    state.sessions[id]?.systemID = nil
+                    state.sessions[id]?.bindType = nil
+                }
+            }
+            state.sessions[sessionID]?.systemID = bind.systemID
+            state.sessions[sessionID]?.bindType = type
+            state.counters.binds += 1
+            var pending: [Delivery] = []
+            if type.canReceive {
+                for key in [bind.systemID, ""] {
+                    if let queue = state.pending.removeValue(forKey: key) {
+                        pending.append(contentsOf: queue)
+                        state.pendingCount -= queue.count
+                    }
+                }
+            }
+            return .accept(closing: closing, pending: pending)
+        }
+    }
+
+    func unbound(sessionID: Int) {
+        self.state.withLock { state in
+            state.sessions[sessionID]?.bindType = nil
+            state.counters.unbinds += 1
+        }
+    }
+
+    func sessionHandles() -> [SessionHandle] {
+        self.state.withLock { state in state.sessions.values.map(\.handle).sorted { $0.id < $1.id } }
+    }
+
+    func sessionHandle(_ id: Int) -> SessionHandle? {
+        self.state.withLock { $0.sessions[id]?.handle }
+    }
+
+    // MARK: Routing deliveries
+
+    /// Sends each delivery to a receiving session of its login (the preferred one first), or keeps it
+    /// until one binds.
+    func route(_ deliveries: [Delivery]) {
+        guard !deliveries.isEmpty else { return }
+        var targets: [(SessionHandle, Delivery)] = []
+        self.state.withLock { state in
+            for delivery in deliveries {
+                if let handle = Self.receiver(for: delivery, in: &state) {
+                    targets.append((handle, delivery))
+                } else {
+                    Self.keep(delivery, in: &state)
+                }
+            }
+        }
+        for (handle, delivery) in targets { handle.deliver(delivery) }
+    }
+
+    /// Keeps a delivery until a receiving session binds (a session that could not take it gave it back).
+    func keep(_ delivery: Delivery) {
+        self.state.withLock { Self.keep(delivery, in: &$0) }
+    }
+
+    private static func receiver(for delivery: Delivery, in state: inout State) -> SessionHandle? {
+        func receives(_ record: SessionRecord) -> Bool {
+            guard let type = record.bindType, type.canReceive else { return false }
+            return delivery.systemID == nil || record.systemID == delivery.systemID
+        }
+        if let preferred = delivery.preferredSession, let record = state.sessions[preferred], receives(record) {
+            return record.handle
+        }
+        let candidates = state.sessions.values.filter(receives).sorted { $0.handle.id < $1.handle.id }
+        guard !candidates.isEmpty else { return nil }
+        state.roundRobin &+= 1
+        return candidates[state.roundRobin % candidates.count].handle
+    }
+
+    private static func keep(_ delivery: Delivery, in state: inout State) {
+        state.pending[delivery.pendingKey, default: []].append(delivery)
+        state.pendingCount += 1
+        if state.pendingCount > pendingCapacity, let key = state.pending.first(where: { !$0.value.isEmpty })?.key {
+            state.pending[key]?.removeFirst()
+            state.pendingCount -= 1
+        }
+    }
+
+    /// Records the outcome of a deliver_sm: acknowledged, or failed for good.
+    func delivered(_ delivery: Delivery, acknowledged: Bool) {
+        self.state.withLock { state in
+            switch delivery.kind {
+            case .receipt(let messageID):
+                if acknowledged { state.counters.receiptsAcknowledged += 1 } else { state.counters.receiptsFailed += 1 }
+                if state.messages[messageID]?.message.receipt == .sent {
+                    state.messages[messageID]?.message.receipt = acknowledged ? .acknowledged : .failed
+                }
+            case .mo:
+                if acknowledged { state.counters.moAcknowledged += 1 } else { state.counters.moFailed += 1 }
+            }
+        }
+    }
+
+    /// A deliver_sm went out.
+    func sent(_ delivery: Delivery) {
+        self.state.withLock { state in
+            switch delivery.kind {
+            case .receipt:
+                state.counters.receiptsSent += 1
+                if delivery.attempts > 0 { state.counters.receiptRetries += 1 }
+            case .mo:
+                state.counters.moSent += 1
+                if delivery.attempts > 0 { state.counters.moRetries += 1 }
+            }
+        }
+    }
+
+    /// Tries a delivery again after the retry interval, or gives up after the configured attempts.
+    func retry(_ delivery: Delivery) {
+        var delivery = delivery
+        delivery.attempts += 1
+        let (attempts, interval) = self.state.withLock {
+            ($0.configuration.deliveryAttempts, $0.configuration.deliveryRetryInterval)
+        }
+        guard delivery.attempts < attempts else {
+            self.delivered(delivery, acknowledged: false)
+            self.logger.warning("delivery dropped after attempts", metadata: ["attempts": "\(delivery.attempts)"])
+            return
+        }
+        let retried = delivery
+        self.timerLoop.scheduleTask(in: .nanoseconds(Int64(interval * 1e9))) {
+            self.route([retried])
+        }
+    }
+
+    // MARK: Submits
+
+    /// One message arriving in a submit_sm, data_sm or (per destination) submit_multi.
+    struct Submission {
+        var sessionID: Int
+        var systemID: String
+        var command: String
+        var message: ShortMessage
+        var userData: [UInt8]
+        var text: String?
+        var concatenation: ConcatenationInfo?
+        var now: NIODeadline
+        var wallClock: UTCInstant
+    }
+
+    enum SubmitDecision {
+        case refuse(CommandStatus)
+        case unanswered
+        case accept(messageID: String, plan: ReceiptPlan)
+    }
+
+    /// What receipts follow an accepted message.
+    struct ReceiptPlan {
+        /// An intermediate notification goes out right away.
+        var intermediate = false
+        /// A final receipt is requested for the drawn outcome.
+        var final = false
+        /// The final receipt is sent before the submit response (the receipt-before-response race).
+        var early = false
+        /// The final receipt is sent right after the response (delay 0).
+        var immediate = false
+    }
+
+    func accept(_ submission: Submission) -> SubmitDecision {
+        let (decision, timer) = self.state.withLock { state -> (SubmitDecision, NIODeadline?) in
+            let decision = Self.accept(submission, in: &state)
+            return (decision, Self.timerToArm(in: &state))
+        }
+        if let timer { self.armTimer(at: timer) }
+        return decision
+    }
+
+    private static func accept(_ submission: Submission, in state: inout State) -> SubmitDecision {
+        let configuration = state.configuration
+        let message = submission.message
+        let now = submission.now
+
+        if let window = configuration.conventions.duplicateWindow {
+            let key = DuplicateKey(
+                source: message.source.value,
+                destination: message.destination.value,
+                userData: submission.userData
+            )
+            let horizon = now - .nanoseconds(Int64(window * 1e9))
+            while let (time, oldKey) = state.duplicateOrder.first, time < horizon {
+                state.duplicateOrder.removeFirst()
+                if state.duplicates[oldKey] == time { state.duplicates[oldKey] = nil }
+            }
+            if let seen = state.duplicates[key], seen >= horizon {
+                state.counters.duplicatesRefused += 1
+                return .refuse(configuration.conventions.duplicateStatus)
+            }
+            state.duplicates[key] = now
+            state.duplicateOrder.append((now, key))
+        }
+
+        if let guardConfiguration = configuration.conventions.floodGuard {
+            let interval = TimeAmount.nanoseconds(Int64(guardConfiguration.interval * 1e9))
+            var flood = state.flood[message.destination.value] ?? FloodState(last: now, chain: 0)
+            flood.chain = now - flood.last < interval ? flood.chain + 1 : 1
+            flood.last = now
+            state.flood[message.destination.value] = flood
+            if flood.chain > guardConfiguration.limit {
+                state.counters.floodBlocked += 1
+                return .refuse(guardConfiguration.status)
+            }
+        }
+
+        if state.random.chance(configuration.faults.noResponseRate) {
+            state.counters.faultUnanswered += 1
+            return .unanswered
+        }
+        if state.random.chance(configuration.faults.errorRate) {
+            state.counters.faultErrors += 1
+            return .refuse(configuration.faults.errorStatus)
+        }
+
+        // The id: one per part, or (whole-message receipts) the first part's id for every part.
+        var messageID: String
+        var completesGroup = false
+        if configuration.receipts.mode == .whole, let concatenation = submission.concatenation {
+            let key = GroupKey(
+                systemID: submission.systemID,
+                source: message.source.value,
+                destination: message.destination.value,
+                reference: concatenation.reference,
+                total: concatenation.total
+            )
+            var group = state.groups[key] ?? Group(messageID: state.ids.next(), received: [])
+            if state.groups[key] == nil {
+                state.groupOrder.append(key)
+                if state.groupOrder.count > configuration.storeCapacity {
+                    state.groups[state.groupOrder.removeFirst()] = nil
+                }
+            }
+            group.received.insert(concatenation.sequence)
+            messageID = group.messageID
+            completesGroup = group.received.count >= Int(concatenation.total)
+            if completesGroup {
+                state.groups[key] = nil
+            } else {
+                state.groups[key] = group
+            }
+        } else {
+            messageID = state.ids.next()
+        }
+
+        let mix = configuration.receipts.outcomes
+        let outcome = mix.outcome(forDraw: Int(state.random.next() % UInt64(max(1, mix.totalWeight))))
+        let delay = TimeAmount.nanoseconds(Int64(configuration.receipts.delay * 1e9))
+
+        // Receipts: registered_delivery 1 = any outcome, 2 = failure only, 3 = success only (SMPP 5.0).
+        var plan = ReceiptPlan()
+        let request = message.registeredDelivery.receiptRequest
+        let success = outcome.state == .delivered
+        let wantsFinal = request == 1 || (request == 2 && !success) || (request == 3 && success)
+        let isLastPart = configuration.receipts.mode == .perPart || submission.concatenation == nil || completesGroup
+        plan.final = wantsFinal && isLastPart
+        plan.intermediate = message.registeredDelivery.requestsIntermediate && isLastPart
+        if plan.final {
+            if state.random.chance(configuration.faults.earlyReceiptRate) {
+                plan.early = true
+            } else if configuration.receipts.delay <= 0 {
+                plan.immediate = true
+            } else {
+                state.scheduled.append(ScheduledReceipt(due: now + delay, messageID: messageID, intermediate: false))
+            }
+        }
+
+        // Store it. Parts sharing a whole-message id are kept too, under `id/sequence`; the first
+        // part's record carries the receipt.
+        let stored = SimulatedMessage(
+            id: messageID,
+            systemID: submission.systemID,
+            sessionID: submission.sessionID,
+            command: submission.command,
+            serviceType: message.serviceType,
+            source: message.source,
+            destination: message.destination,
+            esmClass: message.esmClass,
+            protocolID: message.protocolID,
+            priorityFlag: message.priorityFlag,
+            scheduleDeliveryTime: message.scheduleDeliveryTime,
+            validityPeriod: message.validityPeriod,
+            registeredDelivery: message.registeredDelivery,
+            dataCoding: message.dataCoding,
+            userData: submission.userData,
+            text: submission.text,
+            concatenation: submission.concatenation,
+            submittedAt: submission.wallClock,
+            state: .enroute,
+            outcome: outcome,
+            doneAt: nil,
+            receipt: plan.final ? .scheduled : .notRequested
+        )
+        var key = messageID
+        if state.messages[messageID] != nil {
+            key = "\(messageID)/\(submission.concatenation?.sequence ?? 0)"
+            if plan.final {
+                state.messages[messageID]?.message.receipt = .scheduled
+                state.messages[messageID]?.message.outcome = outcome
+                state.messages[messageID]?.finalAt = now + delay
+            }
+        }
+        state.messages[key] = Stored(message: stored, finalAt: now + delay)
+        state.order.append(key)
+        if state.order.count > configuration.storeCapacity {
+            state.messages[state.order.removeFirst()] = nil
+        }
+        state.counters.messagesAccepted += 1
+        return .accept(messageID: messageID, plan: plan)
+    }
+
+    // MARK: Receipts
+
+    /// Builds the receipt deliveries for a message now (early and immediate receipts, intermediate notifications).
+    func receipts(
+        for messageID: String,
+        intermediate: Bool,
+        final: Bool,
+        now: NIODeadline,
+        wallClock: UTCInstant
+    ) -> [Delivery] {
+        self.state.withLock { state in
+            var deliveries: [Delivery] = []
+            if intermediate,
+                let delivery = Self.receipt(for: messageID, intermediate: true, wallClock: wallClock, in: &state)
+            {
+                deliveries.append(delivery)
+            }
+            if final {
+                state.messages[messageID]?.finalAt = now
+                if let delivery = Self.receipt(for: messageID, intermediate: false, wallClock: wallClock, in: &state) {
+                    deliveries.append(delivery)
+                }
+            }
+            return deliveries
+        }
+    }
+
+    private static func receipt(
+        for messageID: String,
+        intermediate: Bool,
+        wallClock: UTCInstant,
+        in state: inout State
+    ) -> Delivery? {
+        guard var stored = state.messages[messageID], !stored.cancelled else { return nil }
+        let configuration = state.configuration
+        let outcome = stored.message.outcome
+        let receiptState = intermediate ? configuration.receipts.intermediateState : outcome.state
+        if !intermediate {
+            stored.message.state = outcome.state
+            stored.message.doneAt = wallClock
+            stored.message.receipt = .sent
+            state.messages[messageID] = stored
+        }
+        let receiptID = state.ids.receiptID(for: messageID)
+        let text = stored.message.text.map { String($0.prefix(20)) } ?? ""
+        let receipt = DeliveryReceipt(
+            id: receiptID,
+            submitted: 1,
+            submitDate: CivilDateTime(stored.message.submittedAt),
+            doneDate: CivilDateTime(wallClock),
+            state: receiptState,
+            error: intermediate ? "000" : outcome.error,
+            text: text
+        )
+        let pdu = DeliverSM.receipt(
+            receipt,
+            from: stored.message.destination,
+            to: stored.message.source,
+            receiptedMessageID: receiptID,
+            messageState: receiptState,
+            networkErrorCode: intermediate ? nil : outcome.networkError,
+            intermediate: intermediate,
+            formatting: DeliveryReceipt.FormattingOptions(
+                dateLength: configuration.receipts.dateDigits == 12 ? .twelveDigits : .tenDigits
+            )
+        )
+        return Delivery(
+            kind: .receipt(messageID: messageID),
+            systemID: stored.message.systemID,
+            preferredSession: stored.message.sessionID,
+            pdu: .deliverSM(pdu)
+        )
+    }
+
+    /// The deadline the receipt timer must be armed for, if it is not armed early enough already.
+    private static func timerToArm(in state: inout State) -> NIODeadline? {
+        guard !state.stopped, let first = state.scheduled.first else { return nil }
+        if let armed = state.timerDeadline, armed <= first.due { return nil }
+        state.timerDeadline = first.due
+        return first.due
+    }
+
+    private func armTimer(at deadline: NIODeadline) {
+        self.timerLoop.scheduleTask(deadline: deadline) {
+            self.fireReceipts()
+        }
+    }
+
+    /// Sends every receipt whose delay has passed and re-arms the timer for the next.
+    private func fireReceipts() {
+        let now = NIODeadline.now()
+        let wallClock = UTCInstant.now
+        let (deliveries, next) = self.state.withLock { state -> ([Delivery], NIODeadline?) in
+            state.timerDeadline = nil
+            var deliveries: [Delivery] = []
+            // A short look-ahead batches receipts due within the next millisecond.
+            let horizon = now + .milliseconds(1)
+            while let first = state.scheduled.first, first.due <= horizon {
+                state.scheduled.removeFirst()
+                guard state.messages[first.messageID]?.message.receipt == .scheduled else { continue }
+                if let delivery = Self.receipt(
+                    for: first.messageID,
+                    intermediate: first.intermediate,
+                    wallClock: wallClock,
+                    in: &state
+                ) {
+                    deliveries.append(delivery)
+                }
+            }
+            return (deliveries, Self.timerToArm(in: &state))
+        }
+        self.route(deliveries)
+        if let next { self.armTimer(at: next) }
+    }
+
+    // MARK: query_sm, cancel_sm, replace_sm
+
+    enum QueryResult {
+        case found(QuerySMResponse)
+        case notFound
+    }
+
+    func query(_ query: QuerySM, now: NIODeadline) -> QueryResult {
+        self.state.withLock { state in
+            state.counters.queries += 1
+            guard let stored = state.messages[query.messageID],
+                query.source.value.isEmpty || query.source.value == stored.message.source.value
+            else { return .notFound }
+            let message = Self.current(stored, now: now)
+            var finalDate = ""
+            if message.state.isFinal {
+                let delay = Int64(state.configuration.receipts.delay.rounded())
+                let done = message.doneAt ?? message.submittedAt.adding(seconds: delay)
+                finalDate = (try? SMPPTime.Absolute(done)).map { SMPPTime.absolute($0).description } ?? ""
+            }
+            return .found(
+                QuerySMResponse(
+                    messageID: query.messageID,
+                    finalDate: finalDate,
+                    messageState: message.state,
+                    errorCode: message.state.isFinal
+                        ? UInt8(truncatingIfNeeded: message.outcome.networkError?.errorCode ?? 0) : 0
+                )
+            )
+        }
+    }
+
+    /// Cancels a pending message by id, or every pending message of the source (and destination, and
+    /// service type) when the id is empty. `false` when nothing could be cancelled.
+    func cancel(_ cancel: CancelSM, now: NIODeadline) -> Bool {
+        self.state.withLock { state in
+            state.counters.cancels += 1
+            let candidates: [String]
+            if cancel.messageID.isEmpty {
+                candidates = state.order.filter { id in
+                    guard let message = state.messages[id]?.message else { return false }
+                    return message.source.value == cancel.source.value
+                        && (cancel.destination.value.isEmpty || message.destination.value == cancel.destination.value)
+                        && (cancel.serviceType.isEmpty || message.serviceType == cancel.serviceType)
+                }
+            } else {
+                candidates = [cancel.messageID]
+            }
+            var cancelled = false
+            for id in candidates {
+                guard let stored = state.messages[id], !stored.cancelled, stored.finalAt > now,
+                    cancel.source.value.isEmpty || stored.message.source.value == cancel.source.value
+                else { continue }
+                state.messages[id]?.cancelled = true
+                state.messages[id]?.message.state = .deleted
+                state.messages[id]?.message.receipt =
+                    stored.message.receipt == .notRequested ? .notRequested : .cancelled
+                cancelled = true
+            }
+            return cancelled
+        }
+    }
+
+    /// Replaces the user data (and times) of a pending message. `false` when it is unknown or final.
+    func replace(_ replace: ReplaceSM, text: String?, userData: [UInt8], now: NIODeadline) -> Bool {
+        self.state.withLock { state in
+            state.counters.replaces += 1
+            guard let stored = state.messages[replace.messageID], !stored.cancelled, stored.finalAt > now,
+                replace.source.value.isEmpty || stored.message.source.value == replace.source.value
+            else { return false }
+            state.messages[replace.messageID]?.message.userData = userData
+            state.messages[replace.messageID]?.message.text = text
+            if !replace.validityPeriod.isEmpty {
+                state.messages[replace.messageID]?.message.validityPeriod = replace.validityPeriod
+            }
+            if !replace.scheduleDeliveryTime.isEmpty {
+                state.messages[replace.messageID]?.message.scheduleDeliveryTime = replace.scheduleDeliveryTime
+            }
+            return true
+        }
+    }
+
+    // MARK: Inspection
+
+    private static func current(_ stored: Stored, now: NIODeadline) -> SimulatedMessage {
+        var message = stored.message
+        if !stored.cancelled && message.state == .enroute && now >= stored.finalAt {
+            message.state = message.outcome.state
+        }
+        return message
+    }
+
+    /// Stored messages, oldest first.
+    func messages(systemID: String? = nil, limit: Int? = nil) -> [SimulatedMessage] {
+        let now = NIODeadline.now()
+        return self.state.withLock { state in
+            var result: [SimulatedMessage] = []
+            for id in state.order {
+                guard let stored = state.messages[id] else { continue }
+                if let systemID, stored.message.systemID != systemID { continue }
+                result.append(Self.current(stored, now: now))
+            }
+            if let limit, result.count > limit { result.removeFirst(result.count - limit) }
+            return result
+        }
+    }
+
+    func message(id: String) -> SimulatedMessage? {
+        let now = NIODeadline.now()
+        return self.state.withLock { state in state.messages[id].map { Self.current($0, now: now) } }
+    }
+
+    func nextMOID() -> Int {
+        self.state.withLock { state in
+            defer { state.nextMOID += 1 }
+            return state.nextMOID
+        }
+    }
+
+    /// Deliveries waiting for a receiving session.
+    var pendingCount: Int {
+        self.state.withLock { $0.pendingCount }
+    }
+}
+
+extension UTCInstant {
+    /// The current wall-clock time.
+    static var now: UTCInstant {
+        UTCInstant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+extension CivilDateTime {
+    /// The date and time of an instant in UTC (the simulator's local time).
+    init(_ instant: UTCInstant) {
+        self.init(secondsSinceEpoch: instant.secondsSinceEpoch)
+    }
+}
