@@ -3,6 +3,7 @@ import Hummingbird
 internal import Logging
 internal import NIOCore
 internal import SMPP
+import ServiceLifecycle
 
 /// The simulator's HTTP control API: inject MO, inspect messages, sessions and counters, reset.
 ///
@@ -18,12 +19,19 @@ internal import SMPP
 /// | POST | `/reset` | forget messages, pending receipts and counters |
 /// | POST | `/mo` | `{"from","to","text","encoding"?,"system_id"?}` → deliver_sm (split with UDH when long) |
 enum ControlAPI {
+    /// A running control API: stop it with `group.triggerGracefulShutdown()`, then await `task`.
+    struct Running: Sendable {
+        var group: ServiceGroup
+        var task: Task<Void, any Error>
+        var port: Int
+    }
+
     static func start(
         simulator: SMSCSimulator,
         host: String,
         port: Int,
         logger: Logger
-    ) async throws -> (Task<Void, any Error>, Int) {
+    ) async throws -> Running {
         let router = Router()
         router.get("healthz") { _, _ in "ok" }
         router.get("messages") { request, _ -> [MessageView] in
@@ -88,11 +96,12 @@ enum ControlAPI {
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? port) },
             logger: logger
         )
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await application.run()
+            try await group.run()
         }
-        for await bound in ports { return (task, bound) }
+        for await bound in ports { return Running(group: group, task: task, port: bound) }
         // The stream ended without a port: the server failed to start.
         try await task.value
         throw HTTPError(.internalServerError, message: "control API did not start")

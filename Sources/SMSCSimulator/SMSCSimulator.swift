@@ -20,8 +20,7 @@ public final class SMSCSimulator: Service, Sendable {
     struct Listeners {
         var smpp: (any Channel)?
         var tls: (any Channel)?
-        var controlTask: Task<Void, any Error>?
-        var controlPort: Int?
+        var control: ControlAPI.Running?
         var scriptTask: Task<Void, any Error>?
     }
 
@@ -42,7 +41,7 @@ public final class SMSCSimulator: Service, Sendable {
     /// The bound TLS port, once started.
     public var tlsPort: Int? { self.listeners.withLock { $0.tls?.localAddress?.port } }
     /// The bound control API port, once started.
-    public var controlPort: Int? { self.listeners.withLock { $0.controlPort } }
+    public var controlPort: Int? { self.listeners.withLock { $0.control?.port } }
 
     /// Binds the listeners. Returns when they accept connections.
     public func start() async throws {
@@ -60,21 +59,18 @@ public final class SMSCSimulator: Service, Sendable {
             self.core.logger.info("listening (TLS)", metadata: ["port": "\(channel.localAddress?.port ?? 0)"])
         }
         if let control = configuration.control {
-            let (task, port) = try await ControlAPI.start(
+            let running = try await ControlAPI.start(
                 simulator: self,
                 host: control.host,
                 port: control.port,
                 logger: self.core.logger
             )
-            self.listeners.withLock {
-                $0.controlTask = task
-                $0.controlPort = port
-            }
-            self.core.logger.info("control API", metadata: ["url": "http://\(control.host):\(port)"])
+            self.listeners.withLock { $0.control = running }
+            self.core.logger.info("control API", metadata: ["url": "http://\(control.host):\(running.port)"])
         }
     }
 
-    /// Closes the listeners and every session, and cancels the control API.
+    /// Closes the listeners and every session, and shuts the control API down gracefully.
     public func stop() async {
         self.core.stop()
         let listeners = self.listeners.withLock { listeners in
@@ -82,8 +78,10 @@ public final class SMSCSimulator: Service, Sendable {
             return listeners
         }
         listeners.scriptTask?.cancel()
-        listeners.controlTask?.cancel()
-        _ = try? await listeners.controlTask?.value
+        if let control = listeners.control {
+            await control.group.triggerGracefulShutdown()
+            _ = try? await control.task.value
+        }
         try? await listeners.smpp?.close()
         try? await listeners.tls?.close()
         for handle in self.core.sessionHandles() { handle.close() }
