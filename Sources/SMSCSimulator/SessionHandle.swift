@@ -65,4 +65,3 @@ public struct SessionInfo: Sendable, Hashable, Codable {
     }
 }
 
-extension BindType: Codable {}

@@ -1,5 +1,5 @@
 /// How an ESME binds: as transmitter, receiver, or both on one connection.
-public enum BindType: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+public enum BindType: String, Hashable, Sendable, CaseIterable, Codable, CustomStringConvertible {
     case transmitter
     case receiver
     case transceiver

@@ -149,3 +149,16 @@ import Testing
         #expect(buffer.readableBytes == 0)
     }
 }
+
+@Suite struct EncoderHandlerTests {
+    @Test func aValueThatDoesNotFitFailsOnlyItsOwnWrite() throws {
+        let channel = EmbeddedChannel(handler: SMPPFrameEncoderHandler())
+        let tooLong = SMPPFrame(.bindTransmitter(Bind(systemID: "a-system-id-too-long", password: "pw")), sequenceNumber: 1)
+        #expect(throws: SMPPEncodingError.self) { try channel.writeOutbound(tooLong) }
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        // The next write is unaffected.
+        try channel.writeOutbound(goldenVectors[0].frame)
+        #expect(try channel.readOutbound(as: ByteBuffer.self)?.bytes == goldenVectors[0].bytes)
+        #expect(try channel.finish().isClean)
+    }
+}

@@ -1,0 +1,291 @@
+internal import Logging
+internal import NIOCore
+internal import SMPP
+
+/// One SMPP client connection: translates channel events into ``ESMESessionStateMachine`` events
+/// and carries out its actions — nothing else. Runs on its channel's event loop.
+final class ClientSession: ChannelInboundHandler {
+    typealias InboundIn = SMPPFrameDecoder.Output
+    typealias OutboundOut = SMPPFrame
+    typealias Pending = SMPPConnector.Pending
+
+    let slot: Int
+    private let connector: SMPPConnector
+    private var machine: ESMESessionStateMachine<Pending>
+    private var logger: Logger
+    private var context: ChannelHandlerContext?
+    private var handle: ClientSessionHandle?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
+    /// Inbound deliver_sm / data_sm awaiting the application's acknowledgement.
+    private var unacknowledged: [UInt32: (commandID: CommandID, timeout: Scheduled<Void>)] = [:]
+    private var closeReason: String?
+
+    init(
+        slot: Int,
+        connector: SMPPConnector,
+        configuration: ESMESessionStateMachine<Pending>.Configuration,
+        logger: Logger
+    ) {
+        self.slot = slot
+        self.connector = connector
+        self.machine = ESMESessionStateMachine(configuration: configuration, now: .now())
+        self.logger = logger
+        self.logger[metadataKey: "smpp.session"] = "\(slot)"
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.handle = ClientSessionHandle(session: self, eventLoop: context.eventLoop)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.connector.sessionConnected(slot: self.slot, handle: self.handle!)
+        let bind = self.machine.connected(now: .now())
+        context.writeAndFlush(self.wrapOutboundOut(bind), promise: nil)
+        self.armTimer()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = NIODeadline.now()
+        switch self.unwrapInboundIn(data) {
+        case .frame(let frame):
+            self.perform(self.machine.frameReceived(frame, now: now), context: context)
+        case .malformed(let error):
+            self.logger.notice("malformed PDU from SMSC", metadata: ["error": "\(error)"])
+            self.perform(self.machine.malformedReceived(error, now: now), context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+        self.armTimer()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.timer = nil
+        for (_, entry) in self.unacknowledged { entry.timeout.cancel() }
+        self.unacknowledged = [:]
+        let (failed, error) = self.machine.connectionClosed()
+        for pending in failed {
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(error))
+        }
+        self.context = nil
+        self.connector.sessionClosed(slot: self.slot, reason: self.closeReason ?? "\(error)")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? SMPPDecodingError, error.isFatal {
+            self.closeReason = "\(error)"
+            self.logger.warning("framing error from SMSC, closing", metadata: ["error": "\(error)"])
+            let nack = SMPPFrame(
+                .genericNack,
+                sequenceNumber: error.header?.sequenceNumber ?? 0,
+                commandStatus: error.commandStatus
+            )
+            context.writeAndFlush(self.wrapOutboundOut(nack)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        self.closeReason = "\(error)"
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Actions
+
+    private func perform(_ action: ESMESessionStateMachine<Pending>.ReceiveAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .write(let frame):
+            context.write(self.wrapOutboundOut(frame), promise: nil)
+        case .bound(let response):
+            self.logger.info("bound", metadata: ["smpp.smsc": "\(response.systemID)"])
+            self.connector.sessionBound(slot: self.slot, handle: self.handle!)
+        case .bindFailed(let error):
+            self.closeReason = "\(error)"
+            self.connector.bindFailed(slot: self.slot, error: error)
+            context.close(promise: nil)
+        case .succeed(let pending, let frame):
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .response(frame))
+        case .succeedThenUnbind(let pending, let frame, let unbind):
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .response(frame))
+            context.writeAndFlush(self.wrapOutboundOut(unbind), promise: nil)
+        case .fail(let pending, let error):
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(error))
+        case .failThenUnbind(let pending, let error, let unbind):
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(error))
+            context.writeAndFlush(self.wrapOutboundOut(unbind), promise: nil)
+        case .deliver(let frame):
+            self.deliver(frame, context: context)
+        case .unboundByPeer(let response, let failed):
+            self.closeReason = "unbound by the SMSC"
+            for pending in failed {
+                self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(.unboundByPeer))
+            }
+            context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        case .close:
+            context.close(promise: nil)
+        }
+    }
+
+    private func deliver(_ frame: SMPPFrame, context: ChannelHandlerContext) {
+        guard frame.commandID != .alertNotification else {
+            self.connector.inbound(slot: self.slot, frame: frame, acknowledgement: nil)
+            return
+        }
+        let sequenceNumber = frame.sequenceNumber
+        let timeout = context.eventLoop.assumeIsolated().scheduleTask(
+            in: self.connector.configuration.inboundAcknowledgementTimeout
+        ) {
+            [self] in
+            // Not acknowledged in time: a temporary error makes the SMSC deliver it again.
+            self.logger.warning(
+                "inbound message not acknowledged in time",
+                metadata: ["smpp.sequence_number": "\(sequenceNumber)"]
+            )
+            self.acknowledge(sequenceNumber: sequenceNumber, status: .temporaryAppError)
+        }
+        self.unacknowledged[sequenceNumber] = (frame.commandID, timeout)
+        self.connector.inbound(
+            slot: self.slot,
+            frame: frame,
+            acknowledgement: InboundAcknowledgement(session: self.handle!, sequenceNumber: sequenceNumber)
+        )
+    }
+
+    // MARK: Commands from the connector
+
+    func send(_ pendings: [Pending]) {
+        guard let context = self.context else {
+            for pending in pendings { self.connector.requeue(slot: self.slot, pending: pending) }
+            return
+        }
+        let now = NIODeadline.now()
+        for pending in pendings {
+            switch self.machine.sendRequest(pending.pdu, for: pending, now: now) {
+            case .write(let frame):
+                context.write(self.wrapOutboundOut(frame)).assumeIsolated().whenFailure { [self] error in
+                    // The encoder refused the PDU: fail it rather than lose it.
+                    self.logger.warning("could not encode submit", metadata: ["error": "\(error)"])
+                    self.failUnsendable(sequenceNumber: frame.sequenceNumber, error: error)
+                }
+            case .reject:
+                self.connector.requeue(slot: self.slot, pending: pending)
+            }
+        }
+        context.flush()
+        self.armTimer()
+    }
+
+    private func failUnsendable(sequenceNumber: UInt32, error: any Error) {
+        // The machine still expects a response; a synthetic generic_nack completes the request.
+        let nack = SMPPFrame(.genericNack, sequenceNumber: sequenceNumber, commandStatus: .invalidMessageLength)
+        if let context { self.perform(self.machine.frameReceived(nack, now: .now()), context: context) }
+    }
+
+    func acknowledge(sequenceNumber: UInt32, status: CommandStatus) {
+        guard let entry = self.unacknowledged.removeValue(forKey: sequenceNumber), let context = self.context else {
+            return
+        }
+        entry.timeout.cancel()
+        let response: PDU =
+            entry.commandID == .dataSM ? .dataSMResp(DataSMResponse()) : .deliverSMResp(DeliverSMResponse())
+        context.writeAndFlush(
+            self.wrapOutboundOut(SMPPFrame(response, sequenceNumber: sequenceNumber, commandStatus: status)),
+            promise: nil
+        )
+    }
+
+    func unbind() {
+        guard let context = self.context else { return }
+        switch self.machine.unbindRequested(now: .now()) {
+        case .write(let unbind):
+            context.writeAndFlush(self.wrapOutboundOut(unbind), promise: nil)
+        case .wait:
+            break
+        case .close:
+            context.close(promise: nil)
+        }
+        self.armTimer()
+    }
+
+    func close() {
+        self.context?.close(promise: nil)
+    }
+
+    // MARK: Timer
+
+    private func armTimer() {
+        guard let context = self.context, let next = self.machine.nextDeadline else { return }
+        if let scheduled = self.timerDeadline, scheduled <= next, self.timer != nil { return }
+        self.timer?.cancel()
+        self.timerDeadline = next
+        self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) { [self] in
+            self.timer = nil
+            self.timerDeadline = nil
+            self.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        guard let context = self.context else { return }
+        let action = self.machine.timerFired(now: .now())
+        for pending in action.timedOut {
+            self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(.responseTimeout))
+        }
+        for frame in action.writes { context.write(self.wrapOutboundOut(frame), promise: nil) }
+        if !action.writes.isEmpty { context.flush() }
+        if let reason = action.close {
+            self.closeReason = "\(reason)"
+            self.logger.info("closing session", metadata: ["reason": "\(reason)"])
+            context.close(promise: nil)
+            return
+        }
+        self.armTimer()
+    }
+}
+
+/// Reaches a ``ClientSession`` from any thread: every call hops to its event loop.
+final class ClientSessionHandle: Sendable {
+    let eventLoop: any EventLoop
+    private let session: NIOLoopBound<ClientSession>
+
+    init(session: ClientSession, eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        self.session = NIOLoopBound(session, eventLoop: eventLoop)
+    }
+
+    private func run(_ body: @escaping @Sendable (ClientSession) -> Void) {
+        if self.eventLoop.inEventLoop {
+            body(self.session.value)
+        } else {
+            self.eventLoop.execute { body(self.session.value) }
+        }
+    }
+
+    func send(_ pendings: [SMPPConnector.Pending]) {
+        self.run { $0.send(pendings) }
+    }
+
+    func acknowledge(sequenceNumber: UInt32, status: CommandStatus) {
+        self.run { $0.acknowledge(sequenceNumber: sequenceNumber, status: status) }
+    }
+
+    func unbind() {
+        self.run { $0.unbind() }
+    }
+
+    func close() {
+        self.run { $0.close() }
+    }
+}

@@ -1,0 +1,478 @@
+import DequeModule
+internal import NIOCore
+internal import SMPP
+
+/// The connector's pool as a value type with no I/O: session slots and their reconnects with host
+/// failover, two lanes of waiting submits, the shared token bucket, least-loaded dispatch, and
+/// throttling back-off that resends a refused message first. Each event returns what the caller
+/// must do; time is an input.
+struct PoolStateMachine<Waiter> {
+    struct Settings: Sendable {
+        var window: Int
+        var endpoints: Int
+        var throughput: Double?
+        var reconnectBackoff: Backoff
+        var throttleBackoff: Backoff
+        var maxThrottleRetries: Int
+        var queueTimeout: TimeAmount
+        var maxQueued: Int
+    }
+
+    struct Pending {
+        let ticket: UInt64
+        let pdu: PDU
+        let priority: SubmitPriority
+        let enqueuedAt: NIODeadline
+        let deadline: NIODeadline
+        var throttleRetries = 0
+        let waiter: Waiter
+    }
+
+    enum SlotState: Equatable {
+        /// Not started (or stopped while draining).
+        case idle
+        /// Connecting or binding to this endpoint.
+        case connecting(endpoint: Int)
+        case bound
+        /// Backing off before the next connect round.
+        case waiting(until: NIODeadline)
+        /// No more reconnects (credentials refused).
+        case stopped
+    }
+
+    struct Slot {
+        let id: Int
+        let bindType: BindType
+        var state: SlotState = .idle
+        var endpoint = 0
+        /// Failed connect rounds since the last bind (the back-off step).
+        var round = 0
+        var inFlight = 0
+        var pausedUntil: NIODeadline?
+        var throttleStreak = 0
+        var sent = 0
+        var errors = 0
+        var reconnects = 0
+        var lastError: String?
+        var boundEndpoint: Int?
+    }
+
+    enum Mode: Equatable {
+        case running
+        case paused
+        /// Credentials refused: no reconnects; bound sessions keep serving.
+        case alert(String)
+        case draining
+        case stopped
+    }
+
+    let settings: Settings
+    private(set) var mode: Mode = .running
+    private(set) var slots: [Slot]
+    private var urgent: Deque<Pending> = []
+    private var normal: Deque<Pending> = []
+    private var bucket: TokenBucket?
+    private var nextTicket: UInt64 = 0
+    /// Random values in 0…1 for back-off jitter.
+    private let unitRandom: () -> Double
+
+    init(settings: Settings, bindTypes: [BindType], now: NIODeadline, unitRandom: @escaping () -> Double) {
+        self.settings = settings
+        self.slots = bindTypes.enumerated().map { Slot(id: $0.offset, bindType: $0.element) }
+        self.bucket = settings.throughput.map { TokenBucket(rate: $0, now: now) }
+        self.unitRandom = unitRandom
+    }
+
+    var queuedUrgent: Int { self.urgent.count }
+    var queuedNormal: Int { self.normal.count }
+    var queued: Int { self.urgent.count + self.normal.count }
+
+    /// Whether some slot can take submits now or soon (bound, transmitting).
+    var hasSubmittingSession: Bool {
+        self.slots.contains { $0.state == .bound && $0.bindType.canSubmit }
+    }
+
+    // MARK: Actions
+
+    /// Submits to hand to sessions.
+    struct Dispatch {
+        var batches: [(slot: Int, pendings: [Pending])] = []
+        var isEmpty: Bool { self.batches.isEmpty }
+    }
+
+    /// A submit whose outcome is known.
+    struct Resolution {
+        var pending: Pending
+        var result: Result<SMPPFrame, SMPPClientError>
+    }
+
+    /// What to do about one slot's connection.
+    enum SlotAction: Equatable {
+        case connect(slot: Int, endpoint: Int)
+        case none
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts every slot: connect each to the first endpoint.
+    mutating func start() -> [SlotAction] {
+        self.slots.indices.compactMap { index in
+            guard self.slots[index].state == .idle else { return nil }
+            self.slots[index].state = .connecting(endpoint: 0)
+            self.slots[index].endpoint = 0
+            return .connect(slot: index, endpoint: 0)
+        }
+    }
+
+    mutating func pause() {
+        if self.mode == .running { self.mode = .paused }
+    }
+
+    /// Resumes a paused connector, or clears an alert and starts reconnecting.
+    mutating func resume(now: NIODeadline) -> (connects: [SlotAction], dispatch: Dispatch) {
+        switch self.mode {
+        case .paused:
+            self.mode = .running
+            return ([], self.dispatch(now: now))
+        case .alert:
+            self.mode = .running
+            var connects: [SlotAction] = []
+            for index in self.slots.indices where self.slots[index].state == .stopped {
+                self.slots[index].state = .connecting(endpoint: 0)
+                self.slots[index].endpoint = 0
+                self.slots[index].round = 0
+                connects.append(.connect(slot: index, endpoint: 0))
+            }
+            return (connects, self.dispatch(now: now))
+        default:
+            return ([], Dispatch())
+        }
+    }
+
+    /// Graceful shutdown: refuse new submits, give back everything queued, and name the bound slots to unbind.
+    mutating func drain() -> (queued: [Pending], unbind: [Int]) {
+        self.mode = .draining
+        let queued = Array(self.urgent) + Array(self.normal)
+        self.urgent = []
+        self.normal = []
+        var unbind: [Int] = []
+        for index in self.slots.indices {
+            switch self.slots[index].state {
+            case .bound, .connecting: unbind.append(index)
+            default: self.slots[index].state = .idle
+            }
+        }
+        return (queued, unbind)
+    }
+
+    mutating func stopped() {
+        self.mode = .stopped
+    }
+
+    // MARK: Submits
+
+    enum EnqueueAction {
+        case dispatch(Dispatch)
+        case reject(SMPPClientError)
+    }
+
+    /// Queues submits (all of them or none), in order, and dispatches what can go now.
+    mutating func enqueue(
+        _ items: [(pdu: PDU, waiter: Waiter)],
+        priority: SubmitPriority,
+        now: NIODeadline
+    ) -> EnqueueAction {
+        switch self.mode {
+        case .draining, .stopped: return .reject(.shuttingDown)
+        case .paused: return .reject(.unavailable("connector paused"))
+        case .alert(let reason) where !self.hasSubmittingSession: return .reject(.unavailable(reason))
+        case .running, .alert: break
+        }
+        guard self.slots.contains(where: { $0.bindType.canSubmit }) else {
+            return .reject(.unavailable("connector has no transmitting bind"))
+        }
+        guard self.queued + items.count <= self.settings.maxQueued else { return .reject(.queueFull) }
+        let deadline = now + self.settings.queueTimeout
+        for item in items {
+            self.nextTicket += 1
+            let pending = Pending(
+                ticket: self.nextTicket,
+                pdu: item.pdu,
+                priority: priority,
+                enqueuedAt: now,
+                deadline: deadline,
+                waiter: item.waiter
+            )
+            switch priority {
+            case .urgent: self.urgent.append(pending)
+            case .normal: self.normal.append(pending)
+            }
+        }
+        return .dispatch(self.dispatch(now: now))
+    }
+
+    /// Hands waiting submits to the least-loaded eligible sessions, within the token bucket.
+    mutating func dispatch(now: NIODeadline) -> Dispatch {
+        var dispatch = Dispatch()
+        switch self.mode {
+        case .running, .alert: break
+        default: return dispatch
+        }
+        var batchIndex: [Int: Int] = [:]
+        while !self.urgent.isEmpty || !self.normal.isEmpty {
+            guard let index = self.leastLoaded(now: now) else { break }
+            if self.bucket != nil, !self.bucket!.take(now: now) { break }
+            let pending = self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst()
+            self.slots[index].inFlight += 1
+            if let position = batchIndex[index] {
+                dispatch.batches[position].pendings.append(pending)
+            } else {
+                batchIndex[index] = dispatch.batches.count
+                dispatch.batches.append((index, [pending]))
+            }
+        }
+        return dispatch
+    }
+
+    private mutating func leastLoaded(now: NIODeadline) -> Int? {
+        var best: Int?
+        for index in self.slots.indices {
+            let slot = self.slots[index]
+            guard slot.state == .bound, slot.bindType.canSubmit, slot.inFlight < self.settings.window else { continue }
+            if let paused = slot.pausedUntil {
+                guard paused <= now else { continue }
+                self.slots[index].pausedUntil = nil
+            }
+            if best == nil || slot.inFlight < self.slots[best!].inFlight { best = index }
+        }
+        return best
+    }
+
+    /// A session answered (or failed) a submit.
+    enum Outcome {
+        case response(SMPPFrame)
+        case failure(ESMESessionError)
+    }
+
+    mutating func completed(
+        slot index: Int,
+        pending: Pending,
+        outcome: Outcome,
+        now: NIODeadline
+    ) -> (resolution: Resolution?, throttled: Bool, dispatch: Dispatch) {
+        self.slots[index].inFlight = max(0, self.slots[index].inFlight - 1)
+        var resolution: Resolution?
+        var throttled = false
+        switch outcome {
+        case .response(let frame) where frame.commandStatus.isSuccess:
+            self.slots[index].sent += 1
+            self.slots[index].throttleStreak = 0
+            resolution = Resolution(pending: pending, result: .success(frame))
+        case .response(let frame) where frame.commandStatus == .throttled || frame.commandStatus == .messageQueueFull:
+            throttled = true
+            self.slots[index].lastError = "\(frame.commandStatus)"
+            if pending.throttleRetries < self.settings.maxThrottleRetries {
+                var retry = pending
+                retry.throttleRetries += 1
+                // The whole session pauses, growing while throttling repeats; the message goes back to the
+                // front of its lane, before anything queued after it.
+                let pause = self.settings.throttleBackoff.delay(
+                    step: self.slots[index].throttleStreak,
+                    unit: self.unitRandom()
+                )
+                self.slots[index].pausedUntil = max(self.slots[index].pausedUntil ?? now, now + pause)
+                self.slots[index].throttleStreak += 1
+                self.insertAtFront(retry)
+            } else {
+                self.slots[index].errors += 1
+                resolution = Resolution(pending: pending, result: .failure(.rejected(frame.commandStatus)))
+            }
+        case .response(let frame):
+            self.slots[index].errors += 1
+            self.slots[index].lastError = "\(frame.commandStatus)"
+            resolution = Resolution(pending: pending, result: .failure(.rejected(frame.commandStatus)))
+        case .failure(let error):
+            self.slots[index].errors += 1
+            self.slots[index].lastError = "\(error)"
+            resolution = Resolution(pending: pending, result: .failure(.session(error)))
+        }
+        return (resolution, throttled, self.dispatch(now: now))
+    }
+
+    /// A session could not take a submit after all (it closed in between): queue it again, first.
+    mutating func requeue(slot index: Int, pending: Pending, now: NIODeadline) -> Dispatch {
+        self.slots[index].inFlight = max(0, self.slots[index].inFlight - 1)
+        self.insertAtFront(pending)
+        return self.dispatch(now: now)
+    }
+
+    /// Inserts into the front of the pending's lane, keeping ticket order among re-queued submits.
+    private mutating func insertAtFront(_ pending: Pending) {
+        func insert(into lane: inout Deque<Pending>) {
+            var position = 0
+            while position < lane.count, lane[position].ticket < pending.ticket { position += 1 }
+            lane.insert(pending, at: position)
+        }
+        switch pending.priority {
+        case .urgent: insert(into: &self.urgent)
+        case .normal: insert(into: &self.normal)
+        }
+    }
+
+    // MARK: Connections
+
+    /// The TCP/TLS connection of a slot could not be opened.
+    mutating func connectFailed(slot index: Int, error: String, now: NIODeadline) -> SlotAction {
+        self.slots[index].lastError = error
+        return self.nextAttempt(slot: index, now: now)
+    }
+
+    mutating func bound(slot index: Int, now: NIODeadline) -> Dispatch {
+        guard case .connecting(let endpoint) = self.slots[index].state else { return Dispatch() }
+        self.slots[index].state = .bound
+        self.slots[index].boundEndpoint = endpoint
+        self.slots[index].round = 0
+        self.slots[index].throttleStreak = 0
+        self.slots[index].pausedUntil = nil
+        return self.dispatch(now: now)
+    }
+
+    enum BindFailureAction {
+        case slot(SlotAction)
+        /// Credentials refused: the connector is in alert and reconnects no more; fail these waiting submits.
+        case alert(failing: [Pending], reason: String)
+    }
+
+    mutating func bindFailed(slot index: Int, error: ESMESessionError, now: NIODeadline) -> BindFailureAction {
+        self.slots[index].lastError = "\(error)"
+        self.slots[index].errors += 1
+        guard case .bindFailed(let status) = error, status.isCredentialError else {
+            return .slot(self.nextAttempt(slot: index, now: now))
+        }
+        let reason = "bind refused: \(status)"
+        if self.mode == .running || self.mode == .paused { self.mode = .alert(reason) }
+        for other in self.slots.indices where self.slots[other].state != .bound {
+            self.slots[other].state = .stopped
+        }
+        self.slots[index].state = .stopped
+        var failing: [Pending] = []
+        if !self.hasSubmittingSession {
+            failing = Array(self.urgent) + Array(self.normal)
+            self.urgent = []
+            self.normal = []
+        }
+        return .alert(failing: failing, reason: reason)
+    }
+
+    /// A slot's connection closed (after its outstanding requests were failed).
+    mutating func closed(slot index: Int, reason: String?, now: NIODeadline) -> SlotAction {
+        let wasBound = self.slots[index].state == .bound
+        self.slots[index].inFlight = 0
+        self.slots[index].boundEndpoint = nil
+        if let reason { self.slots[index].lastError = reason }
+        switch self.mode {
+        case .draining, .stopped:
+            self.slots[index].state = .idle
+            return .none
+        default:
+            break
+        }
+        if self.slots[index].state == .stopped { return .none }
+        guard wasBound else {
+            // Closed while connecting or binding: try the next endpoint.
+            return self.nextAttempt(slot: index, now: now)
+        }
+        // A bound session dropped: back off (never a hot loop), then start again from the primary.
+        self.slots[index].reconnects += 1
+        self.slots[index].endpoint = 0
+        self.wait(slot: index, now: now)
+        return .none
+    }
+
+    /// After a failure on endpoint N: try N+1 at once; after the last endpoint, wait a back-off step.
+    private mutating func nextAttempt(slot index: Int, now: NIODeadline) -> SlotAction {
+        switch self.mode {
+        case .draining, .stopped:
+            self.slots[index].state = .idle
+            return .none
+        case .alert:
+            self.slots[index].state = .stopped
+            return .none
+        default:
+            break
+        }
+        let next = self.slots[index].endpoint + 1
+        if next < self.settings.endpoints {
+            self.slots[index].endpoint = next
+            self.slots[index].state = .connecting(endpoint: next)
+            return .connect(slot: index, endpoint: next)
+        }
+        self.slots[index].endpoint = 0
+        self.wait(slot: index, now: now)
+        return .none
+    }
+
+    private mutating func wait(slot index: Int, now: NIODeadline) {
+        let delay = self.settings.reconnectBackoff.delay(step: self.slots[index].round, unit: self.unitRandom())
+        self.slots[index].round += 1
+        self.slots[index].state = .waiting(until: now + delay)
+    }
+
+    // MARK: Time
+
+    struct TimerAction {
+        var connects: [SlotAction] = []
+        var expired: [Pending] = []
+        var dispatch = Dispatch()
+    }
+
+    mutating func timerFired(now: NIODeadline) -> TimerAction {
+        var action = TimerAction()
+        let reconnecting = self.mode == .running || self.mode == .paused
+        for index in self.slots.indices where reconnecting {
+            if case .waiting(let until) = self.slots[index].state, until <= now {
+                let endpoint = self.slots[index].endpoint
+                self.slots[index].state = .connecting(endpoint: endpoint)
+                action.connects.append(.connect(slot: index, endpoint: endpoint))
+            }
+        }
+        for priority in SubmitPriority.allCases {
+            while let first = priority == .urgent ? self.urgent.first : self.normal.first, first.deadline <= now {
+                action.expired.append(first)
+                if priority == .urgent { self.urgent.removeFirst() } else { self.normal.removeFirst() }
+            }
+        }
+        action.dispatch = self.dispatch(now: now)
+        return action
+    }
+
+    /// When ``timerFired(now:)`` must run next: a reconnect due, a paused session resuming while
+    /// submits wait, the next token, or a queue deadline.
+    mutating func nextWakeup(now: NIODeadline) -> NIODeadline? {
+        var next: NIODeadline?
+        func consider(_ deadline: NIODeadline) { next = next.map { min($0, deadline) } ?? deadline }
+        for slot in self.slots {
+            if case .waiting(let until) = slot.state { consider(until) }
+        }
+        if self.queued > 0 {
+            if let first = self.urgent.first { consider(first.deadline) }
+            if let first = self.normal.first { consider(first.deadline) }
+            for slot in self.slots where slot.state == .bound && slot.inFlight < self.settings.window {
+                if let paused = slot.pausedUntil { consider(paused) }
+            }
+            if self.bucket != nil, self.leastLoadedExists(now: now) {
+                consider(self.bucket!.nextToken(now: now))
+            }
+        }
+        return next
+    }
+
+    private func leastLoadedExists(now: NIODeadline) -> Bool {
+        self.slots.contains { slot in
+            slot.state == .bound && slot.bindType.canSubmit && slot.inFlight < self.settings.window
+                && (slot.pausedUntil.map { $0 <= now } ?? true)
+        }
+    }
+}
+
+extension PoolStateMachine.Pending: Sendable where Waiter: Sendable {}

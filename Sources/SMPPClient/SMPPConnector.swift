@@ -1,0 +1,630 @@
+public import CoreMetrics
+public import Logging
+public import NIOCore
+public import NIOPosix
+import NIOSSL
+public import SMPP
+public import ServiceLifecycle
+import Synchronization
+
+/// A pool of SMPP sessions to one SMSC account: submits with a window, a throughput limit and a
+/// priority lane; receipts and inbound messages as a stream of events; sessions that reconnect and
+/// fail over on their own.
+///
+/// Run it as a swift-service-lifecycle `Service` (`run()` connects, and on graceful shutdown stops
+/// taking submits, waits for in-flight responses, unbinds), or call `start()` and `shutdown()`.
+public final class SMPPConnector: Service, Sendable {
+    typealias Waiter = CheckedContinuation<SubmitResult, any Error>
+    typealias Pool = PoolStateMachine<Waiter>
+    typealias Pending = Pool.Pending
+
+    public let configuration: ConnectorConfiguration
+    /// Receipts, inbound messages and alerts, in arrival order. Acknowledge receipts and messages.
+    public let events: AsyncStream<InboundEvent>
+    private let eventSink: AsyncStream<InboundEvent>.Continuation
+    private let eventLoopGroup: any EventLoopGroup
+    private let timerLoop: any EventLoop
+    private let logger: Logger
+    private let normalizer: MessageIDNormalizer
+    private let segmenter: MessageSegmenter
+    private let sslContext: NIOSSLContext?
+    private let metrics: ConnectorMetrics
+    private let state: Mutex<State>
+
+    struct State {
+        var pool: Pool
+        /// Sessions whose connection is up (binding or bound), by slot.
+        var handles: [Int: ClientSessionHandle] = [:]
+        var timerDeadline: NIODeadline?
+        var reference: UInt16
+        var started = false
+    }
+
+    /// - Throws: ``ConfigurationError`` naming the key of an invalid setting, or a TLS setup error.
+    public init(
+        configuration: ConnectorConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "smpp-connector"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.timerLoop = eventLoopGroup.next()
+        var logger = logger
+        logger[metadataKey: "smpp.connector"] = "\(configuration.name)"
+        self.logger = logger
+        self.normalizer = MessageIDNormalizer(mode: configuration.messageIDs)
+        self.segmenter = try MessageSegmenter(
+            configuration: .init(method: configuration.longMessages, maximumParts: configuration.maximumParts)
+        )
+        self.sslContext =
+            configuration.endpoints.contains(where: \.useTLS)
+            ? try NIOSSLContext(configuration: configuration.tls) : nil
+        self.metrics = ConnectorMetrics(connector: configuration.name, factory: metricsFactory)
+        (self.events, self.eventSink) = AsyncStream.makeStream(of: InboundEvent.self)
+        let settings = Pool.Settings(
+            window: configuration.window,
+            endpoints: configuration.endpoints.count,
+            throughput: configuration.throughput,
+            reconnectBackoff: configuration.reconnectBackoff,
+            throttleBackoff: configuration.throttleBackoff,
+            maxThrottleRetries: configuration.maxThrottleRetries,
+            queueTimeout: configuration.queueTimeout,
+            maxQueued: configuration.maxQueued
+        )
+        let pool = Pool(
+            settings: settings,
+            bindTypes: configuration.bindMode.slots(sessions: configuration.sessions),
+            now: .now(),
+            unitRandom: { Double.random(in: 0...1) }
+        )
+        self.state = Mutex(State(pool: pool, reference: UInt16.random(in: 0...UInt16.max)))
+    }
+
+    // MARK: Lifecycle
+
+    /// Connects every session. Returns at once; sessions bind in the background.
+    public func start() {
+        let connects = self.state.withLock { state -> [Pool.SlotAction] in
+            guard !state.started else { return [] }
+            state.started = true
+            return state.pool.start()
+        }
+        self.logger.info("starting", metadata: ["sessions": "\(connects.count)"])
+        self.perform(connects)
+    }
+
+    /// Serves until graceful shutdown, then ``shutdown()``.
+    public func run() async throws {
+        self.start()
+        try? await gracefulShutdown()
+        await self.shutdown()
+    }
+
+    /// Stops taking submits (those still queued fail with ``SMPPClientError/shuttingDown``), lets
+    /// in-flight submits finish up to the unbind timeout, unbinds every session, and ends ``events``.
+    public func shutdown() async {
+        let (queued, handles) = self.state.withLock { state in
+            let (queued, _) = state.pool.drain()
+            return (queued, Array(state.handles.values))
+        }
+        for pending in queued { pending.waiter.resume(throwing: SMPPClientError.shuttingDown) }
+        for handle in handles { handle.unbind() }
+        let deadline = NIODeadline.now() + self.configuration.unbindTimeout + .seconds(2)
+        while self.state.withLock({ !$0.handles.isEmpty }), NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for handle in self.state.withLock({ Array($0.handles.values) }) { handle.close() }
+        self.state.withLock { $0.pool.stopped() }
+        self.eventSink.finish()
+        self.logger.info("stopped")
+    }
+
+    /// Stops sending (submits fail with a retryable ``SMPPClientError/unavailable(_:)``); sessions stay bound.
+    public func pause() {
+        self.state.withLock { $0.pool.pause() }
+        self.logger.info("paused")
+    }
+
+    /// Resumes a paused connector, or clears a credentials alert and reconnects.
+    public func resume() {
+        let (connects, dispatch) = self.state.withLock { state in
+            let result = state.pool.resume(now: .now())
+            return (result.connects, self.handles(for: result.dispatch, in: state))
+        }
+        self.logger.info("resumed")
+        self.perform(connects)
+        self.send(dispatch)
+    }
+
+    // MARK: Submitting
+
+    /// Sends one submit_sm (or data_sm) and returns when the SMSC answered.
+    ///
+    /// Waits (up to the queue timeout) for a bound session with window space and for the throughput
+    /// limit; a throttled submit is resent first after the session's pause. Throws
+    /// ``SMPPClientError``; see ``SMPPClientError/isRetryable``.
+    public func submit(_ pdu: PDU, priority: SubmitPriority = .normal) async throws -> SubmitResult {
+        try self.validate(pdu)
+        return try await withCheckedThrowingContinuation { continuation in
+            self.enqueue([(pdu, continuation)], priority: priority)
+        }
+    }
+
+    /// Sends one submit_sm.
+    public func submit(_ message: SubmitSM, priority: SubmitPriority = .normal) async throws -> SubmitResult {
+        try await self.submit(.submitSM(message), priority: priority)
+    }
+
+    /// Sends the parts of one message, queued together and in order; one result per part.
+    public func submit(
+        parts: [SubmitSM],
+        priority: SubmitPriority = .normal
+    ) async -> [Result<SubmitResult, SMPPClientError>] {
+        for part in parts {
+            do {
+                try self.validate(.submitSM(part))
+            } catch {
+                return parts.map { _ in .failure(error) }
+            }
+        }
+        return await withTaskGroup(of: (Int, Result<SubmitResult, SMPPClientError>).self) { group in
+            // One continuation per part, created before the parts are queued together.
+            let gate = PartGate(count: parts.count)
+            for index in parts.indices {
+                group.addTask {
+                    do {
+                        let result = try await withCheckedThrowingContinuation { continuation in
+                            gate.register(index, continuation) { all in
+                                self.enqueue(zip(parts, all).map { (.submitSM($0.0), $0.1) }, priority: priority)
+                            }
+                        }
+                        return (index, .success(result))
+                    } catch let error as SMPPClientError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(.invalidMessage("\(error)")))
+                    }
+                }
+            }
+            var results = [Result<SubmitResult, SMPPClientError>?](repeating: nil, count: parts.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
+    /// Turns a message into submit_sm parts with this connector's defaults: TON/NPI, data_coding,
+    /// the long-message method and maximum parts, registered_delivery. A text that needs more parts
+    /// than allowed, or has a character its encoding cannot carry, is refused — never cut.
+    public func makeParts(for message: OutgoingMessage) throws(SMPPClientError) -> [SubmitSM] {
+        let template = SubmitSM(
+            serviceType: message.serviceType,
+            source: self.configuration.sourceAddress.address(message.from),
+            destination: self.configuration.destinationAddress.address(message.to),
+            priorityFlag: message.priorityFlag,
+            scheduleDeliveryTime: message.scheduleDeliveryTime,
+            validityPeriod: message.validity.map(OutgoingMessage.relativeValidity) ?? "",
+            registeredDelivery: message.registeredDelivery ?? self.configuration.registeredDelivery,
+            tlvs: message.tlvs
+        )
+        let reference = self.state.withLock { state in
+            state.reference &+= 1
+            return state.reference
+        }
+        var parts: [SubmitSM]
+        do {
+            switch message.body {
+            case .text(let text, let encoding):
+                let encoding = encoding ?? TextEncoding.automatic(for: text)
+                let dataCoding = self.configuration.dataCodings.dataCoding(for: encoding)
+                parts = try self.segmenter.segments(for: text, encoding: encoding, reference: reference).map {
+                    segment in
+                    var part = template.applying(segment)
+                    part.dataCoding = dataCoding
+                    return part
+                }
+            case .binary(let octets, let dataCoding):
+                parts = try self.segmenter.segments(forBinary: octets, dataCoding: dataCoding, reference: reference)
+                    .map { template.applying($0) }
+            }
+        } catch {
+            throw .invalidMessage("\(error)")
+        }
+        for part in parts { try self.validate(.submitSM(part)) }
+        return parts
+    }
+
+    /// Sends a message (split into parts as needed) and returns one result per part; throws the
+    /// first part's error. Use ``submit(parts:priority:)`` for per-part outcomes.
+    public func send(_ message: OutgoingMessage, priority: SubmitPriority = .normal) async throws -> [SubmitResult] {
+        let parts = try self.makeParts(for: message)
+        return try await self.submit(parts: parts, priority: priority).map { try $0.get() }
+    }
+
+    /// Encodes once to refuse, up front, what the encoder would refuse.
+    private func validate(_ pdu: PDU) throws(SMPPClientError) {
+        var scratch = ByteBuffer()
+        do {
+            try scratch.writeSMPPFrame(SMPPFrame(pdu, sequenceNumber: 1))
+        } catch {
+            throw .invalidMessage("\(error)")
+        }
+    }
+
+    private func enqueue(_ items: [(pdu: PDU, waiter: Waiter)], priority: SubmitPriority) {
+        let now = NIODeadline.now()
+        let (action, dispatch, wakeup) = self.state.withLock { state in
+            let action = state.pool.enqueue(items, priority: priority, now: now)
+            var dispatch: [(ClientSessionHandle?, Int, [Pending])] = []
+            if case .dispatch(let pool) = action { dispatch = self.handles(for: pool, in: state) }
+            return (action, dispatch, Self.wakeupToArm(&state, now: now))
+        }
+        if case .reject(let error) = action {
+            for item in items { item.waiter.resume(throwing: error) }
+            return
+        }
+        self.send(dispatch)
+        self.arm(wakeup)
+        self.updateQueueGauges()
+    }
+
+    // MARK: Status
+
+    /// A snapshot of the connector and each session.
+    public func status() -> ConnectorStatus {
+        self.state.withLock { state in
+            let pool = state.pool
+            let mode: String
+            var alert: String?
+            switch pool.mode {
+            case .running: mode = "running"
+            case .paused: mode = "paused"
+            case .alert(let reason):
+                mode = "alert"
+                alert = reason
+            case .draining: mode = "draining"
+            case .stopped: mode = "stopped"
+            }
+            let sessions = pool.slots.map { slot in
+                let slotState: String
+                switch slot.state {
+                case .idle: slotState = "idle"
+                case .connecting: slotState = "connecting"
+                case .bound: slotState = "bound"
+                case .waiting: slotState = "waiting"
+                case .stopped: slotState = "stopped"
+                }
+                var endpoint: String?
+                if case .connecting(let index) = slot.state { endpoint = "\(self.configuration.endpoints[index])" }
+                if let index = slot.boundEndpoint { endpoint = "\(self.configuration.endpoints[index])" }
+                return ConnectorStatus.Session(
+                    id: slot.id,
+                    bindType: slot.bindType,
+                    state: slotState,
+                    endpoint: endpoint,
+                    inFlight: slot.inFlight,
+                    window: self.configuration.window,
+                    sent: slot.sent,
+                    errors: slot.errors,
+                    lastError: slot.lastError,
+                    throttled: slot.pausedUntil.map { $0 > .now() } ?? false,
+                    reconnects: slot.reconnects
+                )
+            }
+            return ConnectorStatus(
+                state: mode,
+                alert: alert,
+                name: self.configuration.name,
+                sessions: sessions,
+                queuedUrgent: pool.queuedUrgent,
+                queuedNormal: pool.queuedNormal
+            )
+        }
+    }
+
+    // MARK: Events from sessions
+
+    func sessionConnected(slot: Int, handle: ClientSessionHandle) {
+        self.state.withLock { $0.handles[slot] = handle }
+    }
+
+    func sessionBound(slot: Int, handle: ClientSessionHandle) {
+        let now = NIODeadline.now()
+        let (dispatch, bound) = self.state.withLock { state in
+            state.handles[slot] = handle
+            let pool = state.pool.bound(slot: slot, now: now)
+            return (self.handles(for: pool, in: state), state.pool.slots.filter { $0.state == .bound }.count)
+        }
+        self.metrics.sessionsBound.record(bound)
+        self.send(dispatch)
+    }
+
+    func bindFailed(slot: Int, error: ESMESessionError) {
+        let now = NIODeadline.now()
+        self.metrics.bindFailures.increment()
+        let action = self.state.withLock { $0.pool.bindFailed(slot: slot, error: error, now: now) }
+        switch action {
+        case .slot(let slotAction):
+            self.logger.warning("bind failed", metadata: ["smpp.session": "\(slot)", "error": "\(error)"])
+            self.perform([slotAction])
+        case .alert(let failing, let reason):
+            self.logger.error(
+                "credentials refused: connector in alert, not reconnecting",
+                metadata: ["smpp.session": "\(slot)", "error": "\(error)"]
+            )
+            for pending in failing { pending.waiter.resume(throwing: SMPPClientError.unavailable(reason)) }
+        }
+    }
+
+    func sessionClosed(slot: Int, reason: String) {
+        let now = NIODeadline.now()
+        let (action, wasBound, bound, wakeup) = self.state.withLock { state in
+            state.handles[slot] = nil
+            let wasBound = state.pool.slots[slot].state == .bound
+            let action = state.pool.closed(slot: slot, reason: reason, now: now)
+            let bound = state.pool.slots.filter { $0.state == .bound }.count
+            return (action, wasBound, bound, Self.wakeupToArm(&state, now: now))
+        }
+        if wasBound {
+            self.metrics.reconnects.increment()
+            self.logger.info("session closed", metadata: ["smpp.session": "\(slot)", "reason": "\(reason)"])
+        }
+        self.metrics.sessionsBound.record(bound)
+        self.perform([action])
+        self.arm(wakeup)
+    }
+
+    func completed(slot: Int, pending: Pending, outcome: Pool.Outcome) {
+        let now = NIODeadline.now()
+        let (completion, dispatch, wakeup) = self.state.withLock { state in
+            let completion = state.pool.completed(slot: slot, pending: pending, outcome: outcome, now: now)
+            return (completion, self.handles(for: completion.dispatch, in: state), Self.wakeupToArm(&state, now: now))
+        }
+        if completion.throttled { self.metrics.throttled.increment() }
+        if let resolution = completion.resolution { self.resolve(resolution, slot: slot, now: now) }
+        self.send(dispatch)
+        self.arm(wakeup)
+    }
+
+    func requeue(slot: Int, pending: Pending) {
+        let now = NIODeadline.now()
+        let (dispatch, wakeup) = self.state.withLock { state in
+            let pool = state.pool.requeue(slot: slot, pending: pending, now: now)
+            return (self.handles(for: pool, in: state), Self.wakeupToArm(&state, now: now))
+        }
+        self.send(dispatch)
+        self.arm(wakeup)
+    }
+
+    func inbound(slot: Int, frame: SMPPFrame, acknowledgement: InboundAcknowledgement?) {
+        var kind: InboundEvent.Kind = .message
+        var candidates: [String] = []
+        switch frame.pdu {
+        case .deliverSM(let message):
+            if message.isDeliveryReceipt {
+                if let receipt = message.deliveryReceipt {
+                    kind = .receipt(receipt)
+                    candidates = self.normalizer.candidates(forReceipted: receipt.messageID)
+                } else {
+                    kind = .unreadableReceipt
+                }
+            }
+        case .dataSM(let message):
+            if message.isDeliveryReceipt {
+                if let receipt = message.deliveryReceipt {
+                    kind = .receipt(receipt)
+                    candidates = self.normalizer.candidates(forReceipted: receipt.messageID)
+                } else {
+                    kind = .unreadableReceipt
+                }
+            }
+        case .alertNotification(let alert):
+            kind = .alert(alert)
+        default:
+            return
+        }
+        switch kind {
+        case .receipt, .unreadableReceipt: self.metrics.receipts.increment()
+        case .message: self.metrics.messages.increment()
+        case .alert: self.metrics.alerts.increment()
+        }
+        self.eventSink.yield(
+            InboundEvent(
+                connector: self.configuration.name,
+                session: slot,
+                kind: kind,
+                frame: frame,
+                acknowledgement: acknowledgement,
+                messageIDCandidates: candidates,
+                smscDefaultAlphabet: self.configuration.dataCodings.smscDefaultAlphabet
+            )
+        )
+    }
+
+    // MARK: Carrying out pool actions
+
+    private func handles(for dispatch: Pool.Dispatch, in state: State) -> [(ClientSessionHandle?, Int, [Pending])] {
+        dispatch.batches.map { (state.handles[$0.slot], $0.slot, $0.pendings) }
+    }
+
+    private func send(_ batches: [(ClientSessionHandle?, Int, [Pending])]) {
+        for (handle, slot, pendings) in batches {
+            if let handle {
+                handle.send(pendings)
+            } else {
+                for pending in pendings { self.requeue(slot: slot, pending: pending) }
+            }
+        }
+        if !batches.isEmpty { self.updateQueueGauges() }
+    }
+
+    private func resolve(_ resolution: Pool.Resolution, slot: Int, now: NIODeadline) {
+        let pending = resolution.pending
+        switch resolution.result {
+        case .success(let frame):
+            var messageID = ""
+            var tlvs = TLVs()
+            switch frame.pdu {
+            case .submitSMResp(let response), .dataSMResp(let response):
+                messageID = response.messageID
+                tlvs = response.tlvs
+            case .submitMultiResp(let response):
+                messageID = response.messageID
+                tlvs = response.tlvs
+            default:
+                break
+            }
+            let latency = now - pending.enqueuedAt
+            self.metrics.submitsOK.increment()
+            self.metrics.submitDuration.recordNanoseconds(latency.nanoseconds)
+            pending.waiter.resume(
+                returning: SubmitResult(
+                    messageID: messageID,
+                    messageIDKey: self.normalizer.key(forSubmitted: messageID),
+                    session: slot,
+                    latency: .nanoseconds(latency.nanoseconds),
+                    tlvs: tlvs
+                )
+            )
+        case .failure(let error):
+            if case .rejected = error {
+                self.metrics.submitsRejected.increment()
+            } else {
+                self.metrics.submitsFailed.increment()
+            }
+            pending.waiter.resume(throwing: error)
+        }
+    }
+
+    private func perform(_ actions: [Pool.SlotAction]) {
+        for action in actions {
+            if case .connect(let slot, let endpoint) = action { self.connect(slot: slot, endpoint: endpoint) }
+        }
+    }
+
+    private func connect(slot: Int, endpoint index: Int) {
+        let endpoint = self.configuration.endpoints[index]
+        let bindType = self.state.withLock { $0.pool.slots[slot].bindType }
+        let sessionConfiguration = ESMESessionStateMachine<Pending>.Configuration(
+            bindType: bindType,
+            bind: Bind(
+                systemID: self.configuration.systemID,
+                password: self.configuration.password,
+                systemType: self.configuration.systemType,
+                interfaceVersion: self.configuration.interfaceVersion,
+                addressRange: self.configuration.addressRange
+            ),
+            window: self.configuration.window,
+            bindTimeout: self.configuration.bindTimeout,
+            responseTimeout: self.configuration.responseTimeout,
+            enquireLinkInterval: self.configuration.enquireLinkInterval,
+            enquireLinkTimeout: self.configuration.enquireLinkTimeout,
+            unbindTimeout: self.configuration.unbindTimeout
+        )
+        let sslContext = endpoint.useTLS ? self.sslContext : nil
+        let maximumLength = self.configuration.maximumPDULength
+        let logger = self.logger
+        let hostname = (try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port)) == nil ? endpoint.host : nil
+        self.logger.debug("connecting", metadata: ["smpp.session": "\(slot)", "endpoint": "\(endpoint)"])
+        ClientBootstrap(group: self.eventLoopGroup)
+            .connectTimeout(self.configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try operations.addHandler(
+                            try NIOSSLClientHandler(context: sslContext, serverHostname: hostname)
+                        )
+                    }
+                    try operations.addHandler(ByteToMessageHandler(SMPPFrameDecoder(maximumLength: maximumLength)))
+                    try operations.addHandler(SMPPFrameEncoderHandler())
+                    let session = ClientSession(
+                        slot: slot,
+                        connector: self,
+                        configuration: sessionConfiguration,
+                        logger: logger
+                    )
+                    try operations.addHandler(session)
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .whenFailure { error in
+                self.connectFailed(slot: slot, endpoint: endpoint, error: error)
+            }
+    }
+
+    private func connectFailed(slot: Int, endpoint: ConnectorConfiguration.Endpoint, error: any Error) {
+        let now = NIODeadline.now()
+        self.logger.notice(
+            "connect failed",
+            metadata: ["smpp.session": "\(slot)", "endpoint": "\(endpoint)", "error": "\(error)"]
+        )
+        let (action, wakeup) = self.state.withLock { state in
+            (
+                state.pool.connectFailed(slot: slot, error: "\(endpoint): \(error)", now: now),
+                Self.wakeupToArm(&state, now: now)
+            )
+        }
+        self.perform([action])
+        self.arm(wakeup)
+    }
+
+    // MARK: Timer
+
+    /// The deadline to arm the timer for, if no earlier one is armed.
+    private static func wakeupToArm(_ state: inout State, now: NIODeadline) -> NIODeadline? {
+        guard let next = state.pool.nextWakeup(now: now) else { return nil }
+        if let armed = state.timerDeadline, armed <= next, armed > now { return nil }
+        state.timerDeadline = next
+        return next
+    }
+
+    private func arm(_ deadline: NIODeadline?) {
+        guard let deadline else { return }
+        self.timerLoop.scheduleTask(deadline: deadline) { self.timerFired(scheduledFor: deadline) }
+    }
+
+    private func timerFired(scheduledFor deadline: NIODeadline) {
+        let now = NIODeadline.now()
+        let (action, dispatch, wakeup) = self.state.withLock { state in
+            if state.timerDeadline == deadline { state.timerDeadline = nil }
+            let action = state.pool.timerFired(now: now)
+            return (action, self.handles(for: action.dispatch, in: state), Self.wakeupToArm(&state, now: now))
+        }
+        for pending in action.expired { pending.waiter.resume(throwing: SMPPClientError.queueTimeout) }
+        if !action.expired.isEmpty { self.metrics.submitsFailed.increment(by: action.expired.count) }
+        self.perform(action.connects)
+        self.send(dispatch)
+        self.arm(wakeup)
+    }
+
+    private func updateQueueGauges() {
+        let (urgent, normal, inFlight) = self.state.withLock { state in
+            (state.pool.queuedUrgent, state.pool.queuedNormal, state.pool.slots.reduce(0) { $0 + $1.inFlight })
+        }
+        self.metrics.queuedUrgent.record(urgent)
+        self.metrics.queuedNormal.record(normal)
+        self.metrics.inFlight.record(inFlight)
+    }
+}
+
+/// Collects one continuation per part, then queues all parts together (in order) once every
+/// continuation exists.
+final class PartGate: Sendable {
+    private let state: Mutex<(count: Int, continuations: [Int: SMPPConnector.Waiter])>
+
+    init(count: Int) {
+        self.state = Mutex((count, [:]))
+    }
+
+    func register(_ index: Int, _ continuation: SMPPConnector.Waiter, whenAll: ([SMPPConnector.Waiter]) -> Void) {
+        let all: [SMPPConnector.Waiter]? = self.state.withLock { state in
+            state.continuations[index] = continuation
+            guard state.continuations.count == state.count else { return nil }
+            return (0..<state.count).map { state.continuations[$0]! }
+        }
+        if let all { whenAll(all) }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import NIOCore
+import SMPP
+import SMPPClient
+import SMSCSimulator
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct FlowControlTests {
+    @Test func windowIsHonoured() async throws {
+        // The simulator refuses anything beyond 3 unanswered requests; answers take 100 ms.
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
+            $0.throttling.window = 3
+            $0.throttling.responseDelay = 0.1
+        }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.window = 3 }) { connector in
+                let results = await withTaskGroup(of: Bool.self) { group in
+                    for index in 0..<12 {
+                        group.addTask {
+                            (try? await connector.send(.text("m\(index)", from: "Shop", to: "447700900123"))) != nil
+                        }
+                    }
+                    return await group.reduce(into: [Bool]()) { $0.append($1) }
+                }
+                #expect(results.allSatisfy { $0 })
+                #expect(simulator.counters.windowExceeded == 0)
+                #expect(simulator.counters.messagesAccepted == 12)
+            }
+        }
+    }
+
+    @Test func throttlingBacksOffAndKeepsOrder() async throws {
+        // 10 messages per second at most; 25 messages sent with window 1 and no client-side limit.
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.maxRate = 10 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.window = 1 }) { connector in
+                let parts = try (0..<25).map { index in
+                    try connector.makeParts(for: .text("m\(index)", from: "Shop", to: "447700900123"))[0]
+                }
+                let results = await connector.submit(parts: parts)
+                #expect(results.allSatisfy { (try? $0.get()) != nil })
+                #expect(simulator.counters.throttled > 0, "the simulator throttled some")
+                // Every refused message was resent before those behind it: the SMSC saw the original order.
+                #expect(simulator.messages().compactMap(\.text) == (0..<25).map { "m\($0)" })
+                #expect(connector.status().sessions[0].throttled || simulator.counters.throttled > 0)
+            }
+        }
+    }
+
+    @Test func throughputLimitSpacesSubmits() async throws {
+        try await withSimulator { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.throughput = 20 }) { connector in
+                let start = ContinuousClock.now
+                let parts = try (0..<30).map {
+                    try connector.makeParts(for: .text("t\($0)", from: "Shop", to: "4477001"))[0]
+                }
+                let results = await connector.submit(parts: parts)
+                let elapsed = ContinuousClock.now - start
+                #expect(results.allSatisfy { (try? $0.get()) != nil })
+                // A full bucket allows 20 at once; the other 10 need half a second at 20/s.
+                #expect(elapsed >= .milliseconds(400))
+                #expect(simulator.counters.throttled == 0)
+            }
+        }
+    }
+
+    @Test func priorityLaneOvertakesTheBacklog() async throws {
+        try await withSimulator { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.throughput = 20 }) { connector in
+                let bulk = try (0..<40).map {
+                    try connector.makeParts(for: .text("bulk\($0)", from: "Shop", to: "4477001"))[0]
+                }
+                let backlog = Task { await connector.submit(parts: bulk) }
+                try await eventually("the backlog to queue") { connector.status().queuedNormal > 10 }
+                let urgent = try connector.makeParts(for: .text("URGENT", from: "Shop", to: "4477002"))[0]
+                _ = try await connector.submit(urgent, priority: .urgent)
+                let order = simulator.messages().compactMap(\.text)
+                let position = try #require(order.firstIndex(of: "URGENT"))
+                #expect(position < 30, "the urgent message went ahead of the queued bulk")
+                _ = await backlog.value
+            }
+        }
+    }
+}

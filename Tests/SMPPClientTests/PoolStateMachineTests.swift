@@ -1,0 +1,219 @@
+import NIOCore
+import SMPP
+import Testing
+
+@testable import SMPPClient
+
+/// One scenario per test: pool events in, actions out, time given by hand.
+@Suite struct PoolStateMachineTests {
+    typealias Pool = PoolStateMachine<String>
+
+    private let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+    private func at(_ seconds: Double) -> NIODeadline { self.start + .nanoseconds(Int64(seconds * 1e9)) }
+    private let submit = PDU.submitSM(SubmitSM(source: Address("a"), destination: Address("b")))
+
+    private func pool(
+        slots: [BindType] = [.transceiver, .transceiver],
+        endpoints: Int = 1,
+        window: Int = 2,
+        throughput: Double? = nil
+    ) -> Pool {
+        Pool(
+            settings: .init(
+                window: window,
+                endpoints: endpoints,
+                throughput: throughput,
+                reconnectBackoff: Backoff(initial: .seconds(1), maximum: .seconds(8), multiplier: 2, jitter: 0),
+                throttleBackoff: Backoff(initial: .seconds(1), maximum: .seconds(4), multiplier: 2, jitter: 0),
+                maxThrottleRetries: 2,
+                queueTimeout: .seconds(30),
+                maxQueued: 100
+            ),
+            bindTypes: slots,
+            now: self.start,
+            unitRandom: { 0.5 }
+        )
+    }
+
+    private func boundPool(window: Int = 2, throughput: Double? = nil) -> Pool {
+        var pool = self.pool(window: window, throughput: throughput)
+        _ = pool.start()
+        _ = pool.bound(slot: 0, now: self.start)
+        _ = pool.bound(slot: 1, now: self.start)
+        return pool
+    }
+
+    private func waiters(_ dispatch: Pool.Dispatch) -> [Int: [String]] {
+        Dictionary(uniqueKeysWithValues: dispatch.batches.map { ($0.slot, $0.pendings.map(\.waiter)) })
+    }
+
+    private func enqueue(
+        _ pool: inout Pool,
+        _ names: [String],
+        priority: SubmitPriority = .normal,
+        at now: NIODeadline
+    ) -> Pool.Dispatch {
+        guard case .dispatch(let dispatch) = pool.enqueue(names.map { (self.submit, $0) }, priority: priority, now: now)
+        else {
+            Issue.record("enqueue rejected")
+            return Pool.Dispatch()
+        }
+        return dispatch
+    }
+
+    @Test func startConnectsEverySlotToThePrimary() {
+        var pool = self.pool()
+        #expect(pool.start() == [.connect(slot: 0, endpoint: 0), .connect(slot: 1, endpoint: 0)])
+    }
+
+    @Test func submitsWaitUntilASessionIsBound() {
+        var pool = self.pool()
+        _ = pool.start()
+        #expect(self.enqueue(&pool, ["a"], at: self.start).isEmpty)
+        #expect(pool.queued == 1)
+        #expect(self.waiters(pool.bound(slot: 1, now: self.start)) == [1: ["a"]])
+    }
+
+    @Test func dispatchSpreadsOverTheLeastLoadedSessions() {
+        var pool = self.boundPool(window: 2)
+        let dispatch = self.enqueue(&pool, ["a", "b", "c", "d", "e"], at: self.start)
+        #expect(self.waiters(dispatch) == [0: ["a", "c"], 1: ["b", "d"]])
+        #expect(pool.queued == 1, "both windows are full")
+    }
+
+    @Test func urgentSubmitsGoFirst() {
+        var pool = self.boundPool(window: 1)
+        _ = self.enqueue(&pool, ["busy0", "busy1"], at: self.start)
+        _ = self.enqueue(&pool, ["bulk1", "bulk2"], at: self.start)
+        _ = self.enqueue(&pool, ["urgent"], priority: .urgent, at: self.start)
+        let first = pool.completed(
+            slot: 0,
+            pending: Self.pending("busy0"),
+            outcome: .response(Self.ok),
+            now: self.at(1)
+        )
+        #expect(self.waiters(first.dispatch) == [0: ["urgent"]])
+    }
+
+    @Test func throttlingPausesTheSessionAndResendsTheMessageFirst() {
+        var pool = self.boundPool(window: 1)
+        let dispatch = self.enqueue(&pool, ["a", "b", "c", "d"], at: self.start)
+        let a = dispatch.batches.first { $0.slot == 0 }!.pendings[0]
+        let throttled = SMPPFrame(.submitSMResp(SubmitSMResponse()), sequenceNumber: 1, commandStatus: .throttled)
+        let completion = pool.completed(slot: 0, pending: a, outcome: .response(throttled), now: self.at(1))
+        #expect(completion.resolution == nil, "not the caller's failure yet")
+        #expect(completion.throttled)
+        // Session 0 pauses for 1 s; session 1 is still busy: nothing goes out, "a" waits first in line.
+        #expect(completion.dispatch.isEmpty)
+        #expect(pool.nextWakeup(now: self.at(1)) == self.at(2))
+        let resumed = pool.dispatch(now: self.at(2))
+        #expect(self.waiters(resumed) == [0: ["a"]])
+    }
+
+    @Test func repeatedThrottlingEndsInTheCallersError() {
+        var pool = self.pool(slots: [.transceiver], window: 1)
+        _ = pool.start()
+        _ = pool.bound(slot: 0, now: self.start)
+        var pending = self.enqueue(&pool, ["a"], at: self.start).batches[0].pendings[0]
+        let throttled = SMPPFrame(.submitSMResp(SubmitSMResponse()), sequenceNumber: 1, commandStatus: .throttled)
+        var now = self.start
+        for _ in 0..<2 {
+            _ = pool.completed(slot: 0, pending: pending, outcome: .response(throttled), now: now)
+            now = now + .seconds(10)
+            pending = pool.dispatch(now: now).batches[0].pendings[0]
+        }
+        let last = pool.completed(slot: 0, pending: pending, outcome: .response(throttled), now: now)
+        guard case .failure(.rejected(.throttled)) = last.resolution?.result else {
+            Issue.record("expected the throttling error after the retries")
+            return
+        }
+    }
+
+    @Test func connectFailureTriesTheBackupThenBacksOff() {
+        var pool = self.pool(slots: [.transceiver], endpoints: 2)
+        _ = pool.start()
+        #expect(pool.connectFailed(slot: 0, error: "refused", now: self.start) == .connect(slot: 0, endpoint: 1))
+        #expect(pool.connectFailed(slot: 0, error: "refused", now: self.start) == .none)
+        #expect(pool.nextWakeup(now: self.start) == self.at(1))
+        #expect(pool.timerFired(now: self.at(1)).connects == [.connect(slot: 0, endpoint: 0)])
+        _ = pool.connectFailed(slot: 0, error: "refused", now: self.at(1))
+        _ = pool.connectFailed(slot: 0, error: "refused", now: self.at(1))
+        #expect(pool.nextWakeup(now: self.at(1)) == self.at(3), "the second round waits twice as long")
+    }
+
+    @Test func aDroppedSessionReconnectsAfterABackOff() {
+        var pool = self.boundPool()
+        #expect(pool.closed(slot: 0, reason: "reset", now: self.at(5)) == .none)
+        #expect(pool.slots[0].reconnects == 1)
+        #expect(pool.timerFired(now: self.at(5.5)).connects.isEmpty)
+        #expect(pool.timerFired(now: self.at(6)).connects == [.connect(slot: 0, endpoint: 0)])
+    }
+
+    @Test func refusedCredentialsStopReconnecting() {
+        var pool = self.pool(slots: [.transceiver, .transceiver])
+        _ = pool.start()
+        _ = self.enqueue(&pool, ["a"], at: self.start)
+        guard
+            case .alert(let failing, let reason) = pool.bindFailed(
+                slot: 0,
+                error: .bindFailed(.invalidPassword),
+                now: self.start
+            )
+        else {
+            Issue.record("expected an alert")
+            return
+        }
+        #expect(failing.map(\.waiter) == ["a"])
+        #expect(reason.contains("ESME_RINVPASWD"))
+        #expect(pool.closed(slot: 1, reason: nil, now: self.start) == .none)
+        #expect(pool.timerFired(now: self.at(100)).connects.isEmpty)
+        guard case .reject(.unavailable) = pool.enqueue([(self.submit, "b")], priority: .normal, now: self.at(1)) else {
+            Issue.record("expected unavailable")
+            return
+        }
+        #expect(pool.resume(now: self.at(2)).connects.count == 2)
+    }
+
+    @Test func queuedSubmitsExpire() {
+        var pool = self.pool()
+        _ = pool.start()
+        _ = self.enqueue(&pool, ["a", "b"], at: self.start)
+        #expect(pool.timerFired(now: self.at(29)).expired.isEmpty)
+        #expect(pool.timerFired(now: self.at(30)).expired.map(\.waiter) == ["a", "b"])
+    }
+
+    @Test func tokenBucketLimitsDispatch() {
+        var pool = self.boundPool(window: 100, throughput: 2)
+        let dispatch = self.enqueue(&pool, ["a", "b", "c", "d"], at: self.start)
+        #expect(dispatch.batches.flatMap(\.pendings).count == 2)
+        #expect(pool.nextWakeup(now: self.start) == self.at(0.5))
+        #expect(pool.dispatch(now: self.at(0.5)).batches.flatMap(\.pendings).count == 1)
+    }
+
+    @Test func drainGivesBackTheQueueAndRefusesNewSubmits() {
+        var pool = self.boundPool(window: 1)
+        _ = self.enqueue(&pool, ["a", "b", "c", "d"], at: self.start)
+        let (queued, unbind) = pool.drain()
+        #expect(queued.map(\.waiter) == ["c", "d"])
+        #expect(unbind == [0, 1])
+        guard case .reject(.shuttingDown) = pool.enqueue([(self.submit, "e")], priority: .normal, now: self.start)
+        else {
+            Issue.record("expected shuttingDown")
+            return
+        }
+        #expect(pool.closed(slot: 0, reason: nil, now: self.start) == .none, "no reconnect while draining")
+    }
+
+    private static let ok = SMPPFrame(.submitSMResp(SubmitSMResponse(messageID: "1")), sequenceNumber: 1)
+
+    private static func pending(_ name: String) -> Pool.Pending {
+        Pool.Pending(
+            ticket: 0,
+            pdu: .enquireLink,
+            priority: .normal,
+            enqueuedAt: .uptimeNanoseconds(0),
+            deadline: .uptimeNanoseconds(0),
+            waiter: name
+        )
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import MetricsTestKit
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMPP
+import SMPPClient
+import SMSCSimulator
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct ResilienceTests {
+    @Test func unansweredSubmitsTimeOutRetryably() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.faults.noResponseRate = 1 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.responseTimeout = .milliseconds(300)
+            }
+            try await withConnector(configuration) { connector in
+                do {
+                    _ = try await connector.send(.text("lost", from: "Shop", to: "4477001"))
+                    Issue.record("expected a timeout")
+                } catch let error as SMPPClientError {
+                    #expect(error == .session(.responseTimeout))
+                    #expect(error.isRetryable)
+                }
+            }
+        }
+    }
+
+    @Test func errorStatusesReachTheCaller() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
+            $0.faults.errorRate = 1
+            $0.faults.errorStatus = .invalidDestinationAddress
+        }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            try await withConnector(.forTests(port: simulator.port!)) { connector in
+                do {
+                    _ = try await connector.send(.text("bad", from: "Shop", to: "4477001"))
+                    Issue.record("expected a rejection")
+                } catch let error as SMPPClientError {
+                    #expect(error == .rejected(.invalidDestinationAddress))
+                    #expect(!error.isRetryable)
+                }
+            }
+        }
+    }
+
+    @Test func droppedConnectionMidWindowLeavesNoCallerHanging() async throws {
+        // Answers take 200 ms; the connection drops after 6 PDUs (bind + 5 submits), mid-window.
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
+            $0.throttling.responseDelay = 0.2
+            $0.faults.dropAfterPDUs = 6
+        }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.window = 10 }) { connector in
+                let outcomes = await withTaskGroup(of: Result<[SubmitResult], any Error>.self) { group in
+                    for index in 0..<8 {
+                        group.addTask {
+                            do {
+                                return .success(
+                                    try await connector.send(.text("w\(index)", from: "Shop", to: "4477001"))
+                                )
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                    }
+                    return await group.reduce(into: [Result<[SubmitResult], any Error>]()) { $0.append($1) }
+                }
+                #expect(outcomes.count == 8, "every caller got an answer")
+                for case .failure(let error) in outcomes {
+                    let clientError = try #require(error as? SMPPClientError)
+                    #expect(clientError.isRetryable, "\(clientError)")
+                }
+                #expect(simulator.counters.droppedConnections >= 1)
+                // The session comes back on its own and carries the next message (the fault is switched off).
+                simulator.reconfigure { $0.faults.dropAfterPDUs = nil }
+                try await eventually("a new bind") { connector.status().sessions[0].state == "bound" }
+                _ = try await connector.send(.text("after", from: "Shop", to: "4477001"))
+                #expect(connector.status().sessions[0].reconnects >= 1)
+            }
+        }
+    }
+
+    @Test func failsOverToTheBackupHost() async throws {
+        try await withSimulator { simulator in
+            // Nothing listens on the primary.
+            let closedPort = try await freePort()
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.endpoints = [
+                    .init(host: "127.0.0.1", port: closedPort), .init(host: "127.0.0.1", port: simulator.port!),
+                ]
+            }
+            try await withConnector(configuration) { connector in
+                _ = try await connector.send(.text("via backup", from: "Shop", to: "4477001"))
+                #expect(connector.status().sessions[0].endpoint == "tcp://127.0.0.1:\(simulator.port!)")
+            }
+        }
+    }
+
+    @Test func bindsOverTLS() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
+            $0.tls = .init(port: 0, certificatePath: TLSFixture.certificate, privateKeyPath: TLSFixture.privateKey)
+        }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let tlsPort = try #require(simulator.tlsPort)
+            let configuration = ConnectorConfiguration.forTests(port: tlsPort) {
+                $0.endpoints = [.init(host: "localhost", port: tlsPort, useTLS: true)]
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .file(TLSFixture.certificate)
+                $0.tls = tls
+            }
+            try await withConnector(configuration) { connector in
+                let result = try await connector.send(.text("secret", from: "Shop", to: "4477001"))[0]
+                #expect(simulator.message(id: result.messageID)?.text == "secret")
+            }
+        }
+    }
+
+    @Test func refusedCredentialsRaiseAnAlertInsteadOfAReconnectStorm() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
+            $0.users = [.init(systemID: "esme", password: "right")]
+        }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) { $0.password = "wrong" }
+            try await withConnector(configuration) { connector in
+                try await eventually("the alert") { connector.status().state == "alert" }
+                #expect(connector.status().alert?.contains("ESME_RINVPASWD") == true)
+                do {
+                    _ = try await connector.send(.text("x", from: "Shop", to: "4477001"))
+                    Issue.record("expected unavailable")
+                } catch let error as SMPPClientError {
+                    guard case .unavailable = error else {
+                        Issue.record("expected unavailable, got \(error)")
+                        return
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(400))
+                #expect(simulator.counters.bindFailures == 1, "no further binds after the refusal")
+                // Fixing the password on the SMSC side and resuming binds again.
+                simulator.reconfigure { $0.users = [.init(systemID: "esme", password: "wrong")] }
+                connector.resume()
+                _ = try await connector.send(.text("after resume", from: "Shop", to: "4477001"))
+            }
+        }
+    }
+
+    @Test func submitsWaitBoundedlyWhenNoSessionIsBound() async throws {
+        let closedPort = try await freePort()
+        let configuration = ConnectorConfiguration.forTests(port: closedPort) { $0.queueTimeout = .milliseconds(300) }
+        try await withConnector(configuration) { connector in
+            let start = ContinuousClock.now
+            do {
+                _ = try await connector.send(.text("nowhere", from: "Shop", to: "4477001"))
+                Issue.record("expected a queue timeout")
+            } catch let error as SMPPClientError {
+                #expect(error == .queueTimeout)
+                #expect(error.isRetryable)
+            }
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
+            #expect(connector.status().sessions[0].state != "bound")
+        }
+    }
+
+    @Test func gracefulShutdownWaitsForInFlightResponses() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.responseDelay = 0.3 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let connector = try SMPPConnector(configuration: .forTests(port: simulator.port!), logger: testLogger("c"))
+            connector.start()
+            try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+            let inFlight = Task { try await connector.send(.text("in flight", from: "Shop", to: "4477001")) }
+            try await eventually("the submit to be sent") { connector.status().sessions[0].inFlight == 1 }
+            await connector.shutdown()
+            let result = try await inFlight.value
+            #expect(result.count == 1, "the in-flight submit completed during shutdown")
+            try await eventually("the unbind") { simulator.counters.unbinds == 1 }
+            await #expect(throws: SMPPClientError.shuttingDown) {
+                try await connector.send(.text("late", from: "Shop", to: "4477001"))
+            }
+        }
+    }
+
+    @Test func metricsCountSubmitsAndSessions() async throws {
+        let metrics = TestMetrics()
+        try await withSimulator { simulator in
+            let connector = try SMPPConnector(
+                configuration: .forTests(port: simulator.port!) { $0.name = "metered" },
+                logger: testLogger("c"),
+                metricsFactory: metrics
+            )
+            connector.start()
+            _ = try await connector.send(.text("count me", from: "Shop", to: "4477001"))
+            #expect(
+                metrics.counterTotal(
+                    label: "smpp_submits_total",
+                    dimensions: [("connector", "metered"), ("result", "ok")]
+                ) == 1
+            )
+            let bound = try metrics.expectGauge("smpp_sessions_bound", [("connector", "metered")])
+            #expect(bound.lastValue == 1)
+            #expect(
+                try metrics.expectTimer("smpp_submit_duration_seconds", [("connector", "metered")]).values.count == 1
+            )
+            await connector.shutdown()
+        }
+    }
+}
+
+/// A loopback port with nothing listening on it.
+func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+        host: "127.0.0.1",
+        port: 0
+    ).get()
+    let port = channel.localAddress!.port!
+    try await channel.close()
+    return port
+}
