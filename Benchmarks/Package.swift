@@ -11,6 +11,8 @@ let package = Package(
         .package(name: "main", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +24,18 @@ let package = Package(
             ],
             path: "Benchmarks/SMPPCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "connector-load",
+            dependencies: [
+                .product(name: "SMPPClient", package: "main"),
+                .product(name: "SMSCSimulator", package: "main"),
+                .product(name: "SMPP", package: "main"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/ConnectorLoad"
+        ),
     ]
 )

@@ -20,6 +20,7 @@ final class ClientSession: ChannelInboundHandler {
     /// Inbound deliver_sm / data_sm awaiting the application's acknowledgement.
     private var unacknowledged: [UInt32: (commandID: CommandID, timeout: Scheduled<Void>)] = [:]
     private var closeReason: String?
+    private var flushScheduled = false
 
     init(
         slot: Int,
@@ -183,8 +184,19 @@ final class ClientSession: ChannelInboundHandler {
                 self.connector.requeue(slot: self.slot, pending: pending)
             }
         }
-        context.flush()
+        self.flushSoon(context)
         self.armTimer()
+    }
+
+    /// Flushes after the tasks already queued on the event loop, so that submits handed over one by
+    /// one from many callers share one write syscall.
+    private func flushSoon(_ context: ChannelHandlerContext) {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            self.flushScheduled = false
+            self.context?.flush()
+        }
     }
 
     private func failUnsendable(sequenceNumber: UInt32, error: any Error) {

@@ -18,14 +18,61 @@ struct PoolStateMachine<Waiter> {
         var maxQueued: Int
     }
 
-    struct Pending {
+    /// The unchanging part of a waiting submit, shared by reference: moving a submit between the
+    /// queue, the session and the response costs one retain instead of copying the whole PDU.
+    final class Request {
         let ticket: UInt64
         let pdu: PDU
         let priority: SubmitPriority
         let enqueuedAt: NIODeadline
         let deadline: NIODeadline
-        var throttleRetries = 0
         let waiter: Waiter
+
+        init(
+            ticket: UInt64,
+            pdu: PDU,
+            priority: SubmitPriority,
+            enqueuedAt: NIODeadline,
+            deadline: NIODeadline,
+            waiter: Waiter
+        ) {
+            self.ticket = ticket
+            self.pdu = pdu
+            self.priority = priority
+            self.enqueuedAt = enqueuedAt
+            self.deadline = deadline
+            self.waiter = waiter
+        }
+    }
+
+    struct Pending {
+        let request: Request
+        var throttleRetries = 0
+
+        init(
+            ticket: UInt64,
+            pdu: PDU,
+            priority: SubmitPriority,
+            enqueuedAt: NIODeadline,
+            deadline: NIODeadline,
+            waiter: Waiter
+        ) {
+            self.request = Request(
+                ticket: ticket,
+                pdu: pdu,
+                priority: priority,
+                enqueuedAt: enqueuedAt,
+                deadline: deadline,
+                waiter: waiter
+            )
+        }
+
+        var ticket: UInt64 { self.request.ticket }
+        var pdu: PDU { self.request.pdu }
+        var priority: SubmitPriority { self.request.priority }
+        var enqueuedAt: NIODeadline { self.request.enqueuedAt }
+        var deadline: NIODeadline { self.request.deadline }
+        var waiter: Waiter { self.request.waiter }
     }
 
     enum SlotState: Equatable {
@@ -476,3 +523,5 @@ struct PoolStateMachine<Waiter> {
 }
 
 extension PoolStateMachine.Pending: Sendable where Waiter: Sendable {}
+// Immutable after creation.
+extension PoolStateMachine.Request: @unchecked Sendable where Waiter: Sendable {}

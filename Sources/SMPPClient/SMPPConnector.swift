@@ -38,6 +38,7 @@ public final class SMPPConnector: Service, Sendable {
         var timerDeadline: NIODeadline?
         var reference: UInt16
         var started = false
+        var gaugeTask: RepeatedTask?
     }
 
     /// - Throws: ``ConfigurationError`` naming the key of an invalid setting, or a TLS setup error.
@@ -91,7 +92,12 @@ public final class SMPPConnector: Service, Sendable {
             state.started = true
             return state.pool.start()
         }
+        guard !connects.isEmpty else { return }
         self.logger.info("starting", metadata: ["sessions": "\(connects.count)"])
+        let gauges = self.timerLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            self.state.withLock { self.recordGauges($0) }
+        }
+        self.state.withLock { $0.gaugeTask = gauges }
         self.perform(connects)
     }
 
@@ -116,7 +122,11 @@ public final class SMPPConnector: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for handle in self.state.withLock({ Array($0.handles.values) }) { handle.close() }
-        self.state.withLock { $0.pool.stopped() }
+        self.state.withLock { state in
+            state.pool.stopped()
+            self.recordGauges(state)
+            state.gaugeTask?.cancel()
+        }
         self.eventSink.finish()
         self.logger.info("stopped")
     }
@@ -266,7 +276,6 @@ public final class SMPPConnector: Service, Sendable {
         }
         self.send(dispatch)
         self.arm(wakeup)
-        self.updateQueueGauges()
     }
 
     // MARK: Status
@@ -456,7 +465,6 @@ public final class SMPPConnector: Service, Sendable {
                 for pending in pendings { self.requeue(slot: slot, pending: pending) }
             }
         }
-        if !batches.isEmpty { self.updateQueueGauges() }
     }
 
     private func resolve(_ resolution: Pool.Resolution, slot: Int, now: NIODeadline) {
@@ -591,6 +599,7 @@ public final class SMPPConnector: Service, Sendable {
         let (action, dispatch, wakeup) = self.state.withLock { state in
             if state.timerDeadline == deadline { state.timerDeadline = nil }
             let action = state.pool.timerFired(now: now)
+            self.recordGauges(state)
             return (action, self.handles(for: action.dispatch, in: state), Self.wakeupToArm(&state, now: now))
         }
         for pending in action.expired { pending.waiter.resume(throwing: SMPPClientError.queueTimeout) }
@@ -600,13 +609,11 @@ public final class SMPPConnector: Service, Sendable {
         self.arm(wakeup)
     }
 
-    private func updateQueueGauges() {
-        let (urgent, normal, inFlight) = self.state.withLock { state in
-            (state.pool.queuedUrgent, state.pool.queuedNormal, state.pool.slots.reduce(0) { $0 + $1.inFlight })
-        }
-        self.metrics.queuedUrgent.record(urgent)
-        self.metrics.queuedNormal.record(normal)
-        self.metrics.inFlight.record(inFlight)
+    /// Records the queue and window gauges (called by the timer, not per submit).
+    private func recordGauges(_ state: State) {
+        self.metrics.queuedUrgent.record(state.pool.queuedUrgent)
+        self.metrics.queuedNormal.record(state.pool.queuedNormal)
+        self.metrics.inFlight.record(state.pool.slots.reduce(0) { $0 + $1.inFlight })
     }
 }
 
