@@ -1,0 +1,73 @@
+public import Foundation
+
+/// One numbered SQL file of `migrations/`: `NNNN_name.sql`.
+public struct Migration: Sendable, Hashable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    /// A checksum of the SQL (FNV-1a, 64 bits, hex) so that an applied migration whose file changed
+    /// is noticed rather than silently skipped.
+    public var checksum: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in self.sql.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
+    /// The migrations shipped with this build (the `migrations/` folder, a resource of this module), in order.
+    public static func bundled() throws -> [Migration] {
+        guard let url = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.missingFiles("the Migrations resource is not in the bundle")
+        }
+        return try self.load(from: url)
+    }
+
+    /// The `NNNN_name.sql` files of a folder, in order of their number.
+    public static func load(from directory: URL) throws -> [Migration] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+        var migrations: [Migration] = []
+        for file in files {
+            let stem = file.dropLast(4)
+            guard let separator = stem.firstIndex(of: "_"), let version = Int(stem[..<separator]) else {
+                throw MigrationError.missingFiles("\(file) is not named NNNN_name.sql")
+            }
+            let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            migrations.append(
+                Migration(version: version, name: String(stem[stem.index(after: separator)...]), sql: sql)
+            )
+        }
+        migrations.sort { $0.version < $1.version }
+        for (index, migration) in migrations.enumerated()
+        where index > 0 && migrations[index - 1].version == migration.version {
+            throw MigrationError.missingFiles("two migrations numbered \(migration.version)")
+        }
+        return migrations
+    }
+}
+
+/// Why migrations could not be applied.
+public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
+    case missingFiles(String)
+    /// An applied migration's file has changed since.
+    case modified(version: Int, name: String)
+    /// The database has a migration this build does not know (a newer build migrated it).
+    case unknownApplied(version: Int)
+
+    public var description: String {
+        switch self {
+        case .missingFiles(let reason): "migrations: \(reason)"
+        case .modified(let version, let name): "migration \(version) (\(name)) was changed after it was applied"
+        case .unknownApplied(let version):
+            "the database has migration \(version), which this build does not know: it is newer"
+        }
+    }
+}

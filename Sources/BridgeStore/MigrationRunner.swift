@@ -1,0 +1,98 @@
+public import Logging
+public import PostgresNIO
+
+/// Applies migrations in order, each in its own transaction, recording them in `schema_migrations`.
+/// Safe to run from several instances at once: a PostgreSQL advisory lock serialises them.
+public struct MigrationRunner: Sendable {
+    public let migrations: [Migration]
+
+    /// The advisory lock key ("SMSBridg").
+    public static let lockKey: Int64 = 0x534D_5342_7269_6467
+
+    public init(migrations: [Migration]) {
+        self.migrations = migrations
+    }
+
+    /// The runner for the migrations shipped with this build.
+    public static func bundled() throws -> MigrationRunner {
+        MigrationRunner(migrations: try Migration.bundled())
+    }
+
+    /// Applies what is missing and returns what was applied now.
+    @discardableResult
+    public func apply(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            do {
+                let applied = try await self.apply(on: connection, logger: logger)
+                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func apply(on connection: PostgresConnection, logger: Logger) async throws -> [Migration] {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
+        let applied = try await self.applied(on: connection, logger: logger)
+        var appliedNow: [Migration] = []
+        for migration in self.migrations {
+            if let checksum = applied[migration.version] {
+                guard checksum == migration.checksum else {
+                    throw MigrationError.modified(version: migration.version, name: migration.name)
+                }
+                continue
+            }
+            logger.info(
+                "applying migration",
+                metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"]
+            )
+            // One transaction per migration: its statements, then its record.
+            let statements = SQLScript.statements(migration.sql)
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
+                    logger: logger
+                )
+            }
+            appliedNow.append(migration)
+        }
+        return appliedNow
+    }
+
+    private func applied(on connection: PostgresConnection, logger: Logger) async throws -> [Int: String] {
+        var applied: [Int: String] = [:]
+        let rows = try await connection.query("SELECT version, checksum FROM schema_migrations", logger: logger)
+        for try await (version, checksum) in rows.decode((Int, String).self) { applied[version] = checksum }
+        return applied
+    }
+
+    /// Migrations not applied yet (for readiness checks). Throws when the database is ahead of this build.
+    public func pending(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
+        var applied: Set<Int> = []
+        do {
+            let rows = try await client.query("SELECT version FROM schema_migrations", logger: logger)
+            for try await version in rows.decode(Int.self) { applied.insert(version) }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            return self.migrations  // no schema_migrations table yet
+        }
+        let known = Set(self.migrations.map(\.version))
+        if let unknown = applied.subtracting(known).min() { throw MigrationError.unknownApplied(version: unknown) }
+        return self.migrations.filter { !applied.contains($0.version) }
+    }
+}

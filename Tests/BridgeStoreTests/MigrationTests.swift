@@ -1,0 +1,86 @@
+import BridgeStore
+import BridgeTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct MigrationTests {
+    private let logger = Logger(label: "migration-test")
+
+    private func withClient<T>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = PostgresClient(
+            configuration: try await TestPostgres.shared.makeDatabase("migrations"),
+            backgroundLogger: self.logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    @Test func appliesTheBundledMigrationsOnceInOrder() async throws {
+        try await self.withClient { client in
+            let runner = try MigrationRunner.bundled()
+            #expect(runner.migrations.first?.version == 1)
+            let applied = try await runner.apply(on: client, logger: self.logger)
+            #expect(applied.map(\.version) == runner.migrations.map(\.version))
+            #expect(try await runner.pending(on: client, logger: self.logger).isEmpty)
+            #expect(try await runner.apply(on: client, logger: self.logger).isEmpty, "nothing twice")
+            let tables = try await client.query(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('messages', 'message_parts', 'receipts', 'accounts')"
+            )
+            for try await count in tables.decode(Int.self) { #expect(count == 4) }
+        }
+    }
+
+    @Test func concurrentInstancesApplyEachMigrationOnce() async throws {
+        try await self.withClient { client in
+            let runner = try MigrationRunner.bundled()
+            let applied = try await withThrowingTaskGroup(of: [Migration].self) { group in
+                for _ in 0..<4 { group.addTask { try await runner.apply(on: client, logger: self.logger) } }
+                return try await group.reduce(into: [Migration]()) { $0 += $1 }
+            }
+            #expect(applied.map(\.version).sorted() == runner.migrations.map(\.version))
+        }
+    }
+
+    @Test func aChangedMigrationIsRefused() async throws {
+        try await self.withClient { client in
+            let original = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id int)")
+            try await MigrationRunner(migrations: [original]).apply(on: client, logger: self.logger)
+            let changed = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id bigint)")
+            await #expect(throws: MigrationError.modified(version: 1, name: "one")) {
+                try await MigrationRunner(migrations: [changed]).apply(on: client, logger: self.logger)
+            }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesNothingBehind() async throws {
+        try await self.withClient { client in
+            let good = Migration(version: 1, name: "good", sql: "CREATE TABLE good (id int)")
+            let bad = Migration(version: 2, name: "bad", sql: "CREATE TABLE half (id int); SELECT no_such_function()")
+            await #expect(throws: (any Error).self) {
+                try await MigrationRunner(migrations: [good, bad]).apply(on: client, logger: self.logger)
+            }
+            let pending = try await MigrationRunner(migrations: [good, bad]).pending(on: client, logger: self.logger)
+            #expect(pending.map(\.version) == [2])
+            let half = try await client.query(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'half'"
+            )
+            for try await count in half.decode(Int.self) { #expect(count == 0, "the failed migration was rolled back") }
+        }
+    }
+
+    @Test func aDatabaseAheadOfThisBuildIsNoticed() async throws {
+        try await self.withClient { client in
+            let newer = [
+                Migration(version: 1, name: "a", sql: "SELECT 1"), Migration(version: 2, name: "b", sql: "SELECT 1"),
+            ]
+            try await MigrationRunner(migrations: newer).apply(on: client, logger: self.logger)
+            await #expect(throws: MigrationError.unknownApplied(version: 2)) {
+                try await MigrationRunner(migrations: [newer[0]]).pending(on: client, logger: self.logger)
+            }
+        }
+    }
+}
