@@ -118,45 +118,22 @@ public struct ConnectorConfiguration: Sendable {
         }
     }
 
-    /// How TON and NPI of an address are chosen.
-    public enum AddressPolicy: Sendable, Hashable {
-        /// From the text: alphanumeric sender → 5/0; `+` or long digits → 1/1; short digits → 0/1.
-        case detect
-        /// Always these values.
-        case fixed(TypeOfNumber, NumberingPlan)
+    /// How TON and NPI of an address are chosen (see ``SMPP/AddressPolicy``).
+    public typealias AddressPolicy = SMPP.AddressPolicy
+    /// data_coding values per alphabet (see ``SMPP/DataCodings``).
+    public typealias DataCodings = SMPP.DataCodings
 
-        public func address(_ text: String) -> Address {
-            switch self {
-            case .detect: Address(detecting: text)
-            case .fixed(let ton, let npi):
-                Address(ton: ton, npi: npi, text.hasPrefix("+") ? String(text.dropFirst()) : text)
-            }
-        }
-    }
-
-    /// data_coding values per alphabet.
-    public struct DataCodings: Sendable, Hashable {
-        /// Default 0 (SMSC default alphabet = GSM 03.38).
-        public var gsm7: DataCoding = .smscDefault
-        /// Default 1 (IA5).
-        public var ascii: DataCoding = .ia5
-        /// Default 3.
-        public var latin1: DataCoding = .latin1
-        /// Default 8.
-        public var ucs2: DataCoding = .ucs2
-        /// How inbound data_coding 0 is read. Default GSM-7; some SMSCs mean Latin-1 or ASCII.
-        public var smscDefaultAlphabet: TextEncoding = .gsm7
-
-        public init() {}
-
-        public func dataCoding(for encoding: TextEncoding) -> DataCoding {
-            switch encoding {
-            case .gsm7: self.gsm7
-            case .ascii: self.ascii
-            case .latin1: self.latin1
-            case .ucs2: self.ucs2
-            }
-        }
+    /// The part builder these settings describe (addresses, data_coding, long messages, maximum
+    /// parts, registered_delivery).
+    public var submitBuilder: SubmitBuilder {
+        var builder = SubmitBuilder()
+        builder.sourceAddress = self.sourceAddress
+        builder.destinationAddress = self.destinationAddress
+        builder.dataCodings = self.dataCodings
+        builder.longMessages = self.longMessages
+        builder.maximumParts = self.maximumParts
+        builder.registeredDelivery = self.registeredDelivery
+        return builder
     }
 
     /// Checks every value once; the error names the key.

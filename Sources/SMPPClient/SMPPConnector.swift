@@ -26,7 +26,7 @@ public final class SMPPConnector: Service, Sendable {
     private let timerLoop: any EventLoop
     private let logger: Logger
     private let normalizer: MessageIDNormalizer
-    private let segmenter: MessageSegmenter
+    private let builder: SubmitBuilder
     private let sslContext: NIOSSLContext?
     private let metrics: ConnectorMetrics
     private let state: Mutex<State>
@@ -56,9 +56,7 @@ public final class SMPPConnector: Service, Sendable {
         logger[metadataKey: "smpp.connector"] = "\(configuration.name)"
         self.logger = logger
         self.normalizer = MessageIDNormalizer(mode: configuration.messageIDs)
-        self.segmenter = try MessageSegmenter(
-            configuration: .init(method: configuration.longMessages, maximumParts: configuration.maximumParts)
-        )
+        self.builder = configuration.submitBuilder
         self.sslContext =
             configuration.endpoints.contains(where: \.useTLS)
             ? try NIOSSLContext(configuration: configuration.tls) : nil
@@ -208,41 +206,15 @@ public final class SMPPConnector: Service, Sendable {
     /// the long-message method and maximum parts, registered_delivery. A text that needs more parts
     /// than allowed, or has a character its encoding cannot carry, is refused — never cut.
     public func makeParts(for message: OutgoingMessage) throws(SMPPClientError) -> [SubmitSM] {
-        let template = SubmitSM(
-            serviceType: message.serviceType,
-            source: self.configuration.sourceAddress.address(message.from),
-            destination: self.configuration.destinationAddress.address(message.to),
-            priorityFlag: message.priorityFlag,
-            scheduleDeliveryTime: message.scheduleDeliveryTime,
-            validityPeriod: message.validity.map(OutgoingMessage.relativeValidity) ?? "",
-            registeredDelivery: message.registeredDelivery ?? self.configuration.registeredDelivery,
-            tlvs: message.tlvs
-        )
         let reference = self.state.withLock { state in
             state.reference &+= 1
             return state.reference
         }
-        var parts: [SubmitSM]
         do {
-            switch message.body {
-            case .text(let text, let encoding):
-                let encoding = encoding ?? TextEncoding.automatic(for: text)
-                let dataCoding = self.configuration.dataCodings.dataCoding(for: encoding)
-                parts = try self.segmenter.segments(for: text, encoding: encoding, reference: reference).map {
-                    segment in
-                    var part = template.applying(segment)
-                    part.dataCoding = dataCoding
-                    return part
-                }
-            case .binary(let octets, let dataCoding):
-                parts = try self.segmenter.segments(forBinary: octets, dataCoding: dataCoding, reference: reference)
-                    .map { template.applying($0) }
-            }
+            return try self.builder.parts(for: message, reference: reference)
         } catch {
             throw .invalidMessage("\(error)")
         }
-        for part in parts { try self.validate(.submitSM(part)) }
-        return parts
     }
 
     /// Sends a message (split into parts as needed) and returns one result per part; throws the

@@ -1,5 +1,3 @@
-public import SMPP
-
 /// A message to send, before the connector turns it into submit_sm parts with its defaults
 /// (TON/NPI, data_coding, long-message method, registered_delivery).
 public struct OutgoingMessage: Sendable, Hashable {
