@@ -69,8 +69,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BridgeCore",
+            dependencies: ["SMPP"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BridgeStore",
             dependencies: [
+                "BridgeCore",
                 "SMPP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +126,11 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BridgeCoreTests",
+            dependencies: ["BridgeCore", "SMPP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,31 @@
+public import Foundation
+public import SMPP
+
+/// A message that passed validation, with its parts built: what the store inserts.
+public struct AcceptedMessage: Sendable {
+    public var id: UUID
+    public var accountID: UUID
+    /// `queued`, or `scheduled` when `sendAt` lies ahead.
+    public var status: MessageStatus
+    /// The recipient and sender as given, without spaces.
+    public var to: String
+    public var from: String
+    public var text: String?
+    public var binaryBody: [UInt8]?
+    /// The encoding used: gsm7, ucs2, latin1, ascii or binary.
+    public var encoding: String
+    /// The submit_sm body of each part, in order.
+    public var parts: [SubmitSM]
+    public var clientRef: String?
+    public var callbackURL: String?
+    public var tags: [String]
+    public var priority: MessagePriority
+    public var requestReceipt: Bool
+    public var validity: Int?
+    public var sendAt: Date?
+    /// When validity runs out (`createdAt` + validity).
+    public var expiresAt: Date?
+    /// The connector that will carry it.
+    public var connector: String
+    public var createdAt: Date
+}

@@ -1,0 +1,171 @@
+import BridgeCore
+import Foundation
+import SMPP
+import Testing
+
+@Suite struct MessageValidatorTests {
+    private let account = UUID()
+    private let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    private func validator(maximumParts: Int = 10, allowPrivate: Bool = false) -> MessageValidator {
+        var builder = SubmitBuilder()
+        builder.maximumParts = maximumParts
+        var policy = MessagePolicy()
+        policy.callbackURLs.allowsPrivateAddresses = allowPrivate
+        return MessageValidator(
+            policy: policy,
+            router: MessageRouter(defaultConnector: "main", rules: [.init(prefix: "1", connector: "us")]),
+            builders: ["main": builder, "us": builder]
+        )
+    }
+
+    private func errors(_ request: SendRequest) -> [FieldError] {
+        guard case .failure(let failure) = self.validator().validate(request, accountID: self.account, now: self.now)
+        else { return [] }
+        return failure.errors
+    }
+
+    private func accepted(_ request: SendRequest) throws -> AcceptedMessage {
+        try self.validator().validate(request, accountID: self.account, now: self.now).get()
+    }
+
+    @Test func aPlainTextMessageIsQueuedWithOnePart() throws {
+        let message = try self.accepted(SendRequest(to: "+44 7700 900123", from: "MyShop", text: "Hello"))
+        #expect(message.status == .queued)
+        #expect(message.to == "+447700900123")
+        #expect(message.encoding == "gsm7")
+        #expect(message.parts.count == 1)
+        #expect(message.parts[0].registeredDelivery == .receipt)
+        #expect(message.connector == "main")
+        #expect(message.priority == .normal)
+        #expect(message.requestReceipt)
+    }
+
+    @Test func everyMissingFieldIsReported() {
+        let fields = Set(self.errors(SendRequest()).map(\.field))
+        #expect(fields == ["to", "from", "text"])
+    }
+
+    @Test func numbersAndSenders() {
+        #expect(self.errors(SendRequest(to: "hello", from: "Shop", text: "x")).map(\.field) == ["to"])
+        #expect(self.errors(SendRequest(to: "12", from: "Shop", text: "x")).map(\.code) == ["invalid_number"])
+        #expect(
+            self.errors(SendRequest(to: "+12345", from: "Shop", text: "x")).map(\.field) == ["to"],
+            "E.164 needs 7+ digits"
+        )
+        #expect(self.errors(SendRequest(to: "7726", from: "Shop", text: "x")).isEmpty, "short codes")
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "TwelveLetter", text: "x")).map(\.code) == [
+                "invalid_sender"
+            ]
+        )
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop{1}", text: "x")).map(\.field) == ["from"],
+            "GSM extension characters"
+        )
+        #expect(self.errors(SendRequest(to: "447700900123", from: "+447700900999", text: "x")).isEmpty)
+    }
+
+    @Test func textAndBodyAndEncoding() {
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop", text: "x", body: "eA==")).map(\.field) == ["body"]
+        )
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop", text: "x", encoding: .binary)).map(\.field) == [
+                "encoding"
+            ]
+        )
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop", body: "not base64!")).map(\.field) == ["body"]
+        )
+        #expect(self.errors(SendRequest(to: "447700900123", from: "Shop", text: "")).map(\.field) == ["text"])
+        let unencodable = self.errors(SendRequest(to: "447700900123", from: "Shop", text: "Привет", encoding: .latin1))
+        #expect(unencodable.map(\.code) == ["unencodable"])
+        #expect(unencodable.first?.detail.contains("П") == true)
+    }
+
+    @Test func tooLongTextsAreRefusedNotCut() {
+        let text = String(repeating: "a", count: 153 * 10 + 1)
+        let errors = self.errors(SendRequest(to: "447700900123", from: "Shop", text: text))
+        #expect(errors.map(\.code) == ["too_many_parts"])
+        #expect(errors.first?.detail == "needs 11 parts; at most 10 are allowed")
+    }
+
+    @Test func unicodeIsUCS2AndBinaryIsBinary() throws {
+        let unicode = try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "Hi 👋"))
+        #expect(unicode.encoding == "ucs2")
+        #expect(unicode.parts[0].dataCoding == .ucs2)
+        let binary = try self.accepted(SendRequest(to: "447700900123", from: "Shop", body: "AQID", encoding: .binary))
+        #expect(binary.encoding == "binary")
+        #expect(binary.binaryBody == [1, 2, 3])
+        #expect(binary.parts[0].dataCoding == .binary)
+    }
+
+    @Test func optionsAreChecked() {
+        let bad = SendRequest(
+            to: "447700900123",
+            from: "Shop",
+            text: "x",
+            clientRef: String(repeating: "r", count: 129),
+            callbackURL: "ftp://example.com/hook",
+            validity: 10,
+            sendAt: self.now.addingTimeInterval(400 * 86_400),
+            tags: ["", String(repeating: "t", count: 65)]
+        )
+        let fields = Set(self.errors(bad).map(\.field))
+        #expect(fields == ["client_ref", "callback_url", "validity", "send_at", "tags[0]", "tags[1]"])
+    }
+
+    @Test func callbackURLsWithCredentialsOrPrivateHostsAreRefused() {
+        #expect(
+            self.errors(
+                SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "https://user:pw@example.com/")
+            ).map(\.code) == ["invalid_url"]
+        )
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://127.0.0.1:8080/"))
+                .map(\.field) == ["callback_url"]
+        )
+        #expect(
+            self.errors(SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://192.168.1.5/"))
+                .count == 1
+        )
+        let allowed = self.validator(allowPrivate: true).validate(
+            SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://127.0.0.1:8080/hook"),
+            accountID: self.account,
+            now: self.now
+        )
+        #expect((try? allowed.get()) != nil)
+    }
+
+    @Test func scheduledMessagesWaitAndValidityGivesAnExpiry() throws {
+        let later = self.now.addingTimeInterval(3_600)
+        let message = try self.accepted(
+            SendRequest(to: "447700900123", from: "Shop", text: "x", validity: 600, sendAt: later)
+        )
+        #expect(message.status == .scheduled)
+        #expect(message.sendAt == later)
+        #expect(message.expiresAt == later.addingTimeInterval(600))
+        let past = try self.accepted(
+            SendRequest(to: "447700900123", from: "Shop", text: "x", sendAt: self.now.addingTimeInterval(-5))
+        )
+        #expect(past.status == .queued)
+        #expect(past.sendAt == nil)
+    }
+
+    @Test func routesByLongestPrefix() throws {
+        #expect(try self.accepted(SendRequest(to: "+15550100", from: "Shop", text: "x")).connector == "us")
+        let router = MessageRouter(
+            defaultConnector: "d",
+            rules: [.init(prefix: "44", connector: "uk"), .init(prefix: "4477", connector: "uk-mobile")]
+        )
+        #expect(router.connector(for: "+447700900123") == "uk-mobile")
+        #expect(router.connector(for: "442071234567") == "uk")
+        #expect(router.connector(for: "33612345678") == "d")
+    }
+
+    @Test func noReceiptWhenNotRequested() throws {
+        let message = try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "x", requestReceipt: false))
+        #expect(message.parts[0].registeredDelivery == .none)
+    }
+}

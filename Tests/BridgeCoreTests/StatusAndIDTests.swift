@@ -1,0 +1,49 @@
+import BridgeCore
+import Foundation
+import SMPP
+import Testing
+
+@Suite struct StatusAndIDTests {
+    @Test func receiptStatesMapToFinalStatuses() {
+        #expect(MessageStatus(receiptState: .delivered) == .delivered)
+        #expect(MessageStatus(receiptState: .undeliverable) == .undelivered)
+        #expect(MessageStatus(receiptState: .expired) == .expired)
+        #expect(MessageStatus(receiptState: .rejected) == .rejected)
+        #expect(MessageStatus(receiptState: .enroute) == nil)
+        #expect(MessageStatus(receiptState: .scheduled) == nil)
+    }
+
+    @Test func aMessageIsDeliveredWhenEveryPartIs() {
+        #expect(MessageStatus.combined([.delivered, .delivered]) == .delivered)
+        #expect(MessageStatus.combined([.delivered, .sent]) == nil, "a part is still pending")
+        #expect(MessageStatus.combined([.delivered, .undelivered]) == .undelivered)
+        #expect(MessageStatus.combined([.expired, .rejected]) == .rejected)
+    }
+
+    @Test func onlyUnsentMessagesAreCancelable() {
+        #expect(MessageStatus.allCases.filter(\.isCancelable) == [.scheduled, .queued])
+        #expect(MessageStatus.allCases.filter(\.isFinal).count == 6)
+    }
+
+    @Test func idsAreVersion7AndTimeOrdered() {
+        let first = MessageID.make(at: Date(timeIntervalSince1970: 1_800_000_000))
+        let second = MessageID.make(at: Date(timeIntervalSince1970: 1_800_000_001))
+        #expect(first.uuidString.lowercased() < second.uuidString.lowercased())
+        let text = first.uuidString
+        #expect(text[text.index(text.startIndex, offsetBy: 14)] == "7")
+        #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]))
+        #expect(MessageID.make() != MessageID.make())
+    }
+
+    @Test func privateHostsAreRecognised() {
+        for host in [
+            "localhost", "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.10", "169.254.1.1", "[::1]", "fe80::1",
+            "0.0.0.0",
+        ] {
+            #expect(CallbackURLPolicy.isPrivate(host: host), "\(host)")
+        }
+        for host in ["example.com", "8.8.8.8", "172.32.0.1", "2001:db8::1"] {
+            #expect(!CallbackURLPolicy.isPrivate(host: host), "\(host)")
+        }
+    }
+}
