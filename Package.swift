@@ -79,6 +79,8 @@ let package = Package(
                 "BridgeCore",
                 "SMPP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Migrations")],
@@ -87,6 +89,7 @@ let package = Package(
         .target(
             name: "BridgeTestSupport",
             dependencies: [
+                "BridgeStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -137,6 +140,8 @@ let package = Package(
             name: "BridgeStoreTests",
             dependencies: [
                 "BridgeStore",
+                "BridgeCore",
+                "SMPP",
                 "BridgeTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

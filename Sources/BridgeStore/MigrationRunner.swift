@@ -88,7 +88,7 @@ public struct MigrationRunner: Sendable {
         do {
             let rows = try await client.query("SELECT version FROM schema_migrations", logger: logger)
             for try await version in rows.decode(Int.self) { applied.insert(version) }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+        } catch  where PostgresStore.sqlState(of: error) == "42P01" {
             return self.migrations  // no schema_migrations table yet
         }
         let known = Set(self.migrations.map(\.version))

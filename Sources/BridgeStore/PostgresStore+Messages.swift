@@ -1,0 +1,297 @@
+public import BridgeCore
+public import Foundation
+import NIOCore
+import PostgresNIO
+import SMPP
+
+extension PostgresStore {
+    /// Inserts accepted messages with their parts (and the idempotency record of the request, if
+    /// any) in one transaction, and wakes the dispatchers. Returns once committed.
+    ///
+    /// - Throws: ``StoreError/idempotencyKeyTaken`` when a concurrent request with the same key
+    ///   committed first (nothing was inserted).
+    public func insert(
+        _ messages: [AcceptedMessage],
+        idempotency: IdempotencyRecord? = nil,
+        accountID: UUID? = nil
+    ) async throws {
+        guard !messages.isEmpty || idempotency != nil else { return }
+        let epoch = Date(timeIntervalSince1970: 0)
+        var partIDs: [UUID] = []
+        var partNumbers: [Int16] = []
+        var partPDUs: [ByteBuffer] = []
+        for message in messages {
+            for (index, part) in message.parts.enumerated() {
+                partIDs.append(message.id)
+                partNumbers.append(Int16(index + 1))
+                partPDUs.append(Self.encode(part))
+            }
+        }
+        // NULLs travel as sentinels (empty text, -1, the epoch) because arrays here have no NULL elements.
+        let ids = messages.map(\.id)
+        let accounts = messages.map(\.accountID)
+        let statuses = messages.map(\.status.rawValue)
+        let destinations = messages.map(\.to)
+        let sources = messages.map(\.from)
+        let bodies = messages.map { $0.text ?? "" }
+        let binaries = messages.map { ByteBuffer(bytes: $0.binaryBody ?? []) }
+        let encodings = messages.map(\.encoding)
+        let partCounts = messages.map { Int16($0.parts.count) }
+        let clientRefs = messages.map { $0.clientRef ?? "" }
+        let callbackURLs = messages.map { $0.callbackURL ?? "" }
+        let tags = messages.map { $0.tags.joined(separator: "\u{1F}") }
+        let priorities = messages.map { Int16($0.priority == .urgent ? 1 : 0) }
+        let receipts = messages.map(\.requestReceipt)
+        let validities = messages.map { Int32($0.validity ?? -1) }
+        let sendAts = messages.map { $0.sendAt ?? epoch }
+        let expiries = messages.map { $0.expiresAt ?? epoch }
+        let connectors = messages.map(\.connector)
+        let createdAts = messages.map(\.createdAt)
+        let anyQueued = messages.contains { $0.status == .queued }
+
+        do {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                if !messages.isEmpty {
+                    try await connection.query(
+                        """
+                        INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
+                            client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
+                            connector, created_at, updated_at, next_attempt_at)
+                        SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
+                            NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
+                            CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
+                            priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
+                            connector, created_at, created_at, COALESCE(NULLIF(send_at, 'epoch'), created_at)
+                        FROM unnest(\(ids)::uuid[], \(accounts)::uuid[], \(statuses)::text[], \(destinations)::text[],
+                            \(sources)::text[], \(bodies)::text[], \(binaries)::bytea[], \(encodings)::text[], \(partCounts)::int2[],
+                            \(clientRefs)::text[], \(callbackURLs)::text[], \(tags)::text[], \(priorities)::int2[], \(receipts)::bool[],
+                            \(validities)::int4[], \(sendAts)::timestamptz[], \(expiries)::timestamptz[], \(connectors)::text[],
+                            \(createdAts)::timestamptz[])
+                            AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
+                                 callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at)
+                        """,
+                        logger: self.logger
+                    )
+                    try await connection.query(
+                        """
+                        INSERT INTO message_parts (message_id, part_number, pdu)
+                        SELECT * FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(partPDUs)::bytea[])
+                        """,
+                        logger: self.logger
+                    )
+                }
+                if let idempotency, let accountID = accountID ?? messages.first?.accountID {
+                    try await connection.query(
+                        """
+                        INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response)
+                        VALUES (\(accountID), \(idempotency.key), \(ByteBuffer(bytes: idempotency.requestHash)),
+                                \(Int16(idempotency.statusCode)), \(ByteBuffer(bytes: idempotency.response)))
+                        """,
+                        logger: self.logger
+                    )
+                }
+                if anyQueued {
+                    try await connection.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger)
+                }
+            }
+        } catch  where idempotency != nil && Self.sqlState(of: error) == "23505" {
+            throw StoreError.idempotencyKeyTaken
+        }
+    }
+
+    /// The response stored for an idempotency key within the last 24 hours.
+    public func idempotencyRecord(accountID: UUID, key: String) async throws -> IdempotencyRecord? {
+        let rows = try await self.client.query(
+            """
+            SELECT request_hash, status_code, response FROM idempotency_keys
+            WHERE account_id = \(accountID) AND key = \(key) AND created_at > now() - interval '24 hours'
+            """,
+            logger: self.logger
+        )
+        for try await (hash, status, response) in rows.decode((ByteBuffer, Int16, ByteBuffer).self) {
+            return IdempotencyRecord(
+                key: key,
+                requestHash: Array(hash.readableBytesView),
+                statusCode: Int(status),
+                response: Array(response.readableBytesView)
+            )
+        }
+        return nil
+    }
+
+    /// One message of an account, with parts and receipts; `nil` when it does not exist or belongs
+    /// to another account.
+    public func message(id: UUID, accountID: UUID) async throws -> MessageRecord? {
+        let rows = try await self.client.query(
+            "SELECT \(unescaped: Self.messageColumns) FROM messages WHERE id = \(id) AND account_id = \(accountID)",
+            logger: self.logger
+        )
+        var record: MessageRecord?
+        for try await row in rows { record = try Self.message(from: row) }
+        guard var record else { return nil }
+        let parts = try await self.client.query(
+            """
+            SELECT part_number, status, smsc_message_id, submitted_at, done_at, error_code
+            FROM message_parts WHERE message_id = \(id) ORDER BY part_number
+            """,
+            logger: self.logger
+        )
+        for try await (number, status, smscID, submittedAt, doneAt, errorCode) in parts.decode(
+            (Int16, String, String?, Date?, Date?, Int32?).self
+        ) {
+            record.parts.append(
+                PartRecord(
+                    partNumber: Int(number),
+                    status: status,
+                    smscMessageID: smscID,
+                    submittedAt: submittedAt,
+                    doneAt: doneAt,
+                    errorCode: errorCode.map(Int.init)
+                )
+            )
+        }
+        let receipts = try await self.client.query(
+            """
+            SELECT part_number, stat, state, intermediate, error_code, network_error, received_at
+            FROM receipts WHERE message_id = \(id) ORDER BY received_at, id
+            """,
+            logger: self.logger
+        )
+        for try await (part, stat, state, intermediate, errorCode, networkError, receivedAt) in receipts.decode(
+            (Int16?, String?, String, Bool, String?, Int32?, Date).self
+        ) {
+            record.receipts.append(
+                ReceiptRecord(
+                    partNumber: part.map(Int.init),
+                    stat: stat,
+                    state: state,
+                    intermediate: intermediate,
+                    errorCode: errorCode,
+                    networkError: networkError.map(Int.init),
+                    receivedAt: receivedAt
+                )
+            )
+        }
+        return record
+    }
+
+    /// An account's messages, newest first, after `cursor`; parts and receipts are not included.
+    public func messages(
+        accountID: UUID,
+        filter: MessageFilter,
+        limit: Int,
+        after cursor: ListCursor?
+    ) async throws -> [MessageRecord] {
+        var sql = "SELECT \(Self.messageColumns) FROM messages WHERE account_id = $1"
+        var bindings = PostgresBindings()
+        bindings.append(accountID)
+        func add(_ condition: (String) -> String, _ value: some PostgresNonThrowingEncodable & Sendable) {
+            bindings.append(value)
+            sql += " AND " + condition("$\(bindings.count)")
+        }
+        if let status = filter.status { add({ "status = \($0)::message_status" }, status.rawValue) }
+        if let to = filter.to { add({ "destination = \($0)" }, to) }
+        if let clientRef = filter.clientRef { add({ "client_ref = \($0)" }, clientRef) }
+        if let since = filter.createdSince { add({ "created_at >= \($0)" }, since) }
+        if let until = filter.createdUntil { add({ "created_at < \($0)" }, until) }
+        if let cursor {
+            bindings.append(cursor.createdAt)
+            bindings.append(cursor.id)
+            sql += " AND (created_at, id) < ($\(bindings.count - 1), $\(bindings.count))"
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT \(max(1, min(limit, 1000)))"
+        let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger)
+        var records: [MessageRecord] = []
+        for try await row in rows { records.append(try Self.message(from: row)) }
+        return records
+    }
+
+    /// Cancels a scheduled or queued message.
+    public func cancel(id: UUID, accountID: UUID) async throws -> CancelOutcome {
+        let rows = try await self.client.query(
+            """
+            UPDATE messages SET status = 'canceled', updated_at = now(), done_at = now(), status_sequence = status_sequence + 1
+            WHERE id = \(id) AND account_id = \(accountID) AND status IN ('scheduled', 'queued')
+            RETURNING id
+            """,
+            logger: self.logger
+        )
+        var canceled = false
+        for try await _ in rows { canceled = true }
+        guard let record = try await self.message(id: id, accountID: accountID) else { return .notFound }
+        return canceled ? .canceled(record) : .notCancelable(record.status)
+    }
+
+    /// How many messages are due and how long the oldest has waited.
+    public func queueStatistics() async throws -> QueueStatistics {
+        let rows = try await self.client.query(
+            """
+            SELECT count(*)::int8, COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at)), 0)::float8
+            FROM messages WHERE status = 'queued' AND next_attempt_at <= now()
+            """,
+            logger: self.logger
+        )
+        for try await (depth, age) in rows.decode((Int64, Double).self) {
+            return QueueStatistics(depth: Int(depth), oldestAge: max(0, age))
+        }
+        return QueueStatistics(depth: 0, oldestAge: 0)
+    }
+
+    // MARK: Rows
+
+    static let messageColumns = """
+        id, account_id, status::text AS status, destination, source, body, binary_body, encoding, part_count, client_ref,
+        callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at, connector, created_at,
+        updated_at, sent_at, done_at, error_code, error_description, status_sequence, attempts
+        """
+
+    static func message(from row: PostgresRow) throws -> MessageRecord {
+        let row = row.makeRandomAccess()
+        let status = try row["status"].decode(String.self)
+        return MessageRecord(
+            id: try row["id"].decode(UUID.self),
+            accountID: try row["account_id"].decode(UUID.self),
+            status: MessageStatus(rawValue: status) ?? .failed,
+            to: try row["destination"].decode(String.self),
+            from: try row["source"].decode(String.self),
+            text: try row["body"].decode(String?.self),
+            binaryBody: try row["binary_body"].decode(ByteBuffer?.self).map { Array($0.readableBytesView) },
+            encoding: try row["encoding"].decode(String.self),
+            partCount: Int(try row["part_count"].decode(Int16.self)),
+            clientRef: try row["client_ref"].decode(String?.self),
+            callbackURL: try row["callback_url"].decode(String?.self),
+            tags: try row["tags"].decode([String].self),
+            priority: try row["priority"].decode(Int16.self) == 1 ? .urgent : .normal,
+            requestReceipt: try row["request_receipt"].decode(Bool.self),
+            validity: try row["validity_seconds"].decode(Int32?.self).map(Int.init),
+            sendAt: try row["send_at"].decode(Date?.self),
+            expiresAt: try row["expires_at"].decode(Date?.self),
+            connector: try row["connector"].decode(String.self),
+            createdAt: try row["created_at"].decode(Date.self),
+            updatedAt: try row["updated_at"].decode(Date.self),
+            sentAt: try row["sent_at"].decode(Date?.self),
+            doneAt: try row["done_at"].decode(Date?.self),
+            errorCode: try row["error_code"].decode(Int32?.self).map(Int.init),
+            errorDescription: try row["error_description"].decode(String?.self),
+            statusSequence: Int(try row["status_sequence"].decode(Int32.self)),
+            attempts: Int(try row["attempts"].decode(Int32.self)),
+            parts: [],
+            receipts: []
+        )
+    }
+
+    /// A part's submit_sm as stored: the encoded frame.
+    static func encode(_ part: SubmitSM) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        // Parts were encoded once when built, so this cannot fail.
+        try! buffer.writeSMPPFrame(SMPPFrame(.submitSM(part), sequenceNumber: 1))
+        return buffer
+    }
+
+    /// A stored part back as a submit_sm.
+    static func decodePart(_ buffer: ByteBuffer) -> SubmitSM? {
+        var buffer = buffer
+        guard case .submitSM(let part) = try? buffer.readSMPPFrame()?.pdu else { return nil }
+        return part
+    }
+}

@@ -1,0 +1,34 @@
+public import Logging
+public import PostgresNIO
+
+/// SMSBridge's repositories on PostgreSQL: accounts and keys, messages, receipts, inbound messages,
+/// idempotency records, dispatch claims and leases.
+public final class PostgresStore: Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// The channel `NOTIFY`-ed when messages become due, so dispatchers wake at once.
+    public static let queuedChannel = "smsbridge_queued"
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Whether the database answers.
+    public func ping() async throws {
+        try await self.client.query("SELECT 1", logger: self.logger)
+    }
+}
+
+extension PostgresStore {
+    /// The SQLSTATE code of a server error (also inside a failed transaction), e.g. `23505` for a
+    /// unique violation.
+    static func sqlState(of error: any Error) -> String? {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError ?? error.commitError {
+            return self.sqlState(of: inner)
+        }
+        return nil
+    }
+}
