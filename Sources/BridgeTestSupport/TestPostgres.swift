@@ -29,39 +29,81 @@ public actor TestPostgres {
         public var description: String
     }
 
-    private var server: Server?
+    /// One start for every caller: concurrent callers await the same task (the actor is re-entered
+    /// while a cluster starts, so a plain optional would start several).
+    private var server: Task<Server, any Error>?
     private var databaseCounter = 0
 
     /// The server, starting the cluster the first time.
     public func start() async throws -> Server {
-        if let server = self.server { return server }
-        let server: Server
-        if let url = ProcessInfo.processInfo.environment["SMSBRIDGE_TEST_DATABASE_URL"], let parsed = Self.parse(url) {
-            server = parsed
-        } else {
-            server = try await Self.startCluster()
+        if self.server == nil {
+            self.server = Task {
+                if let url = ProcessInfo.processInfo.environment["SMSBRIDGE_TEST_DATABASE_URL"],
+                    let parsed = Self.parse(url)
+                {
+                    return parsed
+                }
+                return try await Self.startCluster()
+            }
         }
-        self.server = server
-        return server
+        return try await self.server!.value
+    }
+
+    private var templates: [String: Task<Void, any Error>] = [:]
+
+    /// A configuration for a new database named after `prefix`, a copy of `template` when given:
+    /// `prepare` builds the template once per test process (it must close its connections).
+    public func makeDatabase(
+        _ prefix: String = "test",
+        template: String,
+        prepare: @escaping @Sendable (PostgresClient.Configuration) async throws -> Void
+    ) async throws -> PostgresClient.Configuration {
+        let server = try await self.start()
+        if self.templates[template] == nil {
+            self.templates[template] = Task {
+                try await Self.execute("CREATE DATABASE \"\(template)\"", on: server)
+                try await prepare(Self.configuration(server, database: template))
+            }
+        }
+        try await self.templates[template]!.value
+        return try await self.makeDatabase(prefix, copying: template)
     }
 
     /// A configuration for a new, empty database named after `prefix`.
-    public func makeDatabase(_ prefix: String = "test") async throws -> PostgresClient.Configuration {
+    public func makeDatabase(
+        _ prefix: String = "test",
+        copying template: String? = nil
+    ) async throws -> PostgresClient.Configuration {
         let server = try await self.start()
         self.databaseCounter += 1
         let name =
             "\(prefix)_\(ProcessInfo.processInfo.processIdentifier)_\(self.databaseCounter)_\(UInt32.random(in: 0...UInt32.max))"
             .lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        let copy = template.map { " TEMPLATE \"\($0)\"" } ?? ""
+        // One at a time: PostgreSQL refuses to copy a template another CREATE DATABASE is reading.
+        let previous = self.creations
+        let creation = Task {
+            _ = await previous?.result
+            try await Self.execute("CREATE DATABASE \"\(name)\"\(copy)", on: server)
+        }
+        self.creations = Task { _ = await creation.result }
+        try await creation.value
+        return Self.configuration(server, database: name)
+    }
+
+    private var creations: Task<Void, Never>?
+
+    private static func execute(_ sql: String, on server: Server) async throws {
         let admin = PostgresClient(
             configuration: Self.configuration(server, database: "postgres"),
             backgroundLogger: Logger(label: "test-postgres")
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await admin.run() }
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""))
+            // Drain the result: the command is complete only then.
+            for try await _ in try await admin.query(PostgresQuery(unsafeSQL: sql)) {}
             group.cancelAll()
         }
-        return Self.configuration(server, database: name)
     }
 
     public static func configuration(_ server: Server, database: String) -> PostgresClient.Configuration {

@@ -58,7 +58,7 @@ CREATE TABLE messages (
     -- Increments with every status change; webhooks carry it so receivers can order events.
     status_sequence         integer NOT NULL DEFAULT 1
 );
-CREATE INDEX messages_due ON messages (next_attempt_at, priority DESC) WHERE status IN ('queued', 'scheduled');
+CREATE INDEX messages_due ON messages (priority DESC, next_attempt_at) WHERE status IN ('queued', 'scheduled');
 CREATE INDEX messages_leased ON messages (lease_expires_at) WHERE status = 'sending';
 CREATE INDEX messages_account_created ON messages (account_id, created_at DESC, id DESC);
 CREATE INDEX messages_account_client_ref ON messages (account_id, client_ref) WHERE client_ref IS NOT NULL;

@@ -1,0 +1,286 @@
+import BridgeCore
+public import Foundation
+import NIOCore
+import PostgresNIO
+import SMPP
+
+extension PostgresStore {
+    /// Claims up to `limit` due messages (queued, or scheduled and due), urgent first, marking them
+    /// `sending` with a lease held by `owner`. Rows other dispatchers hold are skipped, never waited on.
+    public func claimDue(owner: UUID, limit: Int, lease: TimeInterval) async throws -> [ClaimedMessage] {
+        let rows = try await self.client.query(
+            """
+            WITH due AS (
+                SELECT id FROM messages
+                WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= now()
+                ORDER BY priority DESC, next_attempt_at
+                LIMIT \(Int64(limit))
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE messages m
+            SET status = 'sending', lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease)),
+                attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
+            FROM due WHERE m.id = due.id
+            RETURNING m.id, m.account_id, m.connector, m.priority, m.expires_at, m.attempts
+            """,
+            logger: self.logger
+        )
+        var claimed: [UUID: ClaimedMessage] = [:]
+        var order: [UUID] = []
+        for try await (id, account, connector, priority, expiresAt, attempts) in rows.decode(
+            (UUID, UUID, String, Int16, Date?, Int32).self
+        ) {
+            order.append(id)
+            claimed[id] = ClaimedMessage(
+                id: id,
+                accountID: account,
+                connector: connector,
+                priority: priority == 1 ? .urgent : .normal,
+                expiresAt: expiresAt,
+                attempts: Int(attempts),
+                parts: []
+            )
+        }
+        guard !order.isEmpty else { return [] }
+        let parts = try await self.client.query(
+            """
+            SELECT message_id, part_number, pdu, smsc_message_id IS NOT NULL
+            FROM message_parts WHERE message_id = ANY(\(order)) ORDER BY message_id, part_number
+            """,
+            logger: self.logger
+        )
+        for try await (id, number, pdu, submitted) in parts.decode((UUID, Int16, ByteBuffer, Bool).self) {
+            guard let submitSM = Self.decodePart(pdu) else { continue }
+            claimed[id]?.parts.append(ClaimedPart(number: Int(number), submitSM: submitSM, submitted: submitted))
+        }
+        return order.compactMap { claimed[$0] }
+    }
+
+    /// Records what became of claimed messages, in one transaction: the SMSC ids of accepted parts,
+    /// `sent` / back to `queued` / a final status, leases released. Receipts that arrived before
+    /// the ids were known are matched now. Reports for messages whose lease `owner` lost (another
+    /// instance took them over) change no status.
+    @discardableResult
+    public func report(_ reports: [SubmissionReport], owner: UUID) async throws -> [ReceiptOutcome] {
+        guard !reports.isEmpty else { return [] }
+        var partIDs: [UUID] = []
+        var partNumbers: [Int16] = []
+        var smscIDs: [String] = []
+        var keys: [String] = []
+        var connectors: [String] = []
+        var sentIDs: [UUID] = []
+        var retryIDs: [UUID] = []
+        var retryDelays: [Double] = []
+        var retryCodes: [Int32] = []
+        var retryDescriptions: [String] = []
+        var finishedIDs: [UUID] = []
+        var finishedStatuses: [String] = []
+        var finishedCodes: [Int32] = []
+        var finishedDescriptions: [String] = []
+        for report in reports {
+            for part in report.submitted {
+                partIDs.append(report.messageID)
+                partNumbers.append(Int16(part.number))
+                smscIDs.append(part.smscMessageID)
+                keys.append(part.key)
+                connectors.append(report.connector)
+            }
+            switch report.outcome {
+            case .sent:
+                sentIDs.append(report.messageID)
+            case .retry(let delay, let code, let description):
+                retryIDs.append(report.messageID)
+                retryDelays.append(delay)
+                retryCodes.append(Int32(code ?? -1))
+                retryDescriptions.append(description)
+            case .finished(let status, let code, let description):
+                finishedIDs.append(report.messageID)
+                finishedStatuses.append(status.rawValue)
+                finishedCodes.append(Int32(code ?? -1))
+                finishedDescriptions.append(description)
+            }
+        }
+        return try await self.client.withTransaction(logger: self.logger) { connection in
+            if !partIDs.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE message_parts p
+                    SET status = 'submitted', smsc_message_id = u.smsc_id, smsc_id_key = u.key, submitted_at = now()
+                    FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(smscIDs)::text[], \(keys)::text[])
+                        AS u(message_id, part_number, smsc_id, key)
+                    WHERE p.message_id = u.message_id AND p.part_number = u.part_number
+                    """,
+                    logger: self.logger
+                )
+            }
+            if !sentIDs.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE messages SET status = 'sent', sent_at = now(), updated_at = now(), lease_owner = NULL,
+                        lease_expires_at = NULL, error_code = NULL, error_description = NULL, status_sequence = status_sequence + 1
+                    WHERE id = ANY(\(sentIDs)) AND status = 'sending' AND lease_owner = \(owner)
+                    """,
+                    logger: self.logger
+                )
+            }
+            if !retryIDs.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE messages m SET status = 'queued', next_attempt_at = now() + make_interval(secs => u.delay),
+                        error_code = NULLIF(u.code, -1), error_description = u.description, updated_at = now(),
+                        lease_owner = NULL, lease_expires_at = NULL, status_sequence = m.status_sequence + 1
+                    FROM unnest(\(retryIDs)::uuid[], \(retryDelays)::float8[], \(retryCodes)::int4[], \(retryDescriptions)::text[])
+                        AS u(id, delay, code, description)
+                    WHERE m.id = u.id AND m.status = 'sending' AND m.lease_owner = \(owner)
+                    """,
+                    logger: self.logger
+                )
+            }
+            if !finishedIDs.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
+                        error_code = NULLIF(u.code, -1), error_description = u.description,
+                        lease_owner = NULL, lease_expires_at = NULL, status_sequence = m.status_sequence + 1
+                    FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[], \(finishedCodes)::int4[], \(finishedDescriptions)::text[])
+                        AS u(id, status, code, description)
+                    WHERE m.id = u.id AND m.status = 'sending' AND m.lease_owner = \(owner)
+                    """,
+                    logger: self.logger
+                )
+                try await connection.query(
+                    "UPDATE message_parts SET status = 'failed', done_at = now() WHERE message_id = ANY(\(finishedIDs)) AND status = 'pending'",
+                    logger: self.logger
+                )
+            }
+            guard !partIDs.isEmpty else { return [] }
+            // Receipts that came before their submit response was stored.
+            let early = try await connection.query(
+                """
+                SELECT r.id, u.message_id, u.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
+                FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(keys)::text[], \(connectors)::text[])
+                    AS u(message_id, part_number, key, connector)
+                JOIN receipts r ON r.message_id IS NULL AND r.connector = u.connector AND r.id_keys @> ARRAY[u.key]
+                ORDER BY r.received_at, r.id
+                """,
+                logger: self.logger
+            )
+            var matches: [(Int64, UUID, Int16, String, Bool, Int32?, String?, String?)] = []
+            for try await row in early.decode((Int64, UUID, Int16, String, Bool, Int32?, String?, String?).self) {
+                matches.append(row)
+            }
+            var outcomes: [ReceiptOutcome] = []
+            for (receiptID, messageID, part, state, intermediate, networkError, errorCode, stat) in matches {
+                try await connection.query(
+                    "UPDATE receipts SET message_id = \(messageID), part_number = \(part), matched_at = now() WHERE id = \(receiptID)",
+                    logger: self.logger
+                )
+                let status = intermediate ? nil : MessageStatus(rawValue: state)
+                let messageStatus = try await Self.applyPartStatus(
+                    status,
+                    messageID: messageID,
+                    partNumber: Int(part),
+                    networkError: networkError.map(Int.init),
+                    description: stat.map { "\($0) err:\(errorCode ?? "-")" },
+                    on: connection,
+                    logger: self.logger
+                )
+                outcomes.append(.matched(messageID: messageID, partNumber: Int(part), messageStatus: messageStatus))
+            }
+            return outcomes
+        }
+    }
+
+    /// Sets a part's final status and, when every part is final, the message's. Returns the
+    /// message's new status when it changed.
+    static func applyPartStatus(
+        _ status: MessageStatus?,
+        messageID: UUID,
+        partNumber: Int,
+        networkError: Int?,
+        description: String?,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> MessageStatus? {
+        guard let status else { return nil }
+        try await connection.query(
+            """
+            UPDATE message_parts SET status = \(status.rawValue), done_at = now(), error_code = \(networkError.map(Int32.init))::int4
+            WHERE message_id = \(messageID) AND part_number = \(Int16(partNumber)) AND status IN ('pending', 'submitted')
+            """,
+            logger: logger
+        )
+        let parts = try await connection.query(
+            "SELECT status FROM message_parts WHERE message_id = \(messageID) ORDER BY part_number",
+            logger: logger
+        )
+        var statuses: [MessageStatus] = []
+        for try await text in parts.decode(String.self) { statuses.append(MessageStatus(rawValue: text) ?? .sent) }
+        guard let combined = MessageStatus.combined(statuses) else { return nil }
+        let updated = try await connection.query(
+            """
+            UPDATE messages SET status = \(combined.rawValue)::message_status, done_at = now(), updated_at = now(),
+                error_code = CASE WHEN \(combined.rawValue) = 'delivered' THEN NULL ELSE \(networkError.map(Int32.init))::int4 END,
+                error_description = CASE WHEN \(combined.rawValue) = 'delivered' THEN NULL ELSE \(description)::text END,
+                status_sequence = status_sequence + 1
+            WHERE id = \(messageID) AND status IN ('sending', 'sent')
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in updated { return combined }
+        return nil
+    }
+
+    // MARK: Instances and leases
+
+    /// Records that an instance is alive.
+    public func heartbeat(instance: UUID) async throws {
+        try await self.client.query(
+            """
+            INSERT INTO instances (id, started_at, heartbeat_at) VALUES (\(instance), now(), now())
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
+            """,
+            logger: self.logger
+        )
+    }
+
+    /// Puts back into the queue messages whose lease ran out or whose instance stopped heart-beating
+    /// for `deadAfter` seconds. Returns how many.
+    @discardableResult
+    public func recoverLeases(deadAfter: TimeInterval) async throws -> Int {
+        let rows = try await self.client.query(
+            """
+            UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now(),
+                updated_at = now(), status_sequence = status_sequence + 1
+            WHERE status = 'sending' AND (
+                lease_expires_at < now()
+                OR lease_owner IN (SELECT id FROM instances WHERE heartbeat_at < now() - make_interval(secs => \(deadAfter)))
+            )
+            RETURNING id
+            """,
+            logger: self.logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        if count > 0 { try await self.client.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger) }
+        try await self.client.query(
+            "DELETE FROM instances WHERE heartbeat_at < now() - make_interval(secs => \(deadAfter * 10))",
+            logger: self.logger
+        )
+        return count
+    }
+
+    /// At shutdown: the messages this instance still holds go back to the queue, and it leaves.
+    public func releaseLeases(owner: UUID) async throws {
+        try await self.client.query(
+            """
+            UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now(),
+                updated_at = now(), status_sequence = status_sequence + 1
+            WHERE status = 'sending' AND lease_owner = \(owner)
+            """,
+            logger: self.logger
+        )
+        try await self.client.query("DELETE FROM instances WHERE id = \(owner)", logger: self.logger)
+    }
+}

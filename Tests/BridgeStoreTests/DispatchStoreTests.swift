@@ -1,0 +1,279 @@
+import BridgeCore
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import SMPP
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct DispatchStoreTests {
+    private let owner = UUID()
+    private let validator = MessageValidator(
+        policy: MessagePolicy(),
+        router: MessageRouter(defaultConnector: "main"),
+        builders: ["main": SubmitBuilder()]
+    )
+
+    /// An account with one message of `parts` parts, queued.
+    private func queued(
+        _ store: PostgresStore,
+        parts: Int = 1,
+        text: String? = nil,
+        sendAt: Date? = nil
+    ) async throws -> (UUID, UUID) {
+        var account = try await store.account(named: "acme")?.id
+        if account == nil { account = try await store.createAccount(name: "acme").account.id }
+        let accountID = account!
+        let body = text ?? (parts == 1 ? "Hello" : String(repeating: "x", count: 153 * parts))
+        let message = try self.validator.validate(
+            SendRequest(to: "447700900123", from: "Shop", text: body, sendAt: sendAt),
+            accountID: accountID,
+            now: Date()
+        ).get()
+        try await store.insert([message])
+        return (accountID, message.id)
+    }
+
+    private func receipt(_ key: String, _ state: MessageState, intermediate: Bool = false) -> IncomingReceipt {
+        IncomingReceipt(
+            connector: "main",
+            smscMessageID: key,
+            candidates: [key],
+            stat: state.receiptStat,
+            state: state,
+            intermediate: intermediate,
+            errorCode: state == .delivered ? "000" : "001",
+            networkError: state == .delivered ? nil : .gsm(1),
+            raw: nil
+        )
+    }
+
+    @Test func claimingMarksSendingAndReturnsTheParts() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            let claimed = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            #expect(claimed.map(\.id) == [id])
+            #expect(claimed[0].parts.map(\.number) == [1, 2])
+            #expect(claimed[0].parts.allSatisfy { !$0.submitted && $0.submitSM.esmClass.hasUDHI })
+            #expect(claimed[0].attempts == 1)
+            #expect(try await store.message(id: id, accountID: account)?.status == .sending)
+            #expect(try await store.claimDue(owner: UUID(), limit: 10, lease: 60).isEmpty, "nothing twice")
+        }
+    }
+
+    @Test func concurrentClaimsNeverShareAMessage() async throws {
+        try await withStore { store in
+            for _ in 0..<40 { _ = try await self.queued(store) }
+            let batches = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await store.claimDue(owner: UUID(), limit: 15, lease: 60).map(\.id) }
+                }
+                return try await group.reduce(into: [[UUID]]()) { $0.append($1) }
+            }
+            let all = batches.flatMap { $0 }
+            #expect(all.count == 40)
+            #expect(Set(all).count == 40)
+        }
+    }
+
+    @Test func sentThenReceiptsMakeTheMessageDeliveredWhenEveryPartIs() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [
+                            .init(number: 1, smscMessageID: "00A1", key: "A1"),
+                            .init(number: 2, smscMessageID: "00A2", key: "A2"),
+                        ],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            let sent = try #require(try await store.message(id: id, accountID: account))
+            #expect(sent.status == .sent)
+            #expect(sent.parts.map(\.smscMessageID) == ["00A1", "00A2"])
+            #expect(sent.sentAt != nil)
+            #expect(
+                try await store.applyReceipts([self.receipt("A1", .enroute, intermediate: true)]) == [
+                    .matched(messageID: id, partNumber: 1, messageStatus: nil)
+                ]
+            )
+            #expect(
+                try await store.applyReceipts([self.receipt("A1", .delivered)]) == [
+                    .matched(messageID: id, partNumber: 1, messageStatus: nil)
+                ]
+            )
+            #expect(try await store.message(id: id, accountID: account)?.status == .sent, "one part still pending")
+            #expect(
+                try await store.applyReceipts([self.receipt("A2", .delivered)]) == [
+                    .matched(messageID: id, partNumber: 2, messageStatus: .delivered)
+                ]
+            )
+            let delivered = try #require(try await store.message(id: id, accountID: account))
+            #expect(delivered.status == .delivered)
+            #expect(delivered.receipts.count == 3)
+            #expect(delivered.receipts.map(\.state) == ["enroute", "delivered", "delivered"])
+            #expect(delivered.doneAt != nil)
+        }
+    }
+
+    @Test func aFailedPartMakesTheMessageUndelivered() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "B1", key: "B1")],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            _ = try await store.applyReceipts([self.receipt("B1", .undeliverable)])
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .undelivered)
+            #expect(record.errorCode == 1)
+            #expect(record.errorDescription == "UNDELIV err:001")
+        }
+    }
+
+    @Test func aReceiptBeforeItsSubmitResponseIsKeptAndMatchedLater() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            #expect(try await store.applyReceipts([self.receipt("C1", .delivered)]) == [.unmatched])
+            #expect(try await store.unmatchedReceipts().map(\.smscMessageID) == ["C1"])
+            let outcomes = try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "C1", key: "C1")],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            #expect(outcomes == [.matched(messageID: id, partNumber: 1, messageStatus: .delivered)])
+            #expect(try await store.message(id: id, accountID: account)?.status == .delivered)
+            #expect(try await store.unmatchedReceipts().isEmpty)
+        }
+    }
+
+    @Test func receiptsOfAnotherConnectorDoNotMatch() async throws {
+        try await withStore { store in
+            let (_, id) = try await self.queued(store)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "D1", key: "D1")],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            var other = self.receipt("D1", .delivered)
+            other.connector = "other"
+            #expect(try await store.applyReceipts([other]) == [.unmatched])
+            #expect(try await store.expireUnmatchedReceipts(olderThan: 0) == 1)
+        }
+    }
+
+    @Test func retriesWaitAndKeepAcceptedParts() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "E1", key: "E1")],
+                        outcome: .retry(after: 0.5, errorCode: 0x58, description: "ESME_RTHROTTLED")
+                    )
+                ],
+                owner: self.owner
+            )
+            let queued = try #require(try await store.message(id: id, accountID: account))
+            #expect(queued.status == .queued)
+            #expect(queued.errorCode == 0x58)
+            #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).isEmpty, "not due yet")
+            try await Task.sleep(for: .milliseconds(600))
+            let again = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            #expect(again.first?.parts.map(\.submitted) == [true, false], "part 1 is not sent twice")
+            #expect(again.first?.attempts == 2)
+        }
+    }
+
+    @Test func permanentFailuresEndTheMessage() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [],
+                        outcome: .finished(.failed, errorCode: 0x0B, description: "ESME_RINVDSTADR")
+                    )
+                ],
+                owner: self.owner
+            )
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .failed)
+            #expect(record.errorDescription == "ESME_RINVDSTADR")
+            #expect(record.parts.allSatisfy { $0.status == "failed" })
+        }
+    }
+
+    @Test func scheduledMessagesAreClaimedOnlyWhenDue() async throws {
+        try await withStore { store in
+            _ = try await self.queued(store, sendAt: Date().addingTimeInterval(3600))
+            #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).isEmpty)
+        }
+    }
+
+    @Test func expiredLeasesAndDeadInstancesGiveMessagesBack() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            let dead = UUID()
+            try await store.heartbeat(instance: dead)
+            _ = try await store.claimDue(owner: dead, limit: 10, lease: 600)
+            #expect(try await store.recoverLeases(deadAfter: 60) == 0, "its instance is alive")
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.recoverLeases(deadAfter: 1) == 1, "its instance stopped heart-beating")
+            #expect(try await store.message(id: id, accountID: account)?.status == .queued)
+            // A report from the instance that lost the lease changes nothing.
+            let taken = try await store.claimDue(owner: self.owner, limit: 10, lease: 0.2)
+            #expect(taken.map(\.id) == [id])
+            try await store.report(
+                [SubmissionReport(messageID: id, connector: "main", submitted: [], outcome: .sent)],
+                owner: dead
+            )
+            #expect(try await store.message(id: id, accountID: account)?.status == .sending)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await store.recoverLeases(deadAfter: 60) == 1, "its lease ran out")
+        }
+    }
+
+    @Test func releasingLeasesAtShutdownRequeues() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            try await store.heartbeat(instance: self.owner)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.releaseLeases(owner: self.owner)
+            #expect(try await store.message(id: id, accountID: account)?.status == .queued)
+        }
+    }
+}
