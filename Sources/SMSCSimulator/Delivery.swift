@@ -4,7 +4,8 @@ internal import SMPP
 /// A deliver_sm (receipt or mobile-originated message) on its way to a receiving session.
 struct Delivery: Sendable {
     enum Kind: Sendable, Hashable {
-        case receipt(messageID: String)
+        /// A receipt about the stored record `key` (the message id, or `id/n` for further records sharing it).
+        case receipt(key: String, messageID: String)
         case mo(id: String)
     }
 
@@ -23,6 +24,7 @@ struct Delivery: Sendable {
 /// A receipt waiting for its delay to pass.
 struct ScheduledReceipt: Sendable {
     var due: NIODeadline
+    /// The stored record's key.
     var messageID: String
     var intermediate: Bool
 }

@@ -24,12 +24,15 @@ final class SMSCSession: ChannelInboundHandler {
     private var rateLimiter: TokenBucket?
     /// deliver_sm sent and not yet answered, by sequence number.
     private var outstanding: [UInt32: (delivery: Delivery, timeout: Scheduled<Void>?)] = [:]
-    private var enquireLinkOutstanding: UInt32?
+    /// The enquire_link sent and not yet answered, and when it went out.
+    private var enquireLinkOutstanding: (sequenceNumber: UInt32, sentAt: NIODeadline)?
     private var keepAlive: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
     private var remoteAddress = "?"
     private let connectedAt = UTCInstant.now
     private var unbindSequence: UInt32?
+    /// Set once a fault-injected drop is under way: nothing more is read.
+    private var dropping = false
 
     init(core: SimulatorCore, id: Int) {
         self.core = core
@@ -38,6 +41,9 @@ final class SMSCSession: ChannelInboundHandler {
         logger[metadataKey: "smpp.session"] = "\(id)"
         self.logger = logger
     }
+
+    /// The live configuration.
+    private var configuration: SimulatorConfiguration { self.core.configuration }
 
     // MARK: Channel events
 
@@ -49,7 +55,7 @@ final class SMSCSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.logger.info("connect", metadata: ["remote": "\(self.remoteAddress)"])
-        let interval = self.core.configuration.enquireLinkInterval
+        let interval = self.configuration.enquireLinkInterval
         if interval > 0 { self.armKeepAlive(.nanoseconds(Int64(interval * 1e9))) }
         context.fireChannelActive()
     }
@@ -59,7 +65,7 @@ final class SMSCSession: ChannelInboundHandler {
         self.keepAlive = nil
         let wasBound = if case .bound = self.state { true } else { false }
         self.state = .closed
-        if wasBound { self.core.unbound(sessionID: self.id) }
+        if wasBound { self.core.unbound(sessionID: self.id, byUnbind: false) }
         self.core.unregister(self.id)
         // Nothing in flight is lost: unanswered deliveries go to another session or wait for one.
         let deliveries = self.outstanding.values
@@ -74,19 +80,22 @@ final class SMSCSession: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.dropping else { return }
         self.lastReceived = .now()
         self.pdusReceived += 1
-        if let limit = self.core.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
-            self.core.count { $0.droppedConnections += 1 }
-            self.logger.info("dropping connection (fault injection)", metadata: ["pdus": "\(self.pdusReceived)"])
-            context.close(promise: nil)
-            return
-        }
         switch self.unwrapInboundIn(data) {
         case .frame(let frame):
             self.handle(frame)
         case .malformed(let error):
             self.handleMalformed(error)
+        }
+        if let limit = self.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
+            // Fault injection: the Nth PDU is handled and answered, then the connection goes.
+            self.core.count { $0.droppedConnections += 1 }
+            self.logger.info("dropping connection (fault injection)", metadata: ["pdus": "\(self.pdusReceived)"])
+            self.dropping = true
+            context.flush()
+            context.close(promise: nil)
         }
     }
 
@@ -125,16 +134,26 @@ final class SMSCSession: ChannelInboundHandler {
         if flush { context.flush() }
     }
 
-    private func respond(to request: SMPPFrame, with pdu: PDU, status: CommandStatus = .ok, delay: Double = 0) {
+    /// Writes the response to `request`, now or after `delay` seconds, then runs `then` (which routes
+    /// receipts that must not overtake the response).
+    private func respond(
+        to request: SMPPFrame,
+        with pdu: PDU,
+        status: CommandStatus = .ok,
+        delay: Double = 0,
+        then: (() -> Void)? = nil
+    ) {
         let frame = SMPPFrame(pdu, sequenceNumber: request.sequenceNumber, commandStatus: status)
         guard delay > 0, let context = self.context else {
-            self.write(frame)
+            self.write(frame, flush: then != nil)
+            then?()
             return
         }
         self.unanswered += 1
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
             self.unanswered -= 1
             self.write(frame, flush: true)
+            then?()
         }
     }
 
@@ -170,7 +189,7 @@ final class SMSCSession: ChannelInboundHandler {
         case .unbind:
             self.respond(to: frame, with: .unbindResp)
             self.state = .unbound
-            self.core.unbound(sessionID: self.id)
+            self.core.unbound(sessionID: self.id, byUnbind: true)
             self.logger.info("unbind", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
             // The ESME closes after unbind_resp; close anyway if it does not.
             self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
@@ -208,8 +227,7 @@ final class SMSCSession: ChannelInboundHandler {
                 self.refuse(frame, status: .cancelFailed)
             }
         case .replaceSM(let replace):
-            let decoded = Self.decode(replace.shortMessage, dataCoding: .smscDefault, udhi: false)
-            if self.core.replace(replace, text: decoded.text, userData: decoded.userData, now: .now()) {
+            if self.core.replace(replace, now: .now()) {
                 self.respond(to: frame, with: .replaceSMResp)
             } else {
                 self.refuse(frame, status: .replaceFailed)
@@ -233,7 +251,7 @@ final class SMSCSession: ChannelInboundHandler {
             self.systemID = bind.systemID
             self.interfaceVersion = bind.interfaceVersion
             self.logger[metadataKey: "smpp.system_id"] = "\(bind.systemID)"
-            let configuration = self.core.configuration
+            let configuration = self.configuration
             if let rate = configuration.throttling.maxRate {
                 self.rateLimiter = TokenBucket(rate: rate, now: .now())
             }
@@ -256,7 +274,7 @@ final class SMSCSession: ChannelInboundHandler {
 
     /// Validates a submit_sm / data_sm and hands it to the core; answers with `response(messageID)`.
     private func submit(_ frame: SMPPFrame, message: ShortMessage, command: String, response: (String) -> PDU) {
-        let configuration = self.core.configuration
+        let configuration = self.configuration
         let now = NIODeadline.now()
         if let window = configuration.throttling.window, self.unanswered >= window {
             self.core.count {
@@ -269,6 +287,12 @@ final class SMSCSession: ChannelInboundHandler {
             self.refuse(frame, status: configuration.throttling.windowStatus)
             return
         }
+        if let rate = configuration.throttling.maxRate {
+            // One bucket per session, renewed when the rate changes while running.
+            if self.rateLimiter?.rate != rate { self.rateLimiter = TokenBucket(rate: rate, now: now) }
+        } else {
+            self.rateLimiter = nil
+        }
         if self.rateLimiter != nil, !self.rateLimiter!.take(now: now) {
             self.core.count {
                 $0.throttled += 1
@@ -278,13 +302,17 @@ final class SMSCSession: ChannelInboundHandler {
             return
         }
         if let status = Self.validate(message) {
-            self.core.count { $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1 }
+            self.core.count {
+                $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1
+            }
             self.refuse(frame, status: status)
             return
         }
         let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
         guard decoded.udhValid else {
-            self.core.count { $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1 }
+            self.core.count {
+                $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1
+            }
             self.refuse(frame, status: .invalidESMClass)
             return
         }
@@ -309,7 +337,7 @@ final class SMSCSession: ChannelInboundHandler {
                 "not answering submit (fault injection)",
                 metadata: ["smpp.sequence_number": "\(frame.sequenceNumber)"]
             )
-        case .accept(let messageID, let plan):
+        case .accept(let messageID, let receiptKey, let plan):
             self.logger.info(
                 "\(command)",
                 metadata: [
@@ -318,7 +346,7 @@ final class SMSCSession: ChannelInboundHandler {
                 ]
             )
             let receipts = self.core.receipts(
-                for: messageID,
+                for: receiptKey,
                 intermediate: plan.intermediate,
                 final: plan.early || plan.immediate,
                 now: now,
@@ -333,27 +361,30 @@ final class SMSCSession: ChannelInboundHandler {
                     delay: max(configuration.throttling.responseDelay, 0.02)
                 )
             } else {
-                self.respond(to: frame, with: response(messageID), delay: configuration.throttling.responseDelay)
-                self.context?.flush()
-                self.core.route(receipts)
+                // Receipts follow the response, even a delayed one.
+                let core = self.core
+                self.respond(
+                    to: frame,
+                    with: response(messageID),
+                    delay: configuration.throttling.responseDelay,
+                    then: { core.route(receipts) }
+                )
             }
         }
     }
 
+    /// Accepts a submit_multi once per SME destination; every destination shares the first one's
+    /// message id (the only id the ESME learns), and each gets its own receipt.
     private func submitMulti(_ frame: SMPPFrame, multi: SubmitMulti) {
-        var firstID: String?
+        var sharedID: String?
         var unsuccessful: [SubmitMultiResponse.UnsuccessfulDelivery] = []
-        let decoded = Self.decode(multi.shortMessage, dataCoding: multi.dataCoding, udhi: multi.esmClass.hasUDHI)
+        var receipts: [Delivery] = []
         for destination in multi.destinations {
             guard case .address(let address) = destination else {
                 // The simulator keeps no distribution lists.
                 if case .distributionList(let name) = destination {
                     unsuccessful.append(.init(address: Address(name), errorStatus: .invalidDistributionListName))
                 }
-                continue
-            }
-            guard !address.value.isEmpty else {
-                unsuccessful.append(.init(address: address, errorStatus: .invalidDestinationAddress))
                 continue
             }
             let message = ShortMessage(
@@ -372,6 +403,15 @@ final class SMSCSession: ChannelInboundHandler {
                 shortMessage: multi.shortMessage,
                 tlvs: multi.tlvs
             )
+            if let status = Self.validate(message) {
+                unsuccessful.append(.init(address: address, errorStatus: status))
+                continue
+            }
+            let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
+            guard decoded.udhValid else {
+                unsuccessful.append(.init(address: address, errorStatus: .invalidESMClass))
+                continue
+            }
             let now = NIODeadline.now()
             let wallClock = UTCInstant.now
             let submission = SimulatorCore.Submission(
@@ -383,33 +423,40 @@ final class SMSCSession: ChannelInboundHandler {
                 text: decoded.text,
                 concatenation: message.concatenation,
                 now: now,
-                wallClock: wallClock
+                wallClock: wallClock,
+                sharedID: sharedID
             )
             switch self.core.accept(submission) {
             case .refuse(let status):
                 unsuccessful.append(.init(address: address, errorStatus: status))
             case .unanswered:
                 unsuccessful.append(.init(address: address, errorStatus: .systemError))
-            case .accept(let messageID, let plan):
-                firstID = firstID ?? messageID
-                self.core.route(
-                    self.core.receipts(
-                        for: messageID,
-                        intermediate: plan.intermediate,
-                        final: plan.early || plan.immediate,
-                        now: now,
-                        wallClock: wallClock
-                    )
+            case .accept(let messageID, let receiptKey, let plan):
+                sharedID = sharedID ?? messageID
+                self.logger.info(
+                    "submit_multi",
+                    metadata: [
+                        "source": "\(message.source.value)", "destination": "\(address.value)",
+                        "message.id": "\(messageID)",
+                    ]
+                )
+                receipts += self.core.receipts(
+                    for: receiptKey,
+                    intermediate: plan.intermediate,
+                    final: plan.early || plan.immediate,
+                    now: now,
+                    wallClock: wallClock
                 )
             }
         }
-        guard let firstID else {
+        guard let sharedID else {
             self.refuse(frame, status: multi.destinations.isEmpty ? .invalidNumberOfDestinations : .submitFailed)
             return
         }
         self.respond(
             to: frame,
-            with: .submitMultiResp(SubmitMultiResponse(messageID: firstID, unsuccessful: unsuccessful))
+            with: .submitMultiResp(SubmitMultiResponse(messageID: sharedID, unsuccessful: unsuccessful)),
+            then: receipts.isEmpty ? nil : { [core = self.core] in core.route(receipts) }
         )
     }
 
@@ -452,7 +499,7 @@ final class SMSCSession: ChannelInboundHandler {
     private func handleResponse(_ frame: SMPPFrame) {
         switch frame.pdu {
         case .enquireLinkResp:
-            if frame.sequenceNumber == self.enquireLinkOutstanding { self.enquireLinkOutstanding = nil }
+            if frame.sequenceNumber == self.enquireLinkOutstanding?.sequenceNumber { self.enquireLinkOutstanding = nil }
         case .unbindResp:
             if frame.sequenceNumber == self.unbindSequence { self.context?.close(promise: nil) }
         case .deliverSMResp, .dataSMResp, .genericNack:
@@ -499,7 +546,9 @@ final class SMSCSession: ChannelInboundHandler {
     /// Sends a deliver_sm; gives it back to the core when this session cannot receive any more.
     func deliver(_ delivery: Delivery) {
         guard let context = self.context, case .bound(let type) = self.state, type.canReceive else {
-            self.core.keep(delivery)
+            // This session stopped receiving after the delivery was routed here (unbind, close): the
+            // core no longer counts it as a receiver, so routing again picks another one or keeps it.
+            self.core.route([delivery])
             return
         }
         var pdu = delivery.pdu
@@ -509,7 +558,7 @@ final class SMSCSession: ChannelInboundHandler {
             pdu = .deliverSM(message)
         }
         let sequenceNumber = self.sequenceNumbers.next()
-        let timeoutSeconds = self.core.configuration.deliveryResponseTimeout
+        let timeoutSeconds = self.configuration.deliveryResponseTimeout
         let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeoutSeconds * 1e9))) {
             [self] in
             guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
@@ -520,7 +569,7 @@ final class SMSCSession: ChannelInboundHandler {
         self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true)
         self.core.sent(delivery)
         switch delivery.kind {
-        case .receipt(let messageID):
+        case .receipt(_, let messageID):
             let stat: String
             if case .deliverSM(let message) = pdu, let receipt = message.deliveryReceipt {
                 stat = receipt.stat ?? "?"
@@ -544,14 +593,19 @@ final class SMSCSession: ChannelInboundHandler {
     private func keepAliveTimerFired(interval: TimeAmount) {
         guard let context = self.context, self.state != .closed else { return }
         defer { self.armKeepAlive(interval) }
-        if self.enquireLinkOutstanding != nil {
-            self.logger.info("peer did not answer enquire_link, closing")
-            context.close(promise: nil)
-            return
+        if let outstanding = self.enquireLinkOutstanding {
+            // Any PDU received since proves the link is alive (SMPP.md §11.1); only silence closes it.
+            guard self.lastReceived > outstanding.sentAt else {
+                self.logger.info("peer did not answer enquire_link, closing")
+                context.close(promise: nil)
+                return
+            }
+            self.enquireLinkOutstanding = nil
         }
-        guard NIODeadline.now() - self.lastReceived >= interval else { return }
+        let now = NIODeadline.now()
+        guard now - self.lastReceived >= interval else { return }
         let sequenceNumber = self.sequenceNumbers.next()
-        self.enquireLinkOutstanding = sequenceNumber
+        self.enquireLinkOutstanding = (sequenceNumber, now)
         self.core.count { $0.enquireLinksSent += 1 }
         self.write(SMPPFrame(.enquireLink, sequenceNumber: sequenceNumber), flush: true)
     }
@@ -568,7 +622,8 @@ final class SMSCSession: ChannelInboundHandler {
         let sequenceNumber = self.sequenceNumbers.next()
         self.unbindSequence = sequenceNumber
         self.state = .unbound
-        self.core.unbound(sessionID: self.id)
+        self.core.unbound(sessionID: self.id, byUnbind: true)
+        self.logger.info("unbind", metadata: ["smpp.system_id": "\(self.systemID ?? "-")", "initiator": "smsc"])
         self.write(SMPPFrame(.unbind, sequenceNumber: sequenceNumber), flush: true)
         self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in self.close() }
     }
