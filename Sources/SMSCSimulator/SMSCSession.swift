@@ -33,17 +33,26 @@ final class SMSCSession: ChannelInboundHandler {
     private var unbindSequence: UInt32?
     /// Set once a fault-injected drop is under way: nothing more is read.
     private var dropping = false
+    private var cachedConfiguration: SimulatorConfiguration
+    private var cachedConfigurationVersion: Int
 
     init(core: SimulatorCore, id: Int) {
         self.core = core
         self.id = id
+        (self.cachedConfiguration, self.cachedConfigurationVersion) = core.versionedConfiguration()
         var logger = core.logger
         logger[metadataKey: "smpp.session"] = "\(id)"
         self.logger = logger
     }
 
-    /// The live configuration.
-    private var configuration: SimulatorConfiguration { self.core.configuration }
+    /// The live configuration, re-read from the core only when it has changed (an atomic load per
+    /// use instead of a lock and a copy).
+    private var configuration: SimulatorConfiguration {
+        if self.core.configurationVersion != self.cachedConfigurationVersion {
+            (self.cachedConfiguration, self.cachedConfigurationVersion) = self.core.versionedConfiguration()
+        }
+        return self.cachedConfiguration
+    }
 
     // MARK: Channel events
 
@@ -196,12 +205,10 @@ final class SMSCSession: ChannelInboundHandler {
                 self.context?.close(promise: nil)
             }
         case .submitSM(let message):
-            self.core.count { $0.submitsReceived += 1 }
             self.submit(frame, message: message, command: "submit_sm") {
                 .submitSMResp(SubmitSMResponse(messageID: $0))
             }
         case .dataSM(let dataSM):
-            self.core.count { $0.submitsReceived += 1 }
             let message = ShortMessage(
                 serviceType: dataSM.serviceType,
                 source: dataSM.source,
@@ -278,6 +285,7 @@ final class SMSCSession: ChannelInboundHandler {
         let now = NIODeadline.now()
         if let window = configuration.throttling.window, self.unanswered >= window {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.windowExceeded += 1
                 $0.submitsRefused[
                     configuration.throttling.windowStatus.name ?? "\(configuration.throttling.windowStatus)",
@@ -295,6 +303,7 @@ final class SMSCSession: ChannelInboundHandler {
         }
         if self.rateLimiter != nil, !self.rateLimiter!.take(now: now) {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.throttled += 1
                 $0.submitsRefused["ESME_RTHROTTLED", default: 0] += 1
             }
@@ -303,6 +312,7 @@ final class SMSCSession: ChannelInboundHandler {
         }
         if let status = Self.validate(message) {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1
             }
             self.refuse(frame, status: status)
@@ -311,6 +321,7 @@ final class SMSCSession: ChannelInboundHandler {
         let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
         guard decoded.udhValid else {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1
             }
             self.refuse(frame, status: .invalidESMClass)
@@ -361,13 +372,14 @@ final class SMSCSession: ChannelInboundHandler {
                     delay: max(configuration.throttling.responseDelay, 0.02)
                 )
             } else {
-                // Receipts follow the response, even a delayed one.
+                // Receipts follow the response, even a delayed one. Without receipts the response is
+                // flushed with the others at the end of the read.
                 let core = self.core
                 self.respond(
                     to: frame,
                     with: response(messageID),
                     delay: configuration.throttling.responseDelay,
-                    then: { core.route(receipts) }
+                    then: receipts.isEmpty ? nil : { core.route(receipts) }
                 )
             }
         }
@@ -424,7 +436,8 @@ final class SMSCSession: ChannelInboundHandler {
                 concatenation: message.concatenation,
                 now: now,
                 wallClock: wallClock,
-                sharedID: sharedID
+                sharedID: sharedID,
+                countsAsRequest: false
             )
             switch self.core.accept(submission) {
             case .refuse(let status):

@@ -14,6 +14,8 @@ final class SimulatorCore: Sendable {
     /// The loop that runs the receipt timer.
     private let timerLoop: any EventLoop
     private let state: Mutex<State>
+    /// Bumped on every configuration change, so sessions can cache the configuration.
+    private let version = Atomic<Int>(0)
 
     /// The most deliveries kept while no session can receive them; older ones are dropped.
     static let pendingCapacity = 100_000
@@ -102,10 +104,19 @@ final class SimulatorCore: Sendable {
         self.state.withLock { $0.configuration }
     }
 
+    /// The number of configuration changes so far (an atomic load, no lock).
+    var configurationVersion: Int { self.version.load(ordering: .acquiring) }
+
+    /// The configuration and its version, read together.
+    func versionedConfiguration() -> (SimulatorConfiguration, Int) {
+        self.state.withLock { ($0.configuration, self.version.load(ordering: .relaxed)) }
+    }
+
     /// Changes the live behaviour (listeners are not affected).
     func updateConfiguration(_ body: (inout SimulatorConfiguration) -> Void) {
         self.state.withLock { state in
             body(&state.configuration)
+            self.version.add(1, ordering: .releasing)
             state.ids = MessageIDGenerator(
                 format: state.configuration.messageIDFormat,
                 receiptFormat: state.configuration.receiptIDFormat,
@@ -347,6 +358,8 @@ final class SimulatorCore: Sendable {
         var wallClock: UTCInstant
         /// The id to give instead of a new one (the destinations of one submit_multi share an id).
         var sharedID: String? = nil
+        /// Whether this counts as a request received (a submit_multi is counted once, not per destination).
+        var countsAsRequest = true
     }
 
     enum SubmitDecision {
@@ -378,11 +391,16 @@ final class SimulatorCore: Sendable {
     }
 
     private static func accept(_ submission: Submission, in state: inout State) -> SubmitDecision {
-        let configuration = state.configuration
+        // The parts of the configuration used here (not the whole value: this is the hot path).
+        let conventions = state.configuration.conventions
+        let faults = state.configuration.faults
+        let receipts = state.configuration.receipts
+        let storeCapacity = state.configuration.storeCapacity
+        if submission.countsAsRequest { state.counters.submitsReceived += 1 }
         let message = submission.message
         let now = submission.now
 
-        if let window = configuration.conventions.duplicateWindow {
+        if let window = conventions.duplicateWindow {
             let key = DuplicateKey(
                 source: message.source.value,
                 destination: message.destination.value,
@@ -395,13 +413,13 @@ final class SimulatorCore: Sendable {
             }
             if let seen = state.duplicates[key], seen >= horizon {
                 state.counters.duplicatesRefused += 1
-                return .refuse(configuration.conventions.duplicateStatus)
+                return .refuse(conventions.duplicateStatus)
             }
             state.duplicates[key] = now
             state.duplicateOrder.append((now, key))
         }
 
-        if let guardConfiguration = configuration.conventions.floodGuard {
+        if let guardConfiguration = conventions.floodGuard {
             let interval = TimeAmount.nanoseconds(Int64(guardConfiguration.interval * 1e9))
             var flood = state.flood[message.destination.value] ?? FloodState(last: now, chain: 0)
             flood.chain = now - flood.last < interval ? flood.chain + 1 : 1
@@ -413,19 +431,19 @@ final class SimulatorCore: Sendable {
             }
         }
 
-        if state.random.chance(configuration.faults.noResponseRate) {
+        if state.random.chance(faults.noResponseRate) {
             state.counters.faultUnanswered += 1
             return .unanswered
         }
-        if state.random.chance(configuration.faults.errorRate) {
+        if state.random.chance(faults.errorRate) {
             state.counters.faultErrors += 1
-            return .refuse(configuration.faults.errorStatus)
+            return .refuse(faults.errorStatus)
         }
 
         // The id: one per part, or (whole-message receipts) the first part's id for every part.
         var messageID: String
         var completesGroup = false
-        let wholeGroup = configuration.receipts.mode == .whole && submission.concatenation != nil
+        let wholeGroup = receipts.mode == .whole && submission.concatenation != nil
         if let shared = submission.sharedID {
             messageID = shared
         } else if wholeGroup, let concatenation = submission.concatenation {
@@ -439,7 +457,7 @@ final class SimulatorCore: Sendable {
             var group = state.groups[key] ?? Group(messageID: state.ids.next(), received: [])
             if state.groups[key] == nil {
                 state.groupOrder.append(key)
-                if state.groupOrder.count > configuration.storeCapacity {
+                if state.groupOrder.count > storeCapacity {
                     state.groups[state.groupOrder.removeFirst()] = nil
                 }
             }
@@ -466,9 +484,9 @@ final class SimulatorCore: Sendable {
         // With whole-message receipts, the first part's record carries the receipt.
         let receiptKey = wholeGroup && state.messages[messageID] != nil ? messageID : key
 
-        let mix = configuration.receipts.outcomes
+        let mix = receipts.outcomes
         let outcome = mix.outcome(forDraw: Int(state.random.next() % UInt64(max(1, mix.totalWeight))))
-        let delay = TimeAmount.nanoseconds(Int64(configuration.receipts.delay * 1e9))
+        let delay = TimeAmount.nanoseconds(Int64(receipts.delay * 1e9))
 
         // Receipts: registered_delivery 1 = any outcome, 2 = failure only, 3 = success only (SMPP 5.0).
         var plan = ReceiptPlan()
@@ -479,9 +497,9 @@ final class SimulatorCore: Sendable {
         plan.final = wantsFinal && isLastPart
         plan.intermediate = message.registeredDelivery.requestsIntermediate && isLastPart
         if plan.final {
-            if state.random.chance(configuration.faults.earlyReceiptRate) {
+            if state.random.chance(faults.earlyReceiptRate) {
                 plan.early = true
-            } else if configuration.receipts.delay <= 0 {
+            } else if receipts.delay <= 0 {
                 plan.immediate = true
             } else {
                 Self.schedule(
@@ -522,7 +540,7 @@ final class SimulatorCore: Sendable {
         }
         state.messages[key] = Stored(message: stored, finalAt: now + delay)
         state.order.append(key)
-        if state.order.count > configuration.storeCapacity {
+        if state.order.count > storeCapacity {
             state.messages[state.order.removeFirst()] = nil
         }
         state.counters.messagesAccepted += 1
