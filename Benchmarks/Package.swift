@@ -5,12 +5,13 @@ import PackageDescription
 // Run: `cd Benchmarks && swift package benchmark` (see README, "Performance").
 let package = Package(
     name: "SMSBridgeBenchmarks",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         // The package identity of a path dependency is its folder name; CI clones into other names, so name it.
         .package(name: "main", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +23,19 @@ let package = Package(
             ],
             path: "Benchmarks/SMPPCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // A load tool, not a package-benchmark benchmark: `swift run -c release simulator-load --help`
+        // (see README, "Simulator").
+        .executableTarget(
+            name: "simulator-load",
+            dependencies: [
+                .product(name: "SMPP", package: "main"),
+                .product(name: "SMSCSimulator", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/SimulatorLoad"
+        ),
     ]
 )
