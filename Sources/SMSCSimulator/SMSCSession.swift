@@ -5,9 +5,14 @@ internal import SMPP
 /// One SMPP connection seen from the SMSC side: bind rules, submits, receipts and MO going out,
 /// enquire_link both ways, unbind. Runs on its channel's event loop; shared state lives in
 /// ``SimulatorCore``.
+///
+/// The handler frames and codes SMPP itself (with the `SMPP` library's `readSMPPFrame` and
+/// `writeSMPPFrame`) instead of sitting behind `ByteToMessageHandler` and `MessageToByteHandler`:
+/// frames are not boxed into `NIOAny`, and the PDUs written while handling one read go out in one
+/// buffer. It is the simulator's hot path (see docs/ARCHITECTURE.md).
 final class SMSCSession: ChannelInboundHandler {
-    typealias InboundIn = SMPPFrameDecoder.Output
-    typealias OutboundOut = SMPPFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let core: SimulatorCore
     let id: Int
@@ -31,14 +36,21 @@ final class SMSCSession: ChannelInboundHandler {
     private var remoteAddress = "?"
     private let connectedAt = UTCInstant.now
     private var unbindSequence: UInt32?
-    /// Set once a fault-injected drop is under way: nothing more is read.
+    /// Set once a fault-injected drop or a framing error is under way: nothing more is read.
     private var dropping = false
+    /// The largest PDU accepted.
+    private let maximumLength: Int
+    /// Octets received and not yet framed.
+    private var inbound = ByteBuffer()
+    /// PDUs encoded and not yet written (flushed at the end of each read, or at once when asked).
+    private var outbound = ByteBuffer()
     private var cachedConfiguration: SimulatorConfiguration
     private var cachedConfigurationVersion: Int
 
-    init(core: SimulatorCore, id: Int) {
+    init(core: SimulatorCore, id: Int, maximumLength: Int) {
         self.core = core
         self.id = id
+        self.maximumLength = maximumLength
         (self.cachedConfiguration, self.cachedConfigurationVersion) = core.versionedConfiguration()
         var logger = core.logger
         logger[metadataKey: "smpp.session"] = "\(id)"
@@ -90,57 +102,112 @@ final class SMSCSession: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.dropping else { return }
+        var incoming = self.unwrapInboundIn(data)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = incoming
+        } else {
+            self.inbound.writeBuffer(&incoming)
+        }
         self.lastReceived = .now()
+        while !self.dropping {
+            let frame: SMPPFrame?
+            do {
+                frame = try self.inbound.readSMPPFrame(maximumLength: self.maximumLength)
+            } catch {
+                if error.isFatal {
+                    self.framingLost(error, context: context)
+                    return
+                }
+                // command_length delimited the PDU: its octets are consumed, the session goes on.
+                self.received(nil, malformed: error, context: context)
+                continue
+            }
+            guard let frame else { break }
+            self.received(frame, malformed: nil, context: context)
+        }
+        // Keep the unread rest (a partial PDU) compact.
+        if self.inbound.readableBytes == 0 {
+            self.inbound.clear()
+        } else if self.inbound.readerIndex >= 16_384 {
+            self.inbound.discardReadBytes()
+        }
+    }
+
+    /// One PDU (or a correctly framed PDU with a malformed body) arrived.
+    private func received(_ frame: SMPPFrame?, malformed: SMPPDecodingError?, context: ChannelHandlerContext) {
         self.pdusReceived += 1
-        switch self.unwrapInboundIn(data) {
-        case .frame(let frame):
+        if let frame {
             self.handle(frame)
-        case .malformed(let error):
-            self.handleMalformed(error)
+        } else if let malformed {
+            self.handleMalformed(malformed)
         }
         if let limit = self.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
             // Fault injection: the Nth PDU is handled and answered, then the connection goes.
             self.core.count { $0.droppedConnections += 1 }
             self.logger.info("dropping connection (fault injection)", metadata: ["pdus": "\(self.pdusReceived)"])
             self.dropping = true
-            context.flush()
+            self.flushOutbound()
+            context.close(promise: nil)
+        }
+    }
+
+    /// `command_length` was below 16 or above the maximum: framing is lost. Answers generic_nack,
+    /// then closes.
+    private func framingLost(_ error: SMPPDecodingError, context: ChannelHandlerContext) {
+        self.dropping = true
+        self.core.count {
+            $0.malformedPDUs += 1
+            $0.genericNacksSent += 1
+        }
+        self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
+        self.encode(
+            SMPPFrame(
+                .genericNack,
+                sequenceNumber: error.header?.sequenceNumber ?? 0,
+                commandStatus: error.commandStatus
+            )
+        )
+        let pending = self.outbound
+        self.outbound.clear()
+        context.writeAndFlush(self.wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        self.flushOutbound()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? SMPPDecodingError, error.isFatal {
-            // Framing is lost: answer generic_nack, then close.
-            self.core.count {
-                $0.malformedPDUs += 1
-                $0.genericNacksSent += 1
-            }
-            self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
-            let frame = SMPPFrame(
-                .genericNack,
-                sequenceNumber: error.header?.sequenceNumber ?? 0,
-                commandStatus: error.commandStatus
-            )
-            context.writeAndFlush(self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
-            return
-        }
         self.logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
     // MARK: Writing
 
+    /// Encodes a PDU into the outbound buffer; `flush` sends the buffer at once.
     private func write(_ frame: SMPPFrame, flush: Bool = false) {
-        guard let context = self.context else { return }
+        guard self.context != nil else { return }
         self.pdusSent += 1
-        context.write(self.wrapOutboundOut(frame), promise: nil)
-        if flush { context.flush() }
+        self.encode(frame)
+        if flush { self.flushOutbound() }
+    }
+
+    private func encode(_ frame: SMPPFrame) {
+        do {
+            try self.outbound.writeSMPPFrame(frame)
+        } catch {
+            // The encoder wrote nothing; a value the simulator built should always fit.
+            self.logger.error("PDU not sent: cannot encode", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes and flushes what has been encoded.
+    private func flushOutbound() {
+        guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+        context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+        // The written buffer now belongs to the channel; the next write starts a fresh one.
+        self.outbound = context.channel.allocator.buffer(capacity: 1024)
     }
 
     /// Writes the response to `request`, now or after `delay` seconds, then runs `then` (which routes
