@@ -28,7 +28,9 @@ final class SMSCSession: ChannelInboundHandler {
     private var pdusSent = 0
     private var rateLimiter: TokenBucket?
     /// deliver_sm sent and not yet answered, by sequence number.
-    private var outstanding: [UInt32: (delivery: Delivery, timeout: Scheduled<Void>?)] = [:]
+    private var outstanding: [UInt32: (delivery: Delivery, deadline: NIODeadline)] = [:]
+    /// One timer for every outstanding deliver_sm, armed for the earliest deadline.
+    private var deliveryTimer: (task: Scheduled<Void>, deadline: NIODeadline)?
     /// The enquire_link sent and not yet answered, and when it went out.
     private var enquireLinkOutstanding: (sequenceNumber: UInt32, sentAt: NIODeadline)?
     private var keepAlive: Scheduled<Void>?
@@ -42,8 +44,11 @@ final class SMSCSession: ChannelInboundHandler {
     private let maximumLength: Int
     /// Octets received and not yet framed.
     private var inbound = ByteBuffer()
-    /// PDUs encoded and not yet written (flushed at the end of each read, or at once when asked).
+    /// PDUs encoded and not yet written: flushed at the end of each read, or (for PDUs written
+    /// outside a read, such as receipts from the timer) once per event-loop tick.
     private var outbound = ByteBuffer()
+    private var inRead = false
+    private var flushScheduled = false
     private var cachedConfiguration: SimulatorConfiguration
     private var cachedConfigurationVersion: Int
 
@@ -91,10 +96,9 @@ final class SMSCSession: ChannelInboundHandler {
         // Nothing in flight is lost: unanswered deliveries go to another session or wait for one.
         let deliveries = self.outstanding.values
         self.outstanding = [:]
-        for (delivery, timeout) in deliveries {
-            timeout?.cancel()
-            self.core.retry(delivery)
-        }
+        self.deliveryTimer?.task.cancel()
+        self.deliveryTimer = nil
+        for (delivery, _) in deliveries { self.core.retry(delivery) }
         self.logger.info("disconnect", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
         self.context = nil
         context.fireChannelInactive()
@@ -109,6 +113,8 @@ final class SMSCSession: ChannelInboundHandler {
             self.inbound.writeBuffer(&incoming)
         }
         self.lastReceived = .now()
+        self.inRead = true
+        defer { self.inRead = false }
         while !self.dropping {
             let frame: SMPPFrame?
             do {
@@ -185,12 +191,20 @@ final class SMSCSession: ChannelInboundHandler {
 
     // MARK: Writing
 
-    /// Encodes a PDU into the outbound buffer; `flush` sends the buffer at once.
+    /// Encodes a PDU into the outbound buffer. `flush` makes sure it goes out soon: at the end of
+    /// the current read, or else at the end of this event-loop tick (so a burst of receipts from the
+    /// timer still leaves in one write).
     private func write(_ frame: SMPPFrame, flush: Bool = false) {
-        guard self.context != nil else { return }
+        guard let context = self.context else { return }
         self.pdusSent += 1
         self.encode(frame)
-        if flush { self.flushOutbound() }
+        if flush && !self.inRead && !self.flushScheduled {
+            self.flushScheduled = true
+            context.eventLoop.assumeIsolated().execute { [self] in
+                self.flushScheduled = false
+                self.flushOutbound()
+            }
+        }
     }
 
     private func encode(_ frame: SMPPFrame) {
@@ -608,8 +622,7 @@ final class SMSCSession: ChannelInboundHandler {
     }
 
     private func deliveryAnswered(sequenceNumber: UInt32, status: CommandStatus) {
-        guard let (delivery, timeout) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
-        timeout?.cancel()
+        guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
         if status.isSuccess {
             self.core.delivered(delivery, acknowledged: true)
         } else if status.isTemporary {
@@ -638,28 +651,52 @@ final class SMSCSession: ChannelInboundHandler {
             pdu = .deliverSM(message)
         }
         let sequenceNumber = self.sequenceNumbers.next()
-        let timeoutSeconds = self.configuration.deliveryResponseTimeout
-        let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeoutSeconds * 1e9))) {
-            [self] in
-            guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
-            self.logger.info("no deliver_sm_resp, will retry", metadata: ["smpp.sequence_number": "\(sequenceNumber)"])
-            self.core.retry(delivery)
-        }
-        self.outstanding[sequenceNumber] = (delivery, timeout)
+        let timeout = TimeAmount.nanoseconds(Int64(self.configuration.deliveryResponseTimeout * 1e9))
+        let deadline = NIODeadline.now() + timeout
+        self.outstanding[sequenceNumber] = (delivery, deadline)
+        self.armDeliveryTimer(at: deadline, context: context)
         self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true)
         self.core.sent(delivery)
         switch delivery.kind {
-        case .receipt(_, let messageID):
-            let stat: String
-            if case .deliverSM(let message) = pdu, let receipt = message.deliveryReceipt {
-                stat = receipt.stat ?? "?"
-            } else {
-                stat = "?"
-            }
+        case .receipt(_, let messageID, let stat):
             self.logger.info("receipt sent", metadata: ["message.id": "\(messageID)", "stat": "\(stat)"])
         case .mo(let id):
             self.logger.info("mo sent", metadata: ["mo.id": "\(id)"])
         }
+    }
+
+    /// Arms the delivery timer for `deadline` unless it already fires earlier.
+    private func armDeliveryTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let armed = self.deliveryTimer {
+            guard deadline < armed.deadline else { return }
+            armed.task.cancel()
+        }
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            self.deliveryTimerFired()
+        }
+        self.deliveryTimer = (task, deadline)
+    }
+
+    /// Gives every deliver_sm whose response is overdue back to the core for another attempt.
+    private func deliveryTimerFired() {
+        self.deliveryTimer = nil
+        guard let context = self.context else { return }
+        let now = NIODeadline.now()
+        var next: NIODeadline?
+        var overdue: [UInt32] = []
+        for (sequenceNumber, entry) in self.outstanding {
+            if entry.deadline <= now {
+                overdue.append(sequenceNumber)
+            } else {
+                next = min(next ?? entry.deadline, entry.deadline)
+            }
+        }
+        for sequenceNumber in overdue.sorted() {
+            guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { continue }
+            self.logger.info("no deliver_sm_resp, will retry", metadata: ["smpp.sequence_number": "\(sequenceNumber)"])
+            self.core.retry(delivery)
+        }
+        if let next { self.armDeliveryTimer(at: next, context: context) }
     }
 
     // MARK: Keep-alive and control

@@ -300,7 +300,7 @@ final class SimulatorCore: Sendable {
     func delivered(_ delivery: Delivery, acknowledged: Bool) {
         self.state.withLock { state in
             switch delivery.kind {
-            case .receipt(let key, _):
+            case .receipt(let key, _, _):
                 if acknowledged { state.counters.receiptsAcknowledged += 1 } else { state.counters.receiptsFailed += 1 }
                 if state.messages[key]?.message.receipt == .sent {
                     state.messages[key]?.message.receipt = acknowledged ? .acknowledged : .failed
@@ -622,26 +622,26 @@ final class SimulatorCore: Sendable {
             )
         )
         return Delivery(
-            kind: .receipt(key: key, messageID: stored.message.id),
+            kind: .receipt(key: key, messageID: stored.message.id, stat: receiptState.receiptStat ?? "?"),
             systemID: stored.message.systemID,
             preferredSession: stored.message.sessionID,
             pdu: .deliverSM(pdu)
         )
     }
 
-    /// The receipt's `text:` field: the first 20 characters of the message, in characters that
-    /// data_coding 0 can carry (printable ASCII; anything else becomes `?`).
+    /// The receipt's `text:` field: the first 20 characters (Unicode scalars) of the message, in
+    /// characters that data_coding 0 can carry (printable ASCII; anything else becomes `?`).
     static func receiptText(_ text: String?) -> String {
         guard let text else { return "" }
-        var result = ""
-        for character in text.prefix(20) {
-            if let ascii = character.asciiValue, ascii >= 0x20, ascii < 0x7F {
-                result.append(character)
-            } else {
-                result.append("?")
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            var count = 0
+            for scalar in text.unicodeScalars {
+                guard count < 20 else { break }
+                buffer[count] = (0x20..<0x7F).contains(scalar.value) ? UInt8(scalar.value) : UInt8(ascii: "?")
+                count += 1
             }
+            return count
         }
-        return result
     }
 
     /// The deadline the receipt timer must be armed for, if it is not armed early enough already.
