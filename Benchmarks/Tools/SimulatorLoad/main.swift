@@ -7,11 +7,15 @@ import SMSCSimulator
 
 // `simulator-load`: measures how many submit_sm the simulator answers per second.
 //
-// Opens C connections on loopback, binds each as transmitter, keeps a window of W outstanding
-// submit_sm per connection until N have been answered in total, and prints submits/s and the
-// p50/p99 response time. Starts the simulator in-process (one event-loop thread by default, so the
-// figure is per core) or connects to a running `smsc-sim` (`--port`), whose CPU time it reads from
-// /proc when given `--server-pid`. Bounded in count (`--count`) and time (`--timeout`).
+// Opens C connections on loopback, binds each as transmitter (transceiver with --receipts), keeps a
+// window of W outstanding submit_sm per connection until N have been answered in total, and prints
+// submits/s, the p50/p99 response time, and submits per second of server CPU. Starts the simulator
+// in-process (one event-loop thread by default, so the figure is per core) or connects to a running
+// `smsc-sim` (`--port`), whose CPU time it reads from /proc when given `--server-pid`. Bounded in
+// count (`--count`) and time (`--timeout`).
+//
+// The client is kept cheap so that the server is what is measured: the submit_sm is encoded once
+// with the SMPP codec and copied with a new sequence number; responses are read by their header.
 //
 //   swift run -c release simulator-load --connections 1 --window 100 --count 1000000
 
@@ -24,10 +28,11 @@ struct Options {
     var serverThreads = 1
     var serverPID: Int32?
     var warmup = 10_000
+    var receipts = false
 
     static let usage = """
         usage: simulator-load [--port P [--server-pid PID]] [--connections C] [--window W] [--count N]
-                              [--timeout SECONDS] [--server-threads T] [--warmup N]
+                              [--timeout SECONDS] [--server-threads T] [--warmup N] [--receipts]
           --port P            connect to a running smsc-sim on 127.0.0.1:P (default: start one in-process)
           --server-pid PID    with --port: report the server's CPU time from /proc/PID/stat
           --connections C     connections, each bound as transmitter (default 1)
@@ -36,6 +41,8 @@ struct Options {
           --timeout SECONDS   give up after this long (default 60)
           --server-threads T  event-loop threads of the in-process simulator (default 1 = one core)
           --warmup N          submit_sm per connection sent before measuring (default 10000)
+          --receipts          ask for a receipt with every submit (in-process: sent at once) and
+                              answer each deliver_sm; default: no receipts
         """
 
     init(_ arguments: [String]) throws {
@@ -61,6 +68,7 @@ struct Options {
             case "--timeout": self.timeout = Double(try int(argument))
             case "--server-threads": self.serverThreads = try int(argument)
             case "--warmup": self.warmup = try int(argument, minimum: 0)
+            case "--receipts": self.receipts = true
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -82,80 +90,123 @@ struct UsageError: Error, CustomStringConvertible {
 struct ConnectionResult: Sendable {
     var answered = 0
     var failed = 0
+    var receipts = 0
     /// Response times in nanoseconds, one per measured submit.
     var latencies: [UInt64] = []
 }
 
 /// Drives one connection: bind, warm up, then keep `window` submits outstanding until `count` are answered.
 final class LoadHandler: ChannelInboundHandler {
-    typealias InboundIn = SMPPFrameDecoder.Output
-    typealias OutboundOut = SMPPFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let window: Int
     private let warmup: Int
     private let count: Int
+    private let receipts: Bool
     private let ready: EventLoopPromise<Void>
     private let go: EventLoopFuture<Void>
     private let done: EventLoopPromise<ConnectionResult>
-    private let template: SMPPFrame
+    /// The submit_sm, encoded once; each send copies it and writes its sequence number at offset 12.
+    private let template: ByteBuffer
     private var sequenceNumbers = SequenceNumbers()
-    private var sentAt: [UInt32: UInt64] = [:]
+    /// Send times by sequence number modulo the ring size (0 = free).
+    private var sentAt: [UInt64]
+    private var outstanding = 0
     private var sent = 0
     private var warmupAnswered = 0
     private var measuring = false
     private var result = ConnectionResult()
+    private var inbound = ByteBuffer()
+    private var outbound = ByteBuffer()
 
     init(
         window: Int,
         warmup: Int,
         count: Int,
+        receipts: Bool,
         ready: EventLoopPromise<Void>,
         go: EventLoopFuture<Void>,
         done: EventLoopPromise<ConnectionResult>
-    ) {
+    ) throws {
         self.window = window
         self.warmup = warmup
         self.count = count
+        self.receipts = receipts
         self.ready = ready
         self.go = go
         self.done = done
-        self.template = SMPPFrame(
-            .submitSM(
-                SubmitSM(
-                    source: Address(ton: .alphanumeric, npi: .unknown, "Load"),
-                    destination: Address(ton: .international, npi: .isdn, "447700900123"),
-                    shortMessage: ByteBuffer(string: "Your verification code is 123456. It expires in 10 minutes.")
-                )
-            ),
-            sequenceNumber: 1
+        var template = ByteBuffer()
+        try template.writeSMPPFrame(
+            SMPPFrame(
+                .submitSM(
+                    SubmitSM(
+                        source: Address(ton: .alphanumeric, npi: .unknown, "Load"),
+                        destination: Address(ton: .international, npi: .isdn, "447700900123"),
+                        registeredDelivery: receipts ? .receipt : .none,
+                        shortMessage: ByteBuffer(string: "Your verification code is 123456. It expires in 10 minutes.")
+                    )
+                ),
+                sequenceNumber: 1
+            )
         )
+        self.template = template
+        self.sentAt = Array(repeating: 0, count: max(16, window * 2))
         self.result.latencies.reserveCapacity(count)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let bind = SMPPFrame(
-            .bindTransmitter(Bind(systemID: "load", password: "load")),
-            sequenceNumber: self.sequenceNumbers.next()
+        let bind = Bind(systemID: "load", password: "load")
+        var buffer = ByteBuffer()
+        _ = try? buffer.writeSMPPFrame(
+            SMPPFrame(
+                self.receipts ? .bindTransceiver(bind) : .bindTransmitter(bind),
+                sequenceNumber: self.sequenceNumbers.next()
+            )
         )
-        context.writeAndFlush(self.wrapOutboundOut(bind), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .frame(let frame) = self.unwrapInboundIn(data) else {
-            self.result.failed += 1
-            return
+        var incoming = self.unwrapInboundIn(data)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = incoming
+        } else {
+            self.inbound.writeBuffer(&incoming)
         }
-        switch frame.pdu {
-        case .bindTransmitterResp:
-            guard frame.commandStatus.isSuccess else {
-                self.done.fail(UsageError("bind refused: \(frame.commandStatus)"))
+        // Read PDUs by their header: command_length, command_id, command_status, sequence_number.
+        while let (length, commandID, status, sequenceNumber) = self.inbound.getMultipleIntegers(
+            at: self.inbound.readerIndex,
+            as: (UInt32, UInt32, UInt32, UInt32).self
+        ) {
+            guard length >= 16 else {
+                self.done.fail(UsageError("command_length \(length) from the server"))
+                context.close(promise: nil)
                 return
             }
-            self.fill(context: context)
-        case .submitSMResp:
+            guard self.inbound.readableBytes >= Int(length) else { break }
+            self.inbound.moveReaderIndex(forwardBy: Int(length))
+            self.received(commandID: commandID, status: status, sequenceNumber: sequenceNumber, context: context)
+        }
+        if self.inbound.readableBytes == 0 { self.inbound.clear() }
+    }
+
+    private func received(commandID: UInt32, status: UInt32, sequenceNumber: UInt32, context: ChannelHandlerContext) {
+        switch commandID {
+        case 0x8000_0002, 0x8000_0009:  // bind_transmitter_resp, bind_transceiver_resp
+            guard status == 0 else {
+                self.done.fail(UsageError("bind refused: status \(status)"))
+                return
+            }
+            self.fill()
+        case 0x8000_0004:  // submit_sm_resp
             let now = NIODeadline.now().uptimeNanoseconds
-            guard let start = self.sentAt.removeValue(forKey: frame.sequenceNumber) else { return }
-            if !frame.commandStatus.isSuccess { self.result.failed += 1 }
+            let slot = Int(sequenceNumber) % self.sentAt.count
+            let start = self.sentAt[slot]
+            guard start != 0 else { return }
+            self.sentAt[slot] = 0
+            self.outstanding -= 1
+            if status != 0 { self.result.failed += 1 }
             if self.measuring {
                 self.result.answered += 1
                 self.result.latencies.append(now - start)
@@ -172,19 +223,19 @@ final class LoadHandler: ChannelInboundHandler {
                     self.go.assumeIsolated().whenSuccess {
                         self.measuring = true
                         self.sent = 0
-                        self.fill(context: context)
-                        context.flush()
+                        self.fill()
+                        self.flush(context: context)
                     }
                     return
                 }
             }
-            self.fill(context: context)
-        case .enquireLink:
-            context.write(
-                self.wrapOutboundOut(SMPPFrame(.enquireLinkResp, sequenceNumber: frame.sequenceNumber)),
-                promise: nil
-            )
-        case .genericNack:
+            self.fill()
+        case 0x0000_0005:  // deliver_sm (a receipt): deliver_sm_resp with a NULL message_id
+            if self.measuring { self.result.receipts += 1 }
+            self.outbound.writeMultipleIntegers(UInt32(17), UInt32(0x8000_0005), UInt32(0), sequenceNumber, UInt8(0))
+        case 0x0000_0015:  // enquire_link
+            self.outbound.writeMultipleIntegers(UInt32(16), UInt32(0x8000_0015), UInt32(0), sequenceNumber)
+        case 0x8000_0000:  // generic_nack
             self.result.failed += 1
         default:
             break
@@ -192,7 +243,7 @@ final class LoadHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        self.flush(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -205,17 +256,24 @@ final class LoadHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Sends submits until the window is full or everything for this phase has been sent.
-    private func fill(context: ChannelHandlerContext) {
+    /// Queues submits until the window is full or everything for this phase has been sent.
+    private func fill() {
         let target = self.measuring ? self.count : self.warmup
-        while self.sentAt.count < self.window && self.sent < target {
-            var frame = self.template
-            frame.sequenceNumber = self.sequenceNumbers.next()
-            self.sentAt[frame.sequenceNumber] = NIODeadline.now().uptimeNanoseconds
+        while self.outstanding < self.window && self.sent < target {
+            let sequenceNumber = self.sequenceNumbers.next()
+            let start = self.outbound.writerIndex
+            self.outbound.writeImmutableBuffer(self.template)
+            self.outbound.setInteger(sequenceNumber, at: start + 12)
+            self.sentAt[Int(sequenceNumber) % self.sentAt.count] = NIODeadline.now().uptimeNanoseconds
+            self.outstanding += 1
             self.sent += 1
-            context.write(self.wrapOutboundOut(frame), promise: nil)
         }
-        // Written frames are flushed in channelReadComplete (or by the caller outside a read).
+    }
+
+    private func flush(context: ChannelHandlerContext) {
+        guard self.outbound.readableBytes > 0 else { return }
+        context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+        self.outbound = context.channel.allocator.buffer(capacity: self.template.readableBytes * self.window)
     }
 }
 
@@ -249,6 +307,7 @@ func run(_ options: Options) async throws {
         configuration.port = 0
         configuration.control = nil
         configuration.enquireLinkInterval = 0
+        configuration.receipts.delay = 0
         configuration.storeCapacity = 100_000
         var logger = Logger(label: "smsc-sim")
         logger.logLevel = .warning
@@ -282,14 +341,12 @@ func run(_ options: Options) async throws {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(ByteToMessageHandler(SMPPFrameDecoder()))
-                    try operations.addHandler(MessageToByteHandler(SMPPFrameEncoder()))
-                    try operations.addHandler(
+                    try channel.pipeline.syncOperations.addHandler(
                         LoadHandler(
                             window: options.window,
                             warmup: max(options.warmup, 1),
                             count: perConnection,
+                            receipts: options.receipts,
                             ready: ready,
                             go: go,
                             done: done
@@ -324,6 +381,7 @@ func run(_ options: Options) async throws {
 
     let answered = results.reduce(0) { $0 + $1.answered }
     let failed = results.reduce(0) { $0 + $1.failed }
+    let receipts = results.reduce(0) { $0 + $1.receipts }
     let latencies = results.flatMap(\.latencies).sorted()
     let rate = Double(answered) / seconds
     var line =
@@ -331,6 +389,7 @@ func run(_ options: Options) async throws {
         + "seconds=\(String(format: "%.2f", seconds)) submits/s=\(Int(rate)) "
         + "p50=\(String(format: "%.0f", percentile(latencies, 0.5)))µs "
         + "p99=\(String(format: "%.0f", percentile(latencies, 0.99)))µs"
+    if options.receipts { line += " receipts=\(receipts)" }
     if simulator != nil { line += " server-threads=\(options.serverThreads)" }
     if let before = cpuBefore, let after = cpuAfter, after > before {
         line +=
