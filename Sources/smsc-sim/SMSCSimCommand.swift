@@ -46,7 +46,9 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(help: "PEM certificate chain for TLS.") var tlsCert: String?
     @Option(help: "PEM private key for TLS.") var tlsKey: String?
     @Option(help: "Control API address (default 127.0.0.1).") var controlHost: String?
-    @Option(help: "Control API port (default 8775; 0 picks a free one; -1 turns it off).") var controlPort: Int?
+    // Unconditional parsing, so that `--control-port -1` reads -1 as the value, not as a flag.
+    @Option(parsing: .unconditional, help: "Control API port (default 8775; 0 picks a free one; -1 turns it off).")
+    var controlPort: Int?
     @Flag(help: "One session per login: a new bind closes the login's older session.") var singleSession = false
     @Option(help: "Refuse a submit identical to one within this many seconds (same source, destination, text).")
     var duplicateWindow: Double?

@@ -51,7 +51,7 @@ struct ExecutableTests {
 
     @Test func theFakeSMSCInvocationServesAndLogsEachStep() async throws {
         // `smsc-sim --port 2775 --dlr-delay 0`, on a free port and without the control API.
-        let process = try ChildProcess(Self.binary!, ["--port", "0", "--dlr-delay", "0", "--control-port=-1"])
+        let process = try ChildProcess(Self.binary!, ["--port", "0", "--dlr-delay", "0", "--control-port", "-1"])
         do {
             let port = try await process.waitForOutput(#"port=(\d+)[^\n]*\] listening\n"#)
             try await TestESME.with(port: try #require(Int(port))) { esme in
