@@ -86,6 +86,12 @@ struct UsageError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A run that could not finish.
+struct LoadError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// What every connection reports when it is done.
 struct ConnectionResult: Sendable {
     var answered = 0
@@ -180,7 +186,7 @@ final class LoadHandler: ChannelInboundHandler {
             as: (UInt32, UInt32, UInt32, UInt32).self
         ) {
             guard length >= 16 else {
-                self.done.fail(UsageError("command_length \(length) from the server"))
+                self.done.fail(LoadError("command_length \(length) from the server"))
                 context.close(promise: nil)
                 return
             }
@@ -195,7 +201,7 @@ final class LoadHandler: ChannelInboundHandler {
         switch commandID {
         case 0x8000_0002, 0x8000_0009:  // bind_transmitter_resp, bind_transceiver_resp
             guard status == 0 else {
-                self.done.fail(UsageError("bind refused: status \(status)"))
+                self.done.fail(LoadError("bind refused: status \(status)"))
                 return
             }
             self.fill()
@@ -247,8 +253,8 @@ final class LoadHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.ready.fail(UsageError("connection closed"))
-        self.done.fail(UsageError("connection closed after \(self.result.answered) answers"))
+        self.ready.fail(LoadError("connection closed"))
+        self.done.fail(LoadError("connection closed after \(self.result.answered) answers"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -361,7 +367,9 @@ func run(_ options: Options) async throws {
     }
 
     let opened = channels
-    let deadline = clientGroup.next().scheduleTask(in: .seconds(Int64(options.timeout))) {
+    let timeout = options.timeout
+    let deadline = clientGroup.next().scheduleTask(in: .seconds(Int64(timeout))) {
+        FileHandle.standardError.write(Data("simulator-load: gave up after --timeout \(Int(timeout)) s\n".utf8))
         for channel in opened { channel.close(promise: nil) }
     }
 
