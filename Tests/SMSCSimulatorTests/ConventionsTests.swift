@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func anIdenticalSubmitWithinTheWindowIsRefused() async throws {
-        let configuration = SimulatorConfiguration.testing { $0.conventions.duplicateWindow = 0.3 }
+        let configuration = SimulatorConfiguration.testing { $0.conventions.duplicateWindow = 60 }
         try await withSimulator(configuration) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transmitter)
@@ -104,7 +104,9 @@ import Testing
                 #expect(try await esme.request(submit("Hello")).commandStatus == .submitFailed)
                 #expect(try await esme.request(submit("Hello", to: "447700900999")).commandStatus == .ok)
                 #expect(try await esme.request(submit("Hello again")).commandStatus == .ok)
-                try await Task.sleep(for: .milliseconds(350))
+                // Outside the window the same submit is accepted again.
+                simulator.reconfigure { $0.conventions.duplicateWindow = 0.05 }
+                try await Task.sleep(for: .milliseconds(100))
                 #expect(try await esme.request(submit("Hello")).commandStatus == .ok)
                 #expect(simulator.counters.duplicatesRefused == 1)
                 #expect(simulator.counters.submitsRefused["ESME_RSUBMITFAIL"] == 1)

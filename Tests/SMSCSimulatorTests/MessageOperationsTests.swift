@@ -8,7 +8,7 @@ import Testing
     static let shop = Address(ton: .alphanumeric, npi: .unknown, "Shop")
 
     @Test func queryShowsEnrouteThenTheFinalState() async throws {
-        try await withSimulator(.testing { $0.receipts.delay = 0.2 }) { simulator in
+        try await withSimulator(.testing { $0.receipts.delay = 0.5 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
                 let id = try #require(try await esme.request(submit("Hello")).messageID)
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func cancelStopsTheReceipt() async throws {
-        try await withSimulator(.testing { $0.receipts.delay = 0.2 }) { simulator in
+        try await withSimulator(.testing { $0.receipts.delay = 1 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
                 let id = try #require(try await esme.request(submit("Hello")).messageID)
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func replaceChangesTheStoredTextAndTheReceipt() async throws {
-        try await withSimulator(.testing { $0.receipts.delay = 0.2 }) { simulator in
+        try await withSimulator(.testing { $0.receipts.delay = 0.5 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
                 let id = try #require(try await esme.request(submit("Hello")).messageID)

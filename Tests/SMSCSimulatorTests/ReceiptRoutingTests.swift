@@ -7,9 +7,10 @@ import Testing
 /// Where receipts go (a receiving session of the same login), how long they are kept, and how a
 /// refused or unanswered deliver_sm is delivered again.
 @Suite(.timeLimit(.minutes(1))) struct ReceiptRoutingTests {
+    /// Quick redelivery; the response timeout stays long enough for an answer under load.
     static let fastRetries = SimulatorConfiguration.testing {
         $0.deliveryRetryInterval = 0.05
-        $0.deliveryResponseTimeout = 0.2
+        $0.deliveryResponseTimeout = 5
     }
 
     @Test func aReceiptGoesToAReceiverOfTheSameLogin() async throws {
@@ -106,7 +107,11 @@ import Testing
 
     @Test func anUnansweredDeliverSMIsSentAgain() async throws {
         let answers = Mutex(0)
-        try await withSimulator(Self.fastRetries) { simulator in
+        let configuration = SimulatorConfiguration.testing {
+            $0.deliveryRetryInterval = 0.05
+            $0.deliveryResponseTimeout = 0.5
+        }
+        try await withSimulator(configuration) { simulator in
             try await TestESME.with(
                 port: simulator.port!,
                 deliverResponse: { _ in
@@ -178,7 +183,8 @@ import Testing
     }
 
     @Test func aReceiptForASessionThatUnboundGoesToAnotherReceiver() async throws {
-        try await withSimulator(.testing { $0.receipts.delay = 0.1 }) { simulator in
+        // The unbind must be handled before the receipt is due: a second is plenty.
+        try await withSimulator(.testing { $0.receipts.delay = 1 }) { simulator in
             let port = simulator.port!
             try await TestESME.with(port: port) { first in
                 try await TestESME.with(port: port) { second in
@@ -186,7 +192,7 @@ import Testing
                     try await second.bind(.receiver, systemID: "shop")
                     let id = try #require(try await first.request(submit("Hello")).messageID)
                     _ = try await first.request(.unbind)
-                    #expect(try await second.deliverSM().message.deliveryReceipt?.messageID == id)
+                    #expect(try await second.deliverSM(timeout: .seconds(10)).message.deliveryReceipt?.messageID == id)
                 }
             }
         }
