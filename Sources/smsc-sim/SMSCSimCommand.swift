@@ -61,7 +61,7 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(help: "Fraction (0…1) of submits answered with --fail-status.") var failRate: Double?
     @Option(help: "Status for --fail-rate: a name (ESME_RSYSERR, default) or a number (0x08).") var failStatus: String?
     @Option(help: "Fraction of submits never answered.") var noResponseRate: Double?
-    @Option(help: "Close each connection after it has received this many PDUs.") var dropAfter: Int?
+    @Option(help: "Close each connection once it has received (and answered) this many PDUs.") var dropAfter: Int?
     @Option(help: "Fraction of receipted submits whose receipt is sent before the submit_sm_resp.")
     var earlyReceiptRate: Double?
     @Option(help: "Seconds of silence before the simulator sends enquire_link (default 30; 0 = never).")
