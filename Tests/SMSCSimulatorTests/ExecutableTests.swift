@@ -49,6 +49,35 @@ struct ExecutableTests {
         #expect(process.stderr.contains(key), "stderr: \(process.stderr)")
     }
 
+    @Test func anMOScriptGivenOnTheCommandLineIsPlayed() async throws {
+        let script = FileManager.default.temporaryDirectory
+            .appendingPathComponent("smsc-sim-mo-\(UUID().uuidString).txt")
+        try "# two replies\n0 +447700900123 7726 YES\n0.1 447700900124 7726 STOP\n"
+            .write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let process = try ChildProcess(
+            Self.binary!,
+            ["--port", "0", "--control-port", "-1", "--mo-script", script.path]
+        )
+        do {
+            let port = try await process.waitForOutput(#"port=(\d+)[^\n]*\] listening\n"#)
+            try await TestESME.with(port: try #require(Int(port))) { esme in
+                try await esme.bind(.receiver, systemID: "phone")
+                // Messages played before the bind wait for it.
+                let first = try await esme.deliverSM().message
+                let second = try await esme.deliverSM().message
+                #expect(String(buffer: first.shortMessage) == "YES")
+                #expect(first.source.value == "447700900123")
+                #expect(String(buffer: second.shortMessage) == "STOP")
+            }
+        } catch {
+            process.kill(SIGKILL)
+            throw error
+        }
+        process.kill(SIGTERM)
+        #expect(try await process.wait(timeout: .seconds(10)) == 0)
+    }
+
     @Test func theFakeSMSCInvocationServesAndLogsEachStep() async throws {
         // `smsc-sim --port 2775 --dlr-delay 0`, on a free port and without the control API.
         let process = try ChildProcess(Self.binary!, ["--port", "0", "--dlr-delay", "0", "--control-port", "-1"])
