@@ -5,7 +5,7 @@ import PackageDescription
 // Run: `cd Benchmarks && swift package benchmark` (see README, "Performance").
 let package = Package(
     name: "SMSBridgeBenchmarks",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         // The package identity of a path dependency is its folder name; CI clones into other names, so name it.
         .package(name: "main", path: ".."),
@@ -36,6 +36,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tools/ConnectorLoad"
+        ),
+        // A load tool, not a package-benchmark benchmark: `swift run -c release simulator-load --help`
+        // (see README, "Simulator").
+        .executableTarget(
+            name: "simulator-load",
+            dependencies: [
+                .product(name: "SMPP", package: "main"),
+                .product(name: "SMSCSimulator", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/SimulatorLoad"
         ),
     ]
 )

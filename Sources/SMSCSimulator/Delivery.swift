@@ -4,7 +4,9 @@ internal import SMPP
 /// A deliver_sm (receipt or mobile-originated message) on its way to a receiving session.
 struct Delivery: Sendable {
     enum Kind: Sendable, Hashable {
-        case receipt(messageID: String)
+        /// A receipt about the stored record `key` (the message id, or `id/n` for further records
+        /// sharing it), with its `stat:` word (for the log).
+        case receipt(key: String, messageID: String, stat: String)
         case mo(id: String)
     }
 
@@ -23,6 +25,7 @@ struct Delivery: Sendable {
 /// A receipt waiting for its delay to pass.
 struct ScheduledReceipt: Sendable {
     var due: NIODeadline
+    /// The stored record's key.
     var messageID: String
     var intermediate: Bool
 }

@@ -29,16 +29,17 @@ struct MessageIDGenerator: Sendable {
         }
     }
 
-    /// The id as this simulator's receipts write it.
+    /// The id as this simulator's receipts write it: converted to the other base when the receipt
+    /// format asks for it (an id already in that base, or a UUID, is left as it is), then zero-padded.
     func receiptID(for id: String) -> String {
         var converted = id
-        switch self.receiptFormat {
-        case .same:
-            break
-        case .decimal:
+        switch (self.receiptFormat, self.format) {
+        case (.decimal, .hex):
             if let value = UInt64(id, radix: 16) { converted = String(value) }
-        case .hex:
+        case (.hex, .decimal):
             if let value = UInt64(id, radix: 10) { converted = String(value, radix: 16, uppercase: true) }
+        default:
+            break
         }
         if let width = self.receiptWidth, converted.count < width {
             converted = String(repeating: "0", count: width - converted.count) + converted

@@ -5,9 +5,14 @@ internal import SMPP
 /// One SMPP connection seen from the SMSC side: bind rules, submits, receipts and MO going out,
 /// enquire_link both ways, unbind. Runs on its channel's event loop; shared state lives in
 /// ``SimulatorCore``.
+///
+/// The handler frames and codes SMPP itself (with the `SMPP` library's `readSMPPFrame` and
+/// `writeSMPPFrame`) instead of sitting behind `ByteToMessageHandler` and `MessageToByteHandler`:
+/// frames are not boxed into `NIOAny`, and the PDUs written while handling one read go out in one
+/// buffer. It is the simulator's hot path (see docs/ARCHITECTURE.md).
 final class SMSCSession: ChannelInboundHandler {
-    typealias InboundIn = SMPPFrameDecoder.Output
-    typealias OutboundOut = SMPPFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let core: SimulatorCore
     let id: Int
@@ -23,20 +28,47 @@ final class SMSCSession: ChannelInboundHandler {
     private var pdusSent = 0
     private var rateLimiter: TokenBucket?
     /// deliver_sm sent and not yet answered, by sequence number.
-    private var outstanding: [UInt32: (delivery: Delivery, timeout: Scheduled<Void>?)] = [:]
-    private var enquireLinkOutstanding: UInt32?
+    private var outstanding: [UInt32: (delivery: Delivery, deadline: NIODeadline)] = [:]
+    /// One timer for every outstanding deliver_sm, armed for the earliest deadline.
+    private var deliveryTimer: (task: Scheduled<Void>, deadline: NIODeadline)?
+    /// The enquire_link sent and not yet answered, and when it went out.
+    private var enquireLinkOutstanding: (sequenceNumber: UInt32, sentAt: NIODeadline)?
     private var keepAlive: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
     private var remoteAddress = "?"
     private let connectedAt = UTCInstant.now
     private var unbindSequence: UInt32?
+    /// Set once a fault-injected drop or a framing error is under way: nothing more is read.
+    private var dropping = false
+    /// The largest PDU accepted.
+    private let maximumLength: Int
+    /// Octets received and not yet framed.
+    private var inbound = ByteBuffer()
+    /// PDUs encoded and not yet written: flushed at the end of each read, or (for PDUs written
+    /// outside a read, such as receipts from the timer) once per event-loop tick.
+    private var outbound = ByteBuffer()
+    private var inRead = false
+    private var flushScheduled = false
+    private var cachedConfiguration: SimulatorConfiguration
+    private var cachedConfigurationVersion: Int
 
-    init(core: SimulatorCore, id: Int) {
+    init(core: SimulatorCore, id: Int, maximumLength: Int) {
         self.core = core
         self.id = id
+        self.maximumLength = maximumLength
+        (self.cachedConfiguration, self.cachedConfigurationVersion) = core.versionedConfiguration()
         var logger = core.logger
         logger[metadataKey: "smpp.session"] = "\(id)"
         self.logger = logger
+    }
+
+    /// The live configuration, re-read from the core only when it has changed (an atomic load per
+    /// use instead of a lock and a copy).
+    private var configuration: SimulatorConfiguration {
+        if self.core.configurationVersion != self.cachedConfigurationVersion {
+            (self.cachedConfiguration, self.cachedConfigurationVersion) = self.core.versionedConfiguration()
+        }
+        return self.cachedConfiguration
     }
 
     // MARK: Channel events
@@ -49,7 +81,7 @@ final class SMSCSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.logger.info("connect", metadata: ["remote": "\(self.remoteAddress)"])
-        let interval = self.core.configuration.enquireLinkInterval
+        let interval = self.configuration.enquireLinkInterval
         if interval > 0 { self.armKeepAlive(.nanoseconds(Int64(interval * 1e9))) }
         context.fireChannelActive()
     }
@@ -59,82 +91,159 @@ final class SMSCSession: ChannelInboundHandler {
         self.keepAlive = nil
         let wasBound = if case .bound = self.state { true } else { false }
         self.state = .closed
-        if wasBound { self.core.unbound(sessionID: self.id) }
+        if wasBound { self.core.unbound(sessionID: self.id, byUnbind: false) }
         self.core.unregister(self.id)
         // Nothing in flight is lost: unanswered deliveries go to another session or wait for one.
         let deliveries = self.outstanding.values
         self.outstanding = [:]
-        for (delivery, timeout) in deliveries {
-            timeout?.cancel()
-            self.core.retry(delivery)
-        }
+        self.deliveryTimer?.task.cancel()
+        self.deliveryTimer = nil
+        for (delivery, _) in deliveries { self.core.retry(delivery) }
         self.logger.info("disconnect", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
         self.context = nil
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.dropping else { return }
+        var incoming = self.unwrapInboundIn(data)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = incoming
+        } else {
+            self.inbound.writeBuffer(&incoming)
+        }
         self.lastReceived = .now()
+        self.inRead = true
+        defer { self.inRead = false }
+        while !self.dropping {
+            let frame: SMPPFrame?
+            do {
+                frame = try self.inbound.readSMPPFrame(maximumLength: self.maximumLength)
+            } catch {
+                if error.isFatal {
+                    self.framingLost(error, context: context)
+                    return
+                }
+                // command_length delimited the PDU: its octets are consumed, the session goes on.
+                self.received(nil, malformed: error, context: context)
+                continue
+            }
+            guard let frame else { break }
+            self.received(frame, malformed: nil, context: context)
+        }
+        // Keep the unread rest (a partial PDU) compact.
+        if self.inbound.readableBytes == 0 {
+            self.inbound.clear()
+        } else if self.inbound.readerIndex >= 16_384 {
+            self.inbound.discardReadBytes()
+        }
+    }
+
+    /// One PDU (or a correctly framed PDU with a malformed body) arrived.
+    private func received(_ frame: SMPPFrame?, malformed: SMPPDecodingError?, context: ChannelHandlerContext) {
         self.pdusReceived += 1
-        if let limit = self.core.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
+        if let frame {
+            self.handle(frame)
+        } else if let malformed {
+            self.handleMalformed(malformed)
+        }
+        if let limit = self.configuration.faults.dropAfterPDUs, self.pdusReceived >= limit {
+            // Fault injection: the Nth PDU is handled and answered, then the connection goes.
             self.core.count { $0.droppedConnections += 1 }
             self.logger.info("dropping connection (fault injection)", metadata: ["pdus": "\(self.pdusReceived)"])
+            self.dropping = true
+            self.flushOutbound()
             context.close(promise: nil)
-            return
-        }
-        switch self.unwrapInboundIn(data) {
-        case .frame(let frame):
-            self.handle(frame)
-        case .malformed(let error):
-            self.handleMalformed(error)
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? SMPPDecodingError, error.isFatal {
-            // Framing is lost: answer generic_nack, then close.
-            self.core.count {
-                $0.malformedPDUs += 1
-                $0.genericNacksSent += 1
-            }
-            self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
-            let frame = SMPPFrame(
+    /// `command_length` was below 16 or above the maximum: framing is lost. Answers generic_nack,
+    /// then closes.
+    private func framingLost(_ error: SMPPDecodingError, context: ChannelHandlerContext) {
+        self.dropping = true
+        self.core.count {
+            $0.malformedPDUs += 1
+            $0.genericNacksSent += 1
+        }
+        self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
+        self.encode(
+            SMPPFrame(
                 .genericNack,
                 sequenceNumber: error.header?.sequenceNumber ?? 0,
                 commandStatus: error.commandStatus
             )
-            context.writeAndFlush(self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
-            return
+        )
+        let pending = self.outbound
+        self.outbound.clear()
+        context.writeAndFlush(self.wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushOutbound()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
     // MARK: Writing
 
+    /// Encodes a PDU into the outbound buffer. `flush` makes sure it goes out soon: at the end of
+    /// the current read, or else at the end of this event-loop tick (so a burst of receipts from the
+    /// timer still leaves in one write).
     private func write(_ frame: SMPPFrame, flush: Bool = false) {
         guard let context = self.context else { return }
         self.pdusSent += 1
-        context.write(self.wrapOutboundOut(frame), promise: nil)
-        if flush { context.flush() }
+        self.encode(frame)
+        if flush && !self.inRead && !self.flushScheduled {
+            self.flushScheduled = true
+            context.eventLoop.assumeIsolated().execute { [self] in
+                self.flushScheduled = false
+                self.flushOutbound()
+            }
+        }
     }
 
-    private func respond(to request: SMPPFrame, with pdu: PDU, status: CommandStatus = .ok, delay: Double = 0) {
+    private func encode(_ frame: SMPPFrame) {
+        do {
+            try self.outbound.writeSMPPFrame(frame)
+        } catch {
+            // The encoder wrote nothing; a value the simulator built should always fit.
+            self.logger.error("PDU not sent: cannot encode", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes and flushes what has been encoded.
+    private func flushOutbound() {
+        guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+        context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+        // The written buffer now belongs to the channel; the next write starts a fresh one.
+        self.outbound = context.channel.allocator.buffer(capacity: 1024)
+    }
+
+    /// Writes the response to `request`, now or after `delay` seconds, then runs `then` (which routes
+    /// receipts that must not overtake the response).
+    private func respond(
+        to request: SMPPFrame,
+        with pdu: PDU,
+        status: CommandStatus = .ok,
+        delay: Double = 0,
+        then: (() -> Void)? = nil
+    ) {
         let frame = SMPPFrame(pdu, sequenceNumber: request.sequenceNumber, commandStatus: status)
         guard delay > 0, let context = self.context else {
-            self.write(frame)
+            self.write(frame, flush: then != nil)
+            then?()
             return
         }
         self.unanswered += 1
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
             self.unanswered -= 1
             self.write(frame, flush: true)
+            then?()
         }
     }
 
@@ -170,19 +279,17 @@ final class SMSCSession: ChannelInboundHandler {
         case .unbind:
             self.respond(to: frame, with: .unbindResp)
             self.state = .unbound
-            self.core.unbound(sessionID: self.id)
+            self.core.unbound(sessionID: self.id, byUnbind: true)
             self.logger.info("unbind", metadata: ["smpp.system_id": "\(self.systemID ?? "-")"])
             // The ESME closes after unbind_resp; close anyway if it does not.
             self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
                 self.context?.close(promise: nil)
             }
         case .submitSM(let message):
-            self.core.count { $0.submitsReceived += 1 }
             self.submit(frame, message: message, command: "submit_sm") {
                 .submitSMResp(SubmitSMResponse(messageID: $0))
             }
         case .dataSM(let dataSM):
-            self.core.count { $0.submitsReceived += 1 }
             let message = ShortMessage(
                 serviceType: dataSM.serviceType,
                 source: dataSM.source,
@@ -208,8 +315,7 @@ final class SMSCSession: ChannelInboundHandler {
                 self.refuse(frame, status: .cancelFailed)
             }
         case .replaceSM(let replace):
-            let decoded = Self.decode(replace.shortMessage, dataCoding: .smscDefault, udhi: false)
-            if self.core.replace(replace, text: decoded.text, userData: decoded.userData, now: .now()) {
+            if self.core.replace(replace, now: .now()) {
                 self.respond(to: frame, with: .replaceSMResp)
             } else {
                 self.refuse(frame, status: .replaceFailed)
@@ -233,7 +339,7 @@ final class SMSCSession: ChannelInboundHandler {
             self.systemID = bind.systemID
             self.interfaceVersion = bind.interfaceVersion
             self.logger[metadataKey: "smpp.system_id"] = "\(bind.systemID)"
-            let configuration = self.core.configuration
+            let configuration = self.configuration
             if let rate = configuration.throttling.maxRate {
                 self.rateLimiter = TokenBucket(rate: rate, now: .now())
             }
@@ -256,10 +362,11 @@ final class SMSCSession: ChannelInboundHandler {
 
     /// Validates a submit_sm / data_sm and hands it to the core; answers with `response(messageID)`.
     private func submit(_ frame: SMPPFrame, message: ShortMessage, command: String, response: (String) -> PDU) {
-        let configuration = self.core.configuration
+        let configuration = self.configuration
         let now = NIODeadline.now()
         if let window = configuration.throttling.window, self.unanswered >= window {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.windowExceeded += 1
                 $0.submitsRefused[
                     configuration.throttling.windowStatus.name ?? "\(configuration.throttling.windowStatus)",
@@ -269,8 +376,15 @@ final class SMSCSession: ChannelInboundHandler {
             self.refuse(frame, status: configuration.throttling.windowStatus)
             return
         }
+        if let rate = configuration.throttling.maxRate {
+            // One bucket per session, renewed when the rate changes while running.
+            if self.rateLimiter?.rate != rate { self.rateLimiter = TokenBucket(rate: rate, now: now) }
+        } else {
+            self.rateLimiter = nil
+        }
         if self.rateLimiter != nil, !self.rateLimiter!.take(now: now) {
             self.core.count {
+                $0.submitsReceived += 1
                 $0.throttled += 1
                 $0.submitsRefused["ESME_RTHROTTLED", default: 0] += 1
             }
@@ -278,13 +392,19 @@ final class SMSCSession: ChannelInboundHandler {
             return
         }
         if let status = Self.validate(message) {
-            self.core.count { $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1 }
+            self.core.count {
+                $0.submitsReceived += 1
+                $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1
+            }
             self.refuse(frame, status: status)
             return
         }
         let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
         guard decoded.udhValid else {
-            self.core.count { $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1 }
+            self.core.count {
+                $0.submitsReceived += 1
+                $0.submitsRefused["ESME_RINVESMCLASS", default: 0] += 1
+            }
             self.refuse(frame, status: .invalidESMClass)
             return
         }
@@ -309,7 +429,7 @@ final class SMSCSession: ChannelInboundHandler {
                 "not answering submit (fault injection)",
                 metadata: ["smpp.sequence_number": "\(frame.sequenceNumber)"]
             )
-        case .accept(let messageID, let plan):
+        case .accept(let messageID, let receiptKey, let plan):
             self.logger.info(
                 "\(command)",
                 metadata: [
@@ -318,7 +438,7 @@ final class SMSCSession: ChannelInboundHandler {
                 ]
             )
             let receipts = self.core.receipts(
-                for: messageID,
+                for: receiptKey,
                 intermediate: plan.intermediate,
                 final: plan.early || plan.immediate,
                 now: now,
@@ -333,27 +453,31 @@ final class SMSCSession: ChannelInboundHandler {
                     delay: max(configuration.throttling.responseDelay, 0.02)
                 )
             } else {
-                self.respond(to: frame, with: response(messageID), delay: configuration.throttling.responseDelay)
-                self.context?.flush()
-                self.core.route(receipts)
+                // Receipts follow the response, even a delayed one. Without receipts the response is
+                // flushed with the others at the end of the read.
+                let core = self.core
+                self.respond(
+                    to: frame,
+                    with: response(messageID),
+                    delay: configuration.throttling.responseDelay,
+                    then: receipts.isEmpty ? nil : { core.route(receipts) }
+                )
             }
         }
     }
 
+    /// Accepts a submit_multi once per SME destination; every destination shares the first one's
+    /// message id (the only id the ESME learns), and each gets its own receipt.
     private func submitMulti(_ frame: SMPPFrame, multi: SubmitMulti) {
-        var firstID: String?
+        var sharedID: String?
         var unsuccessful: [SubmitMultiResponse.UnsuccessfulDelivery] = []
-        let decoded = Self.decode(multi.shortMessage, dataCoding: multi.dataCoding, udhi: multi.esmClass.hasUDHI)
+        var receipts: [Delivery] = []
         for destination in multi.destinations {
             guard case .address(let address) = destination else {
                 // The simulator keeps no distribution lists.
                 if case .distributionList(let name) = destination {
                     unsuccessful.append(.init(address: Address(name), errorStatus: .invalidDistributionListName))
                 }
-                continue
-            }
-            guard !address.value.isEmpty else {
-                unsuccessful.append(.init(address: address, errorStatus: .invalidDestinationAddress))
                 continue
             }
             let message = ShortMessage(
@@ -372,6 +496,15 @@ final class SMSCSession: ChannelInboundHandler {
                 shortMessage: multi.shortMessage,
                 tlvs: multi.tlvs
             )
+            if let status = Self.validate(message) {
+                unsuccessful.append(.init(address: address, errorStatus: status))
+                continue
+            }
+            let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
+            guard decoded.udhValid else {
+                unsuccessful.append(.init(address: address, errorStatus: .invalidESMClass))
+                continue
+            }
             let now = NIODeadline.now()
             let wallClock = UTCInstant.now
             let submission = SimulatorCore.Submission(
@@ -383,33 +516,41 @@ final class SMSCSession: ChannelInboundHandler {
                 text: decoded.text,
                 concatenation: message.concatenation,
                 now: now,
-                wallClock: wallClock
+                wallClock: wallClock,
+                sharedID: sharedID,
+                countsAsRequest: false
             )
             switch self.core.accept(submission) {
             case .refuse(let status):
                 unsuccessful.append(.init(address: address, errorStatus: status))
             case .unanswered:
                 unsuccessful.append(.init(address: address, errorStatus: .systemError))
-            case .accept(let messageID, let plan):
-                firstID = firstID ?? messageID
-                self.core.route(
-                    self.core.receipts(
-                        for: messageID,
-                        intermediate: plan.intermediate,
-                        final: plan.early || plan.immediate,
-                        now: now,
-                        wallClock: wallClock
-                    )
+            case .accept(let messageID, let receiptKey, let plan):
+                sharedID = sharedID ?? messageID
+                self.logger.info(
+                    "submit_multi",
+                    metadata: [
+                        "source": "\(message.source.value)", "destination": "\(address.value)",
+                        "message.id": "\(messageID)",
+                    ]
+                )
+                receipts += self.core.receipts(
+                    for: receiptKey,
+                    intermediate: plan.intermediate,
+                    final: plan.early || plan.immediate,
+                    now: now,
+                    wallClock: wallClock
                 )
             }
         }
-        guard let firstID else {
+        guard let sharedID else {
             self.refuse(frame, status: multi.destinations.isEmpty ? .invalidNumberOfDestinations : .submitFailed)
             return
         }
         self.respond(
             to: frame,
-            with: .submitMultiResp(SubmitMultiResponse(messageID: firstID, unsuccessful: unsuccessful))
+            with: .submitMultiResp(SubmitMultiResponse(messageID: sharedID, unsuccessful: unsuccessful)),
+            then: receipts.isEmpty ? nil : { [core = self.core] in core.route(receipts) }
         )
     }
 
@@ -452,7 +593,7 @@ final class SMSCSession: ChannelInboundHandler {
     private func handleResponse(_ frame: SMPPFrame) {
         switch frame.pdu {
         case .enquireLinkResp:
-            if frame.sequenceNumber == self.enquireLinkOutstanding { self.enquireLinkOutstanding = nil }
+            if frame.sequenceNumber == self.enquireLinkOutstanding?.sequenceNumber { self.enquireLinkOutstanding = nil }
         case .unbindResp:
             if frame.sequenceNumber == self.unbindSequence { self.context?.close(promise: nil) }
         case .deliverSMResp, .dataSMResp, .genericNack:
@@ -481,8 +622,7 @@ final class SMSCSession: ChannelInboundHandler {
     }
 
     private func deliveryAnswered(sequenceNumber: UInt32, status: CommandStatus) {
-        guard let (delivery, timeout) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
-        timeout?.cancel()
+        guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
         if status.isSuccess {
             self.core.delivered(delivery, acknowledged: true)
         } else if status.isTemporary {
@@ -499,7 +639,9 @@ final class SMSCSession: ChannelInboundHandler {
     /// Sends a deliver_sm; gives it back to the core when this session cannot receive any more.
     func deliver(_ delivery: Delivery) {
         guard let context = self.context, case .bound(let type) = self.state, type.canReceive else {
-            self.core.keep(delivery)
+            // This session stopped receiving after the delivery was routed here (unbind, close): the
+            // core no longer counts it as a receiver, so routing again picks another one or keeps it.
+            self.core.route([delivery])
             return
         }
         var pdu = delivery.pdu
@@ -509,28 +651,52 @@ final class SMSCSession: ChannelInboundHandler {
             pdu = .deliverSM(message)
         }
         let sequenceNumber = self.sequenceNumbers.next()
-        let timeoutSeconds = self.core.configuration.deliveryResponseTimeout
-        let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeoutSeconds * 1e9))) {
-            [self] in
-            guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { return }
-            self.logger.info("no deliver_sm_resp, will retry", metadata: ["smpp.sequence_number": "\(sequenceNumber)"])
-            self.core.retry(delivery)
-        }
-        self.outstanding[sequenceNumber] = (delivery, timeout)
+        let timeout = TimeAmount.nanoseconds(Int64(self.configuration.deliveryResponseTimeout * 1e9))
+        let deadline = NIODeadline.now() + timeout
+        self.outstanding[sequenceNumber] = (delivery, deadline)
+        self.armDeliveryTimer(at: deadline, context: context)
         self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true)
         self.core.sent(delivery)
         switch delivery.kind {
-        case .receipt(let messageID):
-            let stat: String
-            if case .deliverSM(let message) = pdu, let receipt = message.deliveryReceipt {
-                stat = receipt.stat ?? "?"
-            } else {
-                stat = "?"
-            }
+        case .receipt(_, let messageID, let stat):
             self.logger.info("receipt sent", metadata: ["message.id": "\(messageID)", "stat": "\(stat)"])
         case .mo(let id):
             self.logger.info("mo sent", metadata: ["mo.id": "\(id)"])
         }
+    }
+
+    /// Arms the delivery timer for `deadline` unless it already fires earlier.
+    private func armDeliveryTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let armed = self.deliveryTimer {
+            guard deadline < armed.deadline else { return }
+            armed.task.cancel()
+        }
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            self.deliveryTimerFired()
+        }
+        self.deliveryTimer = (task, deadline)
+    }
+
+    /// Gives every deliver_sm whose response is overdue back to the core for another attempt.
+    private func deliveryTimerFired() {
+        self.deliveryTimer = nil
+        guard let context = self.context else { return }
+        let now = NIODeadline.now()
+        var next: NIODeadline?
+        var overdue: [UInt32] = []
+        for (sequenceNumber, entry) in self.outstanding {
+            if entry.deadline <= now {
+                overdue.append(sequenceNumber)
+            } else {
+                next = min(next ?? entry.deadline, entry.deadline)
+            }
+        }
+        for sequenceNumber in overdue.sorted() {
+            guard let (delivery, _) = self.outstanding.removeValue(forKey: sequenceNumber) else { continue }
+            self.logger.info("no deliver_sm_resp, will retry", metadata: ["smpp.sequence_number": "\(sequenceNumber)"])
+            self.core.retry(delivery)
+        }
+        if let next { self.armDeliveryTimer(at: next, context: context) }
     }
 
     // MARK: Keep-alive and control
@@ -544,14 +710,19 @@ final class SMSCSession: ChannelInboundHandler {
     private func keepAliveTimerFired(interval: TimeAmount) {
         guard let context = self.context, self.state != .closed else { return }
         defer { self.armKeepAlive(interval) }
-        if self.enquireLinkOutstanding != nil {
-            self.logger.info("peer did not answer enquire_link, closing")
-            context.close(promise: nil)
-            return
+        if let outstanding = self.enquireLinkOutstanding {
+            // Any PDU received since proves the link is alive (SMPP.md §11.1); only silence closes it.
+            guard self.lastReceived > outstanding.sentAt else {
+                self.logger.info("peer did not answer enquire_link, closing")
+                context.close(promise: nil)
+                return
+            }
+            self.enquireLinkOutstanding = nil
         }
-        guard NIODeadline.now() - self.lastReceived >= interval else { return }
+        let now = NIODeadline.now()
+        guard now - self.lastReceived >= interval else { return }
         let sequenceNumber = self.sequenceNumbers.next()
-        self.enquireLinkOutstanding = sequenceNumber
+        self.enquireLinkOutstanding = (sequenceNumber, now)
         self.core.count { $0.enquireLinksSent += 1 }
         self.write(SMPPFrame(.enquireLink, sequenceNumber: sequenceNumber), flush: true)
     }
@@ -568,7 +739,8 @@ final class SMSCSession: ChannelInboundHandler {
         let sequenceNumber = self.sequenceNumbers.next()
         self.unbindSequence = sequenceNumber
         self.state = .unbound
-        self.core.unbound(sessionID: self.id)
+        self.core.unbound(sessionID: self.id, byUnbind: true)
+        self.logger.info("unbind", metadata: ["smpp.system_id": "\(self.systemID ?? "-")", "initiator": "smsc"])
         self.write(SMPPFrame(.unbind, sequenceNumber: sequenceNumber), flush: true)
         self.context?.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in self.close() }
     }

@@ -105,9 +105,10 @@ public final class SMSCSimulator: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
                     if let tls { try operations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try operations.addHandler(ByteToMessageHandler(SMPPFrameDecoder(maximumLength: maximumLength)))
-                    try operations.addHandler(MessageToByteHandler(SMPPFrameEncoder()))
-                    try operations.addHandler(SMSCSession(core: core, id: core.nextSessionID()))
+                    // The session frames and codes SMPP itself (its hot path).
+                    try operations.addHandler(
+                        SMSCSession(core: core, id: core.nextSessionID(), maximumLength: maximumLength)
+                    )
                 }
             }
         return try await bootstrap.bind(host: host, port: port).get()

@@ -173,7 +173,7 @@ public struct SimulatorConfiguration: Sendable {
         public var errorStatus: CommandStatus = .systemError
         /// Fraction of submits never answered. Default 0.
         public var noResponseRate: Double = 0
-        /// Close each connection after it has received this many PDUs. Default never.
+        /// Close each connection once it has received (and answered) this many PDUs. Default never.
         public var dropAfterPDUs: Int?
         /// Fraction of receipted submits whose receipt is sent before the submit_sm_resp. Default 0.
         public var earlyReceiptRate: Double = 0

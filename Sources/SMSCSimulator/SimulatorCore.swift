@@ -14,6 +14,8 @@ final class SimulatorCore: Sendable {
     /// The loop that runs the receipt timer.
     private let timerLoop: any EventLoop
     private let state: Mutex<State>
+    /// Bumped on every configuration change, so sessions can cache the configuration.
+    private let version = Atomic<Int>(0)
 
     /// The most deliveries kept while no session can receive them; older ones are dropped.
     static let pendingCapacity = 100_000
@@ -102,10 +104,19 @@ final class SimulatorCore: Sendable {
         self.state.withLock { $0.configuration }
     }
 
+    /// The number of configuration changes so far (an atomic load, no lock).
+    var configurationVersion: Int { self.version.load(ordering: .acquiring) }
+
+    /// The configuration and its version, read together.
+    func versionedConfiguration() -> (SimulatorConfiguration, Int) {
+        self.state.withLock { ($0.configuration, self.version.load(ordering: .relaxed)) }
+    }
+
     /// Changes the live behaviour (listeners are not affected).
     func updateConfiguration(_ body: (inout SimulatorConfiguration) -> Void) {
         self.state.withLock { state in
             body(&state.configuration)
+            self.version.add(1, ordering: .releasing)
             state.ids = MessageIDGenerator(
                 format: state.configuration.messageIDFormat,
                 receiptFormat: state.configuration.receiptIDFormat,
@@ -222,10 +233,11 @@ final class SimulatorCore: Sendable {
         }
     }
 
-    func unbound(sessionID: Int) {
+    /// A session stopped being bound: by an unbind (either side), or by losing its connection.
+    func unbound(sessionID: Int, byUnbind: Bool) {
         self.state.withLock { state in
             state.sessions[sessionID]?.bindType = nil
-            state.counters.unbinds += 1
+            if byUnbind { state.counters.unbinds += 1 }
         }
     }
 
@@ -288,10 +300,10 @@ final class SimulatorCore: Sendable {
     func delivered(_ delivery: Delivery, acknowledged: Bool) {
         self.state.withLock { state in
             switch delivery.kind {
-            case .receipt(let messageID):
+            case .receipt(let key, _, _):
                 if acknowledged { state.counters.receiptsAcknowledged += 1 } else { state.counters.receiptsFailed += 1 }
-                if state.messages[messageID]?.message.receipt == .sent {
-                    state.messages[messageID]?.message.receipt = acknowledged ? .acknowledged : .failed
+                if state.messages[key]?.message.receipt == .sent {
+                    state.messages[key]?.message.receipt = acknowledged ? .acknowledged : .failed
                 }
             case .mo:
                 if acknowledged { state.counters.moAcknowledged += 1 } else { state.counters.moFailed += 1 }
@@ -344,12 +356,17 @@ final class SimulatorCore: Sendable {
         var concatenation: ConcatenationInfo?
         var now: NIODeadline
         var wallClock: UTCInstant
+        /// The id to give instead of a new one (the destinations of one submit_multi share an id).
+        var sharedID: String? = nil
+        /// Whether this counts as a request received (a submit_multi is counted once, not per destination).
+        var countsAsRequest = true
     }
 
     enum SubmitDecision {
         case refuse(CommandStatus)
         case unanswered
-        case accept(messageID: String, plan: ReceiptPlan)
+        /// Accepted as `messageID`; the receipts (if any) are about the stored record `receiptKey`.
+        case accept(messageID: String, receiptKey: String, plan: ReceiptPlan)
     }
 
     /// What receipts follow an accepted message.
@@ -374,11 +391,16 @@ final class SimulatorCore: Sendable {
     }
 
     private static func accept(_ submission: Submission, in state: inout State) -> SubmitDecision {
-        let configuration = state.configuration
+        // The parts of the configuration used here (not the whole value: this is the hot path).
+        let conventions = state.configuration.conventions
+        let faults = state.configuration.faults
+        let receipts = state.configuration.receipts
+        let storeCapacity = state.configuration.storeCapacity
+        if submission.countsAsRequest { state.counters.submitsReceived += 1 }
         let message = submission.message
         let now = submission.now
 
-        if let window = configuration.conventions.duplicateWindow {
+        if let window = conventions.duplicateWindow {
             let key = DuplicateKey(
                 source: message.source.value,
                 destination: message.destination.value,
@@ -391,13 +413,13 @@ final class SimulatorCore: Sendable {
             }
             if let seen = state.duplicates[key], seen >= horizon {
                 state.counters.duplicatesRefused += 1
-                return .refuse(configuration.conventions.duplicateStatus)
+                return .refuse(conventions.duplicateStatus)
             }
             state.duplicates[key] = now
             state.duplicateOrder.append((now, key))
         }
 
-        if let guardConfiguration = configuration.conventions.floodGuard {
+        if let guardConfiguration = conventions.floodGuard {
             let interval = TimeAmount.nanoseconds(Int64(guardConfiguration.interval * 1e9))
             var flood = state.flood[message.destination.value] ?? FloodState(last: now, chain: 0)
             flood.chain = now - flood.last < interval ? flood.chain + 1 : 1
@@ -409,19 +431,22 @@ final class SimulatorCore: Sendable {
             }
         }
 
-        if state.random.chance(configuration.faults.noResponseRate) {
+        if state.random.chance(faults.noResponseRate) {
             state.counters.faultUnanswered += 1
             return .unanswered
         }
-        if state.random.chance(configuration.faults.errorRate) {
+        if state.random.chance(faults.errorRate) {
             state.counters.faultErrors += 1
-            return .refuse(configuration.faults.errorStatus)
+            return .refuse(faults.errorStatus)
         }
 
         // The id: one per part, or (whole-message receipts) the first part's id for every part.
         var messageID: String
         var completesGroup = false
-        if configuration.receipts.mode == .whole, let concatenation = submission.concatenation {
+        let wholeGroup = receipts.mode == .whole && submission.concatenation != nil
+        if let shared = submission.sharedID {
+            messageID = shared
+        } else if wholeGroup, let concatenation = submission.concatenation {
             let key = GroupKey(
                 systemID: submission.systemID,
                 source: message.source.value,
@@ -432,7 +457,7 @@ final class SimulatorCore: Sendable {
             var group = state.groups[key] ?? Group(messageID: state.ids.next(), received: [])
             if state.groups[key] == nil {
                 state.groupOrder.append(key)
-                if state.groupOrder.count > configuration.storeCapacity {
+                if state.groupOrder.count > storeCapacity {
                     state.groups[state.groupOrder.removeFirst()] = nil
                 }
             }
@@ -448,30 +473,42 @@ final class SimulatorCore: Sendable {
             messageID = state.ids.next()
         }
 
-        let mix = configuration.receipts.outcomes
+        // The store key: the id, or for further records sharing it (parts with a whole-message id,
+        // destinations of a submit_multi) `id/2`, `id/3`, …
+        var key = messageID
+        if state.messages[key] != nil {
+            var number = 2
+            while state.messages["\(messageID)/\(number)"] != nil { number += 1 }
+            key = "\(messageID)/\(number)"
+        }
+        // With whole-message receipts, the first part's record carries the receipt.
+        let receiptKey = wholeGroup && state.messages[messageID] != nil ? messageID : key
+
+        let mix = receipts.outcomes
         let outcome = mix.outcome(forDraw: Int(state.random.next() % UInt64(max(1, mix.totalWeight))))
-        let delay = TimeAmount.nanoseconds(Int64(configuration.receipts.delay * 1e9))
+        let delay = TimeAmount.nanoseconds(Int64(receipts.delay * 1e9))
 
         // Receipts: registered_delivery 1 = any outcome, 2 = failure only, 3 = success only (SMPP 5.0).
         var plan = ReceiptPlan()
         let request = message.registeredDelivery.receiptRequest
         let success = outcome.state == .delivered
         let wantsFinal = request == 1 || (request == 2 && !success) || (request == 3 && success)
-        let isLastPart = configuration.receipts.mode == .perPart || submission.concatenation == nil || completesGroup
+        let isLastPart = !wholeGroup || completesGroup
         plan.final = wantsFinal && isLastPart
         plan.intermediate = message.registeredDelivery.requestsIntermediate && isLastPart
         if plan.final {
-            if state.random.chance(configuration.faults.earlyReceiptRate) {
+            if state.random.chance(faults.earlyReceiptRate) {
                 plan.early = true
-            } else if configuration.receipts.delay <= 0 {
+            } else if receipts.delay <= 0 {
                 plan.immediate = true
             } else {
-                state.scheduled.append(ScheduledReceipt(due: now + delay, messageID: messageID, intermediate: false))
+                Self.schedule(
+                    ScheduledReceipt(due: now + delay, messageID: receiptKey, intermediate: false),
+                    in: &state
+                )
             }
         }
 
-        // Store it. Parts sharing a whole-message id are kept too, under `id/sequence`; the first
-        // part's record carries the receipt.
         let stored = SimulatedMessage(
             id: messageID,
             systemID: submission.systemID,
@@ -494,46 +531,51 @@ final class SimulatorCore: Sendable {
             state: .enroute,
             outcome: outcome,
             doneAt: nil,
-            receipt: plan.final ? .scheduled : .notRequested
+            receipt: plan.final && receiptKey == key ? .scheduled : .notRequested
         )
-        var key = messageID
-        if state.messages[messageID] != nil {
-            key = "\(messageID)/\(submission.concatenation?.sequence ?? 0)"
-            if plan.final {
-                state.messages[messageID]?.message.receipt = .scheduled
-                state.messages[messageID]?.message.outcome = outcome
-                state.messages[messageID]?.finalAt = now + delay
-            }
+        if plan.final && receiptKey != key {
+            state.messages[receiptKey]?.message.receipt = .scheduled
+            state.messages[receiptKey]?.message.outcome = outcome
+            state.messages[receiptKey]?.finalAt = now + delay
         }
         state.messages[key] = Stored(message: stored, finalAt: now + delay)
         state.order.append(key)
-        if state.order.count > configuration.storeCapacity {
+        if state.order.count > storeCapacity {
             state.messages[state.order.removeFirst()] = nil
         }
         state.counters.messagesAccepted += 1
-        return .accept(messageID: messageID, plan: plan)
+        return .accept(messageID: messageID, receiptKey: receiptKey, plan: plan)
+    }
+
+    /// Keeps the receipt queue ordered by due time (the delay may change while running).
+    private static func schedule(_ receipt: ScheduledReceipt, in state: inout State) {
+        var index = state.scheduled.endIndex
+        while index > state.scheduled.startIndex, state.scheduled[index - 1].due > receipt.due { index -= 1 }
+        state.scheduled.insert(receipt, at: index)
     }
 
     // MARK: Receipts
 
-    /// Builds the receipt deliveries for a message now (early and immediate receipts, intermediate notifications).
+    /// Builds the receipt deliveries for a stored message now (early and immediate receipts,
+    /// intermediate notifications).
     func receipts(
-        for messageID: String,
+        for key: String,
         intermediate: Bool,
         final: Bool,
         now: NIODeadline,
         wallClock: UTCInstant
     ) -> [Delivery] {
-        self.state.withLock { state in
+        guard intermediate || final else { return [] }
+        return self.state.withLock { state in
             var deliveries: [Delivery] = []
             if intermediate,
-                let delivery = Self.receipt(for: messageID, intermediate: true, wallClock: wallClock, in: &state)
+                let delivery = Self.receipt(for: key, intermediate: true, wallClock: wallClock, in: &state)
             {
                 deliveries.append(delivery)
             }
             if final {
-                state.messages[messageID]?.finalAt = now
-                if let delivery = Self.receipt(for: messageID, intermediate: false, wallClock: wallClock, in: &state) {
+                state.messages[key]?.finalAt = now
+                if let delivery = Self.receipt(for: key, intermediate: false, wallClock: wallClock, in: &state) {
                     deliveries.append(delivery)
                 }
             }
@@ -542,12 +584,12 @@ final class SimulatorCore: Sendable {
     }
 
     private static func receipt(
-        for messageID: String,
+        for key: String,
         intermediate: Bool,
         wallClock: UTCInstant,
         in state: inout State
     ) -> Delivery? {
-        guard var stored = state.messages[messageID], !stored.cancelled else { return nil }
+        guard var stored = state.messages[key], !stored.cancelled else { return nil }
         let configuration = state.configuration
         let outcome = stored.message.outcome
         let receiptState = intermediate ? configuration.receipts.intermediateState : outcome.state
@@ -555,10 +597,9 @@ final class SimulatorCore: Sendable {
             stored.message.state = outcome.state
             stored.message.doneAt = wallClock
             stored.message.receipt = .sent
-            state.messages[messageID] = stored
+            state.messages[key] = stored
         }
-        let receiptID = state.ids.receiptID(for: messageID)
-        let text = stored.message.text.map { String($0.prefix(20)) } ?? ""
+        let receiptID = state.ids.receiptID(for: stored.message.id)
         let receipt = DeliveryReceipt(
             id: receiptID,
             submitted: 1,
@@ -566,7 +607,7 @@ final class SimulatorCore: Sendable {
             doneDate: CivilDateTime(wallClock),
             state: receiptState,
             error: intermediate ? "000" : outcome.error,
-            text: text
+            text: Self.receiptText(stored.message.text)
         )
         let pdu = DeliverSM.receipt(
             receipt,
@@ -581,11 +622,26 @@ final class SimulatorCore: Sendable {
             )
         )
         return Delivery(
-            kind: .receipt(messageID: messageID),
+            kind: .receipt(key: key, messageID: stored.message.id, stat: receiptState.receiptStat ?? "?"),
             systemID: stored.message.systemID,
             preferredSession: stored.message.sessionID,
             pdu: .deliverSM(pdu)
         )
+    }
+
+    /// The receipt's `text:` field: the first 20 characters (Unicode scalars) of the message, in
+    /// characters that data_coding 0 can carry (printable ASCII; anything else becomes `?`).
+    static func receiptText(_ text: String?) -> String {
+        guard let text else { return "" }
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            var count = 0
+            for scalar in text.unicodeScalars {
+                guard count < 20 else { break }
+                buffer[count] = (0x20..<0x7F).contains(scalar.value) ? UInt8(scalar.value) : UInt8(ascii: "?")
+                count += 1
+            }
+            return count
+        }
     }
 
     /// The deadline the receipt timer must be armed for, if it is not armed early enough already.
@@ -675,7 +731,7 @@ final class SimulatorCore: Sendable {
                         && (cancel.serviceType.isEmpty || message.serviceType == cancel.serviceType)
                 }
             } else {
-                candidates = [cancel.messageID]
+                candidates = Self.keys(for: cancel.messageID, in: state)
             }
             var cancelled = false
             for id in candidates {
@@ -692,15 +748,17 @@ final class SimulatorCore: Sendable {
         }
     }
 
-    /// Replaces the user data (and times) of a pending message. `false` when it is unknown or final.
-    func replace(_ replace: ReplaceSM, text: String?, userData: [UInt8], now: NIODeadline) -> Bool {
+    /// Replaces the user data (and times) of a pending message; the new user data is read in the
+    /// original's data coding. `false` when the message is unknown or final.
+    func replace(_ replace: ReplaceSM, now: NIODeadline) -> Bool {
         self.state.withLock { state in
             state.counters.replaces += 1
             guard let stored = state.messages[replace.messageID], !stored.cancelled, stored.finalAt > now,
                 replace.source.value.isEmpty || stored.message.source.value == replace.source.value
             else { return false }
-            state.messages[replace.messageID]?.message.userData = userData
-            state.messages[replace.messageID]?.message.text = text
+            let decoded = SMSCSession.decode(replace.shortMessage, dataCoding: stored.message.dataCoding, udhi: false)
+            state.messages[replace.messageID]?.message.userData = decoded.userData
+            state.messages[replace.messageID]?.message.text = decoded.text
             if !replace.validityPeriod.isEmpty {
                 state.messages[replace.messageID]?.message.validityPeriod = replace.validityPeriod
             }
@@ -709,6 +767,17 @@ final class SimulatorCore: Sendable {
             }
             return true
         }
+    }
+
+    /// The store keys of every record with this message id (see ``accept(_:in:)``).
+    private static func keys(for id: String, in state: State) -> [String] {
+        var keys = [id]
+        var number = 2
+        while state.messages["\(id)/\(number)"] != nil {
+            keys.append("\(id)/\(number)")
+            number += 1
+        }
+        return keys
     }
 
     // MARK: Inspection

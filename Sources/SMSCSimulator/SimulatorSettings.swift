@@ -99,22 +99,42 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
             self = try YAMLDecoder().decode(SimulatorSettings.self, from: yaml)
         } catch let error as SimulatorConfigurationError {
             throw error
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-            let DecodingError.dataCorrupted(context)
-        {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw SimulatorConfigurationError(key: key.isEmpty ? "file" : key, problem: context.debugDescription)
         } catch {
-            throw SimulatorConfigurationError(key: "file", problem: "\(error)")
+            throw Self.configurationError(error, root: nil)
         }
     }
 
-    /// Reads a users file: a YAML list of `{system_id, password, bind_types?, max_sessions?}`.
+    /// Reads a users file: a YAML list of `{system_id, password, bind_types?, max_sessions?}`. Errors
+    /// name the entry and key, e.g. `users[1].password`.
     public static func users(yaml: String) throws(SimulatorConfigurationError) -> [SimulatorConfiguration.User] {
         do {
             return try YAMLDecoder().decode([SimulatorConfiguration.User].self, from: yaml)
         } catch {
-            throw SimulatorConfigurationError(key: "users", problem: "\(error)")
+            throw Self.configurationError(error, root: "users")
+        }
+    }
+
+    /// A decoding error as a configuration error naming the key path (`users[0].max_sessions`).
+    static func configurationError(_ error: any Error, root: String?) -> SimulatorConfigurationError {
+        func path(_ keys: [any CodingKey]) -> String {
+            var path = root ?? ""
+            for key in keys {
+                if let index = key.intValue {
+                    path += "[\(index)]"
+                } else {
+                    path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
+                }
+            }
+            return path.isEmpty ? "file" : path
+        }
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            return SimulatorConfigurationError(key: path(context.codingPath), problem: context.debugDescription)
+        case DecodingError.keyNotFound(let key, let context):
+            return SimulatorConfigurationError(key: path(context.codingPath + [key]), problem: "missing")
+        default:
+            return SimulatorConfigurationError(key: root ?? "file", problem: "\(error)")
         }
     }
 

@@ -17,12 +17,16 @@ extension SimulatorConfiguration {
 }
 
 /// Runs `body` against a started simulator, and stops it afterwards.
+///
+/// - Parameter logs: where the simulator's log records (info and above) go; default nowhere but warnings.
 func withSimulator<T>(
     _ configuration: SimulatorConfiguration = .testing(),
+    logs: CapturedLogs? = nil,
     _ body: (SMSCSimulator) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "smsc-sim-test")
     logger.logLevel = .warning
+    if let logs { logger = logs.logger() }
     let simulator = SMSCSimulator(configuration: configuration, logger: logger)
     try await simulator.start()
     do {

@@ -27,20 +27,23 @@ final class TestESME: Sendable {
 
     /// Connects to `port` on loopback.
     ///
-    /// - Parameter deliverResponse: the status to answer each deliver_sm / data_sm with; `nil` leaves it unanswered.
+    /// - Parameters:
+    ///   - deliverResponse: the status to answer each deliver_sm / data_sm with; `nil` leaves it unanswered.
+    ///   - answersEnquireLink: whether enquire_link from the simulator is answered.
     static func connect(
         port: Int,
         tls: NIOSSLContext? = nil,
+        answersEnquireLink: Bool = true,
         deliverResponse: @escaping @Sendable (SMPPFrame) -> CommandStatus? = { _ in .ok }
     ) async throws -> TestESME {
-        let inbox = Inbox(deliverResponse: deliverResponse)
+        let inbox = Inbox(answersEnquireLink: answersEnquireLink, deliverResponse: deliverResponse)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
-                            try NIOSSLClientHandler(context: tls, serverHostname: nil)
+                            try NIOSSLClientHandler(context: tls, serverHostname: "localhost")
                         )
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMPPFrameDecoder()))
@@ -56,10 +59,16 @@ final class TestESME: Sendable {
     static func with<T>(
         port: Int,
         tls: NIOSSLContext? = nil,
+        answersEnquireLink: Bool = true,
         deliverResponse: @escaping @Sendable (SMPPFrame) -> CommandStatus? = { _ in .ok },
         _ body: (TestESME) async throws -> T
     ) async throws -> T {
-        let esme = try await connect(port: port, tls: tls, deliverResponse: deliverResponse)
+        let esme = try await connect(
+            port: port,
+            tls: tls,
+            answersEnquireLink: answersEnquireLink,
+            deliverResponse: deliverResponse
+        )
         do {
             let result = try await body(esme)
             try? await esme.channel.close()
@@ -181,9 +190,11 @@ final class Inbox: Sendable {
     }
 
     private let state = Mutex(State())
+    let answersEnquireLink: Bool
     let deliverResponse: @Sendable (SMPPFrame) -> CommandStatus?
 
-    init(deliverResponse: @escaping @Sendable (SMPPFrame) -> CommandStatus?) {
+    init(answersEnquireLink: Bool, deliverResponse: @escaping @Sendable (SMPPFrame) -> CommandStatus?) {
+        self.answersEnquireLink = answersEnquireLink
         self.deliverResponse = deliverResponse
     }
 
@@ -265,7 +276,7 @@ final class InboxHandler: ChannelInboundHandler, Sendable {
         let output = self.unwrapInboundIn(data)
         if case .frame(let frame) = output {
             switch frame.pdu {
-            case .enquireLink:
+            case .enquireLink where self.inbox.answersEnquireLink:
                 context.writeAndFlush(
                     self.wrapOutboundOut(SMPPFrame(.enquireLinkResp, sequenceNumber: frame.sequenceNumber)),
                     promise: nil

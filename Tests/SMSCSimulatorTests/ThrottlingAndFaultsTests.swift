@@ -1,0 +1,169 @@
+import NIOCore
+import SMPP
+import SMSCSimulator
+import Testing
+
+/// Throughput limits (`--max-rate`, `--window`, `--resp-delay`) and injected faults (errors, silence,
+/// dropped connections, receipts before the submit response).
+@Suite(.timeLimit(.minutes(1))) struct ThrottlingAndFaultsTests {
+    @Test func submitsAboveTheRateAreThrottled() async throws {
+        try await withSimulator(.testing { $0.throttling.maxRate = 1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                var sequenceNumbers: [UInt32] = []
+                for index in 0..<6 {
+                    sequenceNumbers.append(try await esme.send(submit("n\(index)", registeredDelivery: .none)))
+                }
+                var statuses: [CommandStatus] = []
+                for sequenceNumber in sequenceNumbers {
+                    statuses.append(
+                        try await esme.frame("submit_sm_resp") { $0.sequenceNumber == sequenceNumber }.commandStatus
+                    )
+                }
+                // A bucket of 1 token refilled once a second: the first passes, the burst beyond is
+                // throttled (one may pass on a token refilled while the burst arrives).
+                #expect(statuses.first == .ok)
+                #expect(statuses.dropFirst().filter { $0 == .throttled }.count >= 4)
+                #expect(simulator.counters.throttled >= 4)
+                // Tokens come back at the configured rate.
+                try await Task.sleep(for: .milliseconds(1100))
+                #expect(try await esme.request(submit("later")).commandStatus == .ok)
+            }
+        }
+    }
+
+    @Test func requestsBeyondTheWindowAreRefused() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.throttling.window = 2
+            $0.throttling.responseDelay = 0.5
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                let first = try await esme.send(submit("one"))
+                let second = try await esme.send(submit("two"))
+                let third = try await esme.send(submit("three"))
+                let refused = try await esme.frame("the third response") { $0.sequenceNumber == third }
+                #expect(refused.commandStatus == .messageQueueFull)
+                for sequenceNumber in [first, second] {
+                    let response = try await esme.frame("a delayed response") { $0.sequenceNumber == sequenceNumber }
+                    #expect(response.commandStatus == .ok)
+                }
+                #expect(simulator.counters.windowExceeded == 1)
+                #expect(try await esme.request(submit("four")).commandStatus == .ok)
+            }
+        }
+    }
+
+    @Test func responsesWaitForTheResponseDelay() async throws {
+        try await withSimulator(.testing { $0.throttling.responseDelay = 0.2 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                let clock = ContinuousClock()
+                let start = clock.now
+                #expect(try await esme.request(submit("Hello")).commandStatus == .ok)
+                #expect(clock.now - start >= .milliseconds(190))
+            }
+        }
+    }
+
+    @Test func aDelayedResponseStillPrecedesItsReceipt() async throws {
+        try await withSimulator(.testing { $0.throttling.responseDelay = 0.1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let sequenceNumber = try await esme.send(submit("Hello"))
+                let first = try await esme.frame("the first PDU") { _ in true }
+                #expect(first.commandID == .submitSMResp)
+                #expect(first.sequenceNumber == sequenceNumber)
+                #expect(try await esme.deliverSM().message.deliveryReceipt?.messageID == first.messageID)
+            }
+        }
+    }
+
+    @Test func aRateSetWhileRunningAppliesToBoundSessions() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                simulator.reconfigure { $0.throttling.maxRate = 0.1 }
+                // One token, refilled every ten seconds.
+                #expect(try await esme.request(submit("one", registeredDelivery: .none)).commandStatus == .ok)
+                #expect(try await esme.request(submit("two", registeredDelivery: .none)).commandStatus == .throttled)
+            }
+        }
+    }
+
+    @Test func aFractionOfSubmitsIsAnsweredWithTheChosenError() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.faults.errorRate = 0.5
+            $0.faults.errorStatus = CommandStatus(rawValue: 0x400)
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                var statuses: [CommandStatus: Int] = [:]
+                for index in 0..<100 {
+                    statuses[try await esme.request(submit("n\(index)")).commandStatus, default: 0] += 1
+                }
+                #expect(Set(statuses.keys) == [.ok, CommandStatus(rawValue: 0x400)])
+                #expect((30...70).contains(statuses[.ok] ?? 0))
+                #expect(simulator.counters.faultErrors == statuses[CommandStatus(rawValue: 0x400)])
+            }
+        }
+    }
+
+    @Test func aFractionOfSubmitsIsNeverAnswered() async throws {
+        try await withSimulator(.testing { $0.faults.noResponseRate = 1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let sequenceNumber = try await esme.send(submit("Hello"))
+                #expect(try await never(for: .milliseconds(300)) { !esme.drain().isEmpty })
+                // The session itself is alive.
+                #expect(try await esme.request(.enquireLink).commandStatus == .ok)
+                #expect(simulator.counters.faultUnanswered == 1)
+                #expect(simulator.messages().isEmpty)
+                _ = sequenceNumber
+            }
+        }
+    }
+
+    @Test func theConnectionDropsAfterTheConfiguredNumberOfPDUs() async throws {
+        try await withSimulator(.testing { $0.faults.dropAfterPDUs = 3 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                // PDUs 1 to 3 are handled (the third one too), then the connection closes.
+                #expect(try await esme.bind(.transmitter).commandStatus == .ok)
+                #expect(try await esme.request(submit("one")).commandStatus == .ok)
+                #expect(try await esme.request(submit("two")).commandStatus == .ok)
+                try await esme.closed()
+                #expect(simulator.counters.droppedConnections == 1)
+                #expect(simulator.counters.messagesAccepted == 2)
+            }
+        }
+    }
+
+    @Test func aReceiptCanOvertakeTheSubmitResponse() async throws {
+        try await withSimulator(.testing { $0.faults.earlyReceiptRate = 1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let sequenceNumber = try await esme.send(submit("Hello"))
+                let first = try await esme.frame("the first PDU") { _ in true }
+                #expect(first.commandID == .deliverSM)
+                let response = try await esme.frame("submit_sm_resp") { $0.sequenceNumber == sequenceNumber }
+                guard case .deliverSM(let receipt) = first.pdu else { return }
+                #expect(receipt.deliveryReceipt?.messageID == response.messageID)
+            }
+        }
+    }
+
+    @Test func limitsCanChangeWhileRunning() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                #expect(try await esme.request(submit("one")).commandStatus == .ok)
+                simulator.reconfigure { $0.faults.errorRate = 1 }
+                #expect(try await esme.request(submit("two")).commandStatus == .systemError)
+                simulator.reconfigure { $0.faults.errorRate = 0 }
+                #expect(try await esme.request(submit("three")).commandStatus == .ok)
+            }
+        }
+    }
+}
