@@ -1,0 +1,305 @@
+import Crypto
+public import Foundation
+import NIOCore
+import PostgresNIO
+public import SMPP
+
+/// One mobile-originated message or part, as received.
+public struct IncomingPart: Sendable, Hashable {
+    public var connector: String
+    public var source: String
+    public var destination: String
+    public var dataCoding: DataCoding
+    /// The user data without its User Data Header.
+    public var userData: [UInt8]
+    /// Set when this is one part of a concatenated message.
+    public var concatenation: ConcatenationInfo?
+
+    public init(
+        connector: String,
+        source: String,
+        destination: String,
+        dataCoding: DataCoding,
+        userData: [UInt8],
+        concatenation: ConcatenationInfo?
+    ) {
+        self.connector = connector
+        self.source = source
+        self.destination = destination
+        self.dataCoding = dataCoding
+        self.userData = userData
+        self.concatenation = concatenation
+    }
+}
+
+/// What storing an inbound part did.
+public enum InboundOutcome: Sendable, Hashable {
+    /// A whole message is stored.
+    case stored(InboundRecord)
+    /// A part is stored; the message waits for the others.
+    case waiting(received: Int, total: Int)
+    /// The same PDU arrived within the de-duplication window (an SMSC re-sending after a lost
+    /// deliver_sm_resp): nothing stored.
+    case duplicate
+}
+
+extension PostgresStore {
+    /// Stores an inbound message or part in one transaction. A repeat of the same PDU within
+    /// `dedupeWindow` seconds is recognised and stored once. Parts are kept until every part of
+    /// their message arrived (any order), then joined, decoded and stored as one message.
+    public func storeInbound(
+        _ part: IncomingPart,
+        accountID: UUID?,
+        dedupeWindow: TimeInterval,
+        smscDefault: TextEncoding = .gsm7
+    ) async throws -> InboundOutcome {
+        let dedupeKey = Self.dedupeKey(part)
+        return try await self.client.withTransaction(logger: self.logger) { connection in
+            let fresh = try await connection.query(
+                """
+                INSERT INTO inbound_dedupe (key, seen_at) VALUES (\(dedupeKey), now())
+                ON CONFLICT (key) DO UPDATE SET seen_at = now()
+                    WHERE inbound_dedupe.seen_at < now() - make_interval(secs => \(dedupeWindow))
+                RETURNING key
+                """,
+                logger: self.logger
+            )
+            var isFresh = false
+            for try await _ in fresh { isFresh = true }
+            guard isFresh else { return .duplicate }
+
+            guard let concatenation = part.concatenation, concatenation.total > 1 else {
+                let record = try await Self.insertInbound(
+                    connector: part.connector,
+                    source: part.source,
+                    destination: part.destination,
+                    accountID: accountID,
+                    dataCoding: part.dataCoding,
+                    userData: part.userData,
+                    partCount: 1,
+                    complete: true,
+                    smscDefault: smscDefault,
+                    on: connection,
+                    logger: self.logger
+                )
+                return .stored(record)
+            }
+            // One message's parts are assembled by one transaction at a time.
+            let setKey =
+                "\(part.connector)|\(part.source)|\(part.destination)|\(concatenation.reference)|\(concatenation.total)"
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(setKey)))", logger: self.logger)
+            try await connection.query(
+                """
+                INSERT INTO inbound_parts (connector, source, destination, reference, total, sequence, data_coding, user_data)
+                VALUES (\(part.connector), \(part.source), \(part.destination), \(Int32(concatenation.reference)),
+                        \(Int16(concatenation.total)), \(Int16(concatenation.sequence)), \(Int16(part.dataCoding.rawValue)),
+                        \(ByteBuffer(bytes: part.userData)))
+                ON CONFLICT DO NOTHING
+                """,
+                logger: self.logger
+            )
+            let parts = try await Self.parts(
+                connector: part.connector,
+                source: part.source,
+                destination: part.destination,
+                reference: Int32(concatenation.reference),
+                total: Int16(concatenation.total),
+                on: connection,
+                logger: self.logger
+            )
+            guard parts.count >= Int(concatenation.total) else {
+                return .waiting(received: parts.count, total: Int(concatenation.total))
+            }
+            let record = try await Self.assemble(
+                parts,
+                connector: part.connector,
+                source: part.source,
+                destination: part.destination,
+                reference: Int32(concatenation.reference),
+                total: Int16(concatenation.total),
+                accountID: accountID,
+                complete: true,
+                smscDefault: smscDefault,
+                on: connection,
+                logger: self.logger
+            )
+            return .stored(record)
+        }
+    }
+
+    /// Delivers the messages whose parts have waited longer than `timeout` seconds with what arrived
+    /// (marked incomplete). `account` routes each by its destination.
+    public func flushIncompleteInbound(
+        olderThan timeout: TimeInterval,
+        smscDefault: TextEncoding = .gsm7,
+        account: @Sendable (String) -> UUID?
+    ) async throws -> [InboundRecord] {
+        let stale = try await self.client.query(
+            """
+            SELECT connector, source, destination, reference, total FROM inbound_parts
+            GROUP BY connector, source, destination, reference, total
+            HAVING min(received_at) < now() - make_interval(secs => \(timeout))
+            """,
+            logger: self.logger
+        )
+        var sets: [(String, String, String, Int32, Int16)] = []
+        for try await row in stale.decode((String, String, String, Int32, Int16).self) { sets.append(row) }
+        var records: [InboundRecord] = []
+        for (connector, source, destination, reference, total) in sets {
+            let record: InboundRecord? = try await self.client.withTransaction(logger: self.logger) { connection in
+                let setKey = "\(connector)|\(source)|\(destination)|\(reference)|\(total)"
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(setKey)))", logger: self.logger)
+                let parts = try await Self.parts(
+                    connector: connector,
+                    source: source,
+                    destination: destination,
+                    reference: reference,
+                    total: total,
+                    on: connection,
+                    logger: self.logger
+                )
+                guard !parts.isEmpty else { return nil }
+                return try await Self.assemble(
+                    parts,
+                    connector: connector,
+                    source: source,
+                    destination: destination,
+                    reference: reference,
+                    total: total,
+                    accountID: account(destination),
+                    complete: parts.count >= Int(total),
+                    smscDefault: smscDefault,
+                    on: connection,
+                    logger: self.logger
+                )
+            }
+            if let record { records.append(record) }
+        }
+        return records
+    }
+
+    /// Forgets de-duplication keys older than `age` seconds.
+    public func purgeInboundDedupe(olderThan age: TimeInterval) async throws {
+        try await self.client.query(
+            "DELETE FROM inbound_dedupe WHERE seen_at < now() - make_interval(secs => \(age))",
+            logger: self.logger
+        )
+    }
+
+    // MARK: Helpers
+
+    private static func parts(
+        connector: String,
+        source: String,
+        destination: String,
+        reference: Int32,
+        total: Int16,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [(sequence: Int16, dataCoding: Int16, userData: ByteBuffer)] {
+        let rows = try await connection.query(
+            """
+            SELECT sequence, data_coding, user_data FROM inbound_parts
+            WHERE connector = \(connector) AND source = \(source) AND destination = \(destination)
+                AND reference = \(reference) AND total = \(total)
+            ORDER BY sequence
+            """,
+            logger: logger
+        )
+        var parts: [(Int16, Int16, ByteBuffer)] = []
+        for try await row in rows.decode((Int16, Int16, ByteBuffer).self) { parts.append(row) }
+        return parts
+    }
+
+    private static func assemble(
+        _ parts: [(sequence: Int16, dataCoding: Int16, userData: ByteBuffer)],
+        connector: String,
+        source: String,
+        destination: String,
+        reference: Int32,
+        total: Int16,
+        accountID: UUID?,
+        complete: Bool,
+        smscDefault: TextEncoding,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> InboundRecord {
+        var userData: [UInt8] = []
+        for part in parts { userData += part.userData.readableBytesView }
+        try await connection.query(
+            """
+            DELETE FROM inbound_parts
+            WHERE connector = \(connector) AND source = \(source) AND destination = \(destination)
+                AND reference = \(reference) AND total = \(total)
+            """,
+            logger: logger
+        )
+        return try await self.insertInbound(
+            connector: connector,
+            source: source,
+            destination: destination,
+            accountID: accountID,
+            dataCoding: DataCoding(rawValue: UInt8(truncatingIfNeeded: parts[0].dataCoding)),
+            userData: userData,
+            partCount: Int(total),
+            complete: complete,
+            smscDefault: smscDefault,
+            on: connection,
+            logger: logger
+        )
+    }
+
+    private static func insertInbound(
+        connector: String,
+        source: String,
+        destination: String,
+        accountID: UUID?,
+        dataCoding: DataCoding,
+        userData: [UInt8],
+        partCount: Int,
+        complete: Bool,
+        smscDefault: TextEncoding,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> InboundRecord {
+        let text = dataCoding.decodeText(userData, smscDefault: smscDefault)
+        let record = InboundRecord(
+            id: UUID(),
+            accountID: accountID,
+            connector: connector,
+            from: source,
+            to: destination,
+            text: text,
+            binaryBody: text == nil ? userData : nil,
+            dataCoding: Int(dataCoding.rawValue),
+            partCount: partCount,
+            complete: complete,
+            receivedAt: Date()
+        )
+        try await connection.query(
+            """
+            INSERT INTO inbound_messages (id, account_id, connector, source, destination, text, binary_body, data_coding,
+                part_count, complete, received_at)
+            VALUES (\(record.id), \(accountID), \(connector), \(source), \(destination), \(text),
+                \(record.binaryBody.map { ByteBuffer(bytes: $0) }), \(Int16(dataCoding.rawValue)), \(Int16(partCount)),
+                \(complete), \(record.receivedAt))
+            """,
+            logger: logger
+        )
+        return record
+    }
+
+    /// A digest of what makes a PDU the same PDU again.
+    static func dedupeKey(_ part: IncomingPart) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(part.connector)\u{1F}\(part.source)\u{1F}\(part.destination)\u{1F}".utf8))
+        if let concatenation = part.concatenation {
+            hasher.update(
+                data: Data("\(concatenation.reference)/\(concatenation.total)/\(concatenation.sequence)\u{1F}".utf8)
+            )
+        }
+        hasher.update(data: Data([part.dataCoding.rawValue]))
+        hasher.update(data: Data(part.userData))
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

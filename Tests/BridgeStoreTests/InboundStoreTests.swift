@@ -1,0 +1,149 @@
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import SMPP
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct InboundStoreTests {
+    private func part(
+        _ text: String,
+        sequence: UInt8? = nil,
+        total: UInt8 = 3,
+        from: String = "447700900123"
+    ) -> IncomingPart {
+        IncomingPart(
+            connector: "main",
+            source: from,
+            destination: "7726",
+            dataCoding: .smscDefault,
+            userData: try! GSM7.septets(from: text),
+            concatenation: sequence.map { ConcatenationInfo(reference: 42, total: total, sequence: $0) }
+        )
+    }
+
+    @Test func aSingleMessageIsStoredAndDecoded() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            guard
+                case .stored(let record) = try await store.storeInbound(
+                    self.part("YES please"),
+                    accountID: account,
+                    dedupeWindow: 600
+                )
+            else {
+                Issue.record("expected a stored message")
+                return
+            }
+            #expect(record.text == "YES please")
+            #expect(record.accountID == account)
+            #expect(record.complete)
+            #expect(record.partCount == 1)
+        }
+    }
+
+    @Test func aResentPDUIsStoredOnce() async throws {
+        try await withStore { store in
+            #expect(try await store.storeInbound(self.part("again"), accountID: nil, dedupeWindow: 600) != .duplicate)
+            #expect(try await store.storeInbound(self.part("again"), accountID: nil, dedupeWindow: 600) == .duplicate)
+            #expect(
+                try await store.storeInbound(
+                    self.part("again", from: "447700900999"),
+                    accountID: nil,
+                    dedupeWindow: 600
+                ) != .duplicate
+            )
+            // Past the window the same text is a new message.
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.storeInbound(self.part("again"), accountID: nil, dedupeWindow: 1) != .duplicate)
+        }
+    }
+
+    @Test func partsInAnyOrderBecomeOneMessage() async throws {
+        try await withStore { store in
+            #expect(
+                try await store.storeInbound(self.part("world", sequence: 3), accountID: nil, dedupeWindow: 600)
+                    == .waiting(received: 1, total: 3)
+            )
+            #expect(
+                try await store.storeInbound(self.part("Hello ", sequence: 1), accountID: nil, dedupeWindow: 600)
+                    == .waiting(received: 2, total: 3)
+            )
+            #expect(
+                try await store.storeInbound(self.part("Hello ", sequence: 1), accountID: nil, dedupeWindow: 600)
+                    == .duplicate
+            )
+            guard
+                case .stored(let record) = try await store.storeInbound(
+                    self.part("big ", sequence: 2),
+                    accountID: nil,
+                    dedupeWindow: 600
+                )
+            else {
+                Issue.record("expected the assembled message")
+                return
+            }
+            #expect(record.text == "Hello big world")
+            #expect(record.partCount == 3)
+            #expect(record.complete)
+        }
+    }
+
+    @Test func partsArrivingTogetherAreAssembledOnce() async throws {
+        try await withStore { store in
+            let outcomes = try await withThrowingTaskGroup(of: InboundOutcome.self) { group in
+                for sequence in UInt8(1)...3 {
+                    group.addTask {
+                        try await store.storeInbound(
+                            self.part("p\(sequence) ", sequence: sequence),
+                            accountID: nil,
+                            dedupeWindow: 600
+                        )
+                    }
+                }
+                return try await group.reduce(into: [InboundOutcome]()) { $0.append($1) }
+            }
+            let stored = outcomes.compactMap { outcome -> InboundRecord? in
+                if case .stored(let record) = outcome { return record }
+                return nil
+            }
+            #expect(stored.count == 1)
+            #expect(stored.first?.text == "p1 p2 p3 ")
+        }
+    }
+
+    @Test func incompleteSetsAreDeliveredAfterTheTimeoutWithWhatArrived() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            _ = try await store.storeInbound(self.part("first ", sequence: 1), accountID: account, dedupeWindow: 600)
+            _ = try await store.storeInbound(self.part("third", sequence: 3), accountID: account, dedupeWindow: 600)
+            #expect(try await store.flushIncompleteInbound(olderThan: 60) { _ in account }.isEmpty)
+            try await Task.sleep(for: .milliseconds(1100))
+            let flushed = try await store.flushIncompleteInbound(olderThan: 1) { _ in account }
+            #expect(flushed.count == 1)
+            #expect(flushed.first?.text == "first third")
+            #expect(flushed.first?.complete == false)
+            #expect(flushed.first?.accountID == account)
+            #expect(try await store.flushIncompleteInbound(olderThan: 0) { _ in account }.isEmpty)
+        }
+    }
+
+    @Test func binaryDataIsKeptAsOctets() async throws {
+        try await withStore { store in
+            let binary = IncomingPart(
+                connector: "main",
+                source: "4477",
+                destination: "7726",
+                dataCoding: .binary,
+                userData: [0, 1, 2, 255],
+                concatenation: nil
+            )
+            guard case .stored(let record) = try await store.storeInbound(binary, accountID: nil, dedupeWindow: 600)
+            else {
+                Issue.record("expected a stored message")
+                return
+            }
+            #expect(record.text == nil)
+            #expect(record.binaryBody == [0, 1, 2, 255])
+        }
+    }
+}
