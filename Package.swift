@@ -87,6 +87,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BridgeService",
+            dependencies: [
+                "BridgeCore",
+                "BridgeStore",
+                "SMPP",
+                "SMPPClient",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BridgeTestSupport",
             dependencies: [
                 "BridgeStore",
@@ -134,6 +148,23 @@ let package = Package(
         .testTarget(
             name: "BridgeCoreTests",
             dependencies: ["BridgeCore", "SMPP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BridgeServiceTests",
+            dependencies: [
+                "BridgeService",
+                "BridgeCore",
+                "BridgeStore",
+                "BridgeTestSupport",
+                "SMPP",
+                "SMPPClient",
+                "SMSCSimulator",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

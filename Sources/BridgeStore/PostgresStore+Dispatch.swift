@@ -165,30 +165,48 @@ extension PostgresStore {
                 """,
                 logger: self.logger
             )
-            var matches: [(Int64, UUID, Int16, String, Bool, Int32?, String?, String?)] = []
-            for try await row in early.decode((Int64, UUID, Int16, String, Bool, Int32?, String?, String?).self) {
-                matches.append(row)
-            }
-            var outcomes: [ReceiptOutcome] = []
-            for (receiptID, messageID, part, state, intermediate, networkError, errorCode, stat) in matches {
-                try await connection.query(
-                    "UPDATE receipts SET message_id = \(messageID), part_number = \(part), matched_at = now() WHERE id = \(receiptID)",
-                    logger: self.logger
-                )
-                let status = intermediate ? nil : MessageStatus(rawValue: state)
-                let messageStatus = try await Self.applyPartStatus(
-                    status,
-                    messageID: messageID,
-                    partNumber: Int(part),
-                    networkError: networkError.map(Int.init),
-                    description: stat.map { "\($0) err:\(errorCode ?? "-")" },
-                    on: connection,
-                    logger: self.logger
-                )
-                outcomes.append(.matched(messageID: messageID, partNumber: Int(part), messageStatus: messageStatus))
-            }
-            return outcomes
+            return try await Self.matchReceipts(early, on: connection, logger: self.logger)
         }
+    }
+
+    /// Matches receipts selected as `(receipt id, message id, part number, state, intermediate,
+    /// network error, error code, stat)` to their parts and applies them. A receipt another
+    /// transaction matched meanwhile is skipped.
+    static func matchReceipts(
+        _ rows: PostgresRowSequence,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [ReceiptOutcome] {
+        var matches: [(Int64, UUID, Int16, String, Bool, Int32?, String?, String?)] = []
+        for try await row in rows.decode((Int64, UUID, Int16, String, Bool, Int32?, String?, String?).self) {
+            matches.append(row)
+        }
+        var outcomes: [ReceiptOutcome] = []
+        for (receiptID, messageID, part, state, intermediate, networkError, errorCode, stat) in matches {
+            let claimed = try await connection.query(
+                """
+                UPDATE receipts SET message_id = \(messageID), part_number = \(part), matched_at = now()
+                WHERE id = \(receiptID) AND message_id IS NULL RETURNING id
+                """,
+                logger: logger
+            )
+            var updated = false
+            for try await _ in claimed { updated = true }
+            guard updated else { continue }
+            let status = intermediate ? nil : MessageStatus(rawValue: state)
+            let messageStatus = try await Self.applyPartStatus(
+                status,
+                messageID: messageID,
+                partNumber: Int(part),
+                // Stored as type << 16 | code; the message keeps the code, as when matched at once.
+                networkError: networkError.map { Int($0 & 0xFFFF) } ?? errorCode.flatMap { Int($0) },
+                description: stat.map { "\($0) err:\(errorCode ?? "-")" },
+                on: connection,
+                logger: logger
+            )
+            outcomes.append(.matched(messageID: messageID, partNumber: Int(part), messageStatus: messageStatus))
+        }
+        return outcomes
     }
 
     /// Sets a part's final status and, when every part is final, the message's. Returns the

@@ -57,6 +57,34 @@ extension PostgresStore {
         }
     }
 
+    /// Matches receipts kept unmatched in the last `window` seconds whose part has an SMSC id by now.
+    ///
+    /// A receipt and its submit response can be stored at the same moment by two transactions
+    /// that do not see each other (the receipt finds no part, the report finds no receipt); this
+    /// sweep, run shortly after, settles them. Rows another sweep holds are skipped.
+    public func rematchReceipts(window: TimeInterval = 600, limit: Int = 500) async throws -> [ReceiptOutcome] {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.id, p.message_id, p.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
+                FROM receipts r
+                JOIN LATERAL (
+                    SELECT p.message_id, p.part_number FROM message_parts p JOIN messages m ON m.id = p.message_id
+                    WHERE p.smsc_id_key = ANY(r.id_keys) AND m.connector = r.connector
+                    ORDER BY array_position(r.id_keys, p.smsc_id_key), p.submitted_at DESC
+                    LIMIT 1
+                ) p ON true
+                WHERE r.message_id IS NULL AND r.received_at > now() - make_interval(secs => \(window))
+                ORDER BY r.received_at, r.id
+                LIMIT \(Int64(limit))
+                FOR UPDATE OF r SKIP LOCKED
+                """,
+                logger: self.logger
+            )
+            return try await Self.matchReceipts(rows, on: connection, logger: self.logger)
+        }
+    }
+
     /// Deletes receipts that stayed unmatched longer than `age` seconds. Returns how many.
     @discardableResult
     public func expireUnmatchedReceipts(olderThan age: TimeInterval) async throws -> Int {

@@ -135,6 +135,8 @@ final class ClientSession: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         case .close:
+            // The unbind was answered (or, unbinding, the session has nothing left to wait for).
+            self.closeReason = self.closeReason ?? "unbound"
             context.close(promise: nil)
         }
     }

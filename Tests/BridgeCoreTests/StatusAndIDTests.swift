@@ -47,3 +47,20 @@ import Testing
         }
     }
 }
+
+@Suite struct InboundRouterTests {
+    @Test func exactThenLongestPrefixThenDefault() {
+        let router = InboundRouter(
+            routes: ["7726": "shop"],
+            prefixes: ["4477": "uk-mobile", "44": "uk"],
+            defaultAccount: "catch-all"
+        )
+        #expect(router.account(for: "7726") == "shop")
+        #expect(router.account(for: "+447700900123") == "uk-mobile")
+        #expect(router.account(for: "442071234567") == "uk")
+        #expect(router.account(for: "15550100") == "catch-all")
+        #expect(InboundRouter<String>().account(for: "7726") == nil)
+        #expect(router.map { $0 == "shop" ? 1 : nil }.account(for: "7726") == 1)
+        #expect(router.map { $0 == "shop" ? 1 : nil }.account(for: "44") == nil)
+    }
+}

@@ -54,7 +54,7 @@ public struct OutgoingMessage: Sendable, Hashable {
     }
 
     /// The validity as a relative SMPP time (`YYMMDDhhmmss000R`), capped at 99 days.
-    static func relativeValidity(seconds: Int) -> String {
+    public static func relativeValidity(seconds: Int) -> String {
         var remaining = max(0, min(seconds, 99 * 86_400 + 86_399))
         let days = remaining / 86_400
         remaining %= 86_400

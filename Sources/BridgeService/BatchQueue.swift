@@ -1,0 +1,51 @@
+import Synchronization
+
+/// Items appended from anywhere, taken in batches by one consumer: under load, whatever piled up
+/// while the consumer worked goes into its next batch.
+final class BatchQueue<Item: Sendable>: Sendable {
+    private struct State {
+        var items: [Item] = []
+        var waiter: CheckedContinuation<[Item], Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    func append(_ item: Item) {
+        let resume: (CheckedContinuation<[Item], Never>, [Item])? = self.state.withLock { state in
+            state.items.append(item)
+            guard let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            defer { state.items = [] }
+            return (waiter, state.items)
+        }
+        resume.map { $0.0.resume(returning: $0.1) }
+    }
+
+    /// Ends the queue: a waiting or later `next()` returns what is left, then empty batches.
+    func finish() {
+        let waiter: CheckedContinuation<[Item], Never>? = self.state.withLock { state in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: [])
+    }
+
+    /// Everything queued (at most `limit`), waiting for at least one item unless finished.
+    func next(limit: Int = .max) async -> [Item] {
+        await withCheckedContinuation { continuation in
+            let ready: [Item]? = self.state.withLock { state in
+                if !state.items.isEmpty {
+                    let batch = Array(state.items.prefix(limit))
+                    state.items.removeFirst(batch.count)
+                    return batch
+                }
+                if state.finished { return [] }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import BridgeCore
+public import BridgeStore
+public import Foundation
+public import Logging
+import PostgresNIO
+import SMPP
+public import SMPPClient
+public import ServiceLifecycle
+import Synchronization
+
+/// Takes due messages from the database and sends them through their connector.
+///
+/// Claims batches with `FOR UPDATE SKIP LOCKED` (so several instances share the work and never take
+/// the same message), woken by `LISTEN/NOTIFY` with a polling fallback; submits every pending part,
+/// records each part's SMSC message id, and moves the message to `sent`. Temporary failures go back
+/// to the queue after a growing delay; permanent ones end in `failed`; messages whose validity ran
+/// out before sending end `expired`. On graceful shutdown it stops claiming, lets in-flight submits
+/// finish, records them, and gives back the rest.
+public final class Dispatcher: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Messages claimed per query. Default 200.
+        public var batchSize: Int = 200
+        /// Messages being sent at once, all connectors together. Default 2000.
+        public var maxInFlight: Int = 2_000
+        /// Polling interval when no notification comes. Default 1 s.
+        public var pollInterval: Duration = .seconds(1)
+        /// How long a claim holds a message. Default 120 s (longer than a submit's queue wait and response).
+        public var lease: TimeInterval = 120
+        /// Delay before the first retry after a temporary failure, doubling per attempt. Default 5 s.
+        public var retryDelay: TimeInterval = 5
+        /// Longest retry delay. Default 10 minutes.
+        public var maximumRetryDelay: TimeInterval = 600
+        /// Attempts before a message fails for good. Default 10.
+        public var maxAttempts: Int = 10
+        /// Reports recorded per transaction at most. Default 500.
+        public var reportBatchSize: Int = 500
+
+        public init() {}
+    }
+
+    let store: PostgresStore
+    let connectors: [String: SMPPConnector]
+    let configuration: Configuration
+    /// This instance's id: it owns the leases of what it claims.
+    public let instanceID: UUID
+    let logger: Logger
+    private let waker = Waker()
+    private let reports = BatchQueue<SubmissionReport>()
+    private let inFlight = Atomic<Int>(0)
+
+    public init(
+        store: PostgresStore,
+        connectors: [String: SMPPConnector],
+        configuration: Configuration = Configuration(),
+        instanceID: UUID,
+        logger: Logger
+    ) {
+        self.store = store
+        self.connectors = connectors
+        self.configuration = configuration
+        self.instanceID = instanceID
+        self.logger = logger
+    }
+
+    /// Wakes the dispatcher at once (in-process producers can call it instead of waiting for NOTIFY).
+    public func wake() {
+        self.waker.signal()
+    }
+
+    public func run() async throws {
+        try await self.store.heartbeat(instance: self.instanceID)
+        let listener = Task { await self.listen() }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.recordReports() }
+            await withGracefulShutdownHandler {
+                await self.dispatchLoop()
+            } onGracefulShutdown: {
+                self.waker.signal()
+            }
+            // Every send has reported (dispatchLoop waited for them): the recorder writes what is
+            // left and ends; the group waits for it.
+            self.reports.finish()
+        }
+        listener.cancel()
+        do {
+            try await self.store.releaseLeases(owner: self.instanceID)
+        } catch {
+            self.logger.error("could not release leases at shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Claiming
+
+    private func dispatchLoop() async {
+        await withDiscardingTaskGroup { sends in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
+                var claimed: [ClaimedMessage] = []
+                if room > 0 {
+                    do {
+                        claimed = try await self.store.claimDue(
+                            owner: self.instanceID,
+                            limit: min(self.configuration.batchSize, room),
+                            lease: self.configuration.lease
+                        )
+                    } catch {
+                        self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                for message in claimed {
+                    self.inFlight.add(1, ordering: .relaxed)
+                    sends.addTask {
+                        let report = await self.send(message)
+                        self.reports.append(report)
+                        self.inFlight.subtract(1, ordering: .relaxed)
+                        self.waker.signal()
+                    }
+                }
+                // A full batch means more may be due: go on at once. Otherwise wait for a notification,
+                // a finished send freeing room, or the poll interval.
+                if claimed.count < self.configuration.batchSize || room <= claimed.count {
+                    await self.waker.wait(timeout: self.configuration.pollInterval)
+                }
+            }
+        }
+    }
+
+    /// Wakes the loop on `NOTIFY smsbridge_queued`; reconnects when the listening connection drops.
+    private func listen() async {
+        while !Task.isCancelled {
+            do {
+                try await self.store.client.withConnection { connection in
+                    try await connection.listen(on: PostgresStore.queuedChannel) { notifications in
+                        for try await _ in notifications {
+                            self.waker.signal()
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                self.logger.debug("LISTEN connection lost", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    // MARK: Sending
+
+    func send(_ message: ClaimedMessage) async -> SubmissionReport {
+        func report(_ submitted: [SubmissionReport.Part], _ outcome: SubmissionReport.Outcome) -> SubmissionReport {
+            SubmissionReport(
+                messageID: message.id,
+                connector: message.connector,
+                submitted: submitted,
+                outcome: outcome
+            )
+        }
+        let now = Date()
+        if let expiresAt = message.expiresAt, expiresAt <= now {
+            return report([], .finished(.expired, errorCode: nil, description: "validity ran out before sending"))
+        }
+        guard let connector = self.connectors[message.connector] else {
+            return report(
+                [],
+                self.retry(message, errorCode: nil, description: "no connector named \(message.connector)")
+            )
+        }
+        let pending = message.parts.filter { !$0.submitted }
+        guard !pending.isEmpty else { return report([], .sent) }
+        let parts = pending.map { part -> SubmitSM in
+            var submitSM = part.submitSM
+            // Validity counts from now: what remains of the message's own.
+            if let expiresAt = message.expiresAt {
+                submitSM.validityPeriod = OutgoingMessage.relativeValidity(
+                    seconds: max(60, Int(expiresAt.timeIntervalSince(now)))
+                )
+            }
+            return submitSM
+        }
+        let results = await connector.submit(parts: parts, priority: message.priority == .urgent ? .urgent : .normal)
+        var submitted: [SubmissionReport.Part] = []
+        var failure: SMPPClientError?
+        for (part, result) in zip(pending, results) {
+            switch result {
+            case .success(let accepted):
+                submitted.append(
+                    .init(number: part.number, smscMessageID: accepted.messageID, key: accepted.messageIDKey)
+                )
+            case .failure(let error):
+                failure = failure ?? error
+            }
+        }
+        guard let failure else { return report(submitted, .sent) }
+        let code = failure.commandStatus.map { Int($0.rawValue) }
+        let description = failure.commandStatus?.name ?? "\(failure)"
+        self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])
+        if failure.isRetryable {
+            return report(submitted, self.retry(message, errorCode: code, description: description))
+        }
+        return report(submitted, .finished(.failed, errorCode: code, description: description))
+    }
+
+    private func retry(_ message: ClaimedMessage, errorCode: Int?, description: String) -> SubmissionReport.Outcome {
+        guard message.attempts < self.configuration.maxAttempts else {
+            return .finished(
+                .failed,
+                errorCode: errorCode,
+                description: "\(description) (after \(message.attempts) attempts)"
+            )
+        }
+        let exponent = Double(min(message.attempts - 1, 20))
+        let delay = min(self.configuration.maximumRetryDelay, self.configuration.retryDelay * pow(2, exponent))
+        return .retry(after: delay * Double.random(in: 0.8...1.2), errorCode: errorCode, description: description)
+    }
+
+    // MARK: Recording
+
+    private func recordReports() async {
+        while true {
+            let batch = await self.reports.next(limit: self.configuration.reportBatchSize)
+            if batch.isEmpty { return }
+            var attempt = 0
+            while true {
+                do {
+                    try await self.store.report(batch, owner: self.instanceID)
+                    break
+                } catch {
+                    // The database is away: keep the reports (the SMSC ids matter) and try again —
+                    // a bounded number of times once shutting down; the leases then expire and
+                    // the messages are sent again (at least once, never lost).
+                    attempt += 1
+                    if Task.isShuttingDownGracefully && attempt >= 5 {
+                        self.logger.error(
+                            "giving up recording submissions at shutdown",
+                            metadata: ["error": "\(error)"]
+                        )
+                        break
+                    }
+                    self.logger.warning(
+                        "recording submissions failed; retrying",
+                        metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                    )
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+public import BridgeCore
+public import BridgeStore
+public import Foundation
+public import Logging
+import NIOCore
+import SMPP
+public import SMPPClient
+public import ServiceLifecycle
+import Synchronization
+
+/// Stores what connectors receive — delivery receipts and mobile-originated messages — and only
+/// then acknowledges it to the SMSC. A database failure answers a temporary error
+/// (ESME_RX_T_APPN), so the SMSC delivers again instead of the message being lost.
+public final class InboundProcessor: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Receipts applied per transaction at most. Default 500.
+        public var receiptBatchSize: Int = 500
+        /// A PDU repeated within this many seconds is stored once. Default 600.
+        public var dedupeWindow: TimeInterval = 600
+        /// How often receipts that came before their submit response was stored are matched
+        /// again, while there are any. Default 500 ms.
+        public var rematchInterval: Duration = .milliseconds(500)
+
+        public init() {}
+    }
+
+    let store: PostgresStore
+    let connectors: [String: SMPPConnector]
+    let router: InboundRouter<UUID>
+    let configuration: Configuration
+    let logger: Logger
+    private let receipts = BatchQueue<InboundEvent>()
+    /// When a receipt was last kept unmatched (seconds since the reference date), or 0.
+    private let lastUnmatched = Atomic<Double>(0)
+
+    public init(
+        store: PostgresStore,
+        connectors: [String: SMPPConnector],
+        router: InboundRouter<UUID>,
+        configuration: Configuration = Configuration(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.connectors = connectors
+        self.router = router
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Consumes every connector's events until they end. Put it before the connectors in a service
+    /// group: the group stops services in reverse order, so the connectors stop first (after the
+    /// dispatcher) and what they still receive while unbinding is stored.
+    public func run() async throws {
+        let rematcher = Task { await self.rematchLoop() }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.applyReceipts() }
+            await withDiscardingTaskGroup { consumers in
+                for connector in self.connectors.values {
+                    consumers.addTask { await self.consume(connector) }
+                }
+            }
+            self.receipts.finish()
+        }
+        rematcher.cancel()
+        // The events end when the connectors stop, which a service group does before it asks this
+        // service to stop: returning earlier would count as an unexpected end.
+        try? await gracefulShutdown()
+    }
+
+    /// Settles receipts stored at the same moment as their submit response (see
+    /// ``PostgresStore/rematchReceipts(window:limit:)``), for two minutes after one was kept unmatched.
+    private func rematchLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: self.configuration.rematchInterval)
+            let last = self.lastUnmatched.load(ordering: .relaxed)
+            guard last > 0, Date().timeIntervalSinceReferenceDate - last < 120 else { continue }
+            do {
+                let matched = try await self.store.rematchReceipts()
+                if !matched.isEmpty {
+                    self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"])
+                }
+            } catch {
+                self.logger.debug("matching receipts again failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func consume(_ connector: SMPPConnector) async {
+        await withDiscardingTaskGroup { messages in
+            for await event in connector.events {
+                switch event.kind {
+                case .receipt:
+                    self.receipts.append(event)
+                case .message:
+                    messages.addTask { await self.storeMessage(event) }
+                case .unreadableReceipt:
+                    self.logger.warning(
+                        "receipt without message id or state acknowledged and dropped",
+                        metadata: ["smpp.connector": "\(event.connector)"]
+                    )
+                    event.acknowledgement?.acknowledge()
+                case .alert(let alert):
+                    self.logger.info(
+                        "alert_notification",
+                        metadata: ["source": "\(alert.source.value)", "smpp.connector": "\(event.connector)"]
+                    )
+                }
+            }
+        }
+    }
+
+    private func applyReceipts() async {
+        while true {
+            let batch = await self.receipts.next(limit: self.configuration.receiptBatchSize)
+            if batch.isEmpty { return }
+            let incoming = batch.compactMap { event -> IncomingReceipt? in
+                guard case .receipt(let receipt) = event.kind else { return nil }
+                return IncomingReceipt(
+                    connector: event.connector,
+                    smscMessageID: receipt.messageID,
+                    candidates: event.messageIDCandidates,
+                    stat: receipt.stat,
+                    state: receipt.state,
+                    intermediate: receipt.isIntermediate,
+                    errorCode: receipt.text?.error,
+                    networkError: receipt.networkErrorCode,
+                    raw: event.text
+                )
+            }
+            do {
+                let outcomes = try await self.store.applyReceipts(incoming)
+                for event in batch { event.acknowledgement?.acknowledge(.ok) }
+                let unmatched = outcomes.filter { $0 == .unmatched }.count
+                if unmatched > 0 {
+                    self.lastUnmatched.store(Date().timeIntervalSinceReferenceDate, ordering: .relaxed)
+                    self.logger.debug("receipts kept unmatched", metadata: ["count": "\(unmatched)"])
+                }
+            } catch {
+                self.logger.warning(
+                    "storing receipts failed; the SMSC will deliver them again",
+                    metadata: ["error": "\(error)"]
+                )
+                for event in batch { event.acknowledgement?.acknowledge(.temporaryAppError) }
+            }
+        }
+    }
+
+    private func storeMessage(_ event: InboundEvent) async {
+        guard let message = event.message else {
+            event.acknowledgement?.acknowledge()
+            return
+        }
+        var userData = message.userData
+        var concatenation = message.concatenation
+        if message.esmClass.hasUDHI {
+            if let split = try? UserDataHeader.split(userData) {
+                userData = split.rest
+            } else {
+                concatenation = nil
+            }
+        }
+        let part = IncomingPart(
+            connector: event.connector,
+            source: message.source.value,
+            destination: message.destination.value,
+            dataCoding: message.dataCoding,
+            userData: Array(userData.readableBytesView),
+            concatenation: concatenation
+        )
+        do {
+            let outcome = try await self.store.storeInbound(
+                part,
+                accountID: self.router.account(for: part.destination),
+                dedupeWindow: self.configuration.dedupeWindow,
+                smscDefault: event.smscDefaultAlphabet
+            )
+            event.acknowledgement?.acknowledge(.ok)
+            if case .stored(let record) = outcome {
+                self.logger.debug(
+                    "inbound message stored",
+                    metadata: ["inbound.id": "\(record.id)", "parts": "\(record.partCount)"]
+                )
+            }
+        } catch {
+            self.logger.warning(
+                "storing an inbound message failed; the SMSC will deliver it again",
+                metadata: ["error": "\(error)"]
+            )
+            event.acknowledgement?.acknowledge(.temporaryAppError)
+        }
+    }
+}

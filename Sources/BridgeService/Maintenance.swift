@@ -1,0 +1,85 @@
+public import BridgeCore
+public import BridgeStore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Periodic housekeeping: this instance's heartbeat; requeueing messages whose lease ran out or
+/// whose instance died; delivering inbound messages whose parts waited too long; forgetting
+/// receipts that stayed unmatched, old de-duplication keys and idempotency records.
+public final class Maintenance: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Default 5 s.
+        public var heartbeatInterval: Duration = .seconds(5)
+        /// An instance silent this long is dead: its messages go back to the queue. Default 30 s.
+        public var deadAfter: TimeInterval = 30
+        /// Parts of an inbound message wait this long for the others. Default 300 s.
+        public var reassemblyTimeout: TimeInterval = 300
+        /// Unmatched receipts are kept this long. Default 3 days.
+        public var unmatchedReceiptLifetime: TimeInterval = 3 * 86_400
+        /// De-duplication keys of inbound PDUs are kept this long. Default 600 s.
+        public var dedupeWindow: TimeInterval = 600
+
+        public init() {}
+    }
+
+    let store: PostgresStore
+    let instanceID: UUID
+    let router: InboundRouter<UUID>
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(
+        store: PostgresStore,
+        instanceID: UUID,
+        router: InboundRouter<UUID>,
+        configuration: Configuration = Configuration(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.instanceID = instanceID
+        self.router = router
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var tick = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await self.runOnce(full: tick % 12 == 0)
+            tick += 1
+            try? await Task.sleep(for: self.configuration.heartbeatInterval)
+        }
+    }
+
+    /// One round; the slower clean-ups only when `full`.
+    public func runOnce(full: Bool) async {
+        do {
+            try await self.store.heartbeat(instance: self.instanceID)
+            let recovered = try await self.store.recoverLeases(deadAfter: self.configuration.deadAfter)
+            if recovered > 0 {
+                self.logger.notice(
+                    "requeued messages of a dead instance or expired lease",
+                    metadata: ["count": "\(recovered)"]
+                )
+            }
+            let router = self.router
+            let flushed = try await self.store.flushIncompleteInbound(olderThan: self.configuration.reassemblyTimeout) {
+                router.account(for: $0)
+            }
+            if !flushed.isEmpty {
+                self.logger.notice(
+                    "delivered incomplete inbound messages after the reassembly timeout",
+                    metadata: ["count": "\(flushed.count)"]
+                )
+            }
+            if full {
+                try await self.store.expireUnmatchedReceipts(olderThan: self.configuration.unmatchedReceiptLifetime)
+                try await self.store.purgeInboundDedupe(olderThan: self.configuration.dedupeWindow)
+                try await self.store.purgeIdempotencyKeys(olderThan: 86_400)
+            }
+        } catch {
+            self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Synchronization
+
+/// Wakes one waiting task: `signal()` from anywhere, `wait(timeout:)` in the loop. A signal that
+/// comes while nobody waits is remembered, so none is lost (at worst a wait returns early).
+final class Waker: Sendable {
+    private struct State {
+        var signaled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter: CheckedContinuation<Void, Never>? = self.state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.signaled = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next signal (or at once if one came since the last wait), or after `timeout`.
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let resumeNow: Bool = self.state.withLock { state in
+                        if state.signaled {
+                            state.signaled = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                // Time is up: wake the waiter (unless a signal already did and cancelled us).
+                if !Task.isCancelled { self.signal() }
+            }
+            await group.next()
+            group.cancelAll()
+            await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import BridgeCore
+import BridgeService
+import BridgeStore
+import Foundation
+import PostgresNIO
+import SMPP
+import SMPPClient
+import SMSCSimulator
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct DispatchTests {
+    @Test func aMessageIsSubmittedAndDelivered() async throws {
+        try await withBridge { bridge in
+            let id = try await bridge.send(SendRequest(to: "+447700900123", from: "Shop", text: "Hello"))
+            let delivered = try await bridge.waitFor(id, .delivered)
+            #expect(delivered.parts.count == 1)
+            let smscID = try #require(delivered.parts[0].smscMessageID)
+            #expect(bridge.simulator.message(id: smscID)?.text == "Hello")
+            #expect(delivered.sentAt != nil && delivered.doneAt != nil)
+            #expect(delivered.receipts.map(\.stat) == ["DELIVRD"])
+            #expect(delivered.attempts == 1)
+        }
+    }
+
+    @Test func everyPartOfALongUnicodeMessageIsTracked() async throws {
+        try await withBridge { bridge in
+            let text = String(repeating: "Привет мир! ", count: 12)  // 144 UCS-2 units: 3 parts
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: text))
+            let delivered = try await bridge.waitFor(id, .delivered)
+            #expect(delivered.encoding == "ucs2")
+            #expect(delivered.parts.count == 3)
+            #expect(delivered.parts.allSatisfy { $0.status == "delivered" && $0.smscMessageID != nil })
+            let texts = delivered.parts.compactMap { bridge.simulator.message(id: $0.smscMessageID!)?.text }
+            #expect(texts.joined() == text)
+        }
+    }
+
+    @Test func failedOutcomesBecomeUndelivered() async throws {
+        try await withBridge(simulator: { $0.receipts.outcomes = try! OutcomeMix(parsing: "UNDELIV=1") }) { bridge in
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "no luck"))
+            let record = try await bridge.waitFor(id, .undelivered)
+            #expect(record.errorCode == 1)
+            #expect(record.errorDescription?.hasPrefix("UNDELIV") == true)
+        }
+    }
+
+    @Test func permanentSubmitErrorsFailTheMessage() async throws {
+        try await withBridge(simulator: {
+            $0.faults.errorRate = 1
+            $0.faults.errorStatus = .invalidDestinationAddress
+        }) { bridge in
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "bad"))
+            let record = try await bridge.waitFor(id, .failed)
+            #expect(record.errorCode == 0x0B)
+            #expect(record.errorDescription == "ESME_RINVDSTADR")
+            #expect(record.attempts == 1)
+        }
+    }
+
+    @Test func temporaryErrorsAreRetriedUntilTheySucceed() async throws {
+        try await withBridge(simulator: {
+            $0.faults.errorRate = 1
+            $0.faults.errorStatus = .systemError
+        }) { bridge in
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "eventually"))
+            try await waitUntil("a retry") { (try await bridge.message(id))?.attempts ?? 0 >= 2 }
+            #expect(try await bridge.message(id)?.errorDescription == "ESME_RSYSERR")
+            bridge.simulator.reconfigure { $0.faults.errorRate = 0 }
+            let record = try await bridge.waitFor(id, .delivered)
+            #expect(record.attempts >= 2)
+            #expect(record.errorCode == nil, "the error of a retry is cleared once sent")
+        }
+    }
+
+    @Test func receiptsBeforeTheSubmitResponseAreNotLost() async throws {
+        try await withBridge(simulator: { $0.faults.earlyReceiptRate = 1 }) { bridge in
+            let ids = try await withThrowingTaskGroup(of: UUID.self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "race \(index)"))
+                    }
+                }
+                return try await group.reduce(into: [UUID]()) { $0.append($1) }
+            }
+            for id in ids { _ = try await bridge.waitFor(id, .delivered) }
+        }
+    }
+
+    @Test func scheduledMessagesWaitForTheirTime() async throws {
+        try await withBridge { bridge in
+            let id = try await bridge.send(
+                SendRequest(to: "447700900123", from: "Shop", text: "later", sendAt: Date().addingTimeInterval(1.5))
+            )
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await bridge.message(id)?.status == .scheduled)
+            #expect(bridge.simulator.counters.submitsReceived == 0)
+            _ = try await bridge.waitFor(id, .delivered)
+        }
+    }
+
+    @Test func messagesWhoseValidityRanOutBeforeSendingExpire() async throws {
+        try await withBridge { bridge in
+            // A message that waited (an SMSC away, a long queue) past its validity is not sent.
+            var message = try bridge.validator.validate(
+                SendRequest(to: "447700900123", from: "Shop", text: "too late", validity: 60),
+                accountID: bridge.account,
+                now: Date().addingTimeInterval(-120)
+            ).get()
+            #expect(message.expiresAt! < Date())
+            message.createdAt = Date()
+            try await bridge.store.insert([message])
+            bridge.dispatcher.wake()
+            let record = try await bridge.waitFor(message.id, .expired)
+            #expect(record.errorDescription == "validity ran out before sending")
+            #expect(bridge.simulator.counters.submitsReceived == 0)
+        }
+    }
+
+    @Test func manyMessagesAreEachSubmittedOnce() async throws {
+        try await withBridge(connector: { $0.window = 50 }) { bridge in
+            var ids: [UUID] = []
+            for index in 0..<200 {
+                ids.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "bulk \(index)")))
+            }
+            for id in ids { _ = try await bridge.waitFor(id, .delivered) }
+            #expect(bridge.simulator.counters.messagesAccepted == 200)
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw HarnessError(description: "timed out waiting for \(what)")
+}

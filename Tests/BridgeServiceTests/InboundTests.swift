@@ -1,0 +1,135 @@
+import BridgeCore
+import BridgeService
+import BridgeStore
+import Foundation
+import PostgresNIO
+import SMPP
+import SMSCSimulator
+import Testing
+
+/// An inbound message as stored, read back directly.
+struct StoredInbound: Equatable {
+    var account: UUID?
+    var source: String
+    var destination: String
+    var text: String?
+    var partCount: Int16
+    var complete: Bool
+}
+
+extension Bridge {
+    func inbound() async throws -> [StoredInbound] {
+        let rows = try await self.store.client.query(
+            """
+            SELECT account_id, source, destination, text, part_count, complete FROM inbound_messages
+            ORDER BY received_at, id
+            """
+        )
+        var result: [StoredInbound] = []
+        for try await (account, source, destination, text, parts, complete) in rows.decode(
+            (UUID?, String, String, String?, Int16, Bool).self
+        ) {
+            result.append(
+                StoredInbound(
+                    account: account,
+                    source: source,
+                    destination: destination,
+                    text: text,
+                    partCount: parts,
+                    complete: complete
+                )
+            )
+        }
+        return result
+    }
+
+    func waitForInbound(count: Int) async throws -> [StoredInbound] {
+        var stored: [StoredInbound] = []
+        try await waitUntil("\(count) inbound messages") {
+            stored = try await self.inbound()
+            return stored.count >= count
+        }
+        return stored
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct InboundTests {
+    @Test func aMobileOriginatedMessageIsStoredForTheRoutedAccount() async throws {
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            _ = try bridge.simulator.injectMO(.init(from: "+447700900555", to: "12345", text: "Hello shop"))
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(
+                stored == [
+                    StoredInbound(
+                        account: bridge.account,
+                        source: "447700900555",
+                        destination: "12345",
+                        text: "Hello shop",
+                        partCount: 1,
+                        complete: true
+                    )
+                ]
+            )
+            try await waitUntil("the deliver_sm acknowledged") { bridge.simulator.counters.moAcknowledged == 1 }
+        }
+    }
+
+    @Test func concatenatedPartsBecomeOneMessage() async throws {
+        let text = String(repeating: "Long reply ÄÖ ", count: 30)
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            let injected = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: text))
+            #expect(injected.parts == 3)
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(stored.map(\.text) == [text])
+            #expect(stored.map(\.partCount) == [3])
+            #expect(stored.map(\.complete) == [true])
+        }
+    }
+
+    @Test func unroutedMessagesAreKeptWithoutAnAccount() async throws {
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "99999", text: "wrong number"))
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(stored.map(\.account) == [nil])
+        }
+    }
+
+    @Test func aDatabaseFailureAsksTheSMSCToDeliverAgain() async throws {
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            try await bridge.store.client.query("ALTER TABLE inbound_messages RENAME TO inbound_messages_away")
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "try again"))
+            // Refused with a temporary error (ESME_RX_T_APPN): the simulator sends it again.
+            try await waitUntil("a second delivery attempt") { bridge.simulator.counters.moRetries >= 1 }
+            #expect(bridge.simulator.counters.moAcknowledged == 0)
+            try await bridge.store.client.query("ALTER TABLE inbound_messages_away RENAME TO inbound_messages")
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(stored.map(\.text) == ["try again"])
+            try await waitUntil("the deliver_sm acknowledged") { bridge.simulator.counters.moAcknowledged == 1 }
+            // Stored once, though delivered several times.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await bridge.inbound().count == 1)
+        }
+    }
+
+    @Test func receiptsRefusedWhileTheDatabaseIsAwayAreAppliedLater() async throws {
+        try await withBridge { bridge in
+            // Storing receipts fails (reads and the rest still work), as on a full disk.
+            try await bridge.store.client.query(
+                """
+                CREATE FUNCTION refuse_receipts() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'receipts are away'; END $$
+                """
+            )
+            try await bridge.store.client.query(
+                "CREATE TRIGGER refuse BEFORE INSERT ON receipts FOR EACH ROW EXECUTE FUNCTION refuse_receipts()"
+            )
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "Hello"))
+            _ = try await bridge.waitFor(id, .sent)
+            try await waitUntil("the receipt sent again") { bridge.simulator.counters.receiptRetries >= 1 }
+            #expect(try await bridge.message(id)?.status == .sent)
+            try await bridge.store.client.query("DROP TRIGGER refuse ON receipts")
+            let delivered = try await bridge.waitFor(id, .delivered)
+            #expect(delivered.receipts.count == 1)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import BridgeCore
+import BridgeService
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import Logging
+import NIOCore
+import SMPP
+import SMPPClient
+import SMSCSimulator
+import ServiceLifecycle
+
+func quietLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    // SMSBRIDGE_TEST_LOG=debug shows what the services do.
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["SMSBRIDGE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+    return logger
+}
+
+/// One running bridge process without its HTTP side: its own connector (SMPP sessions as
+/// `bridge-<n>`), dispatcher, inbound processor and maintenance, sharing the database.
+struct BridgeInstance {
+    let id: UUID
+    let connector: SMPPConnector
+    let dispatcher: Dispatcher
+    let group: ServiceGroup
+    let running: Task<Void, any Error>
+
+    /// Shuts the instance down gracefully and waits until it has.
+    func stop() async throws {
+        await self.group.triggerGracefulShutdown()
+        try await self.running.value
+    }
+}
+
+/// Bridges on one fresh database and one simulator.
+struct Bridge {
+    let store: PostgresStore
+    let simulator: SMSCSimulator
+    let instances: [BridgeInstance]
+    let account: UUID
+    let validator: MessageValidator
+
+    var dispatcher: Dispatcher { self.instances[0].dispatcher }
+    var connector: SMPPConnector { self.instances[0].connector }
+
+    /// Validates and inserts a message as the API would, and wakes the dispatcher.
+    func send(_ request: SendRequest) async throws -> UUID {
+        let message = try self.validator.validate(request, accountID: self.account, now: Date()).get()
+        try await self.store.insert([message])
+        self.dispatcher.wake()
+        return message.id
+    }
+
+    func message(_ id: UUID) async throws -> MessageRecord? {
+        try await self.store.message(id: id, accountID: self.account)
+    }
+
+    /// Waits until the message has this status.
+    func waitFor(_ id: UUID, _ status: MessageStatus, timeout: Duration = .seconds(10)) async throws -> MessageRecord {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var last: MessageRecord?
+        while clock.now < deadline {
+            last = try await self.message(id)
+            if let last, last.status == status { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError(
+            description: "message \(id) did not reach \(status); last status \(String(describing: last?.status))"
+        )
+    }
+
+    /// Stops every instance gracefully (the last one first).
+    func stop() async throws {
+        for instance in self.instances.reversed() { try await instance.stop() }
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Starts a simulator and `instances` bridges on a fresh database, runs `body`, and shuts
+/// everything down gracefully. `prepare` runs on the database before any service starts.
+func withBridge<T>(
+    instances count: Int = 1,
+    simulator simulatorAdjust: (inout SimulatorConfiguration) -> Void = { _ in },
+    connector connectorAdjust: (inout ConnectorConfiguration) -> Void = { _ in },
+    dispatcher dispatcherAdjust: (inout Dispatcher.Configuration) -> Void = { _ in },
+    maintenance maintenanceAdjust: (inout Maintenance.Configuration) -> Void = { _ in },
+    inboundRoutes: [String: String] = [:],
+    prepare: (PostgresStore, _ account: UUID) async throws -> Void = { _, _ in },
+    _ body: @escaping (Bridge) async throws -> T
+) async throws -> T {
+    var simulatorConfiguration = SimulatorConfiguration()
+    simulatorConfiguration.port = 0
+    simulatorConfiguration.control = nil
+    simulatorConfiguration.receipts.delay = 0
+    simulatorConfiguration.deliveryRetryInterval = 0.2
+    simulatorConfiguration.seed = 11
+    simulatorAdjust(&simulatorConfiguration)
+    let simulator = SMSCSimulator(configuration: simulatorConfiguration, logger: quietLogger("sim"))
+    try await simulator.start()
+    defer { Task { await simulator.stop() } }
+
+    return try await withStore("bridge") { store in
+        let account = try await store.createAccount(name: "acme").account.id
+        var accounts: [String: UUID] = ["acme": account]
+        for name in Set(inboundRoutes.values) where accounts[name] == nil {
+            accounts[name] = try await store.createAccount(name: name).account.id
+        }
+        try await prepare(store, account)
+        let router = InboundRouter(routes: inboundRoutes).map { accounts[$0] }
+        var builder = SubmitBuilder()
+        var instances: [BridgeInstance] = []
+        for index in 0..<count {
+            var connectorConfiguration = ConnectorConfiguration(
+                name: "main",
+                endpoints: [.init(host: "127.0.0.1", port: simulator.port!)],
+                systemID: "bridge-\(index)",
+                password: "secret"
+            )
+            connectorConfiguration.responseTimeout = .seconds(2)
+            let quickBackoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(200), multiplier: 2, jitter: 0)
+            connectorConfiguration.reconnectBackoff = quickBackoff
+            connectorConfiguration.throttleBackoff = quickBackoff
+            connectorConfiguration.inboundAcknowledgementTimeout = .seconds(5)
+            connectorAdjust(&connectorConfiguration)
+            builder = connectorConfiguration.submitBuilder
+            let connector = try SMPPConnector(configuration: connectorConfiguration, logger: quietLogger("connector"))
+            let id = UUID()
+            var dispatcherConfiguration = Dispatcher.Configuration()
+            dispatcherConfiguration.pollInterval = .milliseconds(100)
+            dispatcherConfiguration.retryDelay = 0.2
+            dispatcherAdjust(&dispatcherConfiguration)
+            let dispatcher = Dispatcher(
+                store: store,
+                connectors: ["main": connector],
+                configuration: dispatcherConfiguration,
+                instanceID: id,
+                logger: quietLogger("dispatcher")
+            )
+            let inbound = InboundProcessor(
+                store: store,
+                connectors: ["main": connector],
+                router: router,
+                logger: quietLogger("inbound")
+            )
+            var maintenanceConfiguration = Maintenance.Configuration()
+            maintenanceConfiguration.heartbeatInterval = .milliseconds(200)
+            maintenanceAdjust(&maintenanceConfiguration)
+            let maintenance = Maintenance(
+                store: store,
+                instanceID: id,
+                router: router,
+                configuration: maintenanceConfiguration,
+                logger: quietLogger("maintenance")
+            )
+            // A ServiceGroup stops services one by one in reverse order: the dispatcher drains its
+            // submits, then the connector unbinds, which ends the events the inbound processor reads.
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [maintenance, inbound, connector, dispatcher],
+                    logger: quietLogger("services")
+                )
+            )
+            let running = Task { try await group.run() }
+            instances.append(
+                BridgeInstance(id: id, connector: connector, dispatcher: dispatcher, group: group, running: running)
+            )
+        }
+        let validator = MessageValidator(
+            policy: MessagePolicy(),
+            router: MessageRouter(defaultConnector: "main"),
+            builders: ["main": builder]
+        )
+        let bridge = Bridge(
+            store: store,
+            simulator: simulator,
+            instances: instances,
+            account: account,
+            validator: validator
+        )
+        do {
+            let result = try await body(bridge)
+            try await bridge.stop()
+            return result
+        } catch {
+            try? await bridge.stop()
+            throw error
+        }
+    }
+}
