@@ -1,0 +1,148 @@
+public import BridgeCore
+public import BridgeStore
+public import Foundation
+public import SMPPClient
+import Yams
+
+extension BridgeConfiguration {
+    /// Reads a YAML configuration, applies the environment's overrides and checks every value.
+    ///
+    /// Overrides: `SMSBRIDGE_DATABASE_URL`, and `SMSBRIDGE_CONNECTOR_<NAME>_PASSWORD` per connector.
+    public static func load(
+        from path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(BridgeConfigurationError) -> BridgeConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw BridgeConfigurationError(key: "", problem: "cannot read \(path): \(error.localizedDescription)")
+        }
+        return try Self.parse(text, environment: environment)
+    }
+
+    /// As ``load(from:environment:)``, from the file's text.
+    public static func parse(
+        _ yaml: String,
+        environment: [String: String] = [:]
+    ) throws(BridgeConfigurationError) -> BridgeConfiguration {
+        var configuration: BridgeConfiguration
+        do {
+            // An empty file is a configuration of defaults.
+            let isEmpty = try Yams.load(yaml: yaml) == nil
+            configuration = isEmpty ? BridgeConfiguration() : try YAMLDecoder().decode(BridgeConfiguration.self, from: yaml)
+        } catch let error as DecodingError {
+            throw error.configurationError
+        } catch let error as YamlError {
+            throw BridgeConfigurationError(key: "", problem: "not valid YAML: \(error)")
+        } catch {
+            throw BridgeConfigurationError(key: "", problem: "\(error)")
+        }
+        configuration.applyEnvironment(environment)
+        _ = try configuration.validated()
+        return configuration
+    }
+
+    /// Secrets the environment gives win over the file.
+    public mutating func applyEnvironment(_ environment: [String: String]) {
+        if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
+            self.database.url = url
+        }
+        for name in self.connectors.keys {
+            if let password = environment[Connector.passwordVariable(for: name)] {
+                self.connectors[name]?.password = password
+            }
+        }
+    }
+
+    /// What the service is built from, every value checked.
+    public struct Validated: Sendable {
+        public var database: DatabaseURL
+        public var connectors: [ConnectorConfiguration]
+        public var router: MessageRouter
+        public var policy: MessagePolicy
+    }
+
+    /// Checks every value and how the sections refer to each other; the error names the key.
+    public func validated() throws(BridgeConfigurationError) -> Validated {
+        func fail(_ key: String, _ problem: String) -> BridgeConfigurationError {
+            BridgeConfigurationError(key: key, problem: problem)
+        }
+        let database: DatabaseURL
+        do {
+            database = try DatabaseURL(self.database.url)
+        } catch {
+            throw fail("database.url", error.problem)
+        }
+        guard (1...1_000).contains(self.database.maxConnections) else {
+            throw fail("database.max_connections", "must be 1…1000")
+        }
+        guard !self.http.host.isEmpty else { throw fail("http.host", "must not be empty") }
+        guard (0...65535).contains(self.http.port) else { throw fail("http.port", "must be 0…65535") }
+        guard self.http.maxBodySize >= 1_024 else { throw fail("http.max_body_size", "must be at least 1024 bytes") }
+        guard self.http.defaultRateLimit >= 0 else { throw fail("http.default_rate_limit", "must not be negative") }
+        guard self.http.rateLimitBurst > 0 else { throw fail("http.rate_limit_burst", "must be > 0") }
+        if let depth = self.http.maxQueueDepth, depth <= 0 { throw fail("http.max_queue_depth", "must be > 0") }
+        guard self.http.databaseTimeout.seconds > 0 else { throw fail("http.database_timeout", "must be > 0") }
+        guard self.messages.minValidity.seconds <= self.messages.maxValidity.seconds else {
+            throw fail("messages.min_validity", "must not exceed max_validity")
+        }
+
+        guard !self.connectors.isEmpty else { throw fail("connectors", "needs at least one connector") }
+        var connectors: [ConnectorConfiguration] = []
+        for name in self.connectors.keys.sorted() {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw fail("connectors.\(name)", "a connector name uses letters, digits, - and _")
+            }
+            connectors.append(try self.connectors[name]!.configuration(name: name))
+        }
+        let names = Set(self.connectors.keys)
+        let defaultConnector: String
+        if let chosen = self.routes.defaultConnector {
+            guard names.contains(chosen) else {
+                throw fail("routes.default", "no connector named \(chosen) (connectors: \(names.sorted().joined(separator: ", ")))")
+            }
+            defaultConnector = chosen
+        } else if names.count == 1 {
+            defaultConnector = names.first!
+        } else {
+            throw fail("routes.default", "is required with more than one connector")
+        }
+        var rules: [MessageRouter.Rule] = []
+        for (prefix, connector) in self.routes.prefixes.sorted(by: { $0.key < $1.key }) {
+            guard !prefix.isEmpty, prefix.allSatisfy(\.isASCIIDigit) else {
+                throw fail("routes.prefixes.\(prefix)", "a prefix is digits (country and network codes, without +)")
+            }
+            guard names.contains(connector) else { throw fail("routes.prefixes.\(prefix)", "no connector named \(connector)") }
+            rules.append(.init(prefix: prefix, connector: connector))
+        }
+        for (key, value) in [
+            ("inbound.reassembly_timeout", self.inbound.reassemblyTimeout),
+            ("inbound.dedupe_window", self.inbound.dedupeWindow),
+            ("dispatcher.poll_interval", self.dispatcher.pollInterval), ("dispatcher.lease", self.dispatcher.lease),
+            ("maintenance.heartbeat_interval", self.maintenance.heartbeatInterval),
+            ("maintenance.dead_after", self.maintenance.deadAfter),
+        ] where value.seconds <= 0 {
+            throw fail(key, "must be > 0")
+        }
+        guard (1...10_000).contains(self.dispatcher.batchSize) else { throw fail("dispatcher.batch_size", "must be 1…10000") }
+        guard self.dispatcher.maxInFlight >= 1 else { throw fail("dispatcher.max_in_flight", "must be ≥ 1") }
+        guard self.dispatcher.maxAttempts >= 1 else { throw fail("dispatcher.max_attempts", "must be ≥ 1") }
+        guard self.maintenance.deadAfter.seconds >= 2 * self.maintenance.heartbeatInterval.seconds else {
+            throw fail("maintenance.dead_after", "must be at least twice heartbeat_interval")
+        }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logging.level) else {
+            throw fail("logging.level", "must be trace, debug, info, notice, warning, error or critical")
+        }
+        return Validated(
+            database: database,
+            connectors: connectors,
+            router: MessageRouter(defaultConnector: defaultConnector, rules: rules),
+            policy: self.messages.policy
+        )
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { self >= "0" && self <= "9" }
+}
