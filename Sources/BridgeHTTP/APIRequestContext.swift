@@ -1,0 +1,44 @@
+public import BridgeStore
+public import Hummingbird
+
+/// The request context of the API: Hummingbird's storage plus what the middleware learned.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated account; set by the authentication middleware, `nil` before it.
+    public var account: Account?
+    /// The `Idempotency-Key` of a `POST` and the hash of its body; set by the idempotency
+    /// middleware, `nil` when the request has no key.
+    public var idempotency: IdempotencyClaim?
+
+    public init(source: Source) {
+        self.coreContext = CoreRequestContextStorage(source: source)
+    }
+}
+
+/// A request's claim on an idempotency key: the handler stores its response under it in the same
+/// transaction as the messages.
+public struct IdempotencyClaim: Sendable, Hashable {
+    public var key: String
+    /// SHA-256 of the request body.
+    public var requestHash: [UInt8]
+
+    public init(key: String, requestHash: [UInt8]) {
+        self.key = key
+        self.requestHash = requestHash
+    }
+}
+
+extension APIRequestContext {
+    /// The context of the request being handled, for the generated handlers, which receive only the
+    /// operation's input. Bound by ``OperationMiddleware``.
+    @TaskLocal static var current: APIRequestContext?
+
+    /// The account of the current request.
+    static func currentAccount() throws -> (Account, APIRequestContext) {
+        guard let context = Self.current, let account = context.account else {
+            // Only reachable if the routes were mounted without the authentication middleware.
+            throw APIProblem(.unauthorized, detail: "no authenticated account", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return (account, context)
+    }
+}

@@ -1,0 +1,99 @@
+public import BridgeCore
+public import Hummingbird
+
+/// SMSBridge's HTTP API, `openapi/openapi.yaml`, on a Hummingbird router.
+///
+/// ```swift
+/// let api = try BridgeAPI(store: store, validator: validator, configuration: .init())
+/// let router = api.makeRouter()          // or: api.addRoutes(to: existingRouter)
+/// router.get("/healthz") { _, _ in "ok" }
+/// let app = Application(router: router, configuration: .init(address: .hostname("0.0.0.0", port: 8080)))
+/// ```
+///
+/// What a request goes through, outermost first:
+/// 1. request log (debug) and problem rendering, for every path under `/v1` (unknown ones are `404`);
+/// 2. content negotiation (`406` unless JSON is acceptable);
+/// 3. authentication: `Authorization: Bearer sbk_…` → the account in ``APIRequestContext`` (`401`);
+/// 4. the body limit (`413`);
+/// 5. idempotency: replay or `409` for a known `Idempotency-Key`;
+/// 6. the generated server and the handlers, which check back-pressure (`503` queue, `429` rate)
+///    before storing anything.
+public struct BridgeAPI: Sendable {
+    public let configuration: Configuration
+    /// Adds the routes; built by `init` over the repository's concrete type.
+    private let mount: @Sendable (Router<APIRequestContext>) -> Void
+
+    /// The path every route of the API starts with.
+    public static var pathPrefix: String { "/v1" }
+
+    /// - Parameters:
+    ///   - store: where messages, received messages, accounts and idempotency records live
+    ///     (a `PostgresStore`).
+    ///   - validator: checks send requests and builds their parts, with the routes and connectors.
+    /// - Throws: ``ConfigurationError`` naming the first invalid setting.
+    public init(
+        store: some APIRepository,
+        validator: MessageValidator,
+        configuration: Configuration = Configuration()
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let database = DatabaseGate(
+            timeout: configuration.databaseTimeout,
+            retryAfter: configuration.databaseRetryAfter
+        )
+        let keyCache = APIKeyCache(
+            timeToLive: configuration.authenticationCacheTTL,
+            capacity: configuration.authenticationCacheCapacity
+        )
+        let queue = QueueMonitor(
+            messages: store,
+            interval: configuration.queueStatisticsInterval,
+            maximumDepth: configuration.maximumQueueDepth,
+            maximumAge: configuration.maximumQueueAge,
+            retryAfter: configuration.queueRetryAfter
+        )
+        let rateLimiter = RateLimiter(defaultRate: configuration.defaultRateLimit, burst: configuration.rateLimitBurst)
+        let controller = APIController(
+            repository: store,
+            validator: validator,
+            admission: Admission(queue: queue, rateLimiter: rateLimiter, database: database),
+            database: database
+        )
+        let maximumBodySize = configuration.maximumBodySize
+        self.mount = { router in
+            router.add(middleware: RequestLogMiddleware(pathPrefix: Self.pathPrefix))
+            router.add(middleware: ProblemMiddleware(pathPrefix: Self.pathPrefix))
+            let routes = router.group()
+                .add(middleware: ContentNegotiationMiddleware())
+                .add(middleware: AuthenticationMiddleware(accounts: store, cache: keyCache, database: database))
+                .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
+                .add(middleware: IdempotencyMiddleware(messages: store, database: database))
+                .add(middleware: OperationMiddleware())
+            do {
+                try controller.addRoutes(to: routes)
+            } catch {
+                // Registering on a Hummingbird router fails only for an invalid server URL; ours is "/".
+                preconditionFailure("cannot register the API's routes: \(error)")
+            }
+        }
+    }
+
+    /// Adds the API's routes (every path and method of the OpenAPI document, nothing else) and its
+    /// middleware to `router`.
+    ///
+    /// Two router-wide middlewares are added as well, which act only on paths under `/v1`: the
+    /// request log and the rendering of errors as problems (so that unknown `/v1` paths get a
+    /// problem `404` too). Other routes of `router` are not affected.
+    public func addRoutes(to router: Router<APIRequestContext>) {
+        self.mount(router)
+    }
+
+    /// A new router with the API's routes (``addRoutes(to:)``). The caller may add more routes,
+    /// such as `/healthz` and `/metrics`.
+    public func makeRouter() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        self.addRoutes(to: router)
+        return router
+    }
+}

@@ -1,0 +1,96 @@
+import BridgeCore
+import BridgeStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension APIController {
+    func sendMessage(_ input: Operations.SendMessage.Input) async throws -> Operations.SendMessage.Output {
+        let (account, context) = try APIRequestContext.currentAccount()
+        guard case .json(let body) = input.body else { preconditionFailure("JSON is the only content type") }
+        try await self.admission.admit(1, for: account, logger: context.logger)
+
+        let accepted: AcceptedMessage
+        switch self.validator.validate(SendRequest(body), accountID: account.id, now: Date()) {
+        case .success(let message): accepted = message
+        case .failure(let errors): throw APIProblem.invalidFields(errors.errors)
+        }
+        let message = Components.Schemas.Message(accepted)
+        let idempotency = try context.idempotency.map {
+            IdempotencyRecord(
+                key: $0.key,
+                requestHash: $0.requestHash,
+                statusCode: 202,
+                response: Array(try APIJSON.encode(message))
+            )
+        }
+        try await self.database(context.logger) {
+            try await $0.insert([accepted], idempotency: idempotency, accountID: account.id)
+        }
+        context.logger.debug(
+            "message accepted",
+            metadata: ["message.id": "\(message.id)", "message.parts": "\(accepted.parts.count)"]
+        )
+        return .accepted(.init(body: .json(message)))
+    }
+
+    func sendMessageBatch(
+        _ input: Operations.SendMessageBatch.Input
+    ) async throws
+        -> Operations.SendMessageBatch.Output
+    {
+        let (account, context) = try APIRequestContext.currentAccount()
+        guard case .json(let body) = input.body else { preconditionFailure("JSON is the only content type") }
+        let items = body.messages
+        guard (1...Self.maximumBatchSize).contains(items.count) else {
+            throw APIProblem.invalidField(
+                "messages",
+                code: items.isEmpty ? "required" : "too_many",
+                "must hold 1–\(Self.maximumBatchSize) messages, not \(items.count)"
+            )
+        }
+        try await self.admission.admit(items.count, for: account, logger: context.logger)
+
+        let now = Date()
+        var accepted: [AcceptedMessage] = []
+        var results: [Components.Schemas.BatchResult] = []
+        for (index, item) in items.enumerated() {
+            // A microsecond apart, so that listings keep the order of the batch.
+            let createdAt = now.addingTimeInterval(Double(index) / 1_000_000)
+            switch self.validator.validate(SendRequest(item), accountID: account.id, now: createdAt) {
+            case .success(let message):
+                accepted.append(message)
+                results.append(.init(index: index, status: 202, message: .init(message)))
+            case .failure(let errors):
+                let problem = APIProblem.invalidFields(errors.errors.map { $0.nested(in: "messages[\(index)]") })
+                results.append(.init(index: index, status: problem.status.code, problem: problem.body))
+            }
+        }
+        let response = Components.Schemas.BatchResponse(
+            results: results,
+            accepted: accepted.count,
+            rejected: items.count - accepted.count
+        )
+        let idempotency = try context.idempotency.map {
+            IdempotencyRecord(
+                key: $0.key,
+                requestHash: $0.requestHash,
+                statusCode: 207,
+                response: Array(try APIJSON.encode(response))
+            )
+        }
+        let messages = accepted
+        try await self.database(context.logger) {
+            try await $0.insert(messages, idempotency: idempotency, accountID: account.id)
+        }
+        context.logger.debug(
+            "batch accepted",
+            metadata: [
+                "batch.accepted": "\(accepted.count)", "batch.rejected": "\(items.count - accepted.count)",
+                "message.ids": "\(accepted.map { $0.id.uuidString.lowercased() })",
+            ]
+        )
+        return .code207(.init(body: .json(response)))
+    }
+}

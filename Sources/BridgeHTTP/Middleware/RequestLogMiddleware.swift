@@ -1,0 +1,31 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Logs each request under the API's path at debug level once answered: method, path, status,
+/// duration and the id of the message (or received message) it names. Handlers log `message.id`
+/// of new messages themselves.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    var pathPrefix: String
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.uri.path.hasPrefix(self.pathPrefix) else { return try await next(request, context) }
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        var metadata: Logger.Metadata = [
+            "http.method": "\(request.method.rawValue)",
+            "http.path": "\(request.uri.path)",
+            "http.status": "\(response.status.code)",
+            "http.duration_ms": "\((ContinuousClock.now - start) / .milliseconds(1))",
+        ]
+        if let id = context.parameters.get("id") {
+            metadata[request.uri.path.hasPrefix("\(self.pathPrefix)/inbound") ? "inbound.id" : "message.id"] = "\(id)"
+        }
+        context.logger.debug("request", metadata: metadata)
+        return response
+    }
+}

@@ -1,0 +1,38 @@
+public import BridgeCore
+public import BridgeStore
+public import Foundation
+
+/// The messages the API sends, reads and cancels, with idempotency records and queue statistics.
+public protocol MessageRepository: Sendable {
+    /// Inserts the messages and the idempotency record in one transaction; returns once committed.
+    /// Throws ``StoreError/idempotencyKeyTaken`` when a concurrent request committed the key first.
+    func insert(_ messages: [AcceptedMessage], idempotency: IdempotencyRecord?, accountID: UUID?) async throws
+    func idempotencyRecord(accountID: UUID, key: String) async throws -> IdempotencyRecord?
+    func message(id: UUID, accountID: UUID) async throws -> MessageRecord?
+    func messages(
+        accountID: UUID,
+        filter: MessageFilter,
+        limit: Int,
+        after cursor: ListCursor?
+    ) async throws
+        -> [MessageRecord]
+    func cancel(id: UUID, accountID: UUID) async throws -> CancelOutcome
+    func queueStatistics() async throws -> QueueStatistics
+}
+
+/// The received (mobile-originated) messages of an account.
+public protocol InboundRepository: Sendable {
+    func inboundMessages(accountID: UUID, limit: Int, after cursor: ListCursor?) async throws -> [InboundRecord]
+    func inboundMessage(id: UUID, accountID: UUID) async throws -> InboundRecord?
+}
+
+/// Who an API key belongs to.
+public protocol AccountRepository: Sendable {
+    /// The account of an active key, or `nil` for an unknown or revoked one.
+    func account(forAPIKey key: String) async throws -> Account?
+}
+
+/// Everything the API needs from storage.
+public typealias APIRepository = MessageRepository & InboundRepository & AccountRepository
+
+extension PostgresStore: MessageRepository, InboundRepository, AccountRepository {}

@@ -1,0 +1,113 @@
+import BridgeCore
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresNIO
+import Testing
+
+@testable import BridgeHTTP
+
+@Suite(.timeLimit(.minutes(1))) struct DatabaseUnavailableTests {
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "database-down")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    private func expectUnavailable(_ response: TestResponse, retryAfter: String, _ comment: Comment? = nil) throws {
+        #expect(response.status == .serviceUnavailable, comment)
+        #expect(response.headers[.retryAfter] == retryAfter, comment)
+        #expect(try response.problem()._type == "https://smsbridge.dev/problems/database-unavailable", comment)
+    }
+
+    @Test func aDatabaseNobodyListensForGets503() async throws {
+        // Port 1 on loopback: nothing listens, connections are refused, and PostgresNIO's pool keeps
+        // retrying; the API gives up after its database timeout.
+        let configuration = PostgresClient.Configuration(
+            host: "127.0.0.1",
+            port: 1,
+            username: "postgres",
+            password: nil,
+            database: "nowhere",
+            tls: .disable
+        )
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quietLogger)
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        var settings = BridgeAPI.Configuration.testing
+        settings.databaseTimeout = .milliseconds(300)
+        settings.databaseRetryAfter = 3
+        let api = try BridgeAPI(
+            store: PostgresStore(client: client, logger: Self.quietLogger),
+            validator: APIHarness.validator,
+            configuration: settings
+        )
+        try await Application(router: api.makeRouter()).test(.router) { http in
+            let key = "sbk_" + String(repeating: "a", count: 40)
+            let send = try await http.executeRequest(
+                uri: "/v1/messages",
+                method: .post,
+                headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                body: ByteBuffer(string: messageJSON())
+            )
+            try self.expectUnavailable(send, retryAfter: "3", "not 401: the key could not be checked")
+            let read = try await http.executeRequest(
+                uri: "/v1/messages/\(UUID())",
+                method: .get,
+                headers: [.authorization: "Bearer \(key)"],
+                body: nil
+            )
+            try self.expectUnavailable(read, retryAfter: "3")
+        }
+    }
+
+    @Test func aStoppedDatabaseClientGets503() async throws {
+        let logger = Self.quietLogger
+        try await startTestCluster()
+        let client = PostgresClient(
+            configuration: try await TestPostgres.shared.makeDatabase("down"),
+            backgroundLogger: logger
+        )
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        _ = try await MigrationRunner.bundled().apply(on: client, logger: logger)
+        let store = PostgresStore(client: client, logger: logger)
+        let (_, key) = try await store.createAccount(name: "acme")
+        let (_, otherKey) = try await store.createAccount(name: "other")
+        var settings = BridgeAPI.Configuration.testing
+        settings.databaseTimeout = .seconds(1)
+        settings.authenticationCacheTTL = .seconds(60)
+        let api = try BridgeAPI(store: store, validator: APIHarness.validator, configuration: settings)
+        try await Application(router: api.makeRouter()).test(.router) { http in
+            func send(_ key: String) async throws -> TestResponse {
+                try await http.executeRequest(
+                    uri: "/v1/messages",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                    body: ByteBuffer(string: messageJSON())
+                )
+            }
+            #expect(try await send(key).status == .accepted)
+
+            runner.cancel()
+            await runner.value
+
+            // The key is cached: authentication passes, storing fails.
+            try self.expectUnavailable(try await send(key), retryAfter: "5", "insert")
+            // Not cached: the look-up of the key fails.
+            try self.expectUnavailable(try await send(otherKey), retryAfter: "5", "authentication")
+            let list = try await http.executeRequest(
+                uri: "/v1/messages",
+                method: .get,
+                headers: [.authorization: "Bearer \(key)"],
+                body: nil
+            )
+            try self.expectUnavailable(list, retryAfter: "5", "listing")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import BridgeCore
+import BridgeStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import OpenAPIRuntime
+import PostgresNIO
+import Synchronization
+import Testing
+import Yams
+
+@testable import BridgeHTTP
+
+/// The OpenAPI document is the one source of truth: the generated code is current, and the server
+/// serves exactly its operations.
+@Suite struct SpecTests {
+    static let specURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("openapi/openapi.yaml")
+
+    /// Every (method, path) of the document, e.g. ("GET", "/v1/messages/{id}").
+    static func specOperations() throws -> Set<String> {
+        let text = try String(contentsOf: self.specURL, encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var operations: Set<String> = []
+        for (path, item) in paths {
+            for method in item.keys where ["get", "put", "post", "delete", "patch", "head", "options"].contains(method)
+            {
+                operations.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        return operations
+    }
+
+    @Test func theGeneratedCodeIsFromTheCurrentSpec() throws {
+        let spec = try Data(contentsOf: Self.specURL)
+        let hash = SHA256.hash(data: spec).map { String(format: "%02x", $0) }.joined()
+        #expect(
+            hash == openAPISpecSHA256,
+            "openapi/openapi.yaml changed since Sources/BridgeHTTP/Generated was generated: run scripts/generate-openapi"
+        )
+    }
+
+    @Test func theGeneratedServerRegistersExactlyTheSpecOperations() throws {
+        // A store whose client never runs: registering touches no database.
+        let client = PostgresClient(
+            configuration: .init(host: "127.0.0.1", port: 1, username: "x", password: nil, database: nil, tls: .disable)
+        )
+        let store = PostgresStore(client: client, logger: Logger(label: "spec"))
+        let database = DatabaseGate(timeout: .seconds(1), retryAfter: 1)
+        let controller = APIController(
+            repository: store,
+            validator: APIHarness.validator,
+            admission: Admission(
+                queue: QueueMonitor(
+                    messages: store,
+                    interval: .zero,
+                    maximumDepth: nil,
+                    maximumAge: nil,
+                    retryAfter: 1
+                ),
+                rateLimiter: RateLimiter(defaultRate: 1, burst: 1),
+                database: database
+            ),
+            database: database
+        )
+        let transport = RecordingTransport()
+        try controller.registerHandlers(on: transport)
+        let specOperations = try Self.specOperations()
+        #expect(specOperations.count == 7)
+        #expect(transport.operations == specOperations)
+    }
+
+    @Test func everySpecOperationIsServedAndNothingElseUnderV1() async throws {
+        try await withAPI { api in
+            let id = UUID().uuidString
+            // Served: the route exists, so an unauthenticated request is refused (not "not found").
+            for operation in try Self.specOperations() {
+                let parts = operation.split(separator: " ")
+                let method = HTTPRequest.Method(String(parts[0]))!
+                let path = parts[1].replacingOccurrences(of: "{id}", with: id)
+                let response = try await api.request(method, path, key: .some(nil))
+                #expect(response.status == .unauthorized, "\(operation) is served")
+            }
+            // Not served, even with a valid key: other methods and other paths.
+            for (method, path) in [
+                (HTTPRequest.Method.put, "/v1/messages"), (.patch, "/v1/messages"), (.delete, "/v1/messages"),
+                (.put, "/v1/messages/\(id)"), (.post, "/v1/messages/\(id)"), (.get, "/v1"), (.get, "/v1/"),
+                (.get, "/v1/accounts"), (.get, "/v1/messages/\(id)/parts"), (.delete, "/v1/inbound/\(id)"),
+                (.post, "/v1/inbound"), (.get, "/v1/messages/batch"), (.get, "/v2/messages"),
+            ] {
+                let response = try await api.request(method, path)
+                #expect(response.status == .notFound, "\(method) \(path)")
+                if path.hasPrefix("/v1") {
+                    #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(path)")
+                }
+            }
+        }
+    }
+}
+
+/// A server transport that only notes what is registered.
+final class RecordingTransport: ServerTransport, Sendable {
+    private let registered = Mutex<Set<String>>([])
+
+    var operations: Set<String> { self.registered.withLock { $0 } }
+
+    func register(
+        _ handler:
+            @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (
+                HTTPResponse, HTTPBody?
+            ),
+        method: HTTPRequest.Method,
+        path: String
+    ) throws {
+        self.registered.withLock { _ = $0.insert("\(method.rawValue) \(path)") }
+    }
+}
