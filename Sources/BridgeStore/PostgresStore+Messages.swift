@@ -81,21 +81,33 @@ extension PostgresStore {
                     )
                 }
                 if let idempotency, let accountID = accountID ?? messages.first?.accountID {
-                    try await connection.query(
+                    // A record older than 24 hours no longer answers repeats: the key is free again.
+                    let recorded = try await connection.query(
                         """
                         INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response)
                         VALUES (\(accountID), \(idempotency.key), \(ByteBuffer(bytes: idempotency.requestHash)),
                                 \(Int16(idempotency.statusCode)), \(ByteBuffer(bytes: idempotency.response)))
+                        ON CONFLICT (account_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+                            status_code = EXCLUDED.status_code, response = EXCLUDED.response, created_at = now()
+                        WHERE idempotency_keys.created_at <= now() - interval '24 hours'
+                        RETURNING 1
                         """,
                         logger: self.logger
                     )
+                    var inserted = false
+                    for try await _ in recorded { inserted = true }
+                    guard inserted else { throw StoreError.idempotencyKeyTaken }
                 }
                 if anyQueued {
                     try await connection.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger)
                 }
             }
-        } catch  where idempotency != nil && Self.sqlState(of: error) == "23505" {
-            throw StoreError.idempotencyKeyTaken
+        } catch {
+            let inner = Self.underlying(error)
+            if idempotency != nil, (inner as? StoreError) == .idempotencyKeyTaken || Self.sqlState(of: inner) == "23505" {
+                throw StoreError.idempotencyKeyTaken
+            }
+            throw error
         }
     }
 

@@ -24,6 +24,14 @@ public final class PostgresStore: Sendable {
 extension PostgresStore {
     /// The SQLSTATE code of a server error (also inside a failed transaction), e.g. `23505` for a
     /// unique violation.
+    /// The error a transaction's body or commit threw, without PostgresNIO's wrapper.
+    static func underlying(_ error: any Error) -> any Error {
+        if let error = error as? PostgresTransactionError, let inner = error.closureError ?? error.commitError {
+            return inner
+        }
+        return error
+    }
+
     static func sqlState(of error: any Error) -> String? {
         if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
         if let error = error as? PostgresTransactionError, let inner = error.closureError ?? error.commitError {
