@@ -104,7 +104,8 @@ extension PostgresStore {
             }
         } catch {
             let inner = Self.underlying(error)
-            if idempotency != nil, (inner as? StoreError) == .idempotencyKeyTaken || Self.sqlState(of: inner) == "23505" {
+            if idempotency != nil, (inner as? StoreError) == .idempotencyKeyTaken || Self.sqlState(of: inner) == "23505"
+            {
                 throw StoreError.idempotencyKeyTaken
             }
             throw error

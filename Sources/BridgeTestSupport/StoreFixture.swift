@@ -1,6 +1,6 @@
 public import BridgeStore
 import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// Runs `body` with a store on a fresh, migrated database of the test cluster.
 public func withStore<T>(_ prefix: String = "store", _ body: (PostgresStore) async throws -> T) async throws -> T {
@@ -38,4 +38,18 @@ private func _withStore<T>(_ prefix: String, _ body: (PostgresStore) async throw
         defer { group.cancelAll() }
         return try await body(PostgresStore(client: client, logger: logger))
     }
+}
+
+extension PostgresClient.Configuration {
+    /// The URL of this test database, as a service's configuration would name it.
+    public var testURL: String {
+        let credentials = self.password.map { "\(self.username):\($0)" } ?? self.username
+        return
+            "postgres://\(credentials)@\(self.host ?? "127.0.0.1"):\(self.port ?? 5432)/\(self.database ?? "")?sslmode=disable"
+    }
+}
+
+/// A new, empty database (no migrations applied): its URL.
+public func makeEmptyDatabase(_ prefix: String = "empty") async throws -> String {
+    try await TestPostgres.shared.makeDatabase(prefix).testURL
 }

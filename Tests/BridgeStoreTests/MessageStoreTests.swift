@@ -216,13 +216,21 @@ import Testing
             let (account, _) = try await store.createAccount(name: "acme")
             let old = IdempotencyRecord(key: "k1", requestHash: [1], statusCode: 202, response: Array("{}".utf8))
             try await store.insert(
-                [try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "yesterday"), account: account.id)],
+                [
+                    try self.accepted(
+                        SendRequest(to: "447700900123", from: "Shop", text: "yesterday"),
+                        account: account.id
+                    )
+                ],
                 idempotency: old
             )
             try await store.client.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == nil)
             let fresh = IdempotencyRecord(key: "k1", requestHash: [2], statusCode: 202, response: Array("[]".utf8))
-            let today = try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "today"), account: account.id)
+            let today = try self.accepted(
+                SendRequest(to: "447700900123", from: "Shop", text: "today"),
+                account: account.id
+            )
             try await store.insert([today], idempotency: fresh)
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == fresh)
             #expect(try await store.message(id: today.id, accountID: account.id) != nil)

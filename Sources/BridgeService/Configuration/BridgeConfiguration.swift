@@ -48,7 +48,9 @@ public struct BridgeConfiguration: Sendable, Decodable {
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case url, maxConnections = "max_connections", migrate
+            case url
+            case maxConnections = "max_connections"
+            case migrate
         }
 
         public init(from decoder: any Decoder) throws {
@@ -97,9 +99,11 @@ public struct BridgeConfiguration: Sendable, Decodable {
             self.defaultRateLimit = try c(.defaultRateLimit, default: self.defaultRateLimit)
             self.rateLimitBurst = try c(.rateLimitBurst, default: self.rateLimitBurst)
             // An explicit null lifts the bound; a missing key keeps the default.
-            self.maxQueueDepth = c.contains(.maxQueueDepth) ? try c.decodeIfPresent(Int.self, forKey: .maxQueueDepth) : 100_000
+            self.maxQueueDepth =
+                c.contains(.maxQueueDepth) ? try c.decodeIfPresent(Int.self, forKey: .maxQueueDepth) : 100_000
             self.maxQueueAge =
-                c.contains(.maxQueueAge) ? try c.decodeIfPresent(ConfigDuration.self, forKey: .maxQueueAge) : .minutes(10)
+                c.contains(.maxQueueAge)
+                ? try c.decodeIfPresent(ConfigDuration.self, forKey: .maxQueueAge) : .minutes(10)
             self.databaseTimeout = try c(.databaseTimeout, default: self.databaseTimeout)
         }
     }
@@ -152,7 +156,8 @@ public struct BridgeConfiguration: Sendable, Decodable {
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case defaultConnector = "default", prefixes
+            case defaultConnector = "default"
+            case prefixes
         }
 
         public init(from decoder: any Decoder) throws {

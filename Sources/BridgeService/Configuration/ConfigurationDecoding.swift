@@ -116,7 +116,10 @@ extension DecodingError {
         case .typeMismatch(let type, let context):
             return BridgeConfigurationError(key: path(context.codingPath), problem: "must be \(Self.describe(type))")
         case .valueNotFound(let type, let context):
-            return BridgeConfigurationError(key: path(context.codingPath), problem: "must be \(Self.describe(type)), not empty")
+            return BridgeConfigurationError(
+                key: path(context.codingPath),
+                problem: "must be \(Self.describe(type)), not empty"
+            )
         case .dataCorrupted(let context):
             return BridgeConfigurationError(key: path(context.codingPath), problem: context.debugDescription)
         @unknown default:
@@ -131,9 +134,13 @@ extension DecodingError {
         case is Bool.Type: "true or false"
         case is String.Type: "a text"
         default:
-            if "\(type)".hasPrefix("Dictionary") { "a mapping" }
-            else if "\(type)".hasPrefix("Array") { "a list" }
-            else { "a \(type)" }
+            if "\(type)".hasPrefix("Dictionary") {
+                "a mapping"
+            } else if "\(type)".hasPrefix("Array") {
+                "a list"
+            } else {
+                "a \(type)"
+            }
         }
     }
 }

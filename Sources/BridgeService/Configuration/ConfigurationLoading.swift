@@ -30,7 +30,8 @@ extension BridgeConfiguration {
         do {
             // An empty file is a configuration of defaults.
             let isEmpty = try Yams.load(yaml: yaml) == nil
-            configuration = isEmpty ? BridgeConfiguration() : try YAMLDecoder().decode(BridgeConfiguration.self, from: yaml)
+            configuration =
+                isEmpty ? BridgeConfiguration() : try YAMLDecoder().decode(BridgeConfiguration.self, from: yaml)
         } catch let error as DecodingError {
             throw error.configurationError
         } catch let error as YamlError {
@@ -100,7 +101,10 @@ extension BridgeConfiguration {
         let defaultConnector: String
         if let chosen = self.routes.defaultConnector {
             guard names.contains(chosen) else {
-                throw fail("routes.default", "no connector named \(chosen) (connectors: \(names.sorted().joined(separator: ", ")))")
+                throw fail(
+                    "routes.default",
+                    "no connector named \(chosen) (connectors: \(names.sorted().joined(separator: ", ")))"
+                )
             }
             defaultConnector = chosen
         } else if names.count == 1 {
@@ -113,7 +117,9 @@ extension BridgeConfiguration {
             guard !prefix.isEmpty, prefix.allSatisfy(\.isASCIIDigit) else {
                 throw fail("routes.prefixes.\(prefix)", "a prefix is digits (country and network codes, without +)")
             }
-            guard names.contains(connector) else { throw fail("routes.prefixes.\(prefix)", "no connector named \(connector)") }
+            guard names.contains(connector) else {
+                throw fail("routes.prefixes.\(prefix)", "no connector named \(connector)")
+            }
             rules.append(.init(prefix: prefix, connector: connector))
         }
         for (key, value) in [
@@ -125,7 +131,9 @@ extension BridgeConfiguration {
         ] where value.seconds <= 0 {
             throw fail(key, "must be > 0")
         }
-        guard (1...10_000).contains(self.dispatcher.batchSize) else { throw fail("dispatcher.batch_size", "must be 1…10000") }
+        guard (1...10_000).contains(self.dispatcher.batchSize) else {
+            throw fail("dispatcher.batch_size", "must be 1…10000")
+        }
         guard self.dispatcher.maxInFlight >= 1 else { throw fail("dispatcher.max_in_flight", "must be ≥ 1") }
         guard self.dispatcher.maxAttempts >= 1 else { throw fail("dispatcher.max_attempts", "must be ≥ 1") }
         guard self.maintenance.deadAfter.seconds >= 2 * self.maintenance.heartbeatInterval.seconds else {

@@ -18,6 +18,23 @@ func quietLogger(_ label: String) -> Logger {
     return logger
 }
 
+/// A simulator on a free loopback port without its control API; retries deliveries after 0.2 s.
+func startSimulator(
+    receiptDelay: Double,
+    _ adjust: (inout SimulatorConfiguration) -> Void = { _ in }
+) async throws -> SMSCSimulator {
+    var configuration = SimulatorConfiguration()
+    configuration.port = 0
+    configuration.control = nil
+    configuration.receipts.delay = receiptDelay
+    configuration.deliveryRetryInterval = 0.2
+    configuration.seed = 11
+    adjust(&configuration)
+    let simulator = SMSCSimulator(configuration: configuration, logger: quietLogger("sim"))
+    try await simulator.start()
+    return simulator
+}
+
 /// One running bridge process without its HTTP side: its own connector (SMPP sessions as
 /// `bridge-<n>`), dispatcher, inbound processor and maintenance, sharing the database.
 struct BridgeInstance {
@@ -94,15 +111,7 @@ func withBridge<T>(
     prepare: (PostgresStore, _ account: UUID) async throws -> Void = { _, _ in },
     _ body: @escaping (Bridge) async throws -> T
 ) async throws -> T {
-    var simulatorConfiguration = SimulatorConfiguration()
-    simulatorConfiguration.port = 0
-    simulatorConfiguration.control = nil
-    simulatorConfiguration.receipts.delay = 0
-    simulatorConfiguration.deliveryRetryInterval = 0.2
-    simulatorConfiguration.seed = 11
-    simulatorAdjust(&simulatorConfiguration)
-    let simulator = SMSCSimulator(configuration: simulatorConfiguration, logger: quietLogger("sim"))
-    try await simulator.start()
+    let simulator = try await startSimulator(receiptDelay: 0, simulatorAdjust)
     defer { Task { await simulator.stop() } }
 
     return try await withStore("bridge") { store in
@@ -123,7 +132,12 @@ func withBridge<T>(
                 password: "secret"
             )
             connectorConfiguration.responseTimeout = .seconds(2)
-            let quickBackoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(200), multiplier: 2, jitter: 0)
+            let quickBackoff = Backoff(
+                initial: .milliseconds(50),
+                maximum: .milliseconds(200),
+                multiplier: 2,
+                jitter: 0
+            )
             connectorConfiguration.reconnectBackoff = quickBackoff
             connectorConfiguration.throttleBackoff = quickBackoff
             connectorConfiguration.inboundAcknowledgementTimeout = .seconds(5)

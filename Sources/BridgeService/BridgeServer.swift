@@ -1,0 +1,198 @@
+import BridgeCore
+import BridgeHTTP
+import BridgeStore
+public import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+import PostgresNIO
+import SMPP
+import SMPPClient
+public import ServiceLifecycle
+
+/// The whole bridge in one service: the database pool, migrations, connectors, dispatcher,
+/// inbound processor, maintenance and the HTTP API, started in that order and stopped in reverse.
+///
+/// On graceful shutdown the HTTP server stops accepting first, the dispatcher finishes its
+/// in-flight submits and gives back what it claimed, the connectors unbind, what they still
+/// receive is stored, and the database pool closes last.
+public final class BridgeServer: Service, Sendable {
+    /// Where the running server can be reached, for callers that asked for port 0.
+    public struct Ready: Sendable {
+        public var httpPort: Int
+        public var instanceID: UUID
+    }
+
+    public let configuration: BridgeConfiguration
+    let validated: BridgeConfiguration.Validated
+    let logger: Logger
+    let onReady: @Sendable (Ready) async -> Void
+    /// This process's id in the instances table: it owns the leases of what it claims.
+    public let instanceID = UUID()
+
+    /// - Throws: ``BridgeConfigurationError`` naming the first invalid setting.
+    public init(
+        configuration: BridgeConfiguration,
+        logger: Logger,
+        onReady: @escaping @Sendable (Ready) async -> Void = { _ in }
+    ) throws(BridgeConfigurationError) {
+        self.configuration = configuration
+        self.validated = try configuration.validated()
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        var clientConfiguration = self.validated.database.clientConfiguration
+        clientConfiguration.options.maximumConnections = self.configuration.database.maxConnections
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let store = PostgresStore(client: client, logger: self.logger)
+            try await self.prepareDatabase(client: client)
+            let services = try await self.makeServices(store: store)
+            let serviceGroup = ServiceGroup(
+                configuration: .init(services: services.map { .init(service: $0) }, logger: self.logger)
+            )
+            // A ServiceGroup passes this service's graceful shutdown on to the services it runs.
+            try await serviceGroup.run()
+        }
+    }
+
+    /// Applies pending migrations (or checks there are none), retrying while the database is
+    /// not reachable yet: a service started together with its database waits for it.
+    private func prepareDatabase(client: PostgresClient) async throws {
+        let runner = try MigrationRunner.bundled()
+        var attempt = 0
+        while true {
+            do {
+                if self.configuration.database.migrate {
+                    let applied = try await runner.apply(on: client, logger: self.logger)
+                    for migration in applied {
+                        self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
+                    }
+                } else {
+                    let pending = try await runner.pending(on: client, logger: self.logger)
+                    guard pending.isEmpty else {
+                        throw BridgeConfigurationError(
+                            key: "database.migrate",
+                            problem: "is false and \(pending.count) migrations are pending: run `smsbridge migrate`"
+                        )
+                    }
+                }
+                return
+            } catch let error as BridgeConfigurationError {
+                throw error
+            } catch {
+                attempt += 1
+                guard attempt < 30, !Task.isCancelled else { throw error }
+                self.logger.warning(
+                    "database not ready; retrying",
+                    metadata: ["error": "\(String(reflecting: error))", "database": "\(self.validated.database)"]
+                )
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func makeServices(store: PostgresStore) async throws -> [any Service] {
+        let router = try await self.inboundRouter(store: store)
+        var connectors: [String: SMPPConnector] = [:]
+        var builders: [String: SubmitBuilder] = [:]
+        for configuration in self.validated.connectors {
+            connectors[configuration.name] = try SMPPConnector(configuration: configuration, logger: self.logger)
+            builders[configuration.name] = configuration.submitBuilder
+        }
+        let dispatcher = Dispatcher(
+            store: store,
+            connectors: connectors,
+            configuration: self.configuration.dispatcher.configuration,
+            instanceID: self.instanceID,
+            logger: self.logger
+        )
+        var inboundConfiguration = InboundProcessor.Configuration()
+        inboundConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
+        let inbound = InboundProcessor(
+            store: store,
+            connectors: connectors,
+            router: router,
+            configuration: inboundConfiguration,
+            logger: self.logger
+        )
+        var maintenanceConfiguration = Maintenance.Configuration()
+        maintenanceConfiguration.heartbeatInterval = self.configuration.maintenance.heartbeatInterval.duration
+        maintenanceConfiguration.deadAfter = self.configuration.maintenance.deadAfter.seconds
+        maintenanceConfiguration.reassemblyTimeout = self.configuration.inbound.reassemblyTimeout.seconds
+        maintenanceConfiguration.unmatchedReceiptLifetime =
+            self.configuration.maintenance.unmatchedReceiptLifetime.seconds
+        maintenanceConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
+        let maintenance = Maintenance(
+            store: store,
+            instanceID: self.instanceID,
+            router: router,
+            configuration: maintenanceConfiguration,
+            logger: self.logger
+        )
+        let validator = MessageValidator(
+            policy: self.validated.policy,
+            router: self.validated.router,
+            builders: builders
+        )
+        let http = try self.makeHTTPServer(store: store, validator: validator, connectors: connectors)
+        // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound, maintenance.
+        return [maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
+    }
+
+    /// The inbound routes with account names resolved; every named account must exist.
+    private func inboundRouter(store: PostgresStore) async throws -> InboundRouter<UUID> {
+        let inbound = self.configuration.inbound
+        var ids: [String: UUID] = [:]
+        for name in inbound.accountNames.sorted() {
+            guard let account = try await store.account(named: name) else {
+                throw BridgeConfigurationError(
+                    key: "inbound",
+                    problem: "no account named \(name) (create it with `smsbridge accounts create \(name)`)"
+                )
+            }
+            ids[name] = account.id
+        }
+        return InboundRouter(
+            routes: inbound.routes.mapValues { ids[$0]! },
+            prefixes: inbound.prefixes.mapValues { ids[$0]! },
+            defaultAccount: inbound.defaultAccount.map { ids[$0]! }
+        )
+    }
+
+    private func makeHTTPServer(
+        store: PostgresStore,
+        validator: MessageValidator,
+        connectors: [String: SMPPConnector]
+    ) throws -> some Service {
+        let settings = self.configuration.http
+        var apiConfiguration = BridgeAPI.Configuration()
+        apiConfiguration.maximumBodySize = settings.maxBodySize
+        apiConfiguration.defaultRateLimit = settings.defaultRateLimit
+        apiConfiguration.rateLimitBurst = settings.rateLimitBurst
+        apiConfiguration.maximumQueueDepth = settings.maxQueueDepth
+        apiConfiguration.maximumQueueAge = settings.maxQueueAge?.duration
+        apiConfiguration.databaseTimeout = settings.databaseTimeout.duration
+        let api = try BridgeAPI(store: store, validator: validator, configuration: apiConfiguration)
+        let router = api.makeRouter()
+        let health = HealthChecks(store: store, connectors: Array(connectors.values))
+        health.addRoutes(to: router)
+        let instanceID = self.instanceID
+        let onReady = self.onReady
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port),
+                serverName: "SMSBridge"
+            ),
+            onServerRunning: { channel in
+                await onReady(Ready(httpPort: channel.localAddress?.port ?? settings.port, instanceID: instanceID))
+            },
+            logger: self.logger
+        )
+    }
+}

@@ -1,0 +1,67 @@
+import BridgeHTTP
+import BridgeStore
+import Foundation
+import Hummingbird
+import NIOCore
+import SMPPClient
+
+/// `/healthz` (the process answers) and `/readyz` (it can do its job: the database answers and at
+/// least one connector has a bound session). Load balancers send traffic only to ready instances.
+struct HealthChecks: Sendable {
+    let store: PostgresStore
+    let connectors: [SMPPConnector]
+    /// A database slower than this counts as not reachable.
+    var databaseTimeout: Duration = .seconds(2)
+
+    struct Readiness: Codable, ResponseEncodable {
+        var ready: Bool
+        var database: String
+        var connectors: [String: Int]
+        var problems: [String]
+    }
+
+    func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("/healthz") { _, _ in
+            "ok\n"
+        }
+        router.get("/readyz") { _, _ in
+            let readiness = await self.readiness()
+            var response = try JSONEncoder().encode(readiness)
+            response.append(0x0A)
+            return Response(
+                status: readiness.ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: response))
+            )
+        }
+    }
+
+    func readiness() async -> Readiness {
+        var problems: [String] = []
+        let database: String
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.store.ping() }
+                group.addTask {
+                    try await Task.sleep(for: self.databaseTimeout)
+                    throw CancellationError()
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            database = "ok"
+        } catch {
+            database = "unreachable"
+            problems.append("database: not answering within \(self.databaseTimeout)")
+        }
+        var bound: [String: Int] = [:]
+        for connector in self.connectors {
+            let status = connector.status()
+            bound[status.name] = status.sessions.filter { $0.state == "bound" }.count
+        }
+        if !bound.values.contains(where: { $0 > 0 }) {
+            problems.append("connectors: no session bound")
+        }
+        return Readiness(ready: problems.isEmpty, database: database, connectors: bound, problems: problems)
+    }
+}

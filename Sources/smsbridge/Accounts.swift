@@ -1,0 +1,113 @@
+import ArgumentParser
+import BridgeStore
+import Foundation
+
+struct Accounts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage accounts and their API keys.",
+        subcommands: [Create.self, List.self, Keys.self, AddKey.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an account and print its first API key (shown once)."
+        )
+
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "Account name (unique).") var name: String
+        @Option(help: "Messages per second it may submit (default: the service's http.default_rate_limit).")
+        var rateLimit: Double?
+
+        func run() async throws {
+            try await self.database.withStore { store, _, _ in
+                if try await store.account(named: self.name) != nil {
+                    throw ValidationError("an account named \(self.name) exists already")
+                }
+                let (account, key) = try await store.createAccount(name: self.name, rateLimit: self.rateLimit)
+                print("account \(account.name) \(account.id)")
+                print("api key \(key)")
+                print("(the key is shown only now; only its hash is stored)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            try await self.database.withStore { store, _, _ in
+                for account in try await store.accounts() {
+                    let rate = account.rateLimit.map { "\($0)/s" } ?? "default rate"
+                    print("\(account.name)\t\(account.id)\t\(rate)")
+                }
+            }
+        }
+    }
+
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an account's API keys by prefix.")
+
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "Account name.") var name: String
+
+        func run() async throws {
+            try await self.database.withStore { store, _, _ in
+                let account = try await store.existingAccount(named: self.name)
+                let formatter = ISO8601DateFormatter()
+                for key in try await store.apiKeys(accountID: account.id) {
+                    let state = key.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active"
+                    print("\(key.prefix)…\tcreated \(formatter.string(from: key.createdAt))\t\(state)")
+                }
+            }
+        }
+    }
+
+    struct AddKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-key",
+            abstract: "Give an account another API key (for rotation); printed once."
+        )
+
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "Account name.") var name: String
+
+        func run() async throws {
+            try await self.database.withStore { store, _, _ in
+                let account = try await store.existingAccount(named: self.name)
+                let (_, key) = try await store.createAPIKey(accountID: account.id)
+                print("api key \(key)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API key by its prefix (as `keys` lists it)."
+        )
+
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "Key prefix, e.g. sbk_3f9a1c2b.") var prefix: String
+
+        func run() async throws {
+            try await self.database.withStore { store, _, _ in
+                let prefix = self.prefix.hasSuffix("…") ? String(self.prefix.dropLast()) : self.prefix
+                guard try await store.revokeAPIKey(prefix: prefix) else {
+                    throw ValidationError("no active key with prefix \(prefix)")
+                }
+                print("revoked \(prefix)")
+            }
+        }
+    }
+}
+
+extension PostgresStore {
+    /// The account with this name, or a usage error naming it.
+    func existingAccount(named name: String) async throws -> Account {
+        guard let account = try await self.account(named: name) else {
+            throw ValidationError("no account named \(name)")
+        }
+        return account
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import BridgeService
+import BridgeStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// `smsbridge`: the HTTP ⇄ SMPP bridge.
+@main
+struct SMSBridgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smsbridge",
+        abstract: "HTTP REST ⇄ SMPP bridge: send SMS with one POST, follow them by id, receive receipts and replies.",
+        subcommands: [Serve.self, Migrate.self, Accounts.self, Config.self]
+    )
+}
+
+/// Where the configuration file is: `--config`, else `SMSBRIDGE_CONFIG`, else `smsbridge.yaml`.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Configuration file (default: $SMSBRIDGE_CONFIG, else ./smsbridge.yaml).")
+    var config: String?
+
+    var path: String {
+        self.config ?? ProcessInfo.processInfo.environment["SMSBRIDGE_CONFIG"] ?? "smsbridge.yaml"
+    }
+
+    func load() throws -> BridgeConfiguration {
+        do {
+            return try BridgeConfiguration.load(from: self.path)
+        } catch {
+            throw ValidationError("\(self.path): \(error)")
+        }
+    }
+}
+
+/// The database alone: `--database-url`, else `SMSBRIDGE_DATABASE_URL`, else the configuration file's.
+struct DatabaseOption: ParsableArguments {
+    @OptionGroup var config: ConfigOption
+    @Option(help: "postgres://user:password@host:5432/database (default: $SMSBRIDGE_DATABASE_URL, else the file's).")
+    var databaseURL: String?
+
+    func url() throws -> DatabaseURL {
+        let text: String
+        if let databaseURL {
+            text = databaseURL
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["SMSBRIDGE_DATABASE_URL"] {
+            text = fromEnvironment
+        } else {
+            text = try self.config.load().database.url
+        }
+        do {
+            return try DatabaseURL(text)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// Runs `body` with a store on this database.
+    func withStore<T: Sendable>(_ body: (PostgresStore, PostgresClient, Logger) async throws -> T) async throws -> T {
+        var logger = Logger(label: "smsbridge")
+        logger.logLevel = .warning
+        let client = PostgresClient(configuration: try self.url().clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(PostgresStore(client: client, logger: logger), client, logger)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the bridge: HTTP API, dispatcher, connectors.")
+
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let configuration = try self.config.load()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: configuration.logging.level) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "smsbridge")
+        let server = try BridgeServer(configuration: configuration, logger: logger) { ready in
+            logger.notice(
+                "ready",
+                metadata: [
+                    "http": "http://\(configuration.http.host):\(ready.httpPort)", "instance": "\(ready.instanceID)",
+                ]
+            )
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [server],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+
+    @OptionGroup var database: DatabaseOption
+    @Flag(help: "Only list the pending migrations.") var dryRun = false
+
+    func run() async throws {
+        try await self.database.withStore { _, client, logger in
+            let runner = try MigrationRunner.bundled()
+            if self.dryRun {
+                let pending = try await runner.pending(on: client, logger: logger)
+                print(pending.isEmpty ? "no pending migrations" : pending.map(\.name).joined(separator: "\n"))
+            } else {
+                let applied = try await runner.apply(on: client, logger: logger)
+                print(
+                    applied.isEmpty
+                        ? "database up to date" : applied.map { "applied \($0.name)" }.joined(separator: "\n")
+                )
+            }
+        }
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Configuration tools.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a configuration file; exit 1 naming the key at fault."
+        )
+
+        @Argument(help: "The file.") var file: String
+
+        func run() async throws {
+            do {
+                let configuration = try BridgeConfiguration.load(from: self.file)
+                let names = configuration.connectors.keys.sorted().joined(separator: ", ")
+                print("\(self.file): ok (connectors: \(names))")
+            } catch {
+                print("\(self.file): \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}

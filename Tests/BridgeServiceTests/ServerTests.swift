@@ -1,0 +1,113 @@
+import BridgeService
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import NIOHTTP1
+import SMSCSimulator
+import Testing
+
+/// The whole service in one process, driven over HTTP: what a client of the README does.
+@Suite(.timeLimit(.minutes(1))) struct ServerTests {
+    @Test func aMessagePostedOverHTTPIsDelivered() async throws {
+        try await withServer { server in
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "+447700900123", "from": "Shop", "text": "Hello from the README"}"#
+            )
+            #expect(accepted.status == 202, "\(accepted.body)")
+            let id = try #require(try accepted.json()["id"] as? String)
+            let delivered = try await server.waitForStatus(id, "delivered")
+            let parts = try #require(delivered["parts"] as? [[String: Any]])
+            #expect(parts.count == 1)
+            #expect(parts.first?["smsc_message_id"] as? String != nil)
+            #expect((delivered["receipts"] as? [Any])?.count == 1)
+            #expect(server.simulator.messages().map(\.text) == ["Hello from the README"])
+        }
+    }
+
+    @Test func aLongUnicodeMessageIsDeliveredInParts() async throws {
+        let text = String(repeating: "Привет мир! ", count: 12)
+        try await withServer { server in
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "\#(text)"}"#
+            )
+            #expect(accepted.status == 202, "\(accepted.body)")
+            let body = try accepted.json()
+            #expect(body["encoding"] as? String == "ucs2")
+            #expect(body["part_count"] as? Int == 3)
+            #expect((body["parts"] as? [Any])?.count == 3)
+            let delivered = try await server.waitForStatus(try #require(body["id"] as? String), "delivered")
+            #expect(
+                (delivered["parts"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "delivered" } == true
+            )
+        }
+    }
+
+    @Test func inboundMessagesAreRoutedAndListed() async throws {
+        try await withServer(configure: { $0.inbound.routes = ["12345": "acme"] }) { server in
+            _ = try server.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "STOP"))
+            var listed: [[String: Any]] = []
+            try await waitUntil("the inbound message listed") {
+                listed = try await server.request(.GET, "/v1/inbound").json()["data"] as? [[String: Any]] ?? []
+                return !listed.isEmpty
+            }
+            #expect(listed.count == 1)
+            #expect(listed.first?["text"] as? String == "STOP")
+            #expect(listed.first?["from"] as? String == "447700900555")
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await withServer { server in
+            let health = try await server.request(.GET, "/healthz")
+            #expect(health.status == 200)
+            try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
+            let ready = try await server.request(.GET, "/readyz").json()
+            #expect(ready["database"] as? String == "ok")
+            #expect((ready["connectors"] as? [String: Int])?["main"] == 1)
+        }
+    }
+
+    @Test func notReadyWhileNoSessionIsBound() async throws {
+        try await withServer(configure: { $0.connectors["main"]?.endpoints = ["127.0.0.1:1"] }) { server in
+            let reply = try await server.request(.GET, "/readyz")
+            #expect(reply.status == 503)
+            #expect((try reply.json()["problems"] as? [String])?.contains("connectors: no session bound") == true)
+            // Still accepting: messages wait in the queue for the SMSC.
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "later"}"#
+            )
+            #expect(accepted.status == 202)
+        }
+    }
+
+    @Test func theServerMigratesAnEmptyDatabaseAtStart() async throws {
+        let simulator = try await startSimulator(receiptDelay: 0)
+        defer { Task { await simulator.stop() } }
+        let url = try await makeEmptyDatabase("migrate")
+        let configuration = serverConfiguration(databaseURL: url, smppPort: simulator.port!)
+        let (ready, continuation) = AsyncStream.makeStream(of: BridgeServer.Ready.self)
+        let server = try BridgeServer(configuration: configuration, logger: quietLogger("server")) {
+            continuation.yield($0)
+        }
+        let task = Task { try await server.run() }
+        var iterator = ready.makeAsyncIterator()
+        #expect(await iterator.next() != nil)
+        task.cancel()
+        _ = await task.result
+        #expect(try await pendingMigrations(url).isEmpty)
+    }
+
+    @Test func configurationErrorsNameTheKeyBeforeAnythingStarts() async throws {
+        var configuration = serverConfiguration(databaseURL: "postgres://x@127.0.0.1:1/db", smppPort: 2775)
+        configuration.connectors["main"]?.window = 0
+        #expect(throws: BridgeConfigurationError(key: "connectors.main.window", problem: "must be 1…10000")) {
+            _ = try BridgeServer(configuration: configuration, logger: quietLogger("server"))
+        }
+    }
+}
