@@ -242,6 +242,7 @@ let package = Package(
         .testTarget(
             name: "SMSCSimulatorTests",
             dependencies: [
+                "BridgeTestSupport",
                 "SMSCSimulator",
                 "SMPP",
                 .product(name: "NIOCore", package: "swift-nio"),

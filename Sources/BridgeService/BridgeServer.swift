@@ -46,23 +46,36 @@ public final class BridgeServer: Service, Sendable {
         var clientConfiguration = self.validated.database.clientConfiguration
         clientConfiguration.options.maximumConnections = self.configuration.database.maxConnections
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: self.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let store = PostgresStore(client: client, logger: self.logger)
-            try await self.prepareDatabase(client: client)
-            let services = try await self.makeServices(store: store)
-            let serviceGroup = ServiceGroup(
-                configuration: .init(services: services.map { .init(service: $0) }, logger: self.logger)
+        // The pool is a service of its own, first in the group so that it stops last: the others
+        // still record what they finish while shutting down.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: client), .init(service: Bridge(server: self, client: client))],
+                logger: self.logger
             )
-            // A ServiceGroup passes this service's graceful shutdown on to the services it runs.
-            try await serviceGroup.run()
+        )
+        try await group.run()
+    }
+
+    /// Everything but the database pool: prepares the database, then runs the services.
+    private struct Bridge: Service {
+        let server: BridgeServer
+        let client: PostgresClient
+
+        func run() async throws {
+            let store = PostgresStore(client: self.client, logger: self.server.logger)
+            try await self.server.prepareDatabase(client: self.client)
+            let services = try await self.server.makeServices(store: store)
+            // Graceful shutdown reaches these through the enclosing group.
+            try await ServiceGroup(
+                configuration: .init(services: services.map { .init(service: $0) }, logger: self.server.logger)
+            ).run()
         }
     }
 
     /// Applies pending migrations (or checks there are none), retrying while the database is
     /// not reachable yet: a service started together with its database waits for it.
-    private func prepareDatabase(client: PostgresClient) async throws {
+    func prepareDatabase(client: PostgresClient) async throws {
         let runner = try MigrationRunner.bundled()
         var attempt = 0
         while true {
@@ -96,7 +109,7 @@ public final class BridgeServer: Service, Sendable {
         }
     }
 
-    private func makeServices(store: PostgresStore) async throws -> [any Service] {
+    func makeServices(store: PostgresStore) async throws -> [any Service] {
         let router = try await self.inboundRouter(store: store)
         var connectors: [String: SMPPConnector] = [:]
         var builders: [String: SubmitBuilder] = [:]

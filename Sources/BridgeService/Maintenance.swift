@@ -5,8 +5,9 @@ public import Logging
 public import ServiceLifecycle
 
 /// Periodic housekeeping: this instance's heartbeat; requeueing messages whose lease ran out or
-/// whose instance died; delivering inbound messages whose parts waited too long; forgetting
-/// receipts that stayed unmatched, old de-duplication keys and idempotency records.
+/// whose instance died; matching receipts that came before their submit response was stored;
+/// delivering inbound messages whose parts waited too long; forgetting receipts that stayed
+/// unmatched, old de-duplication keys and idempotency records.
 public final class Maintenance: Service, Sendable {
     public struct Configuration: Sendable {
         /// Default 5 s.
@@ -63,6 +64,10 @@ public final class Maintenance: Service, Sendable {
                     metadata: ["count": "\(recovered)"]
                 )
             }
+            // Receipts kept unmatched because they raced their submit response, whichever instance
+            // stored them (InboundProcessor retries its own sooner).
+            let matched = try await self.store.rematchReceipts(window: self.configuration.dedupeWindow)
+            if !matched.isEmpty { self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"]) }
             let router = self.router
             let flushed = try await self.store.flushIncompleteInbound(olderThan: self.configuration.reassemblyTimeout) {
                 router.account(for: $0)

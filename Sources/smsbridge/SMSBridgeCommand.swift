@@ -77,10 +77,16 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try self.config.load()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logging.level) ?? .info
-            return handler
+        let level = Logger.Level(rawValue: configuration.logging.level) ?? .info
+        switch configuration.logging.format {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
         }
         let logger = Logger(label: "smsbridge")
         let server = try BridgeServer(configuration: configuration, logger: logger) { ready in

@@ -34,6 +34,52 @@ struct ConfigurationTests {
         #expect(configuration.dispatcher.configuration.lease == 120)
     }
 
+    @Test func aConfigurationWrittenAsYAMLReadsBackTheSame() throws {
+        let path = Self.repository.appendingPathComponent("smsbridge.example.yaml").path
+        var configuration = try BridgeConfiguration.load(from: path, environment: [:])
+        configuration.http.maxQueueDepth = nil
+        configuration.connectors["main"]?.enquireLinkInterval = nil
+        configuration.connectors["main"]?.sourceAddress = .fixed(ton: 5, npi: 0)
+        configuration.dispatcher.retryDelay = .seconds(0.25)
+        let written = try configuration.yaml
+        let read = try BridgeConfiguration.parse(written)
+        #expect(try read.yaml == written)
+        #expect(read.http.maxQueueDepth == nil)
+        #expect(read.connectors["main"]?.enquireLinkInterval == nil)
+        #expect(read.connectors["main"]?.sourceAddress == .fixed(ton: 5, npi: 0))
+        #expect(read.dispatcher.retryDelay == .seconds(0.25))
+    }
+
+    @Test func everyKeyIsDocumentedAndInTheExample() throws {
+        let example = try String(
+            contentsOf: Self.repository.appendingPathComponent("smsbridge.example.yaml"),
+            encoding: .utf8
+        )
+        let reference = try String(
+            contentsOf: Self.repository.appendingPathComponent("docs/CONFIGURATION.md"),
+            encoding: .utf8
+        )
+        // Every key the configuration type writes (a connector, an inbound route and TLS files set,
+        // so that their sections have keys).
+        var configuration = try BridgeConfiguration.parse(example)
+        configuration.connectors["main"]?.tls.caFile = "ca.pem"
+        configuration.connectors["main"]?.tls.certificateFile = "client.pem"
+        configuration.connectors["main"]?.tls.keyFile = "client.key"
+        let written = try configuration.yaml
+        let keys = Set(
+            written.split(separator: "\n").compactMap { line -> String? in
+                let trimmed = line.drop { $0 == " " || $0 == "-" }
+                guard let colon = trimmed.firstIndex(of: ":") else { return nil }
+                return String(trimmed[..<colon])
+            }
+        ).subtracting(["main", "12345", "4477"])
+        #expect(keys.count > 50)
+        for key in keys {
+            #expect(reference.contains("`\(key)`"), "docs/CONFIGURATION.md does not document \(key)")
+            #expect(example.contains("\(key):"), "smsbridge.example.yaml does not show \(key)")
+        }
+    }
+
     @Test func aMinimalFileTakesTheDefaults() throws {
         let configuration = try BridgeConfiguration.parse(self.minimal)
         let defaults = BridgeConfiguration()

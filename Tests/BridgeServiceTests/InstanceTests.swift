@@ -38,19 +38,7 @@ import Testing
             maintenance: { $0.deadAfter = 2 },
             prepare: { store, account in
                 // An instance claimed these, then died without a word: no report, no release.
-                let validator = MessageValidator(
-                    policy: MessagePolicy(),
-                    router: MessageRouter(defaultConnector: "main"),
-                    builders: ["main": SubmitBuilder()]
-                )
-                let messages = try (0..<5).map { index in
-                    try validator.validate(
-                        SendRequest(to: "447700900123", from: "Shop", text: "held \(index)"),
-                        accountID: account,
-                        now: Date()
-                    ).get()
-                }
-                try await store.insert(messages)
+                let messages = try await queueMessages(5, text: "held", account: account, in: store)
                 try await store.heartbeat(instance: dead)
                 let claimed = try await store.claimDue(owner: dead, limit: 10, lease: 3_600)
                 #expect(claimed.count == 5)
@@ -72,17 +60,7 @@ import Testing
         var id: UUID?
         try await withBridge(
             prepare: { store, account in
-                let validator = MessageValidator(
-                    policy: MessagePolicy(),
-                    router: MessageRouter(defaultConnector: "main"),
-                    builders: ["main": SubmitBuilder()]
-                )
-                let message = try validator.validate(
-                    SendRequest(to: "447700900123", from: "Shop", text: "stuck"),
-                    accountID: account,
-                    now: Date()
-                ).get()
-                try await store.insert([message])
+                let message = try await queueMessages(1, text: "stuck", account: account, in: store)[0]
                 try await store.heartbeat(instance: stuck)
                 _ = try await store.claimDue(owner: stuck, limit: 1, lease: 1)
                 id = message.id
@@ -94,20 +72,22 @@ import Testing
     }
 
     @Test func gracefulShutdownRecordsWhatIsInFlightAndGivesBackTheRest() async throws {
+        // All 100 messages are queued before the bridge starts, and each submit takes a second to be
+        // answered: when the stop comes, 20 are in flight and most are still waiting.
+        var ids: [UUID] = []
         try await withBridge(
             simulator: {
-                $0.throttling.responseDelay = 0.3
+                $0.throttling.responseDelay = 1
                 $0.receipts.delay = 60
             },
             dispatcher: {
                 $0.batchSize = 20
                 $0.maxInFlight = 20
+            },
+            prepare: { store, account in
+                ids = try await queueMessages(100, text: "drain", account: account, in: store).map(\.id)
             }
         ) { bridge in
-            var ids: [UUID] = []
-            for index in 0..<60 {
-                ids.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "drain \(index)")))
-            }
             try await waitUntil("submits in flight") { bridge.simulator.counters.submitsReceived >= 10 }
             try await bridge.stop()
             var statuses: [MessageStatus: Int] = [:]
@@ -115,7 +95,7 @@ import Testing
             // Every submit the SMSC answered is recorded as sent; the others wait in the queue.
             #expect(statuses[.sending] == nil)
             #expect(statuses[.sent] == bridge.simulator.counters.messagesAccepted)
-            #expect(statuses[.sent, default: 0] + statuses[.queued, default: 0] == 60)
+            #expect(statuses[.sent, default: 0] + statuses[.queued, default: 0] == 100)
             #expect(statuses[.queued, default: 0] > 0)
         }
     }

@@ -29,6 +29,7 @@ import Testing
                 #expect(echo.message?.source.value == "447700900123")
                 #expect(echo.message?.destination.value == "Shop")
             }
+            await server.waitForOutput(containing: "UNBOUND")
             output = server.stop()
         } catch {
             output = server.stop()

@@ -4,7 +4,7 @@ import Foundation
 /// Everything `smsbridge serve` reads from its configuration file (YAML), with defaults for all
 /// but the connectors. `docs/CONFIGURATION.md` documents every key; `smsbridge.example.yaml` shows
 /// them in use. Secrets may come from the environment instead (see ``load(from:environment:)``).
-public struct BridgeConfiguration: Sendable, Decodable {
+public struct BridgeConfiguration: Sendable, Codable {
     public var database = Database()
     public var http = HTTP()
     public var messages = Messages()
@@ -37,7 +37,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
 
     // MARK: Sections
 
-    public struct Database: Sendable, Decodable {
+    public struct Database: Sendable, Codable {
         /// `postgres://user:password@host:5432/database?sslmode=prefer`. Environment: `SMSBRIDGE_DATABASE_URL`.
         public var url = "postgres://smsbridge@localhost:5432/smsbridge"
         /// Connections this instance opens at most. Default 20.
@@ -61,7 +61,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
         }
     }
 
-    public struct HTTP: Sendable, Decodable {
+    public struct HTTP: Sendable, Codable {
         /// Default 127.0.0.1 (use 0.0.0.0 to listen on every interface).
         public var host = "127.0.0.1"
         /// Default 8080.
@@ -106,10 +106,23 @@ public struct BridgeConfiguration: Sendable, Decodable {
                 ? try c.decodeIfPresent(ConfigDuration.self, forKey: .maxQueueAge) : .minutes(10)
             self.databaseTimeout = try c(.databaseTimeout, default: self.databaseTimeout)
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.host, forKey: .host)
+            try c.encode(self.port, forKey: .port)
+            try c.encode(self.maxBodySize, forKey: .maxBodySize)
+            try c.encode(self.defaultRateLimit, forKey: .defaultRateLimit)
+            try c.encode(self.rateLimitBurst, forKey: .rateLimitBurst)
+            // null lifts a bound, so it is written out.
+            try c.encode(self.maxQueueDepth, forKey: .maxQueueDepth)
+            try c.encode(self.maxQueueAge, forKey: .maxQueueAge)
+            try c.encode(self.databaseTimeout, forKey: .databaseTimeout)
+        }
     }
 
     /// Limits on what clients send.
-    public struct Messages: Sendable, Decodable {
+    public struct Messages: Sendable, Codable {
         /// Default 7d.
         public var maxValidity: ConfigDuration = .days(7)
         /// Default 60s.
@@ -147,7 +160,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
     }
 
     /// Which connector carries a message: the longest matching prefix of the destination, else the default.
-    public struct Routes: Sendable, Decodable {
+    public struct Routes: Sendable, Codable {
         /// Default: the only connector, when there is one.
         public var defaultConnector: String?
         /// Destination prefix (digits, without `+`) → connector name.
@@ -168,7 +181,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
     }
 
     /// Where mobile-originated messages go.
-    public struct Inbound: Sendable, Decodable {
+    public struct Inbound: Sendable, Codable {
         /// Destination number or short code → account name.
         public var routes: [String: String] = [:]
         /// Destination prefix → account name, when no exact route matches.
@@ -204,7 +217,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
         }
     }
 
-    public struct DispatcherSettings: Sendable, Decodable {
+    public struct DispatcherSettings: Sendable, Codable {
         /// Messages claimed per query. Default 200.
         public var batchSize = 200
         /// Messages being sent at once by this instance. Default 2000.
@@ -256,7 +269,7 @@ public struct BridgeConfiguration: Sendable, Decodable {
         }
     }
 
-    public struct MaintenanceSettings: Sendable, Decodable {
+    public struct MaintenanceSettings: Sendable, Codable {
         /// Default 5s.
         public var heartbeatInterval: ConfigDuration = .seconds(5)
         /// An instance silent this long is dead; its messages go back to the queue. Default 30s.
@@ -280,8 +293,8 @@ public struct BridgeConfiguration: Sendable, Decodable {
         }
     }
 
-    public struct Logging: Sendable, Decodable {
-        public enum Format: String, Sendable, Decodable, CaseIterable {
+    public struct Logging: Sendable, Codable {
+        public enum Format: String, Sendable, Codable, CaseIterable {
             case text, json
         }
 

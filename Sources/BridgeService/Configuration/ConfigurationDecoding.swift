@@ -14,7 +14,7 @@ public struct BridgeConfigurationError: Error, Hashable, Sendable, CustomStringC
 }
 
 /// A length of time written as seconds (`30`, `0.5`) or with a unit (`250ms`, `30s`, `5m`, `2h`, `7d`).
-public struct ConfigDuration: Hashable, Sendable, Decodable, CustomStringConvertible {
+public struct ConfigDuration: Hashable, Sendable, Codable, CustomStringConvertible {
     public var seconds: Double
 
     public init(seconds: Double) {
@@ -43,6 +43,12 @@ public struct ConfigDuration: Hashable, Sendable, Decodable, CustomStringConvert
         guard self.seconds >= 0, self.seconds.isFinite else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "must not be negative")
         }
+    }
+
+    /// Written with its unit (`30s`, `5m`, `250ms`).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.description)
     }
 
     static func parse(_ text: String) -> Self? {

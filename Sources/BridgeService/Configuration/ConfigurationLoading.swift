@@ -44,6 +44,11 @@ extension BridgeConfiguration {
         return configuration
     }
 
+    /// The configuration as YAML that ``parse(_:environment:)`` reads back to the same values.
+    public var yaml: String {
+        get throws { try YAMLEncoder().encode(self) }
+    }
+
     /// Secrets the environment gives win over the file.
     public mutating func applyEnvironment(_ environment: [String: String]) {
         if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {

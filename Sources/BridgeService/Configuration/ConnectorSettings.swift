@@ -7,7 +7,7 @@ public import SMPPClient
 extension BridgeConfiguration {
     /// One SMSC account, as written in `connectors.<name>`. Defaults are those of
     /// ``SMPPClient/ConnectorConfiguration``.
-    public struct Connector: Sendable, Decodable {
+    public struct Connector: Sendable, Codable {
         /// `host:port`, `tls://host:port` or `[::1]:2775`; the first is the primary, the others backups.
         public var endpoints: [String]
         public var systemID: String
@@ -95,6 +95,33 @@ extension BridgeConfiguration {
             self.sourceAddress = try c(.sourceAddress, default: self.sourceAddress)
             self.destinationAddress = try c(.destinationAddress, default: self.destinationAddress)
             self.tls = try c(.tls, default: self.tls)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.endpoints, forKey: .endpoints)
+            try c.encode(self.systemID, forKey: .systemID)
+            try c.encodeIfPresent(self.password, forKey: .password)
+            try c.encode(self.systemType, forKey: .systemType)
+            try c.encode(self.bind, forKey: .bind)
+            try c.encode(self.sessions, forKey: .sessions)
+            try c.encode(self.window, forKey: .window)
+            try c.encode(self.throughput, forKey: .throughput)
+            try c.encode(self.connectTimeout, forKey: .connectTimeout)
+            try c.encode(self.bindTimeout, forKey: .bindTimeout)
+            try c.encode(self.responseTimeout, forKey: .responseTimeout)
+            // null turns enquire_link off, so it is written out.
+            try c.encode(self.enquireLinkInterval, forKey: .enquireLinkInterval)
+            try c.encode(self.reconnectDelay, forKey: .reconnectDelay)
+            try c.encode(self.maxReconnectDelay, forKey: .maxReconnectDelay)
+            try c.encode(self.queueTimeout, forKey: .queueTimeout)
+            try c.encode(self.maxParts, forKey: .maxParts)
+            try c.encode(self.longMessages, forKey: .longMessages)
+            try c.encode(self.messageIDs, forKey: .messageIDs)
+            try c.encode(self.dataCoding, forKey: .dataCoding)
+            try c.encode(self.sourceAddress, forKey: .sourceAddress)
+            try c.encode(self.destinationAddress, forKey: .destinationAddress)
+            try c.encode(self.tls, forKey: .tls)
         }
 
         /// The connector's configuration; errors name the key under `connectors.<name>`.
@@ -191,7 +218,7 @@ extension BridgeConfiguration {
         }
     }
 
-    public struct DataCodingSettings: Sendable, Decodable {
+    public struct DataCodingSettings: Sendable, Codable {
         public var gsm7 = 0
         public var ascii = 1
         public var latin1 = 3
@@ -239,7 +266,7 @@ extension BridgeConfiguration {
     }
 
     /// `detect`, or fixed TON and NPI: `{ton: 1, npi: 1}`.
-    public enum AddressSettings: Sendable, Decodable, Hashable {
+    public enum AddressSettings: Sendable, Codable, Hashable {
         case detect
         case fixed(ton: UInt8, npi: UInt8)
 
@@ -261,6 +288,18 @@ extension BridgeConfiguration {
             self = .fixed(ton: try c.decode(UInt8.self, forKey: .ton), npi: try c.decode(UInt8.self, forKey: .npi))
         }
 
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .detect:
+                var c = encoder.singleValueContainer()
+                try c.encode("detect")
+            case .fixed(let ton, let npi):
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(ton, forKey: .ton)
+                try c.encode(npi, forKey: .npi)
+            }
+        }
+
         var policy: AddressPolicy {
             switch self {
             case .detect: .detect
@@ -270,7 +309,7 @@ extension BridgeConfiguration {
     }
 
     /// TLS for `tls://` endpoints.
-    public struct TLSSettings: Sendable, Decodable {
+    public struct TLSSettings: Sendable, Codable {
         /// Check the SMSC's certificate and host name. Default true.
         public var verify = true
         /// PEM file of the authorities to trust instead of the system's.

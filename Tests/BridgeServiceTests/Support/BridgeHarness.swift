@@ -207,3 +207,28 @@ func withBridge<T>(
         }
     }
 }
+
+/// Validates and inserts `count` texts for `account` straight into the store, as if an API had
+/// queued them before the bridge started; returns them in order.
+@discardableResult
+func queueMessages(
+    _ count: Int,
+    text: String,
+    account: UUID,
+    in store: PostgresStore
+) async throws -> [AcceptedMessage] {
+    let validator = MessageValidator(
+        policy: MessagePolicy(),
+        router: MessageRouter(defaultConnector: "main"),
+        builders: ["main": SubmitBuilder()]
+    )
+    let messages = try (0..<count).map { index in
+        try validator.validate(
+            SendRequest(to: "447700900123", from: "Shop", text: "\(text) \(index)"),
+            accountID: account,
+            now: Date()
+        ).get()
+    }
+    try await store.insert(messages)
+    return messages
+}

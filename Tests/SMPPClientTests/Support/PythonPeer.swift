@@ -1,11 +1,19 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A Python program from `Tests/Interop/` run as an independent SMPP peer, stopped by its PID.
 final class PythonPeer: @unchecked Sendable {
     private let process = Process()
     private let output = Pipe()
+    /// Everything the program printed so far, and whether its output has ended.
+    private let printed = Printed()
+
+    private final class Printed: Sendable {
+        let state = Mutex<(text: Data, ended: Bool)>((Data(), false))
+        func withLock<T>(_ body: (inout (text: Data, ended: Bool)) -> T) -> T { self.state.withLock { body(&$0) } }
+    }
 
     static var interopDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -18,9 +26,28 @@ final class PythonPeer: @unchecked Sendable {
         self.process.arguments = ["python3", Self.interopDirectory.appendingPathComponent(script).path] + arguments
         self.process.standardOutput = self.output
         self.process.standardError = self.output
+        let printed = self.printed
+        self.output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            printed.withLock {
+                if data.isEmpty { $0.ended = true } else { $0.text.append(data) }
+            }
+            if data.isEmpty { handle.readabilityHandler = nil }
+        }
         try self.process.run()
         // Our copy of the write end must go, or reading the output never sees its end.
         try? self.output.fileHandleForWriting.close()
+    }
+
+    /// What the program printed so far.
+    var outputSoFar: String { self.printed.withLock { String(decoding: $0.text, as: UTF8.self) } }
+
+    /// Waits (bounded) until the program has printed `text`; a busy machine may run it late.
+    func waitForOutput(containing text: String, timeout: Duration = .seconds(10)) async {
+        let deadline = ContinuousClock.now + timeout
+        while !self.outputSoFar.contains(text) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Waits until something accepts TCP connections on `port`.
@@ -52,8 +79,12 @@ final class PythonPeer: @unchecked Sendable {
                 waited += 1
             }
         }
-        let data = self.output.fileHandleForReading.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self)
+        var waited = 0
+        while !self.printed.withLock({ $0.ended }) && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        return self.outputSoFar
     }
 
     struct PeerExited: Error, CustomStringConvertible {

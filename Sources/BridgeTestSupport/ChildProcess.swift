@@ -5,11 +5,11 @@ import Synchronization
     import Glibc
 #endif
 
-/// A child process with its output captured, for interop tests (python-smpplib) and the
-/// `smsc-sim` executable. Every wait has a timeout; a child that outlives it is killed by its PID.
-final class ChildProcess: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// A child process with its output captured, for interop tests (python-smpplib) and our
+/// executables (`smsc-sim`, `smsbridge`). Every wait has a timeout; a child that outlives it is killed by its PID.
+public final class ChildProcess: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private struct State {
@@ -26,10 +26,10 @@ final class ChildProcess: Sendable {
 
     private let process: Process
     private let shared = Shared()
-    let pid: Int32
+    public let pid: Int32
 
     /// Starts `executable` with `arguments`.
-    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -69,11 +69,11 @@ final class ChildProcess: Sendable {
         self.pid = process.processIdentifier
     }
 
-    var stdout: String { self.shared.state.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
-    var stderr: String { self.shared.state.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
+    public var stdout: String { self.shared.state.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
+    public var stderr: String { self.shared.state.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
 
     /// Waits until standard output contains a match of `regex`, and returns the first match's first capture.
-    func waitForOutput(_ pattern: String, timeout: Duration = .seconds(10)) async throws -> String {
+    public func waitForOutput(_ pattern: String, timeout: Duration = .seconds(10)) async throws -> String {
         let regex = try Regex(pattern)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
@@ -89,7 +89,7 @@ final class ChildProcess: Sendable {
 
     /// Waits for the process to exit; kills it (SIGKILL) and throws when it takes longer than `timeout`.
     @discardableResult
-    func wait(timeout: Duration) async throws -> Int32 {
+    public func wait(timeout: Duration) async throws -> Int32 {
         let exitedInTime = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 _ = await self.exitStatus()
@@ -127,7 +127,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends a signal to this process (by its PID).
-    func kill(_ signal: Int32) {
+    public func kill(_ signal: Int32) {
         if self.process.isRunning { _ = Glibc.kill(self.pid, signal) }
     }
 }

@@ -1,0 +1,173 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `bridge-load`: sends N messages over HTTP with C concurrent connections to a running SMSBridge
+/// (connected to an SMSC such as `smsc-sim`), then waits until every one is final.
+///
+/// Reports the accept rate (202s per second), accept latency p50/p90/p99/max, and the time until
+/// every message is `delivered`. `scripts/bench-bridge` starts PostgreSQL, the simulator and the
+/// service and runs this tool; README, "Performance", has the figures.
+@main
+struct BridgeLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bridge-load",
+        abstract: "HTTP load against a running SMSBridge: accept rate, accept latency, time to delivered."
+    )
+
+    @Option(help: "The service's base URL.") var url = "http://127.0.0.1:8080"
+    @Option(help: "API key (default: $SMSBRIDGE_KEY).") var apiKey: String?
+    @Option(help: "Messages to send.") var messages = 20_000
+    @Option(help: "Concurrent connections, each sending one request at a time.") var concurrency = 32
+    @Option(help: "Messages per request: 1 uses POST /v1/messages, more uses POST /v1/messages/batch.")
+    var batch = 1
+    @Option(help: "Seconds to wait for every message to be final.") var deliveryTimeout = 300.0
+    @Flag(help: "Do not wait for delivery.") var noWait = false
+
+    func run() async throws {
+        guard let key = self.apiKey ?? ProcessInfo.processInfo.environment["SMSBRIDGE_KEY"] else {
+            throw ValidationError("give --api-key or set SMSBRIDGE_KEY")
+        }
+        guard self.messages > 0, self.concurrency > 0, (1...1_000).contains(self.batch) else {
+            throw ValidationError("--messages and --concurrency must be > 0, --batch 1…1000")
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: self.concurrency)
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { _ = client.shutdown }
+        let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let startedAt = Date()
+
+        // Warm the connections (and the service's caches) outside the measurement.
+        _ = try await self.post(client: client, key: key, body: Self.body(index: -1, run: runID, count: 1))
+
+        let requests = (self.messages + self.batch - 1) / self.batch
+        let counter = Counter()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
+            for _ in 0..<min(self.concurrency, requests) {
+                group.addTask {
+                    var result = WorkerResult()
+                    while let request = counter.next(below: requests) {
+                        let first = request * self.batch
+                        let count = min(self.batch, self.messages - first)
+                        let body = Self.body(index: first, run: runID, count: count)
+                        let sent = clock.now
+                        let status = try await self.post(client: client, key: key, body: body, batch: count > 1 || self.batch > 1)
+                        result.latencies.append(clock.now - sent)
+                        if status == 202 || status == 207 { result.accepted += count } else { result.refused[status, default: 0] += count }
+                    }
+                    return result
+                }
+            }
+            var all = WorkerResult()
+            for try await result in group { all.merge(result) }
+            return all
+        }
+        let elapsed = clock.now - start
+        let seconds = Self.seconds(elapsed)
+        let latencies = results.latencies.sorted()
+        print("sent \(self.messages) messages in \(requests) requests over \(self.concurrency) connections")
+        print(String(format: "accepted %d in %.2f s: %.0f messages/s", results.accepted, seconds, Double(results.accepted) / seconds))
+        if !results.refused.isEmpty { print("refused: \(results.refused.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))") }
+        print(
+            "accept latency per request: p50 \(Self.ms(latencies, 0.50)) ms, p90 \(Self.ms(latencies, 0.90)) ms, "
+                + "p99 \(Self.ms(latencies, 0.99)) ms, max \(Self.ms(latencies, 1.0)) ms"
+        )
+        guard !self.noWait else { return }
+
+        // Final when nothing of this run is queued, sending or sent any more.
+        let deadline = clock.now + .seconds(self.deliveryTimeout)
+        while clock.now < deadline {
+            var pending = false
+            for status in ["queued", "sending", "sent"] where !pending {
+                pending = try await self.any(client: client, key: key, status: status, since: startedAt)
+            }
+            if !pending { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let done = clock.now - start
+        var notDelivered: [String] = []
+        for status in ["queued", "sending", "sent", "undelivered", "expired", "rejected", "failed"] {
+            if try await self.any(client: client, key: key, status: status, since: startedAt) { notDelivered.append(status) }
+        }
+        if notDelivered.isEmpty {
+            print(String(format: "all delivered %.2f s after the first request: %.0f messages/s end to end", Self.seconds(done), Double(results.accepted) / Self.seconds(done)))
+        } else {
+            print("not all delivered after \(Self.seconds(done)) s; some are still: \(notDelivered.joined(separator: ", "))")
+            throw ExitCode.failure
+        }
+    }
+
+    static func body(index: Int, run: String, count: Int) -> ByteBuffer {
+        func message(_ number: Int) -> String {
+            #"{"to":"+4477009\#(String(format: "%05d", abs(number) % 100_000))","from":"Bench","text":"Load test \#(run) message \#(number)","client_ref":"\#(run)-\#(number)"}"#
+        }
+        if count == 1 { return ByteBuffer(string: message(index)) }
+        return ByteBuffer(string: #"{"messages":["# + (index..<index + count).map(message).joined(separator: ",") + "]}")
+    }
+
+    func post(client: HTTPClient, key: String, body: ByteBuffer, batch: Bool = false) async throws -> Int {
+        var request = HTTPClientRequest(url: self.url + (batch ? "/v1/messages/batch" : "/v1/messages"))
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(body)
+        let response = try await client.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 16 << 20)
+        return Int(response.status.code)
+    }
+
+    func any(client: HTTPClient, key: String, status: String, since: Date) async throws -> Bool {
+        let since = ISO8601DateFormatter().string(from: since.addingTimeInterval(-1))
+        var request = HTTPClientRequest(url: "\(self.url)/v1/messages?status=\(status)&limit=1&created_since=\(since)")
+        request.headers.add(name: "Authorization", value: "Bearer \(self.apiKey ?? ProcessInfo.processInfo.environment["SMSBRIDGE_KEY"]!)")
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw ValidationError("listing \(status): HTTP \(response.status.code) \(String(buffer: body))") }
+        let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+        return !((json?["data"] as? [Any]) ?? []).isEmpty
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func ms(_ sorted: [Duration], _ quantile: Double) -> String {
+        guard !sorted.isEmpty else { return "-" }
+        let index = min(sorted.count - 1, Int((Double(sorted.count) * quantile).rounded(.up)) - 1)
+        return String(format: "%.1f", Self.seconds(sorted[max(0, index)]) * 1_000)
+    }
+}
+
+struct WorkerResult: Sendable {
+    var latencies: [Duration] = []
+    var accepted = 0
+    var refused: [Int: Int] = [:]
+
+    mutating func merge(_ other: WorkerResult) {
+        self.latencies += other.latencies
+        self.accepted += other.accepted
+        self.refused.merge(other.refused, uniquingKeysWith: +)
+    }
+}
+
+/// Hands out request numbers to the workers.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func next(below limit: Int) -> Int? {
+        self.value.withLock { value in
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
+import Synchronization
+import NIOFoundationCompat

@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import BridgeService
+import BridgeTestSupport
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SMSCSimulator
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `.build/debug/smsbridge` (or the release one), found from this file's path.
+let smsbridgeBinary: String? = {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    for configuration in ["debug", "release"] {
+        let path = repository.appendingPathComponent(".build/\(configuration)/smsbridge").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}()
+
+/// The `smsbridge` executable as an operator runs it, stopped the hard way and the polite way:
+/// nothing accepted is lost.
+@Suite(.timeLimit(.minutes(2)), .enabled(if: smsbridgeBinary != nil, "smsbridge is not built"))
+struct ProcessTests {
+    /// A `smsbridge serve` process on its own HTTP port.
+    struct Instance {
+        let process: ChildProcess
+        let server: RunningServer
+    }
+
+    static func start(
+        _ configuration: BridgeConfiguration,
+        server template: RunningServer,
+        name: String
+    ) async throws -> Instance {
+        var configuration = configuration
+        configuration.http.port = try freePort()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(name)-\(UUID()).yaml")
+        try configuration.yaml.write(to: file, atomically: true, encoding: .utf8)
+        let process = try ChildProcess(smsbridgeBinary!, ["serve", "--config", file.path])
+        let server = RunningServer(
+            baseURL: "http://127.0.0.1:\(configuration.http.port)",
+            apiKey: template.apiKey,
+            account: template.account,
+            simulator: template.simulator,
+            databaseURL: template.databaseURL,
+            http: template.http
+        )
+        try await waitUntil("\(name) ready", timeout: .seconds(30)) {
+            (try? await server.request(.GET, "/readyz").status) == 200
+        }
+        return Instance(process: process, server: server)
+    }
+
+    /// Posts `count` messages; returns the ids of those accepted (a stopping server may refuse some).
+    static func post(_ count: Int, to server: RunningServer, tag: String) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let reply = try? await server.request(
+                        .POST,
+                        "/v1/messages",
+                        json: #"{"to": "447700900123", "from": "Shop", "text": "\#(tag) \#(index)"}"#
+                    )
+                    guard reply?.status == 202 else { return nil }
+                    return try? reply?.json()["id"] as? String
+                }
+            }
+            var ids: [String] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+    }
+
+    @Test func aKilledInstancesMessagesAreSentByTheNextOne() async throws {
+        try await withProcessFixture(responseDelay: 1.0) { fixture in
+            let first = try await Self.start(fixture.configuration, server: fixture.server, name: "first")
+            let ids = await Self.post(40, to: first.server, tag: "killed")
+            #expect(ids.count == 40)
+            // Submits are on the wire (the simulator answers after a second): kill -9.
+            try await waitUntil("submits in flight") { fixture.server.simulator.counters.submitsReceived >= 10 }
+            first.process.kill(SIGKILL)
+            _ = try await first.process.wait(timeout: .seconds(10))
+
+            fixture.server.simulator.reconfigure { $0.throttling.responseDelay = 0 }
+            let second = try await Self.start(fixture.configuration, server: fixture.server, name: "second")
+            for id in ids { _ = try await second.server.waitForStatus(id, "delivered", timeout: .seconds(30)) }
+            // At least once: what was on the wire when the first died may have gone twice, nothing more.
+            let texts = fixture.server.simulator.messages().map(\.text)
+            #expect(Set(texts).count == 40)
+            #expect(texts.count - 40 <= 40)
+            second.process.kill(SIGTERM)
+            #expect(try await second.process.wait(timeout: .seconds(20)) == 0)
+        }
+    }
+
+    @Test func sigtermUnderLoadLosesNothingAndSendsNothingTwice() async throws {
+        try await withProcessFixture(responseDelay: 0.2) { fixture in
+            let first = try await Self.start(fixture.configuration, server: fixture.server, name: "first")
+            async let accepted = Self.post(150, to: first.server, tag: "term")
+            try await waitUntil("submits flowing") { fixture.server.simulator.counters.submitsReceived >= 5 }
+            first.process.kill(SIGTERM)
+            #expect(try await first.process.wait(timeout: .seconds(30)) == 0, "exits cleanly: \(first.process.stderr)")
+            let ids = await accepted
+            #expect(!ids.isEmpty)
+
+            fixture.server.simulator.reconfigure { $0.throttling.responseDelay = 0 }
+            let second = try await Self.start(fixture.configuration, server: fixture.server, name: "second")
+            for id in ids { _ = try await second.server.waitForStatus(id, "delivered", timeout: .seconds(30)) }
+            let texts = fixture.server.simulator.messages().map(\.text)
+            #expect(texts.count == Set(texts).count, "a graceful stop submits nothing twice")
+            second.process.kill(SIGTERM)
+            #expect(try await second.process.wait(timeout: .seconds(20)) == 0)
+        }
+    }
+}
+
+struct ProcessFixture {
+    var configuration: BridgeConfiguration
+    var server: RunningServer
+}
+
+/// A simulator, a migrated database with the account `acme`, an HTTP client, and a configuration
+/// for `smsbridge serve` processes (each gets its own port).
+func withProcessFixture(responseDelay: Double, _ body: (ProcessFixture) async throws -> Void) async throws {
+    let simulator = try await startSimulator(receiptDelay: 0.05) { $0.throttling.responseDelay = responseDelay }
+    defer { Task { await simulator.stop() } }
+    let (databaseURL, keys) = try await prepareDatabase()
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    var configuration = serverConfiguration(databaseURL: databaseURL, smppPort: simulator.port!)
+    configuration.logging.level = "warning"
+    let template = RunningServer(
+        baseURL: "",
+        apiKey: keys["acme"]!.1,
+        account: keys["acme"]!.0,
+        simulator: simulator,
+        databaseURL: databaseURL,
+        http: http
+    )
+    do {
+        try await body(ProcessFixture(configuration: configuration, server: template))
+        try await http.shutdown()
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
+}
+
+/// A loopback port free a moment ago.
+func freePort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, length) }
+    }
+    guard bound == 0 else { throw HarnessError(description: "bind failed") }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
