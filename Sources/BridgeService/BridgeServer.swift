@@ -6,6 +6,7 @@ import Hummingbird
 public import Logging
 import NIOCore
 import PostgresNIO
+public import Prometheus
 import SMPP
 import SMPPClient
 public import ServiceLifecycle
@@ -27,18 +28,26 @@ public final class BridgeServer: Service, Sendable {
     let validated: BridgeConfiguration.Validated
     let logger: Logger
     let onReady: @Sendable (Ready) async -> Void
+    /// Served on `/metrics` when set: the registry behind the process's `MetricsSystem`.
+    let metrics: PrometheusCollectorRegistry?
     /// This process's id in the instances table: it owns the leases of what it claims.
     public let instanceID = UUID()
 
+    /// - Parameters:
+    ///   - metrics: the Prometheus registry the process's `MetricsSystem` was bootstrapped with
+    ///     (`MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))`), served on
+    ///     `/metrics`; without one there is no `/metrics`.
     /// - Throws: ``BridgeConfigurationError`` naming the first invalid setting.
     public init(
         configuration: BridgeConfiguration,
         logger: Logger,
+        metrics: PrometheusCollectorRegistry? = nil,
         onReady: @escaping @Sendable (Ready) async -> Void = { _ in }
     ) throws(BridgeConfigurationError) {
         self.configuration = configuration
         self.validated = try configuration.validated()
         self.logger = logger
+        self.metrics = metrics
         self.onReady = onReady
     }
 
@@ -152,7 +161,12 @@ public final class BridgeServer: Service, Sendable {
             router: self.validated.router,
             builders: builders
         )
-        let http = try self.makeHTTPServer(store: store, validator: validator, connectors: connectors)
+        let http = try self.makeHTTPServer(
+            store: store,
+            validator: validator,
+            connectors: connectors,
+            dispatcher: dispatcher
+        )
         // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound, maintenance.
         return [maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
     }
@@ -180,7 +194,8 @@ public final class BridgeServer: Service, Sendable {
     private func makeHTTPServer(
         store: PostgresStore,
         validator: MessageValidator,
-        connectors: [String: SMPPConnector]
+        connectors: [String: SMPPConnector],
+        dispatcher: Dispatcher
     ) throws -> some Service {
         let settings = self.configuration.http
         var apiConfiguration = BridgeAPI.Configuration()
@@ -191,9 +206,24 @@ public final class BridgeServer: Service, Sendable {
         apiConfiguration.maximumQueueAge = settings.maxQueueAge?.duration
         apiConfiguration.databaseTimeout = settings.databaseTimeout.duration
         let api = try BridgeAPI(store: store, validator: validator, configuration: apiConfiguration)
-        let router = api.makeRouter()
+        let router = Router(context: APIRequestContext.self)
+        // Before the routes: a middleware applies to the routes added after it.
+        router.add(middleware: MetricsMiddleware())
+        api.addRoutes(to: router)
         let health = HealthChecks(store: store, connectors: Array(connectors.values))
         health.addRoutes(to: router)
+        if let metrics = self.metrics {
+            MetricsEndpoint(registry: metrics, store: store).addRoutes(to: router)
+        }
+        if let token = self.configuration.admin.token {
+            AdminAPI(
+                token: token,
+                store: store,
+                connectors: connectors,
+                wakeDispatcher: { dispatcher.wake() },
+                logger: self.logger
+            ).addRoutes(to: router)
+        }
         let instanceID = self.instanceID
         let onReady = self.onReady
         return Application(

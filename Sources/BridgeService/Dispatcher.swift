@@ -1,5 +1,6 @@
 import BridgeCore
 public import BridgeStore
+import CoreMetrics
 public import Foundation
 public import Logging
 import PostgresNIO
@@ -47,6 +48,7 @@ public final class Dispatcher: Service, Sendable {
     private let waker = Waker()
     private let reports = BatchQueue<SubmissionReport>()
     private let inFlight = Atomic<Int>(0)
+    private let metrics = ServiceMetrics()
 
     public init(
         store: PostgresStore,
@@ -223,6 +225,13 @@ public final class Dispatcher: Service, Sendable {
             while true {
                 do {
                     try await self.store.report(batch, owner: self.instanceID)
+                    for report in batch {
+                        switch report.outcome {
+                        case .sent: self.metrics.recordStatus(.sent)
+                        case .finished(let status, _, _): self.metrics.recordStatus(status)
+                        case .retry: self.metrics.retries.increment()
+                        }
+                    }
                     break
                 } catch {
                     // The database is away: keep the reports (the SMSC ids matter) and try again —

@@ -32,6 +32,7 @@ public final class InboundProcessor: Service, Sendable {
     private let receipts = BatchQueue<InboundEvent>()
     /// When a receipt was last kept unmatched (seconds since the reference date), or 0.
     private let lastUnmatched = Atomic<Double>(0)
+    private let metrics = ServiceMetrics()
 
     public init(
         store: PostgresStore,
@@ -76,6 +77,7 @@ public final class InboundProcessor: Service, Sendable {
             guard last > 0, Date().timeIntervalSinceReferenceDate - last < 120 else { continue }
             do {
                 let matched = try await self.store.rematchReceipts()
+                self.metrics.recordLateMatches(matched)
                 if !matched.isEmpty {
                     self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"])
                 }
@@ -130,6 +132,7 @@ public final class InboundProcessor: Service, Sendable {
             do {
                 let outcomes = try await self.store.applyReceipts(incoming)
                 for event in batch { event.acknowledgement?.acknowledge(.ok) }
+                self.metrics.recordReceipts(incoming, outcomes: outcomes)
                 let unmatched = outcomes.filter { $0 == .unmatched }.count
                 if unmatched > 0 {
                     self.lastUnmatched.store(Date().timeIntervalSinceReferenceDate, ordering: .relaxed)
@@ -176,6 +179,7 @@ public final class InboundProcessor: Service, Sendable {
             )
             event.acknowledgement?.acknowledge(.ok)
             if case .stored(let record) = outcome {
+                self.metrics.recordInbound(connector: event.connector)
                 self.logger.debug(
                     "inbound message stored",
                     metadata: ["inbound.id": "\(record.id)", "parts": "\(record.partCount)"]

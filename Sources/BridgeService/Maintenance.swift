@@ -29,6 +29,7 @@ public final class Maintenance: Service, Sendable {
     let router: InboundRouter<UUID>
     let configuration: Configuration
     let logger: Logger
+    private let metrics = ServiceMetrics()
 
     public init(
         store: PostgresStore,
@@ -67,6 +68,7 @@ public final class Maintenance: Service, Sendable {
             // Receipts kept unmatched because they raced their submit response, whichever instance
             // stored them (InboundProcessor retries its own sooner).
             let matched = try await self.store.rematchReceipts(window: self.configuration.dedupeWindow)
+            self.metrics.recordLateMatches(matched)
             if !matched.isEmpty { self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"]) }
             let router = self.router
             let flushed = try await self.store.flushIncompleteInbound(olderThan: self.configuration.reassemblyTimeout) {

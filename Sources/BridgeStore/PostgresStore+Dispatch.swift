@@ -6,13 +6,15 @@ import SMPP
 
 extension PostgresStore {
     /// Claims up to `limit` due messages (queued, or scheduled and due), urgent first, marking them
-    /// `sending` with a lease held by `owner`. Rows other dispatchers hold are skipped, never waited on.
+    /// `sending` with a lease held by `owner`. Rows other dispatchers hold are skipped, never waited on;
+    /// so are the messages of paused connectors (``pauseConnector(_:reason:)``).
     public func claimDue(owner: UUID, limit: Int, lease: TimeInterval) async throws -> [ClaimedMessage] {
         let rows = try await self.client.query(
             """
             WITH due AS (
                 SELECT id FROM messages
                 WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= now()
+                    AND connector NOT IN (SELECT connector FROM connector_pauses)
                 ORDER BY priority DESC, next_attempt_at
                 LIMIT \(Int64(limit))
                 FOR UPDATE SKIP LOCKED

@@ -93,6 +93,12 @@ public actor TestPostgres {
 
     private var creations: Task<Void, Never>?
 
+    /// Runs one statement on the server's `postgres` database, e.g. to take a test database away
+    /// (`ALTER DATABASE … ALLOW_CONNECTIONS false`) and give it back.
+    public func administer(_ sql: String) async throws {
+        try await Self.execute(sql, on: try await self.start())
+    }
+
     private static func execute(_ sql: String, on server: Server) async throws {
         let admin = PostgresClient(
             configuration: Self.configuration(server, database: "postgres"),

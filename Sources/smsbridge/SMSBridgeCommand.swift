@@ -3,7 +3,9 @@ import BridgeService
 import BridgeStore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -89,7 +91,9 @@ struct Serve: AsyncParsableCommand {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
         }
         let logger = Logger(label: "smsbridge")
-        let server = try BridgeServer(configuration: configuration, logger: logger) { ready in
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let server = try BridgeServer(configuration: configuration, logger: logger, metrics: registry) { ready in
             logger.notice(
                 "ready",
                 metadata: [
@@ -97,14 +101,16 @@ struct Serve: AsyncParsableCommand {
                 ]
             )
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [server],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        // Past the deadline what still runs is cancelled: leases not given back expire, and those
+        // messages are sent again by whichever instance claims them (at least once, never lost).
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdown.deadline.duration
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
     }
 }
 

@@ -15,11 +15,13 @@ public struct BridgeConfiguration: Sendable, Codable {
     public var dispatcher = DispatcherSettings()
     public var maintenance = MaintenanceSettings()
     public var logging = Logging()
+    public var admin = Admin()
+    public var shutdown = Shutdown()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, http, messages, routes, connectors, inbound, dispatcher, maintenance, logging
+        case database, http, messages, routes, connectors, inbound, dispatcher, maintenance, logging, admin, shutdown
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +35,8 @@ public struct BridgeConfiguration: Sendable, Codable {
         self.dispatcher = try c(.dispatcher, default: DispatcherSettings())
         self.maintenance = try c(.maintenance, default: MaintenanceSettings())
         self.logging = try c(.logging, default: Logging())
+        self.admin = try c(.admin, default: Admin())
+        self.shutdown = try c(.shutdown, default: Shutdown())
     }
 
     // MARK: Sections
@@ -313,6 +317,47 @@ public struct BridgeConfiguration: Sendable, Codable {
             let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             self.level = try c(.level, default: self.level)
             self.format = try c(.format, default: self.format)
+        }
+    }
+
+    /// The operators' API under `/admin` (connector status, pause and resume, queue statistics).
+    public struct Admin: Sendable, Codable {
+        /// The bearer token the admin API requires; `null` (the default) turns the admin API off.
+        /// Environment: `SMSBRIDGE_ADMIN_TOKEN`. At least 16 characters.
+        public var token: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case token
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+            self.token = try c.decodeIfPresent(String.self, forKey: .token)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.token, forKey: .token)
+        }
+    }
+
+    /// What SIGTERM and SIGINT do.
+    public struct Shutdown: Sendable, Codable {
+        /// Longest graceful shutdown (stop accepting, finish in-flight submits, unbind, give back
+        /// leases); what is still running then is cancelled. Default 30s.
+        public var deadline: ConfigDuration = .seconds(30)
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case deadline
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+            self.deadline = try c(.deadline, default: self.deadline)
         }
     }
 }

@@ -7,7 +7,8 @@ import Yams
 extension BridgeConfiguration {
     /// Reads a YAML configuration, applies the environment's overrides and checks every value.
     ///
-    /// Overrides: `SMSBRIDGE_DATABASE_URL`, and `SMSBRIDGE_CONNECTOR_<NAME>_PASSWORD` per connector.
+    /// Overrides: `SMSBRIDGE_DATABASE_URL`, `SMSBRIDGE_ADMIN_TOKEN`, and
+    /// `SMSBRIDGE_CONNECTOR_<NAME>_PASSWORD` per connector.
     public static func load(
         from path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -54,6 +55,9 @@ extension BridgeConfiguration {
         if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
             self.database.url = url
         }
+        if let token = environment["SMSBRIDGE_ADMIN_TOKEN"], !token.isEmpty {
+            self.admin.token = token
+        }
         for name in self.connectors.keys {
             if let password = environment[Connector.passwordVariable(for: name)] {
                 self.connectors[name]?.password = password
@@ -84,6 +88,10 @@ extension BridgeConfiguration {
             throw fail("database.max_connections", "must be 1…1000")
         }
         guard !self.http.host.isEmpty else { throw fail("http.host", "must not be empty") }
+        if let token = self.admin.token, token.count < 16 {
+            throw fail("admin.token", "must be at least 16 characters (or null to turn the admin API off)")
+        }
+        guard self.shutdown.deadline.seconds > 0 else { throw fail("shutdown.deadline", "must be > 0") }
         guard (0...65535).contains(self.http.port) else { throw fail("http.port", "must be 0…65535") }
         guard self.http.maxBodySize >= 1_024 else { throw fail("http.max_body_size", "must be at least 1024 bytes") }
         guard self.http.defaultRateLimit >= 0 else { throw fail("http.default_rate_limit", "must not be negative") }

@@ -4,9 +4,11 @@ import BridgeStore
 import BridgeTestSupport
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
+import Prometheus
 import SMSCSimulator
 import ServiceLifecycle
 
@@ -54,6 +56,15 @@ struct RunningServer {
         throw HarnessError(description: "message \(id) did not reach \(status); last: \(last)")
     }
 }
+
+/// The registry behind this test process's `MetricsSystem` (bootstrapped once, as `smsbridge serve`
+/// does): every in-process server serves it on `/metrics`. Shared by the tests that run at once, so
+/// exact values are only safe for series labelled with a name one test owns (e.g. its connector).
+let testMetrics: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
 
 /// Migrates a fresh database and creates the account `acme` (and those `inbound` routes name).
 func prepareDatabase(accounts: [String] = ["acme"]) async throws -> (url: String, keys: [String: (UUID, String)]) {
@@ -109,7 +120,8 @@ func withServer<T>(
     var configuration = serverConfiguration(databaseURL: databaseURL, smppPort: simulator.port!)
     configure(&configuration)
     let (ready, readyContinuation) = AsyncStream.makeStream(of: BridgeServer.Ready.self)
-    let server = try BridgeServer(configuration: configuration, logger: quietLogger("server")) { info in
+    let server = try BridgeServer(configuration: configuration, logger: quietLogger("server"), metrics: testMetrics) {
+        info in
         readyContinuation.yield(info)
     }
     let group = ServiceGroup(configuration: .init(services: [server], logger: quietLogger("services")))

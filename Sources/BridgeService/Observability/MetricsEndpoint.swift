@@ -1,0 +1,57 @@
+import BridgeCore
+import BridgeHTTP
+import BridgeStore
+import CoreMetrics
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// `GET /metrics`: every series of the process's Prometheus registry, in the text exposition format.
+///
+/// Before answering, it reads the queue from the database (bounded by a timeout) into gauges:
+/// `smsbridge_queue_depth`, `smsbridge_queue_oldest_age_seconds`, `smsbridge_messages{status}` for
+/// the waiting statuses, and `smsbridge_database_up`. Every instance reports the same queue;
+/// aggregate them with `max`, not `sum`.
+struct MetricsEndpoint: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let store: PostgresStore
+    var databaseTimeout: Duration = .seconds(2)
+
+    func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("/metrics") { _, _ in
+            await self.refreshQueueGauges()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer()))
+            )
+        }
+    }
+
+    private func refreshQueueGauges() async {
+        let store = self.store
+        let timeout = self.databaseTimeout
+        let up = Gauge(label: "smsbridge_database_up")
+        do {
+            let (statistics, counts) = try await withThrowingTaskGroup(
+                of: (QueueStatistics, [MessageStatus: Int]).self
+            ) { group in
+                group.addTask { (try await store.queueStatistics(), try await store.activeMessageCounts()) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw CancellationError()
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            Gauge(label: "smsbridge_queue_depth").record(statistics.depth)
+            Gauge(label: "smsbridge_queue_oldest_age_seconds").record(statistics.oldestAge)
+            for (status, count) in counts {
+                Gauge(label: "smsbridge_messages", dimensions: [("status", status.rawValue)]).record(count)
+            }
+            up.record(1)
+        } catch {
+            up.record(0)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import BridgeService
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import NIOHTTP1
+import SMSCSimulator
+import Testing
+
+/// What an operator uses: `/metrics`, `/readyz` when the database goes away, the admin API.
+@Suite(.timeLimit(.minutes(1))) struct OperationsTests {
+    /// A connector name no other test uses, so its series hold this test's values only.
+    static func renameConnector(_ name: String) -> (inout BridgeConfiguration) -> Void {
+        { configuration in
+            configuration.connectors[name] = configuration.connectors.removeValue(forKey: "main")
+        }
+    }
+
+    /// The value of the sample `name{labels}` (labels exactly as written, sorted as emitted).
+    static func sample(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    @Test func metricsExposeTheNamedSeries() async throws {
+        try await withServer(configure: Self.renameConnector("metered")) { server in
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "counted"}"#
+            )
+            #expect(accepted.status == 202)
+            _ = try await server.waitForStatus(try #require(try accepted.json()["id"] as? String), "delivered")
+            let reply = try await server.request(.GET, "/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = reply.body
+            // The connector: submits, response time, sessions, window, throttling.
+            #expect(Self.sample(text, #"smpp_submits_total{connector="metered",result="ok"}"#) == 1)
+            #expect(Self.sample(text, #"smpp_submit_duration_seconds_count{connector="metered"}"#) == 1)
+            #expect(Self.sample(text, #"smpp_sessions_bound{connector="metered"}"#) == 1)
+            #expect(Self.sample(text, #"smpp_throttled_total{connector="metered"}"#) == 0)
+            #expect(text.contains(#"smpp_window_in_use{connector="metered"}"#))
+            // Receipts matched, messages by status, the queue.
+            #expect(Self.sample(text, #"smsbridge_receipts_total{connector="metered",result="matched"}"#) == 1)
+            #expect((Self.sample(text, #"smsbridge_messages_total{status="sent"}"#) ?? 0) >= 1)
+            #expect((Self.sample(text, #"smsbridge_messages_total{status="delivered"}"#) ?? 0) >= 1)
+            #expect(Self.sample(text, "smsbridge_queue_depth") != nil)
+            #expect(Self.sample(text, "smsbridge_queue_oldest_age_seconds") != nil)
+            #expect(Self.sample(text, #"smsbridge_messages{status="queued"}"#) != nil)
+            #expect(Self.sample(text, "smsbridge_database_up") == 1)
+            // HTTP requests and their latency, by route.
+            #expect(text.contains(#"http_route="/v1/messages""#))
+            #expect(text.contains("http_server_request_duration"))
+        }
+    }
+
+    @Test func readinessFlipsWhenTheDatabaseGoesAway() async throws {
+        try await withServer { server in
+            try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
+            let database = try #require(server.databaseURL.split(separator: "/").last?.split(separator: "?").first)
+            try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS false"#)
+            try await TestPostgres.shared.administer(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'"
+            )
+            try await waitUntil("not ready") { try await server.request(.GET, "/readyz").status == 503 }
+            let down = try await server.request(.GET, "/readyz").json()
+            #expect(down["database"] as? String == "unreachable")
+            // Clients are told to come back, not given a 500.
+            let refused = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "while down"}"#
+            )
+            #expect(refused.status == 503)
+            #expect(refused.headers.first(name: "Retry-After") != nil)
+
+            try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS true"#)
+            try await waitUntil("ready again", timeout: .seconds(20)) {
+                try await server.request(.GET, "/readyz").status == 200
+            }
+        }
+    }
+
+    static let adminToken = "admin-token-0123456789"
+
+    func admin(
+        _ server: RunningServer,
+        _ method: HTTPMethod,
+        _ path: String,
+        json: String? = nil,
+        token: String = Self.adminToken
+    ) async throws -> RunningServer.Reply {
+        try await server.request(method, path, json: json, key: token)
+    }
+
+    @Test func theAdminAPINeedsItsOwnToken() async throws {
+        try await withServer(configure: { $0.admin.token = Self.adminToken }) { server in
+            let anonymous = try await self.admin(server, .GET, "/admin/connectors", token: "")
+            #expect(anonymous.status == 401)
+            #expect(anonymous.headers.first(name: "Content-Type") == "application/problem+json")
+            // A customer's API key is not an admin token.
+            #expect(try await self.admin(server, .GET, "/admin/connectors", token: server.apiKey).status == 401)
+            #expect(try await self.admin(server, .GET, "/admin/connectors").status == 200)
+        }
+        try await withServer { server in
+            // Without admin.token there is no admin API.
+            let reply = try await self.admin(server, .GET, "/admin/connectors")
+            #expect(reply.status == 404)
+        }
+    }
+
+    @Test func aPausedConnectorKeepsItsMessagesUntilResumed() async throws {
+        try await withServer(configure: { $0.admin.token = Self.adminToken }) { server in
+            try await waitUntil("bound") {
+                let list =
+                    try JSONSerialization.jsonObject(
+                        with: Data(try await self.admin(server, .GET, "/admin/connectors").body.utf8)
+                    ) as? [[String: Any]]
+                let sessions = (list?.first?["status"] as? [String: Any])?["sessions"] as? [[String: Any]]
+                return sessions?.first?["state"] as? String == "bound"
+            }
+            let paused = try await self.admin(
+                server,
+                .POST,
+                "/admin/connectors/main/pause",
+                json: #"{"reason": "maintenance window"}"#
+            )
+            #expect(paused.status == 200, "\(paused.body)")
+            #expect((try paused.json()["paused"] as? [String: Any])?["reason"] as? String == "maintenance window")
+
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "after the pause"}"#
+            )
+            let id = try #require(try accepted.json()["id"] as? String)
+            // Longer than the dispatcher's polling interval: nothing may be claimed meanwhile.
+            try await Task.sleep(for: .milliseconds(1_500))
+            #expect(try await server.request(.GET, "/v1/messages/\(id)").json()["status"] as? String == "queued")
+            #expect(server.simulator.counters.submitsReceived == 0)
+            let queue = try await self.admin(server, .GET, "/admin/queue").json()
+            #expect(queue["paused"] as? [String] == ["main"])
+            #expect((queue["connectors"] as? [[String: Any]])?.first?["due"] as? Int == 1)
+            #expect((queue["messages"] as? [String: Int])?["queued"] == 1)
+
+            #expect(try await self.admin(server, .POST, "/admin/connectors/main/resume").status == 200)
+            _ = try await server.waitForStatus(id, "delivered")
+        }
+    }
+
+    @Test func unknownConnectorsAreProblems() async throws {
+        try await withServer(configure: { $0.admin.token = Self.adminToken }) { server in
+            let reply = try await self.admin(server, .POST, "/admin/connectors/nope/pause")
+            #expect(reply.status == 404)
+            #expect(reply.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect((try reply.json()["detail"] as? String)?.contains("main") == true)
+            let bad = try await self.admin(server, .POST, "/admin/connectors/main/pause", json: "{not json")
+            #expect(bad.status == 400)
+        }
+    }
+}
