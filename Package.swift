@@ -130,9 +130,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LocalPostgres",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BridgeTestSupport",
             dependencies: [
                 "BridgeStore",
+                "LocalPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,6 +148,9 @@ let package = Package(
             dependencies: [
                 "BridgeService",
                 "BridgeStore",
+                "LocalPostgres",
+                "SMSCSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,6 +209,7 @@ let package = Package(
                 "BridgeCore",
                 "BridgeStore",
                 "BridgeTestSupport",
+                "LocalPostgres",
                 "SMPP",
                 "SMPPClient",
                 "SMSCSimulator",

@@ -223,6 +223,16 @@ extension PostgresStore {
         logger: Logger
     ) async throws -> MessageStatus? {
         guard let status else { return nil }
+        // The message row first: receipts for two parts of one message may be applied by two
+        // transactions at once (a batch, a rematch sweep, a report), and without the lock each
+        // would see the other's part still open and neither would finish the message. NO KEY UPDATE:
+        // the receipt's insert holds a KEY SHARE lock on the row (foreign key), which FOR UPDATE
+        // would wait for in both transactions — a deadlock.
+        let lock = try await connection.query(
+            "SELECT 1 FROM messages WHERE id = \(messageID) FOR NO KEY UPDATE",
+            logger: logger
+        )
+        for try await _ in lock {}
         try await connection.query(
             """
             UPDATE message_parts SET status = \(status.rawValue), done_at = now(), error_code = \(networkError.map(Int32.init))::int4

@@ -15,7 +15,7 @@ struct SMSBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smsbridge",
         abstract: "HTTP REST ⇄ SMPP bridge: send SMS with one POST, follow them by id, receive receipts and replies.",
-        subcommands: [Serve.self, Migrate.self, Accounts.self, Config.self]
+        subcommands: [Demo.self, Serve.self, Migrate.self, Accounts.self, Config.self]
     )
 }
 
@@ -79,21 +79,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try self.config.load()
-        let level = Logger.Level(rawValue: configuration.logging.level) ?? .info
-        switch configuration.logging.format {
-        case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
-        case .json:
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
-        }
+        bootstrapLogging(configuration.logging)
         let logger = Logger(label: "smsbridge")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let server = try BridgeServer(configuration: configuration, logger: logger, metrics: registry) { ready in
+        try await runBridge(configuration, logger: logger) { ready in
             logger.notice(
                 "ready",
                 metadata: [
@@ -101,17 +89,46 @@ struct Serve: AsyncParsableCommand {
                 ]
             )
         }
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: server)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        // Past the deadline what still runs is cancelled: leases not given back expire, and those
-        // messages are sent again by whichever instance claims them (at least once, never lost).
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdown.deadline.duration
-        groupConfiguration.maximumCancellationDuration = .seconds(5)
-        try await ServiceGroup(configuration: groupConfiguration).run()
     }
+}
+
+/// Sends logs to standard error, as text or JSON lines, from `logging.level` up.
+func bootstrapLogging(_ settings: BridgeConfiguration.Logging) {
+    let level = Logger.Level(rawValue: settings.level) ?? .info
+    switch settings.format {
+    case .text:
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    case .json:
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
+    }
+}
+
+/// Runs the bridge (and `alongside` services, started before it and stopped after it) until SIGTERM or SIGINT, then
+/// shuts down gracefully within `shutdown.deadline`. Metrics go to a Prometheus registry served on
+/// `/metrics`.
+func runBridge(
+    _ configuration: BridgeConfiguration,
+    logger: Logger,
+    alongside: [any Service] = [],
+    onReady: @escaping @Sendable (BridgeServer.Ready) async -> Void
+) async throws {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    let server = try BridgeServer(configuration: configuration, logger: logger, metrics: registry, onReady: onReady)
+    var groupConfiguration = ServiceGroupConfiguration(
+        services: (alongside + [server]).map { .init(service: $0) },
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+    // Past the deadline what still runs is cancelled: leases not given back expire, and those
+    // messages are sent again by whichever instance claims them (at least once, never lost).
+    groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdown.deadline.duration
+    groupConfiguration.maximumCancellationDuration = .seconds(5)
+    try await ServiceGroup(configuration: groupConfiguration).run()
 }
 
 struct Migrate: AsyncParsableCommand {

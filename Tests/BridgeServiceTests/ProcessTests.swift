@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BridgeService
 import BridgeTestSupport
 import Foundation
+import LocalPostgres
 import NIOCore
 import NIOHTTP1
 import SMSCSimulator
@@ -22,9 +23,17 @@ let smsbridgeBinary: String? = {
     return nil
 }()
 
+/// The built `smsbridge`; `swift test` builds it with the tests.
+func smsbridgeExecutable() throws -> String {
+    guard let smsbridgeBinary else {
+        throw HarnessError(description: "smsbridge is not built: run `swift build` first")
+    }
+    return smsbridgeBinary
+}
+
 /// The `smsbridge` executable as an operator runs it, stopped the hard way and the polite way:
 /// nothing accepted is lost.
-@Suite(.timeLimit(.minutes(2)), .enabled(if: smsbridgeBinary != nil, "smsbridge is not built"))
+@Suite(.timeLimit(.minutes(2)))
 struct ProcessTests {
     /// A `smsbridge serve` process on its own HTTP port.
     struct Instance {
@@ -41,7 +50,7 @@ struct ProcessTests {
         configuration.http.port = try freePort()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(name)-\(UUID()).yaml")
         try configuration.yaml.write(to: file, atomically: true, encoding: .utf8)
-        let process = try ChildProcess(smsbridgeBinary!, ["serve", "--config", file.path])
+        let process = try ChildProcess(try smsbridgeExecutable(), ["serve", "--config", file.path])
         let server = RunningServer(
             baseURL: "http://127.0.0.1:\(configuration.http.port)",
             apiKey: template.apiKey,
@@ -152,19 +161,5 @@ func withProcessFixture(responseDelay: Double, _ body: (ProcessFixture) async th
 
 /// A loopback port free a moment ago.
 func freePort() throws -> Int {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, length) }
-    }
-    guard bound == 0 else { throw HarnessError(description: "bind failed") }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    try LocalPostgres.freePort()
 }

@@ -121,6 +121,42 @@ import Testing
         }
     }
 
+    @Test func receiptsForThePartsOfOneMessageAppliedAtOnceFinishIt() async throws {
+        // Each part's receipt in its own transaction, all at once (a batch, a rematch sweep and a
+        // report can overlap like this): the last one to commit must see the others' parts final.
+        try await withStore { store in
+            var ids: [(account: UUID, id: UUID)] = []
+            for _ in 0..<10 { ids.append(try await self.queued(store, parts: 3)) }
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                ids.enumerated().map { index, message in
+                    SubmissionReport(
+                        messageID: message.id,
+                        connector: "main",
+                        submitted: (1...3).map {
+                            .init(number: $0, smscMessageID: "M\(index)P\($0)", key: "M\(index)P\($0)")
+                        },
+                        outcome: .sent
+                    )
+                },
+                owner: self.owner
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in ids.indices {
+                    for part in 1...3 {
+                        group.addTask {
+                            _ = try await store.applyReceipts([self.receipt("M\(index)P\(part)", .delivered)])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for (account, id) in ids {
+                #expect(try await store.message(id: id, accountID: account)?.status == .delivered)
+            }
+        }
+    }
+
     @Test func aFailedPartMakesTheMessageUndelivered() async throws {
         try await withStore { store in
             let (account, id) = try await self.queued(store)

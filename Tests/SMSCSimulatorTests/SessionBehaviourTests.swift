@@ -165,7 +165,9 @@ import Testing
     }
 
     @Test func aPeerThatKeepsTalkingIsNotDisconnectedForAMissingEnquireLinkResp() async throws {
-        try await withSimulator(.testing { $0.enquireLinkInterval = 0.5 }) { simulator in
+        // The peer's PDU must arrive within one interval of the probe: 2 s leaves room for a
+        // machine busy with other tests.
+        try await withSimulator(.testing { $0.enquireLinkInterval = 2 }) { simulator in
             try await TestESME.with(port: simulator.port!, answersEnquireLink: false) { esme in
                 // Each probe goes unanswered, but the peer sends a PDU of its own right after it: any
                 // PDU proves the link alive, so the simulator keeps the session and probes again

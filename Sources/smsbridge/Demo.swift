@@ -1,0 +1,219 @@
+import ArgumentParser
+import BridgeService
+import BridgeStore
+import Foundation
+import Hummingbird
+import LocalPostgres
+import Logging
+import PostgresNIO
+import SMSCSimulator
+import ServiceLifecycle
+
+/// `smsbridge demo`: the whole system on this machine with nothing configured — a private
+/// PostgreSQL cluster, an in-process SMSC simulator, the bridge with a demo account, and a webhook
+/// receiver that prints what it gets. Ctrl-C stops everything; the data folder is kept.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run everything locally: private PostgreSQL, SMSC simulator, the bridge, a webhook receiver.",
+        discussion: """
+            Needs PostgreSQL's server binaries (Debian: apt-get install postgresql); when run as root,
+            the database runs as the postgres user. Data (database, demo API key) stays in --data.
+            """
+    )
+
+    @Option(help: "Folder for the demo's database and API key, kept between runs.") var data = ".smsbridge-demo"
+    @Option(help: "Port of the HTTP API.") var httpPort = 8080
+    @Option(help: "Port of the simulated SMSC (SMPP).") var smppPort = 2775
+    @Option(help: "Port of the simulator's control API (inject inbound messages).") var simulatorPort = 8775
+    @Option(help: "Port of the local webhook receiver.") var webhookPort = 8090
+    @Option(help: "Seconds before the simulator sends a delivery receipt.") var dlrDelay = 1.0
+    @Option(help: "Log level of the services (logs go to standard error).") var logLevel = "warning"
+
+    func run() async throws {
+        var logging = BridgeConfiguration.Logging()
+        logging.level = self.logLevel
+        bootstrapLogging(logging)
+        let logger = Logger(label: "demo")
+        let folder = URL(fileURLWithPath: self.data).standardizedFileURL.path
+
+        // 1. The database: a cluster of our own in the data folder.
+        let cluster = try LocalPostgres(directory: folder + "/postgres")
+        let firstRun = !cluster.isInitialized
+        try cluster.initialize()
+        let databasePort = try LocalPostgres.freePort()
+        try await cluster.start(port: databasePort, settings: ["max_connections=100"])
+        do {
+            try await self.runSystem(folder: folder, databasePort: databasePort, firstRun: firstRun, logger: logger)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+        say("demo stopped; data kept in \(folder)")
+    }
+
+    private func runSystem(folder: String, databasePort: Int, firstRun: Bool, logger: Logger) async throws {
+        let databaseURL = "postgres://postgres@127.0.0.1:\(databasePort)/postgres?sslmode=disable"
+
+        // 2. The SMSC.
+        var simulatorConfiguration = SimulatorConfiguration()
+        simulatorConfiguration.port = self.smppPort
+        simulatorConfiguration.control = .init(host: "127.0.0.1", port: self.simulatorPort)
+        simulatorConfiguration.receipts.delay = self.dlrDelay
+        let simulator = SMSCSimulator(configuration: simulatorConfiguration, logger: Logger(label: "smsc-sim"))
+        try await simulator.start()
+
+        // 3. The bridge's configuration, the schema and the demo account.
+        var configuration = BridgeConfiguration()
+        configuration.database.url = databaseURL
+        configuration.http.port = self.httpPort
+        configuration.connectors["sim"] = .init(
+            endpoints: ["127.0.0.1:\(self.smppPort)"],
+            systemID: "demo",
+            password: "demo"
+        )
+        configuration.inbound.defaultAccount = "demo"
+        configuration.messages.allowPrivateCallbackURLs = true  // the receiver below is on loopback
+        configuration.logging.level = self.logLevel
+        let key: String
+        do {
+            key = try await DemoAccount.prepare(databaseURL: databaseURL, folder: folder, logger: logger)
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+
+        // 4. The webhook receiver, and the bridge.
+        let receiver = WebhookEcho(port: self.webhookPort, logger: Logger(label: "webhooks"))
+        let banner = self.banner(key: key, databasePort: databasePort, folder: folder, firstRun: firstRun)
+        do {
+            try await runBridge(configuration, logger: Logger(label: "smsbridge"), alongside: [receiver]) { _ in
+                say(banner)
+            }
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        await simulator.stop()
+    }
+
+    private func banner(key: String, databasePort: Int, folder: String, firstRun: Bool) -> String {
+        let api = "http://127.0.0.1:\(self.httpPort)"
+        let hook = "http://127.0.0.1:\(self.webhookPort)/webhooks"
+        return """
+
+            SMSBridge demo is running\(firstRun ? " (first run: a new database and demo account)" : "").
+
+              API        \(api)            /healthz /readyz /metrics
+              SMSC       smsc-sim on 127.0.0.1:\(self.smppPort), receipts after \(self.dlrDelay) s; control API http://127.0.0.1:\(self.simulatorPort)
+              Webhooks   \(hook)   (what arrives is printed below)
+              Database   PostgreSQL on 127.0.0.1:\(databasePort), data in \(folder)/postgres (kept)
+
+            Paste into another terminal:
+
+              export SMSBRIDGE_KEY=\(key)
+
+              # Send an SMS; its status callbacks come to the receiver above:
+              curl -s \(api)/v1/messages -H "Authorization: Bearer $SMSBRIDGE_KEY" -H 'Content-Type: application/json' \\
+                -d '{"to": "+447700900123", "from": "SMSBridge", "text": "Hello from the demo", "callback_url": "\(hook)"}'
+
+              # Follow it (the id is in the answer): queued → sent → delivered
+              curl -s \(api)/v1/messages/ID -H "Authorization: Bearer $SMSBRIDGE_KEY"
+
+              # A reply from the phone (an inbound message through the simulated SMSC), then list them:
+              curl -s http://127.0.0.1:\(self.simulatorPort)/mo -d '{"from": "447700900123", "to": "12345", "text": "Hi back"}'
+              curl -s \(api)/v1/inbound -H "Authorization: Bearer $SMSBRIDGE_KEY"
+
+            Ctrl-C stops everything.
+
+            """
+    }
+}
+
+/// The demo account `demo` and its API key, which is kept in the data folder (mode 0600) so that a
+/// second run prints it again: only a hash of it is in the database.
+enum DemoAccount {
+    struct Saved: Codable {
+        var account: String
+        var apiKey: String
+    }
+
+    /// Migrates the database and returns the demo account's API key, creating both when missing.
+    static func prepare(databaseURL: String, folder: String, logger: Logger) async throws -> String {
+        let client = PostgresClient(
+            configuration: try DatabaseURL(databaseURL).clientConfiguration,
+            backgroundLogger: logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await MigrationRunner.bundled().apply(on: client, logger: logger)
+            let store = PostgresStore(client: client, logger: logger)
+            let file = folder + "/demo-account.json"
+            if let data = FileManager.default.contents(atPath: file),
+                let saved = try? JSONDecoder().decode(Saved.self, from: data),
+                try await store.account(named: saved.account) != nil
+            {
+                return saved.apiKey
+            }
+            let key: String
+            if let account = try await store.account(named: "demo") {
+                key = try await store.createAPIKey(accountID: account.id).apiKey
+            } else {
+                key = try await store.createAccount(name: "demo").apiKey
+            }
+            let data = try JSONEncoder().encode(Saved(account: "demo", apiKey: key))
+            guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600])
+            else {
+                throw ValidationError("cannot write \(file)")
+            }
+            return key
+        }
+    }
+}
+
+/// A webhook receiver for the demo: prints every POST it gets (headers that matter and the JSON
+/// body) to standard output and answers 204.
+struct WebhookEcho: Service {
+    let port: Int
+    let logger: Logger
+
+    func run() async throws {
+        let router = Router()
+        router.post("/webhooks") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            var lines = ["── webhook \(Date()) ──"]
+            for field in request.headers
+            where field.name.canonicalName.hasPrefix("smsbridge-") || field.name == .contentType {
+                lines.append("\(field.name.canonicalName): \(field.value)")
+            }
+            let text = String(buffer: body)
+            if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+                let pretty = try? JSONSerialization.data(
+                    withJSONObject: object,
+                    options: [.prettyPrinted, .sortedKeys]
+                )
+            {
+                lines.append(String(decoding: pretty, as: UTF8.self))
+            } else {
+                lines.append(text)
+            }
+            say(lines.joined(separator: "\n"))
+            return .noContent
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname("127.0.0.1", port: self.port),
+                serverName: "smsbridge-demo-webhooks"
+            ),
+            logger: self.logger
+        )
+        try await app.run()
+    }
+}
+
+/// Writes a line to standard output at once (unbuffered, so a pipe sees it immediately).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
