@@ -85,3 +85,76 @@ extension PostgresStore {
         return queues
     }
 }
+
+/// What ``PostgresStore/purge(before:batchSize:dryRun:)`` removed (or would remove).
+public struct PurgeResult: Sendable, Hashable {
+    /// Finished messages, with their parts and receipts.
+    public var messages: Int
+    public var inboundMessages: Int
+
+    public init(messages: Int = 0, inboundMessages: Int = 0) {
+        self.messages = messages
+        self.inboundMessages = inboundMessages
+    }
+}
+
+extension PostgresStore {
+    // MARK: Retention
+
+    /// Deletes what is older than `cutoff`: finished messages (delivered, undelivered, expired,
+    /// rejected, failed, canceled — never one still waiting or being sent) with their parts and
+    /// receipts, and inbound messages. Works account by account in batches of `batchSize` rows, each
+    /// its own short transaction, so the service keeps running meanwhile. `dryRun` only counts.
+    public func purge(before cutoff: Date, batchSize: Int = 5_000, dryRun: Bool = false) async throws -> PurgeResult {
+        var result = PurgeResult()
+        let accounts = try await self.client.query("SELECT id FROM accounts", logger: self.logger)
+        var accountIDs: [UUID] = []
+        for try await id in accounts.decode(UUID.self) { accountIDs.append(id) }
+        for account in accountIDs {
+            // messages_account_created serves both the count and the delete.
+            result.messages += try await self.purgeBatches(dryRun: dryRun) {
+                dryRun
+                    ? """
+                    SELECT count(*)::int8 FROM messages
+                    WHERE account_id = \(account) AND created_at < \(cutoff) AND status = ANY(\(Self.finishedStatuses)::message_status[])
+                    """
+                    : """
+                    WITH doomed AS (
+                        SELECT id FROM messages
+                        WHERE account_id = \(account) AND created_at < \(cutoff) AND status = ANY(\(Self.finishedStatuses)::message_status[])
+                        LIMIT \(Int64(batchSize))
+                    )
+                    DELETE FROM messages m USING doomed WHERE m.id = doomed.id RETURNING 1
+                    """
+            }
+        }
+        result.inboundMessages += try await self.purgeBatches(dryRun: dryRun) {
+            dryRun
+                ? "SELECT count(*)::int8 FROM inbound_messages WHERE received_at < \(cutoff)"
+                : """
+                WITH doomed AS (SELECT id FROM inbound_messages WHERE received_at < \(cutoff) LIMIT \(Int64(batchSize)))
+                DELETE FROM inbound_messages i USING doomed WHERE i.id = doomed.id RETURNING 1
+                """
+        }
+        return result
+    }
+
+    private static let finishedStatuses = ["delivered", "undelivered", "expired", "rejected", "failed", "canceled"]
+
+    /// Runs a `DELETE … RETURNING 1` until it deletes nothing, or a `SELECT count(*)` once.
+    private func purgeBatches(dryRun: Bool, _ query: () -> PostgresQuery) async throws -> Int {
+        if dryRun {
+            let rows = try await self.client.query(query(), logger: self.logger)
+            for try await count in rows.decode(Int64.self) { return Int(count) }
+            return 0
+        }
+        var total = 0
+        while true {
+            let rows = try await self.client.query(query(), logger: self.logger)
+            var deleted = 0
+            for try await _ in rows { deleted += 1 }
+            total += deleted
+            if deleted == 0 { return total }
+        }
+    }
+}

@@ -15,7 +15,7 @@ struct SMSBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smsbridge",
         abstract: "HTTP REST ⇄ SMPP bridge: send SMS with one POST, follow them by id, receive receipts and replies.",
-        subcommands: [Demo.self, Serve.self, Migrate.self, Accounts.self, Config.self]
+        subcommands: [Demo.self, Serve.self, Migrate.self, Accounts.self, Config.self, Purge.self]
     )
 }
 

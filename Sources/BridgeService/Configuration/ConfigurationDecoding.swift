@@ -51,6 +51,12 @@ public struct ConfigDuration: Hashable, Sendable, Codable, CustomStringConvertib
         try container.encode(self.description)
     }
 
+    /// Reads `30`, `0.5`, `250ms`, `30s`, `5m`, `2h`, `7d`; nil for anything else or a negative value.
+    public init?(parsing text: String) {
+        guard let parsed = Self.parse(text), parsed.seconds >= 0, parsed.seconds.isFinite else { return nil }
+        self = parsed
+    }
+
     static func parse(_ text: String) -> Self? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
