@@ -6,7 +6,7 @@ import SMPP
 
 extension PostgresStore {
     /// Inserts accepted messages with their parts (and the idempotency record of the request, if
-    /// any) in one transaction, and wakes the dispatchers. Returns once committed.
+    /// any) in one transaction, and wakes the dispatchers after the commit. Returns once committed.
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a concurrent request with the same key
     ///   committed first (nothing was inserted).
@@ -98,10 +98,8 @@ extension PostgresStore {
                     for try await _ in recorded { inserted = true }
                     guard inserted else { throw StoreError.idempotencyKeyTaken }
                 }
-                if anyQueued {
-                    try await connection.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger)
-                }
             }
+            if anyQueued { self.signalQueued() }
         } catch {
             let inner = Self.underlying(error)
             if idempotency != nil, (inner as? StoreError) == .idempotencyKeyTaken || Self.sqlState(of: inner) == "23505"

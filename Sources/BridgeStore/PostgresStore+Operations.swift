@@ -44,9 +44,7 @@ extension PostgresStore {
         )
         var resumed = false
         for try await _ in rows { resumed = true }
-        if resumed {
-            try await self.client.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger)
-        }
+        if resumed { self.signalQueued() }
         return resumed
     }
 

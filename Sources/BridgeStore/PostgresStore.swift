@@ -6,6 +6,7 @@ public import PostgresNIO
 public final class PostgresStore: Sendable {
     public let client: PostgresClient
     let logger: Logger
+    private let queueSignal = QueueSignal()
 
     /// The channel `NOTIFY`-ed when messages become due, so dispatchers wake at once.
     public static let queuedChannel = "smsbridge_queued"
@@ -13,6 +14,16 @@ public final class PostgresStore: Sendable {
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+    }
+
+    /// Wakes the dispatchers: messages were queued (see ``QueueSignal``).
+    func signalQueued() {
+        let client = self.client
+        let logger = self.logger
+        self.queueSignal.signal {
+            // Lost, it costs only latency: the dispatchers also poll.
+            _ = try? await client.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: logger)
+        }
     }
 
     /// Whether the database answers.

@@ -1,3 +1,4 @@
+internal import DequeModule
 internal import Logging
 internal import NIOCore
 internal import SMPP
@@ -18,7 +19,13 @@ final class ClientSession: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     /// Inbound deliver_sm / data_sm awaiting the application's acknowledgement.
-    private var unacknowledged: [UInt32: (commandID: CommandID, timeout: Scheduled<Void>)] = [:]
+    private var unacknowledged: [UInt32: CommandID] = [:]
+    /// Their deadlines in arrival order (every one has the same timeout, so the order is the
+    /// deadlines' order). One timer serves them all: a task scheduled per message costs a search of
+    /// the event loop's timer heap at every acknowledgement. Acknowledged entries are skipped when
+    /// they reach the front.
+    private var acknowledgementDeadlines: Deque<(sequenceNumber: UInt32, deadline: NIODeadline)> = []
+    private var acknowledgementTimer: Scheduled<Void>?
     private var closeReason: String?
     private var flushScheduled = false
 
@@ -69,8 +76,10 @@ final class ClientSession: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.timer?.cancel()
         self.timer = nil
-        for (_, entry) in self.unacknowledged { entry.timeout.cancel() }
+        self.acknowledgementTimer?.cancel()
+        self.acknowledgementTimer = nil
         self.unacknowledged = [:]
+        self.acknowledgementDeadlines = []
         let (failed, error) = self.machine.connectionClosed()
         for pending in failed {
             self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(error))
@@ -147,18 +156,11 @@ final class ClientSession: ChannelInboundHandler {
             return
         }
         let sequenceNumber = frame.sequenceNumber
-        let timeout = context.eventLoop.assumeIsolated().scheduleTask(
-            in: self.connector.configuration.inboundAcknowledgementTimeout
-        ) {
-            [self] in
-            // Not acknowledged in time: a temporary error makes the SMSC deliver it again.
-            self.logger.warning(
-                "inbound message not acknowledged in time",
-                metadata: ["smpp.sequence_number": "\(sequenceNumber)"]
-            )
-            self.acknowledge(sequenceNumber: sequenceNumber, status: .temporaryAppError)
-        }
-        self.unacknowledged[sequenceNumber] = (frame.commandID, timeout)
+        self.unacknowledged[sequenceNumber] = frame.commandID
+        self.acknowledgementDeadlines.append(
+            (sequenceNumber, .now() + self.connector.configuration.inboundAcknowledgementTimeout)
+        )
+        if self.acknowledgementTimer == nil { self.armAcknowledgementTimer(context) }
         self.connector.inbound(
             slot: self.slot,
             frame: frame,
@@ -208,16 +210,43 @@ final class ClientSession: ChannelInboundHandler {
     }
 
     func acknowledge(sequenceNumber: UInt32, status: CommandStatus) {
-        guard let entry = self.unacknowledged.removeValue(forKey: sequenceNumber), let context = self.context else {
+        guard let commandID = self.unacknowledged.removeValue(forKey: sequenceNumber), let context = self.context else {
             return
         }
-        entry.timeout.cancel()
-        let response: PDU =
-            entry.commandID == .dataSM ? .dataSMResp(DataSMResponse()) : .deliverSMResp(DeliverSMResponse())
-        context.writeAndFlush(
+        let response: PDU = commandID == .dataSM ? .dataSMResp(DataSMResponse()) : .deliverSMResp(DeliverSMResponse())
+        context.write(
             self.wrapOutboundOut(SMPPFrame(response, sequenceNumber: sequenceNumber, commandStatus: status)),
             promise: nil
         )
+        // Acknowledgements of a batch of receipts arrive one by one: one write syscall for them all.
+        self.flushSoon(context)
+    }
+
+    /// Answers, with a temporary error, inbound messages the application did not acknowledge in
+    /// time (the SMSC delivers them again), then waits for the next deadline.
+    private func armAcknowledgementTimer(_ context: ChannelHandlerContext) {
+        while let first = self.acknowledgementDeadlines.first, self.unacknowledged[first.sequenceNumber] == nil {
+            self.acknowledgementDeadlines.removeFirst()
+        }
+        guard let first = self.acknowledgementDeadlines.first else {
+            self.acknowledgementTimer = nil
+            return
+        }
+        self.acknowledgementTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: first.deadline) {
+            [self] in
+            let now = NIODeadline.now()
+            while let entry = self.acknowledgementDeadlines.first, entry.deadline <= now {
+                self.acknowledgementDeadlines.removeFirst()
+                guard self.unacknowledged[entry.sequenceNumber] != nil else { continue }
+                self.logger.warning(
+                    "inbound message not acknowledged in time",
+                    metadata: ["smpp.sequence_number": "\(entry.sequenceNumber)"]
+                )
+                self.acknowledge(sequenceNumber: entry.sequenceNumber, status: .temporaryAppError)
+            }
+            guard let context = self.context else { return }
+            self.armAcknowledgementTimer(context)
+        }
     }
 
     func unbind() {

@@ -2,7 +2,9 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 
 /// `bridge-load`: sends N messages over HTTP with C concurrent connections to a running SMSBridge
 /// (connected to an SMSC such as `smsc-sim`), then waits until every one is final.
@@ -34,10 +36,23 @@ struct BridgeLoad: AsyncParsableCommand {
             throw ValidationError("--messages and --concurrency must be > 0, --batch 1…1000")
         }
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: self.concurrency)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: self.concurrency
+        )
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { _ = client.shutdown }
+        do {
+            try await self.measure(client: client, key: key)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    /// Sends the load, then waits until every message is final; prints the report.
+    func measure(client: HTTPClient, key: String) async throws {
         let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let startedAt = Date()
 
@@ -57,9 +72,18 @@ struct BridgeLoad: AsyncParsableCommand {
                         let count = min(self.batch, self.messages - first)
                         let body = Self.body(index: first, run: runID, count: count)
                         let sent = clock.now
-                        let status = try await self.post(client: client, key: key, body: body, batch: count > 1 || self.batch > 1)
+                        let status = try await self.post(
+                            client: client,
+                            key: key,
+                            body: body,
+                            batch: count > 1 || self.batch > 1
+                        )
                         result.latencies.append(clock.now - sent)
-                        if status == 202 || status == 207 { result.accepted += count } else { result.refused[status, default: 0] += count }
+                        if status == 202 || status == 207 {
+                            result.accepted += count
+                        } else {
+                            result.refused[status, default: 0] += count
+                        }
                     }
                     return result
                 }
@@ -72,8 +96,19 @@ struct BridgeLoad: AsyncParsableCommand {
         let seconds = Self.seconds(elapsed)
         let latencies = results.latencies.sorted()
         print("sent \(self.messages) messages in \(requests) requests over \(self.concurrency) connections")
-        print(String(format: "accepted %d in %.2f s: %.0f messages/s", results.accepted, seconds, Double(results.accepted) / seconds))
-        if !results.refused.isEmpty { print("refused: \(results.refused.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))") }
+        print(
+            String(
+                format: "accepted %d in %.2f s: %.0f messages/s",
+                results.accepted,
+                seconds,
+                Double(results.accepted) / seconds
+            )
+        )
+        if !results.refused.isEmpty {
+            print(
+                "refused: \(results.refused.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))"
+            )
+        }
         print(
             "accept latency per request: p50 \(Self.ms(latencies, 0.50)) ms, p90 \(Self.ms(latencies, 0.90)) ms, "
                 + "p99 \(Self.ms(latencies, 0.99)) ms, max \(Self.ms(latencies, 1.0)) ms"
@@ -93,12 +128,22 @@ struct BridgeLoad: AsyncParsableCommand {
         let done = clock.now - start
         var notDelivered: [String] = []
         for status in ["queued", "sending", "sent", "undelivered", "expired", "rejected", "failed"] {
-            if try await self.any(client: client, key: key, status: status, since: startedAt) { notDelivered.append(status) }
+            if try await self.any(client: client, key: key, status: status, since: startedAt) {
+                notDelivered.append(status)
+            }
         }
         if notDelivered.isEmpty {
-            print(String(format: "all delivered %.2f s after the first request: %.0f messages/s end to end", Self.seconds(done), Double(results.accepted) / Self.seconds(done)))
+            print(
+                String(
+                    format: "all delivered %.2f s after the first request: %.0f messages/s end to end",
+                    Self.seconds(done),
+                    Double(results.accepted) / Self.seconds(done)
+                )
+            )
         } else {
-            print("not all delivered after \(Self.seconds(done)) s; some are still: \(notDelivered.joined(separator: ", "))")
+            print(
+                "not all delivered after \(Self.seconds(done)) s; some are still: \(notDelivered.joined(separator: ", "))"
+            )
             throw ExitCode.failure
         }
     }
@@ -108,7 +153,9 @@ struct BridgeLoad: AsyncParsableCommand {
             #"{"to":"+4477009\#(String(format: "%05d", abs(number) % 100_000))","from":"Bench","text":"Load test \#(run) message \#(number)","client_ref":"\#(run)-\#(number)"}"#
         }
         if count == 1 { return ByteBuffer(string: message(index)) }
-        return ByteBuffer(string: #"{"messages":["# + (index..<index + count).map(message).joined(separator: ",") + "]}")
+        return ByteBuffer(
+            string: #"{"messages":["# + (index..<index + count).map(message).joined(separator: ",") + "]}"
+        )
     }
 
     func post(client: HTTPClient, key: String, body: ByteBuffer, batch: Bool = false) async throws -> Int {
@@ -125,10 +172,15 @@ struct BridgeLoad: AsyncParsableCommand {
     func any(client: HTTPClient, key: String, status: String, since: Date) async throws -> Bool {
         let since = ISO8601DateFormatter().string(from: since.addingTimeInterval(-1))
         var request = HTTPClientRequest(url: "\(self.url)/v1/messages?status=\(status)&limit=1&created_since=\(since)")
-        request.headers.add(name: "Authorization", value: "Bearer \(self.apiKey ?? ProcessInfo.processInfo.environment["SMSBRIDGE_KEY"]!)")
+        request.headers.add(
+            name: "Authorization",
+            value: "Bearer \(self.apiKey ?? ProcessInfo.processInfo.environment["SMSBRIDGE_KEY"]!)"
+        )
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw ValidationError("listing \(status): HTTP \(response.status.code) \(String(buffer: body))") }
+        guard response.status == .ok else {
+            throw ValidationError("listing \(status): HTTP \(response.status.code) \(String(buffer: body))")
+        }
         let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
         return !((json?["data"] as? [Any]) ?? []).isEmpty
     }
@@ -168,6 +220,3 @@ final class Counter: Sendable {
         }
     }
 }
-
-import Synchronization
-import NIOFoundationCompat
