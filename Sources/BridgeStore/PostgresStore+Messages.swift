@@ -10,12 +10,29 @@ extension PostgresStore {
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a concurrent request with the same key
     ///   committed first (nothing was inserted).
+    ///
+    /// Without an idempotency record, concurrent calls share transactions (``InsertCombiner``).
     public func insert(
         _ messages: [AcceptedMessage],
         idempotency: IdempotencyRecord? = nil,
         accountID: UUID? = nil
     ) async throws {
         guard !messages.isEmpty || idempotency != nil else { return }
+        if idempotency == nil {
+            try await self.inserts.insert(messages) { all in
+                try await self.insertTransaction(all, idempotency: nil, accountID: nil)
+            }
+        } else {
+            try await self.insertTransaction(messages, idempotency: idempotency, accountID: accountID)
+        }
+    }
+
+    /// One transaction: the messages, their parts, the idempotency record.
+    private func insertTransaction(
+        _ messages: [AcceptedMessage],
+        idempotency: IdempotencyRecord?,
+        accountID: UUID?
+    ) async throws {
         let epoch = Date(timeIntervalSince1970: 0)
         var partIDs: [UUID] = []
         var partNumbers: [Int16] = []

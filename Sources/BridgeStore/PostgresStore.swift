@@ -7,6 +7,7 @@ public final class PostgresStore: Sendable {
     public let client: PostgresClient
     let logger: Logger
     private let queueSignal = QueueSignal()
+    let inserts = InsertCombiner()
 
     /// The channel `NOTIFY`-ed when messages become due, so dispatchers wake at once.
     public static let queuedChannel = "smsbridge_queued"

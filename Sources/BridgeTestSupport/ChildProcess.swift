@@ -16,6 +16,8 @@ public final class ChildProcess: Sendable {
         var stdout = Data()
         var stderr = Data()
         var status: Int32?
+        /// Output streams that reached their end.
+        var ended = 0
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
     }
 
@@ -42,23 +44,30 @@ public final class ChildProcess: Sendable {
         self.process = process
 
         let shared = self.shared
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            shared.state.withLock { $0.stdout.append(data) }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            shared.state.withLock { $0.stderr.append(data) }
+        // Each stream is read until its end; the exit is reported once both ended (or, should a
+        // grandchild keep a pipe open, shortly after the exit), so no output is missing then.
+        for (pipe, isOut) in [(stdout, true), (stderr, false)] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                shared.state.withLock { state in
+                    if data.isEmpty {
+                        state.ended += 1
+                    } else if isOut {
+                        state.stdout.append(data)
+                    } else {
+                        state.stderr.append(data)
+                    }
+                }
+                if data.isEmpty { handle.readabilityHandler = nil }
+            }
         }
         process.terminationHandler = { process in
-            // Collect what is left in the pipes, then wake the waiters.
-            stdout.fileHandleForReading.readabilityHandler = nil
-            stderr.fileHandleForReading.readabilityHandler = nil
-            let restOut = (try? stdout.fileHandleForReading.readToEnd()) ?? nil
-            let restErr = (try? stderr.fileHandleForReading.readToEnd()) ?? nil
+            var waited = 0
+            while shared.state.withLock({ $0.ended < 2 }) && waited < 200 {
+                usleep(10_000)
+                waited += 1
+            }
             let waiters = shared.state.withLock { state in
-                if let restOut { state.stdout.append(restOut) }
-                if let restErr { state.stderr.append(restErr) }
                 state.status = process.terminationStatus
                 defer { state.exitWaiters = [] }
                 return state.exitWaiters

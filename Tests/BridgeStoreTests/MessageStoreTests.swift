@@ -66,6 +66,28 @@ import Testing
         }
     }
 
+    @Test func concurrentInsertsShareTransactionsAndEachReturnsCommitted() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let messages = try (0..<300).map {
+                try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "burst \($0)"), account: account)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for message in messages {
+                    group.addTask {
+                        try await store.insert([message])
+                        // Returned: committed, visible to any other connection.
+                        let stored = try await store.message(id: message.id, accountID: account)
+                        #expect(stored?.text == message.text)
+                        #expect(stored?.parts.count == 1)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.queueStatistics().depth == 300)
+        }
+    }
+
     @Test func anotherAccountCannotSeeTheMessage() async throws {
         try await withStore { store in
             let (owner, _) = try await store.createAccount(name: "owner")

@@ -18,6 +18,9 @@ import Testing
                 $0.window = 1
                 $0.enquireLinkInterval = nil
                 $0.registeredDelivery = .none
+                // A Python peer on a machine busy with the rest of the suite can be slow to answer.
+                $0.unbindTimeout = .seconds(20)
+                $0.responseTimeout = .seconds(20)
             }
             try await withConnector(configuration) { connector in
                 let collector = EventCollector(connector)
