@@ -8,6 +8,10 @@ extension PostgresStore {
     /// SMSC id), stored in the message's history, and moves the part — and, once every part is
     /// final, the message — to its final status. A receipt that matches nothing yet is kept
     /// unmatched; ``report(_:owner:)`` matches it when the submit response's id is stored.
+    ///
+    /// The part is found through `message_parts_smsc_id` and its message by primary key (a
+    /// correlated subquery, not a join): with a join, a planner without fresh statistics scans the
+    /// whole `messages` table for every receipt.
     public func applyReceipts(_ receipts: [IncomingReceipt]) async throws -> [ReceiptOutcome] {
         guard !receipts.isEmpty else { return [] }
         return try await self.client.withTransaction(logger: self.logger) { connection in
@@ -18,8 +22,9 @@ extension PostgresStore {
                 let networkError = receipt.networkError.map { Int32($0.networkType) << 16 | Int32($0.errorCode) }
                 let found = try await connection.query(
                     """
-                    SELECT p.message_id, p.part_number FROM message_parts p JOIN messages m ON m.id = p.message_id
-                    WHERE p.smsc_id_key = ANY(\(receipt.candidates)) AND m.connector = \(receipt.connector)
+                    SELECT p.message_id, p.part_number FROM message_parts p
+                    WHERE p.smsc_id_key = ANY(\(receipt.candidates))
+                        AND (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = \(receipt.connector)
                     ORDER BY array_position(\(receipt.candidates), p.smsc_id_key), p.submitted_at DESC
                     LIMIT 1
                     """,
@@ -69,8 +74,9 @@ extension PostgresStore {
                 SELECT r.id, p.message_id, p.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
                 FROM receipts r
                 JOIN LATERAL (
-                    SELECT p.message_id, p.part_number FROM message_parts p JOIN messages m ON m.id = p.message_id
-                    WHERE p.smsc_id_key = ANY(r.id_keys) AND m.connector = r.connector
+                    SELECT p.message_id, p.part_number FROM message_parts p
+                    WHERE p.smsc_id_key = ANY(r.id_keys)
+                        AND (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = r.connector
                     ORDER BY array_position(r.id_keys, p.smsc_id_key), p.submitted_at DESC
                     LIMIT 1
                 ) p ON true
