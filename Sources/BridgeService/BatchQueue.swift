@@ -1,11 +1,11 @@
 import Synchronization
 
-/// Items appended from anywhere, taken in batches by one consumer: under load, whatever piled up
-/// while the consumer worked goes into its next batch.
+/// Items appended from anywhere, taken in batches by one or more consumers: under load, whatever
+/// piled up while a consumer worked goes into its next batch.
 final class BatchQueue<Item: Sendable>: Sendable {
     private struct State {
         var items: [Item] = []
-        var waiter: CheckedContinuation<[Item], Never>?
+        var waiters: [CheckedContinuation<[Item], Never>] = []
         var finished = false
     }
 
@@ -14,8 +14,8 @@ final class BatchQueue<Item: Sendable>: Sendable {
     func append(_ item: Item) {
         let resume: (CheckedContinuation<[Item], Never>, [Item])? = self.state.withLock { state in
             state.items.append(item)
-            guard let waiter = state.waiter else { return nil }
-            state.waiter = nil
+            guard !state.waiters.isEmpty else { return nil }
+            let waiter = state.waiters.removeFirst()
             defer { state.items = [] }
             return (waiter, state.items)
         }
@@ -24,12 +24,12 @@ final class BatchQueue<Item: Sendable>: Sendable {
 
     /// Ends the queue: a waiting or later `next()` returns what is left, then empty batches.
     func finish() {
-        let waiter: CheckedContinuation<[Item], Never>? = self.state.withLock { state in
+        let waiters = self.state.withLock { state in
             state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waiters = [] }
+            return state.waiters
         }
-        waiter?.resume(returning: [])
+        for waiter in waiters { waiter.resume(returning: []) }
     }
 
     /// Everything queued (at most `limit`), waiting for at least one item unless finished.
@@ -42,7 +42,7 @@ final class BatchQueue<Item: Sendable>: Sendable {
                     return batch
                 }
                 if state.finished { return [] }
-                state.waiter = continuation
+                state.waiters.append(continuation)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }

@@ -13,8 +13,13 @@ import Synchronization
 /// (ESME_RX_T_APPN), so the SMSC delivers again instead of the message being lost.
 public final class InboundProcessor: Service, Sendable {
     public struct Configuration: Sendable {
-        /// Receipts applied per transaction at most. Default 500.
-        public var receiptBatchSize: Int = 500
+        /// Receipts applied per transaction at most. Default 100.
+        public var receiptBatchSize: Int = 100
+        /// Transactions applying receipts at once. Default 4. Receipts of different messages are
+        /// independent; two transactions touching the same messages in a different order may
+        /// deadlock, and PostgreSQL then aborts one: its receipts are answered with a temporary
+        /// error and the SMSC delivers them again.
+        public var receiptWorkers: Int = 4
         /// A PDU repeated within this many seconds is stored once. Default 600.
         public var dedupeWindow: TimeInterval = 600
         /// How often receipts that came before their submit response was stored are matched
@@ -54,7 +59,9 @@ public final class InboundProcessor: Service, Sendable {
     public func run() async throws {
         let rematcher = Task { await self.rematchLoop() }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.applyReceipts() }
+            for _ in 0..<self.configuration.receiptWorkers {
+                group.addTask { await self.applyReceipts() }
+            }
             await withDiscardingTaskGroup { consumers in
                 for connector in self.connectors.values {
                     consumers.addTask { await self.consume(connector) }
