@@ -9,56 +9,153 @@ extension PostgresStore {
     /// final, the message — to its final status. A receipt that matches nothing yet is kept
     /// unmatched; ``report(_:owner:)`` matches it when the submit response's id is stored.
     ///
-    /// The part is found through `message_parts_smsc_id` and its message by primary key (a
-    /// correlated subquery, not a join): with a join, a planner without fresh statistics scans the
-    /// whole `messages` table for every receipt.
+    /// Set-based: a batch costs the same handful of statements whatever its size. The part is found
+    /// through `message_parts_smsc_id` and its message by primary key (a correlated subquery, not a
+    /// join: with a join, a planner without fresh statistics scans all messages). The messages are
+    /// locked in id order before their parts change (`FOR NO KEY UPDATE`, which does not wait for
+    /// the receipts' foreign-key locks): two transactions finishing the last parts of one message
+    /// then see each other's work, and two batches cannot deadlock over the same messages.
     public func applyReceipts(_ receipts: [IncomingReceipt]) async throws -> [ReceiptOutcome] {
         guard !receipts.isEmpty else { return [] }
+        var candidateReceipt: [Int32] = []
+        var candidatePosition: [Int32] = []
+        var candidateKeys: [String] = []
+        var candidateConnectors: [String] = []
+        for (index, receipt) in receipts.enumerated() {
+            for (position, key) in receipt.candidates.enumerated() {
+                candidateReceipt.append(Int32(index))
+                candidatePosition.append(Int32(position))
+                candidateKeys.append(key)
+                candidateConnectors.append(receipt.connector)
+            }
+        }
+        let statuses = receipts.map { $0.intermediate ? nil : $0.state.flatMap(MessageStatus.init(receiptState:)) }
         return try await self.client.withTransaction(logger: self.logger) { connection in
-            var outcomes: [ReceiptOutcome] = []
-            for receipt in receipts {
-                let status = receipt.intermediate ? nil : receipt.state.flatMap(MessageStatus.init(receiptState:))
-                let state = status?.rawValue ?? "enroute"
-                let networkError = receipt.networkError.map { Int32($0.networkType) << 16 | Int32($0.errorCode) }
-                let found = try await connection.query(
+            // 1. Which part each receipt belongs to (the most likely id form first, the newest part).
+            var matches: [Int: (message: UUID, part: Int16)] = [:]
+            if !candidateKeys.isEmpty {
+                let rows = try await connection.query(
                     """
-                    SELECT p.message_id, p.part_number FROM message_parts p
-                    WHERE p.smsc_id_key = ANY(\(receipt.candidates))
-                        AND (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = \(receipt.connector)
-                    ORDER BY array_position(\(receipt.candidates), p.smsc_id_key), p.submitted_at DESC
-                    LIMIT 1
+                    SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number
+                    FROM unnest(\(candidateReceipt)::int4[], \(candidatePosition)::int4[], \(candidateKeys)::text[],
+                        \(candidateConnectors)::text[]) AS c(receipt, position, key, connector)
+                    JOIN message_parts p ON p.smsc_id_key = c.key
+                    WHERE (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = c.connector
+                    ORDER BY c.receipt, c.position, p.submitted_at DESC
                     """,
                     logger: self.logger
                 )
-                var match: (UUID, Int16)?
-                for try await row in found.decode((UUID, Int16).self) { match = row }
+                for try await (receipt, message, part) in rows.decode((Int32, UUID, Int16).self) {
+                    matches[Int(receipt)] = (message, part)
+                }
+            }
+
+            // 2. Every receipt into the history (NULLs travel as sentinels: arrays here have none).
+            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            let networkErrors = receipts.map { receipt in
+                receipt.networkError.map { Int32($0.networkType) << 16 | Int32($0.errorCode) } ?? -1
+            }
+            try await connection.query(
+                """
+                INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
+                    intermediate, error_code, network_error, raw, matched_at)
+                SELECT connector, smsc_message_id, string_to_array(id_keys, E'\\x1f'),
+                    NULLIF(message_id, \(none)), NULLIF(part_number, -1), NULLIF(stat, E'\\x1f'), state, intermediate,
+                    NULLIF(error_code, E'\\x1f'), NULLIF(network_error, -1), NULLIF(raw, E'\\x1f'),
+                    CASE WHEN message_id = \(none) THEN NULL ELSE now() END
+                FROM unnest(\(receipts.map(\.connector))::text[], \(receipts.map(\.smscMessageID))::text[],
+                    \(receipts.map { $0.candidates.joined(separator: "\u{1F}") })::text[],
+                    \(receipts.indices.map { matches[$0]?.message ?? none })::uuid[],
+                    \(receipts.indices.map { matches[$0]?.part ?? -1 })::int2[],
+                    \(receipts.map { $0.stat ?? "\u{1F}" })::text[],
+                    \(statuses.map { $0?.rawValue ?? "enroute" })::text[], \(receipts.map(\.intermediate))::bool[],
+                    \(receipts.map { $0.errorCode ?? "\u{1F}" })::text[], \(networkErrors)::int4[],
+                    \(receipts.map { $0.raw ?? "\u{1F}" })::text[])
+                    AS t(connector, smsc_message_id, id_keys, message_id, part_number, stat, state, intermediate,
+                        error_code, network_error, raw)
+                """,
+                logger: self.logger
+            )
+
+            // 3. Final receipts settle their parts, and maybe their messages.
+            let settling = receipts.indices.filter { matches[$0] != nil && statuses[$0] != nil }
+            var finishedBy: [UUID: (receipt: Int, status: MessageStatus)] = [:]
+            if !settling.isEmpty {
+                let messageIDs = Array(Set(settling.map { matches[$0]!.message })).sorted {
+                    $0.uuidString < $1.uuidString
+                }
+                let locked = try await connection.query(
+                    "SELECT 1 FROM messages WHERE id = ANY(\(messageIDs)) ORDER BY id FOR NO KEY UPDATE",
+                    logger: self.logger
+                )
+                for try await _ in locked {}
+                let partErrors = settling.map { index in
+                    Int32(
+                        receipts[index].networkError.map { Int($0.errorCode) }
+                            ?? receipts[index].errorCode.flatMap { Int($0) } ?? -1
+                    )
+                }
                 try await connection.query(
                     """
-                    INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
-                        intermediate, error_code, network_error, raw, matched_at)
-                    VALUES (\(receipt.connector), \(receipt.smscMessageID), \(receipt.candidates), \(match?.0), \(match?.1),
-                        \(receipt.stat), \(state), \(receipt.intermediate), \(receipt.errorCode), \(networkError), \(receipt.raw),
-                        \(match == nil ? nil : Date()))
+                    UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
+                    FROM unnest(\(settling.map { matches[$0]!.message })::uuid[], \(settling.map { matches[$0]!.part })::int2[],
+                        \(settling.map { statuses[$0]!.rawValue })::text[], \(partErrors)::int4[]) AS u(message_id, part_number, status, code)
+                    WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
                     """,
                     logger: self.logger
                 )
-                guard let (messageID, part) = match else {
-                    outcomes.append(.unmatched)
-                    continue
-                }
-                let messageStatus = try await Self.applyPartStatus(
-                    status,
-                    messageID: messageID,
-                    partNumber: Int(part),
-                    networkError: receipt.networkError.map { Int($0.errorCode) }
-                        ?? receipt.errorCode.flatMap { Int($0) },
-                    description: receipt.stat.map { "\($0) err:\(receipt.errorCode ?? "-")" },
-                    on: connection,
+                var partStatuses: [UUID: [MessageStatus]] = [:]
+                let parts = try await connection.query(
+                    """
+                    SELECT message_id, status FROM message_parts WHERE message_id = ANY(\(messageIDs))
+                    ORDER BY message_id, part_number
+                    """,
                     logger: self.logger
                 )
-                outcomes.append(.matched(messageID: messageID, partNumber: Int(part), messageStatus: messageStatus))
+                for try await (message, status) in parts.decode((UUID, String).self) {
+                    partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
+                }
+                // The last final receipt of a message in this batch is the one that finishes it.
+                var lastReceipt: [UUID: Int] = [:]
+                for index in settling { lastReceipt[matches[index]!.message] = index }
+                var ids: [UUID] = []
+                var newStatuses: [String] = []
+                var codes: [Int32] = []
+                var descriptions: [String] = []
+                for (message, index) in lastReceipt {
+                    guard let combined = MessageStatus.combined(partStatuses[message] ?? []) else { continue }
+                    let receipt = receipts[index]
+                    ids.append(message)
+                    newStatuses.append(combined.rawValue)
+                    codes.append(partErrors[settling.firstIndex(of: index)!])
+                    descriptions.append(receipt.stat.map { "\($0) err:\(receipt.errorCode ?? "-")" } ?? "")
+                    finishedBy[message] = (index, combined)
+                }
+                if !ids.isEmpty {
+                    let updated = try await connection.query(
+                        """
+                        UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
+                            error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
+                            error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
+                            status_sequence = status_sequence + 1
+                        FROM unnest(\(ids)::uuid[], \(newStatuses)::text[], \(codes)::int4[], \(descriptions)::text[])
+                            AS u(id, status, code, description)
+                        WHERE m.id = u.id AND m.status IN ('sending', 'sent')
+                        RETURNING m.id
+                        """,
+                        logger: self.logger
+                    )
+                    var changed: Set<UUID> = []
+                    for try await id in updated.decode(UUID.self) { changed.insert(id) }
+                    finishedBy = finishedBy.filter { changed.contains($0.key) }
+                }
             }
-            return outcomes
+
+            return receipts.indices.map { index in
+                guard let match = matches[index] else { return .unmatched }
+                let finished = finishedBy[match.message].flatMap { $0.receipt == index ? $0.status : nil }
+                return .matched(messageID: match.message, partNumber: Int(match.part), messageStatus: finished)
+            }
         }
     }
 

@@ -121,6 +121,47 @@ import Testing
         }
     }
 
+    @Test func oneBatchMatchesSettlesAndKeepsWhatItCannotMatch() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [
+                            .init(number: 1, smscMessageID: "00D1", key: "D1"),
+                            .init(number: 2, smscMessageID: "00D2", key: "D2"),
+                        ],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            let outcomes = try await store.applyReceipts([
+                self.receipt("D1", .enroute, intermediate: true),
+                self.receipt("D1", .delivered),
+                self.receipt("NOPE", .delivered),
+                self.receipt("D2", .undeliverable),
+            ])
+            #expect(
+                outcomes == [
+                    .matched(messageID: id, partNumber: 1, messageStatus: nil),
+                    .matched(messageID: id, partNumber: 1, messageStatus: nil),
+                    .unmatched,
+                    .matched(messageID: id, partNumber: 2, messageStatus: .undelivered),
+                ]
+            )
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .undelivered)
+            #expect(record.parts.map(\.status) == ["delivered", "undelivered"])
+            #expect(record.errorCode == 1)
+            #expect(record.receipts.count == 3, "the history has every matched receipt")
+            #expect(try await store.unmatchedReceipts().map(\.smscMessageID) == ["NOPE"])
+        }
+    }
+
     @Test func receiptsForThePartsOfOneMessageAppliedAtOnceFinishIt() async throws {
         // Each part's receipt in its own transaction, all at once (a batch, a rematch sweep and a
         // report can overlap like this): the last one to commit must see the others' parts final.
