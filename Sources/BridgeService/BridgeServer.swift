@@ -153,8 +153,16 @@ public final class BridgeServer: Service, Sendable {
             builders: builders
         )
         let http = try self.makeHTTPServer(store: store, validator: validator, connectors: connectors)
-        // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound, maintenance.
-        return [maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
+        let webhooks = WebhookWorker(
+            store: store,
+            configuration: self.configuration.webhooks.configuration(
+                allowPrivate: self.configuration.allowsPrivateWebhookDestinations
+            ),
+            logger: self.logger
+        )
+        // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound,
+        // maintenance, and the webhook worker last (it finishes its posts in flight).
+        return [webhooks, maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
     }
 
     /// The inbound routes with account names resolved; every named account must exist.

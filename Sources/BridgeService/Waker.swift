@@ -29,16 +29,21 @@ final class Waker: Sendable {
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow: Bool = self.state.withLock { state in
-                        if state.signaled {
-                            state.signaled = false
-                            return true
+                // A cancelled wait returns at once (the timer below does not signal then).
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow: Bool = self.state.withLock { state in
+                            if state.signaled {
+                                state.signaled = false
+                                return true
+                            }
+                            state.waiter = continuation
+                            return false
                         }
-                        state.waiter = continuation
-                        return false
+                        if resumeNow { continuation.resume() }
                     }
-                    if resumeNow { continuation.resume() }
+                } onCancel: {
+                    self.signal()
                 }
             }
             group.addTask {

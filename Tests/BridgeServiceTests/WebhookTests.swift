@@ -163,7 +163,7 @@ import Testing
             let account = try await store.createAccount(name: "acme").account.id
             let clock = ManualClock(Date().addingTimeInterval(1))
             let worker = self.worker(store, clock: clock, adjust)
-            defer { Task { try? await worker.http.shutdown() } }
+            defer { Task { await worker.shutdown() } }
             return try await body(store, account, worker, clock, receiver)
         }
     }

@@ -15,11 +15,13 @@ public struct BridgeConfiguration: Sendable, Codable {
     public var dispatcher = DispatcherSettings()
     public var maintenance = MaintenanceSettings()
     public var logging = Logging()
+    public var webhooks = Webhooks()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case database, http, messages, routes, connectors, inbound, dispatcher, maintenance, logging
+        case webhooks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +35,7 @@ public struct BridgeConfiguration: Sendable, Codable {
         self.dispatcher = try c(.dispatcher, default: DispatcherSettings())
         self.maintenance = try c(.maintenance, default: MaintenanceSettings())
         self.logging = try c(.logging, default: Logging())
+        self.webhooks = try c(.webhooks, default: Webhooks())
     }
 
     // MARK: Sections

@@ -48,7 +48,9 @@ public final class WebhookWorker: Service, Sendable {
     let store: PostgresStore
     let configuration: Configuration
     let logger: Logger
-    let http: HTTPClient
+    /// The client passed in, or the worker's own, made at the first post (AsyncHTTPClient requires
+    /// a client to be shut down, so a worker that never posts makes none).
+    private let client: Mutex<HTTPClient?>
     private let ownsHTTPClient: Bool
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
@@ -81,21 +83,8 @@ public final class WebhookWorker: Service, Sendable {
         self.logger = logger
         self.now = now
         self.random = random
-        if let httpClient {
-            self.http = httpClient
-            self.ownsHTTPClient = false
-        } else {
-            var clientConfiguration = HTTPClient.Configuration()
-            clientConfiguration.redirectConfiguration = .disallow
-            clientConfiguration.timeout = .init(
-                connect: .milliseconds(Int64(configuration.connectTimeout * 1_000)),
-                read: .milliseconds(Int64(configuration.requestTimeout * 1_000))
-            )
-            clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
-                configuration.maxPerDestination
-            self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-            self.ownsHTTPClient = true
-        }
+        self.client = Mutex(httpClient)
+        self.ownsHTTPClient = httpClient == nil
         self.limiter = Mutex(
             DestinationLimiter(
                 maximumPerDestination: configuration.maxPerDestination,
@@ -124,7 +113,32 @@ public final class WebhookWorker: Service, Sendable {
             self.waker.signal()
         }
         listener.cancel()
-        if self.ownsHTTPClient { try? await self.http.shutdown() }
+        await self.shutdown()
+    }
+
+    /// Shuts down the worker's own HTTP client, if it made one (``run()`` does this when it ends;
+    /// callers of ``deliverDue()`` alone call it when done).
+    public func shutdown() async {
+        guard self.ownsHTTPClient, let client = self.client.withLock({ $0.take() }) else { return }
+        try? await client.shutdown()
+    }
+
+    private var http: HTTPClient {
+        self.client.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            // A redirect could lead anywhere, private addresses included: 3xx is a failed attempt.
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(
+                connect: .milliseconds(Int64(self.configuration.connectTimeout * 1_000)),
+                read: .milliseconds(Int64(self.configuration.requestTimeout * 1_000))
+            )
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
+                self.configuration.maxPerDestination
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = made
+            return made
+        }
     }
 
     private func deliveryLoop() async {
