@@ -198,6 +198,7 @@ public final class BridgeServer: Service, Sendable {
         apiConfiguration.maximumQueueDepth = settings.maxQueueDepth
         apiConfiguration.maximumQueueAge = settings.maxQueueAge?.duration
         apiConfiguration.databaseTimeout = settings.databaseTimeout.duration
+        apiConfiguration.webhookSecretRotationOverlap = self.configuration.webhooks.secretRotationOverlap.duration
         let api = try BridgeAPI(store: store, validator: validator, configuration: apiConfiguration)
         let router = api.makeRouter()
         let health = HealthChecks(store: store, connectors: Array(connectors.values))
