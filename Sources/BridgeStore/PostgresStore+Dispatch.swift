@@ -228,6 +228,10 @@ extension PostgresStore {
         logger: Logger
     ) async throws -> MessageStatus? {
         guard let status else { return nil }
+        // One message's parts are settled by one transaction at a time: two transactions that each
+        // finished a part would otherwise each see the other's part unfinished (neither commits
+        // before the other reads), and the message would stay `sent` with every part final.
+        try await connection.query("SELECT 1 FROM messages WHERE id = \(messageID) FOR UPDATE", logger: logger)
         try await connection.query(
             """
             UPDATE message_parts SET status = \(status.rawValue), done_at = now(), error_code = \(networkError.map(Int32.init))::int4
