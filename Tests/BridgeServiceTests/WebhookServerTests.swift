@@ -58,7 +58,8 @@ import Testing
 
             // Back up: dead callbacks are redelivered on request, in order per message.
             try await receiver.start()
-            for event in dead.reversed() {
+            // In sequence order: a redelivered event does not wait for an earlier one that is dead.
+            for event in dead.sorted(by: { ($0["sequence"] as? Int ?? 0) < ($1["sequence"] as? Int ?? 0) }) {
                 let id = try #require(event["id"] as? String)
                 let again = try await server.request(.POST, "/v1/webhooks/deliveries/\(id)/redeliver")
                 #expect(again.status == 202)

@@ -175,10 +175,11 @@ func withBridge<T>(
                 configuration: maintenanceConfiguration,
                 logger: quietLogger("maintenance")
             )
-            // Quick retries; the receivers of the tests listen on loopback.
+            // Quick retries; the receivers of the tests listen on loopback. New events wake the worker
+            // through NOTIFY; retries wait for the poll, which tests of retries shorten.
             var webhooksConfiguration = WebhookWorker.Configuration()
             webhooksConfiguration.allowPrivateDestinations = true
-            webhooksConfiguration.pollInterval = .milliseconds(100)
+            webhooksConfiguration.pollInterval = .seconds(1)
             webhooksConfiguration.retry.firstDelay = 0.1
             webhooksConfiguration.retry.maximumDelay = 0.5
             webhooksConfiguration.retry.jitter = 0
