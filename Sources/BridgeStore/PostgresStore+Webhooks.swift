@@ -341,19 +341,6 @@ extension PostgresStore {
         return false
     }
 
-    /// Gives claimed rows back unattempted (at shutdown), due at once.
-    public func releaseWebhooks(_ claims: [ClaimedWebhook], now: Date) async throws {
-        guard !claims.isEmpty else { return }
-        try await self.client.query(
-            """
-            UPDATE webhook_deliveries SET lease_token = NULL, next_attempt_at = \(now), updated_at = now()
-            FROM unnest(\(claims.map(\.id))::uuid[], \(claims.map(\.leaseToken))::uuid[]) AS u(id, token)
-            WHERE webhook_deliveries.id = u.id AND webhook_deliveries.lease_token = u.token
-            """,
-            logger: self.logger
-        )
-    }
-
     /// How many deliveries wait (pending, due or not).
     public func pendingWebhookCount() async throws -> Int {
         let rows = try await self.client.query(
