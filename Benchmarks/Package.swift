@@ -63,5 +63,16 @@ let package = Package(
             ],
             path: "Tools/BridgeLoad"
         ),
+        // A webhook endpoint that measures delivery rate and latency: `scripts/bench-webhooks`.
+        .executableTarget(
+            name: "webhook-load",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/WebhookLoad"
+        ),
     ]
 )

@@ -46,9 +46,12 @@ public struct CallbackURLPolicy: Sendable, Hashable {
             }
         }
         if lower.contains(":") {
+            // IPv4-mapped addresses are judged by their IPv4 address.
+            if lower.hasPrefix("::ffff:"), lower.dropFirst(7).contains(".") {
+                return self.isPrivate(host: String(lower.dropFirst(7)))
+            }
             return lower == "::1" || lower == "::" || lower.hasPrefix("fe80:") || lower.hasPrefix("fc")
-                || lower.hasPrefix("fd") || lower.hasPrefix("::ffff:127.") || lower.hasPrefix("::ffff:10.")
-                || lower.hasPrefix("::ffff:192.168.")
+                || lower.hasPrefix("fd")
         }
         return false
     }

@@ -35,6 +35,10 @@ extension BridgeAPI {
         /// `Retry-After` of a `503` for an unreachable database, in seconds. Default 5.
         public var databaseRetryAfter: Int = 5
 
+        /// How long the old webhook secret keeps signing after a rotation, unless the request
+        /// says. Default 24 hours.
+        public var webhookSecretRotationOverlap: Duration = .seconds(86_400)
+
         public init() {}
 
         /// Checks every setting.
@@ -63,6 +67,11 @@ extension BridgeAPI {
             try check(self.queueRetryAfter >= 1, "queueRetryAfter", "must be at least 1 second")
             try check(self.databaseTimeout > .zero, "databaseTimeout", "must be positive")
             try check(self.databaseRetryAfter >= 1, "databaseRetryAfter", "must be at least 1 second")
+            try check(
+                self.webhookSecretRotationOverlap >= .zero,
+                "webhookSecretRotationOverlap",
+                "must not be negative"
+            )
         }
     }
 }

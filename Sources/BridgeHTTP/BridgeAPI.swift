@@ -58,7 +58,8 @@ public struct BridgeAPI: Sendable {
             repository: store,
             validator: validator,
             admission: Admission(queue: queue, rateLimiter: rateLimiter, database: database),
-            database: database
+            database: database,
+            secretRotationOverlap: configuration.webhookSecretRotationOverlap
         )
         let maximumBodySize = configuration.maximumBodySize
         self.mount = { router in
@@ -69,6 +70,13 @@ public struct BridgeAPI: Sendable {
                 .add(middleware: AuthenticationMiddleware(accounts: store, cache: keyCache, database: database))
                 .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
+                .add(
+                    middleware: OptionalBodyMiddleware(
+                        paths: [
+                            "\(Self.pathPrefix)/webhooks/test", "\(Self.pathPrefix)/account/webhooks/secret/rotate",
+                        ]
+                    )
+                )
                 .add(middleware: OperationMiddleware())
             do {
                 try controller.addRoutes(to: routes)

@@ -32,7 +32,24 @@ public protocol AccountRepository: Sendable {
     func account(forAPIKey key: String) async throws -> Account?
 }
 
-/// Everything the API needs from storage.
-public typealias APIRepository = MessageRepository & InboundRepository & AccountRepository
+/// Webhook deliveries and an account's webhook settings.
+public protocol WebhookRepository: Sendable {
+    func webhookDeliveries(
+        accountID: UUID,
+        filter: WebhookDeliveryFilter,
+        limit: Int,
+        after cursor: ListCursor?
+    ) async throws -> [WebhookDeliveryRecord]
+    func webhookDelivery(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord?
+    func webhookAttempts(deliveryID: UUID) async throws -> [WebhookAttemptRecord]
+    func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord?
+    func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord?
+    func webhookSettings(accountID: UUID) async throws -> WebhookSettings
+    func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings
+    func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings
+}
 
-extension PostgresStore: MessageRepository, InboundRepository, AccountRepository {}
+/// Everything the API needs from storage.
+public typealias APIRepository = MessageRepository & InboundRepository & AccountRepository & WebhookRepository
+
+extension PostgresStore: MessageRepository, InboundRepository, AccountRepository, WebhookRepository {}

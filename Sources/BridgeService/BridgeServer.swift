@@ -167,8 +167,16 @@ public final class BridgeServer: Service, Sendable {
             connectors: connectors,
             dispatcher: dispatcher
         )
-        // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound, maintenance.
-        return [maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
+        let webhooks = WebhookWorker(
+            store: store,
+            configuration: self.configuration.webhooks.configuration(
+                allowPrivate: self.configuration.allowsPrivateWebhookDestinations
+            ),
+            logger: self.logger
+        )
+        // Started in this order, stopped in reverse: HTTP, dispatcher, connectors, inbound,
+        // maintenance, and the webhook worker last (it finishes its posts in flight).
+        return [webhooks, maintenance, inbound] + connectors.keys.sorted().map { connectors[$0]! } + [dispatcher, http]
     }
 
     /// The inbound routes with account names resolved; every named account must exist.
@@ -205,6 +213,7 @@ public final class BridgeServer: Service, Sendable {
         apiConfiguration.maximumQueueDepth = settings.maxQueueDepth
         apiConfiguration.maximumQueueAge = settings.maxQueueAge?.duration
         apiConfiguration.databaseTimeout = settings.databaseTimeout.duration
+        apiConfiguration.webhookSecretRotationOverlap = self.configuration.webhooks.secretRotationOverlap.duration
         let api = try BridgeAPI(store: store, validator: validator, configuration: apiConfiguration)
         let router = Router(context: APIRequestContext.self)
         // Before the routes: a middleware applies to the routes added after it.

@@ -71,7 +71,13 @@ public final class Dispatcher: Service, Sendable {
 
     public func run() async throws {
         try await self.store.heartbeat(instance: self.instanceID)
-        let listener = Task { await self.listen() }
+        let listener = Task {
+            await self.waker.signalOnNotifications(
+                of: PostgresStore.queuedChannel,
+                store: self.store,
+                logger: self.logger
+            )
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordReports() }
             await withGracefulShutdownHandler {
@@ -124,25 +130,6 @@ public final class Dispatcher: Service, Sendable {
                     await self.waker.wait(timeout: self.configuration.pollInterval)
                 }
             }
-        }
-    }
-
-    /// Wakes the loop on `NOTIFY smsbridge_queued`; reconnects when the listening connection drops.
-    private func listen() async {
-        while !Task.isCancelled {
-            do {
-                try await self.store.client.withConnection { connection in
-                    try await connection.listen(on: PostgresStore.queuedChannel) { notifications in
-                        for try await _ in notifications {
-                            self.waker.signal()
-                        }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                self.logger.debug("LISTEN connection lost", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 

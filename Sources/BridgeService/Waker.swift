@@ -1,3 +1,6 @@
+import BridgeStore
+import Logging
+import PostgresNIO
 import Synchronization
 
 /// Wakes one waiting task: `signal()` from anywhere, `wait(timeout:)` in the loop. A signal that
@@ -26,16 +29,21 @@ final class Waker: Sendable {
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow: Bool = self.state.withLock { state in
-                        if state.signaled {
-                            state.signaled = false
-                            return true
+                // A cancelled wait returns at once (the timer below does not signal then).
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow: Bool = self.state.withLock { state in
+                            if state.signaled {
+                                state.signaled = false
+                                return true
+                            }
+                            state.waiter = continuation
+                            return false
                         }
-                        state.waiter = continuation
-                        return false
+                        if resumeNow { continuation.resume() }
                     }
-                    if resumeNow { continuation.resume() }
+                } onCancel: {
+                    self.signal()
                 }
             }
             group.addTask {
@@ -46,6 +54,28 @@ final class Waker: Sendable {
             await group.next()
             group.cancelAll()
             await group.waitForAll()
+        }
+    }
+}
+
+extension Waker {
+    /// Signals on every `NOTIFY` of `channel` until cancelled; reconnects when the listening
+    /// connection drops.
+    func signalOnNotifications(of channel: String, store: PostgresStore, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await store.client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        for try await _ in notifications {
+                            self.signal()
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("LISTEN connection lost", metadata: ["error": "\(error)", "channel": "\(channel)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

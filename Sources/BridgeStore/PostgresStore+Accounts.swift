@@ -21,6 +21,7 @@ extension PostgresStore {
                 """,
                 logger: self.logger
             )
+            try await Self.createWebhookSettings(accountID: account.id, on: connection, logger: self.logger)
         }
         return (account, key)
     }

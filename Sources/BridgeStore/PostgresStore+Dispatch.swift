@@ -115,15 +115,19 @@ extension PostgresStore {
                     logger: self.logger
                 )
             }
+            // Messages whose status changed here, for their webhook events.
+            var changed: [UUID] = []
             if !sentIDs.isEmpty {
-                try await connection.query(
+                let rows = try await connection.query(
                     """
                     UPDATE messages SET status = 'sent', sent_at = now(), updated_at = now(), lease_owner = NULL,
                         lease_expires_at = NULL, error_code = NULL, error_description = NULL, status_sequence = status_sequence + 1
                     WHERE id = ANY(\(sentIDs)) AND status = 'sending' AND lease_owner = \(owner)
+                    RETURNING id
                     """,
                     logger: self.logger
                 )
+                for try await id in rows.decode(UUID.self) { changed.append(id) }
             }
             if !retryIDs.isEmpty {
                 try await connection.query(
@@ -139,7 +143,7 @@ extension PostgresStore {
                 )
             }
             if !finishedIDs.isEmpty {
-                try await connection.query(
+                let rows = try await connection.query(
                     """
                     UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
                         error_code = NULLIF(u.code, -1), error_description = u.description,
@@ -147,14 +151,17 @@ extension PostgresStore {
                     FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[], \(finishedCodes)::int4[], \(finishedDescriptions)::text[])
                         AS u(id, status, code, description)
                     WHERE m.id = u.id AND m.status = 'sending' AND m.lease_owner = \(owner)
+                    RETURNING m.id
                     """,
                     logger: self.logger
                 )
+                for try await id in rows.decode(UUID.self) { changed.append(id) }
                 try await connection.query(
                     "UPDATE message_parts SET status = 'failed', done_at = now() WHERE message_id = ANY(\(finishedIDs)) AND status = 'pending'",
                     logger: self.logger
                 )
             }
+            try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
             guard !partIDs.isEmpty else { return [] }
             // Receipts that came before their submit response was stored.
             let early = try await connection.query(
@@ -258,7 +265,10 @@ extension PostgresStore {
             """,
             logger: logger
         )
-        for try await _ in updated { return combined }
+        for try await _ in updated {
+            try await Self.enqueueStatusEvents(messageIDs: [messageID], on: connection, logger: logger)
+            return combined
+        }
         return nil
     }
 

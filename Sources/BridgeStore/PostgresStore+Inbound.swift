@@ -286,6 +286,7 @@ extension PostgresStore {
             """,
             logger: logger
         )
+        try await Self.enqueueInboundEvent(record, on: connection, logger: logger)
         return record
     }
 

@@ -210,25 +210,13 @@ extension PostgresStore {
         limit: Int,
         after cursor: ListCursor?
     ) async throws -> [MessageRecord] {
-        var sql = "SELECT \(Self.messageColumns) FROM messages WHERE account_id = $1"
-        var bindings = PostgresBindings()
-        bindings.append(accountID)
-        func add(_ condition: (String) -> String, _ value: some PostgresNonThrowingEncodable & Sendable) {
-            bindings.append(value)
-            sql += " AND " + condition("$\(bindings.count)")
-        }
-        if let status = filter.status { add({ "status = \($0)::message_status" }, status.rawValue) }
-        if let to = filter.to { add({ "destination = \($0)" }, to) }
-        if let clientRef = filter.clientRef { add({ "client_ref = \($0)" }, clientRef) }
-        if let since = filter.createdSince { add({ "created_at >= \($0)" }, since) }
-        if let until = filter.createdUntil { add({ "created_at < \($0)" }, until) }
-        if let cursor {
-            bindings.append(cursor.createdAt)
-            bindings.append(cursor.id)
-            sql += " AND (created_at, id) < ($\(bindings.count - 1), $\(bindings.count))"
-        }
-        sql += " ORDER BY created_at DESC, id DESC LIMIT \(max(1, min(limit, 1000)))"
-        let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger)
+        var listing = ListingQuery(columns: Self.messageColumns, table: "messages", accountID: accountID)
+        if let status = filter.status { listing.add({ "status = \($0)::message_status" }, status.rawValue) }
+        if let to = filter.to { listing.add({ "destination = \($0)" }, to) }
+        if let clientRef = filter.clientRef { listing.add({ "client_ref = \($0)" }, clientRef) }
+        if let since = filter.createdSince { listing.add({ "created_at >= \($0)" }, since) }
+        if let until = filter.createdUntil { listing.add({ "created_at < \($0)" }, until) }
+        let rows = try await self.client.query(listing.query(after: cursor, limit: limit), logger: self.logger)
         var records: [MessageRecord] = []
         for try await row in rows { records.append(try Self.message(from: row)) }
         return records
@@ -236,16 +224,20 @@ extension PostgresStore {
 
     /// Cancels a scheduled or queued message.
     public func cancel(id: UUID, accountID: UUID) async throws -> CancelOutcome {
-        let rows = try await self.client.query(
-            """
-            UPDATE messages SET status = 'canceled', updated_at = now(), done_at = now(), status_sequence = status_sequence + 1
-            WHERE id = \(id) AND account_id = \(accountID) AND status IN ('scheduled', 'queued')
-            RETURNING id
-            """,
-            logger: self.logger
-        )
-        var canceled = false
-        for try await _ in rows { canceled = true }
+        let canceled = try await self.client.withTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE messages SET status = 'canceled', updated_at = now(), done_at = now(), status_sequence = status_sequence + 1
+                WHERE id = \(id) AND account_id = \(accountID) AND status IN ('scheduled', 'queued')
+                RETURNING id
+                """,
+                logger: self.logger
+            )
+            var canceled = false
+            for try await _ in rows { canceled = true }
+            if canceled { try await Self.enqueueStatusEvents(messageIDs: [id], on: connection, logger: self.logger) }
+            return canceled
+        }
         guard let record = try await self.message(id: id, accountID: accountID) else { return .notFound }
         return canceled ? .canceled(record) : .notCancelable(record.status)
     }

@@ -145,9 +145,12 @@ extension PostgresStore {
                         """,
                         logger: self.logger
                     )
-                    var changed: Set<UUID> = []
-                    for try await id in updated.decode(UUID.self) { changed.insert(id) }
-                    finishedBy = finishedBy.filter { changed.contains($0.key) }
+                    var changed: [UUID] = []
+                    for try await id in updated.decode(UUID.self) { changed.append(id) }
+                    let finished = Set(changed)
+                    finishedBy = finishedBy.filter { finished.contains($0.key) }
+                    // Their webhook events, in this same transaction.
+                    try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
                 }
             }
 

@@ -10,7 +10,7 @@ struct Accounts: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an account and print its first API key (shown once)."
+            abstract: "Create an account and print its first API key (shown once) and its webhook secret."
         )
 
         @OptionGroup var database: DatabaseOption
@@ -26,7 +26,9 @@ struct Accounts: AsyncParsableCommand {
                 let (account, key) = try await store.createAccount(name: self.name, rateLimit: self.rateLimit)
                 print("account \(account.name) \(account.id)")
                 print("api key \(key)")
-                print("(the key is shown only now; only its hash is stored)")
+                print("webhook secret \(try await store.webhookSettings(accountID: account.id).secret)")
+                print("(the key is shown only now; only its hash is stored. The webhook secret signs callbacks:")
+                print(" keep it with your endpoint; rotate it with POST /v1/account/webhooks/secret/rotate)")
             }
         }
     }

@@ -216,4 +216,33 @@ struct RacingRepository: APIRepository {
         try await self.store.inboundMessage(id: id, accountID: accountID)
     }
     func account(forAPIKey key: String) async throws -> Account? { try await self.store.account(forAPIKey: key) }
+    func webhookDeliveries(
+        accountID: UUID,
+        filter: WebhookDeliveryFilter,
+        limit: Int,
+        after cursor: ListCursor?
+    ) async throws -> [WebhookDeliveryRecord] {
+        try await self.store.webhookDeliveries(accountID: accountID, filter: filter, limit: limit, after: cursor)
+    }
+    func webhookDelivery(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
+        try await self.store.webhookDelivery(id: id, accountID: accountID)
+    }
+    func webhookAttempts(deliveryID: UUID) async throws -> [WebhookAttemptRecord] {
+        try await self.store.webhookAttempts(deliveryID: deliveryID)
+    }
+    func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
+        try await self.store.redeliverWebhook(id: id, accountID: accountID)
+    }
+    func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord? {
+        try await self.store.enqueueTestWebhook(accountID: accountID, url: url)
+    }
+    func webhookSettings(accountID: UUID) async throws -> WebhookSettings {
+        try await self.store.webhookSettings(accountID: accountID)
+    }
+    func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings {
+        try await self.store.setWebhookURLs(accountID: accountID, statusURL: statusURL, inboundURL: inboundURL)
+    }
+    func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings {
+        try await self.store.rotateWebhookSecret(accountID: accountID, overlap: overlap)
+    }
 }

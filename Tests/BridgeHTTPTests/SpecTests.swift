@@ -72,7 +72,7 @@ import Yams
         let transport = RecordingTransport()
         try controller.registerHandlers(on: transport)
         let specOperations = try Self.specOperations()
-        #expect(specOperations.count == 7)
+        #expect(specOperations.count == 14)
         #expect(transport.operations == specOperations)
     }
 

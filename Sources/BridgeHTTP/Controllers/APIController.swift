@@ -14,6 +14,8 @@ struct APIController<Repository: APIRepository>: APIProtocol {
     var validator: MessageValidator
     var admission: Admission<Repository>
     var database: DatabaseGate
+    /// The default overlap of a webhook secret rotation.
+    var secretRotationOverlap: Duration = .seconds(86_400)
 
     /// The largest batch. Also the schema's `maxItems`.
     static var maximumBatchSize: Int { 1000 }

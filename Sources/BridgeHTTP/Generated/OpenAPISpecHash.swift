@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "1bfdee2feaeff9160d5e33215c13bae36e11a3b549b35402bb83f5fbe0b5e88a"
+let openAPISpecSHA256 = "faeea6d7079b78568767a1c99e56b2da08e7aaf2c5de9288b29435c295f2e562"

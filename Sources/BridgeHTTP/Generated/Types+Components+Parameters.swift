@@ -30,5 +30,9 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/InboundID`.
         internal typealias InboundID = Swift.String
+        /// The delivery's id (the event id).
+        ///
+        /// - Remark: Generated from `#/components/parameters/DeliveryID`.
+        internal typealias DeliveryID = Swift.String
     }
 }

@@ -835,5 +835,754 @@ extension Components {
                 case detail
             }
         }
+        /// - Remark: Generated from `#/components/schemas/WebhookEventType`.
+        internal enum WebhookEventType: String, Codable, Hashable, Sendable, CaseIterable {
+            case message_status = "message.status"
+            case message_inbound = "message.inbound"
+            case webhook_test = "webhook.test"
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookDeliveryStatus`.
+        internal enum WebhookDeliveryStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case pending = "pending"
+            case delivered = "delivered"
+            case dead = "dead"
+        }
+        /// One webhook event and how its delivery stands.
+        ///
+        /// - Remark: Generated from `#/components/schemas/WebhookDelivery`.
+        internal struct WebhookDelivery: Codable, Hashable, Sendable {
+            /// The event id (also `id` in the payload and the `SMSBridge-Event-ID` header).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/event_type`.
+            internal var eventType: Components.Schemas.WebhookEventType
+            /// The sent or received message the event is about.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/message_id`.
+            internal var messageId: Swift.String?
+            /// The message's status sequence at the event.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/sequence`.
+            internal var sequence: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/url`.
+            internal var url: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/status`.
+            internal var status: Components.Schemas.WebhookDeliveryStatus
+            /// Attempts since the event was written or last redelivered.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/attempts`.
+            internal var attempts: Swift.Int
+            /// When it is tried next (pending only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/next_attempt_at`.
+            internal var nextAttemptAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_attempt_at`.
+            internal var lastAttemptAt: Foundation.Date?
+            /// The HTTP status of the last answer; absent when none came (refused, timed out).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_status_code`.
+            internal var lastStatusCode: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_error`.
+            internal var lastError: Swift.String?
+            /// The first 512 bytes of the last answer's body.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_response`.
+            internal var lastResponse: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_latency_ms`.
+            internal var lastLatencyMs: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/created_at`.
+            internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/delivered_at`.
+            internal var deliveredAt: Foundation.Date?
+            /// The JSON body, exactly as posted and signed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/payload`.
+            internal var payload: Swift.String
+            /// Every attempt, oldest first (single delivery only).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/attempt_history`.
+            internal var attemptHistory: [Components.Schemas.WebhookAttempt]?
+            /// Creates a new `WebhookDelivery`.
+            ///
+            /// - Parameters:
+            ///   - id: The event id (also `id` in the payload and the `SMSBridge-Event-ID` header).
+            ///   - eventType:
+            ///   - messageId: The sent or received message the event is about.
+            ///   - sequence: The message's status sequence at the event.
+            ///   - url:
+            ///   - status:
+            ///   - attempts: Attempts since the event was written or last redelivered.
+            ///   - nextAttemptAt: When it is tried next (pending only).
+            ///   - lastAttemptAt:
+            ///   - lastStatusCode: The HTTP status of the last answer; absent when none came (refused, timed out).
+            ///   - lastError:
+            ///   - lastResponse: The first 512 bytes of the last answer's body.
+            ///   - lastLatencyMs:
+            ///   - createdAt:
+            ///   - deliveredAt:
+            ///   - payload: The JSON body, exactly as posted and signed.
+            ///   - attemptHistory: Every attempt, oldest first (single delivery only).
+            internal init(
+                id: Swift.String,
+                eventType: Components.Schemas.WebhookEventType,
+                messageId: Swift.String? = nil,
+                sequence: Swift.Int,
+                url: Swift.String,
+                status: Components.Schemas.WebhookDeliveryStatus,
+                attempts: Swift.Int,
+                nextAttemptAt: Foundation.Date? = nil,
+                lastAttemptAt: Foundation.Date? = nil,
+                lastStatusCode: Swift.Int? = nil,
+                lastError: Swift.String? = nil,
+                lastResponse: Swift.String? = nil,
+                lastLatencyMs: Swift.Int? = nil,
+                createdAt: Foundation.Date,
+                deliveredAt: Foundation.Date? = nil,
+                payload: Swift.String,
+                attemptHistory: [Components.Schemas.WebhookAttempt]? = nil
+            ) {
+                self.id = id
+                self.eventType = eventType
+                self.messageId = messageId
+                self.sequence = sequence
+                self.url = url
+                self.status = status
+                self.attempts = attempts
+                self.nextAttemptAt = nextAttemptAt
+                self.lastAttemptAt = lastAttemptAt
+                self.lastStatusCode = lastStatusCode
+                self.lastError = lastError
+                self.lastResponse = lastResponse
+                self.lastLatencyMs = lastLatencyMs
+                self.createdAt = createdAt
+                self.deliveredAt = deliveredAt
+                self.payload = payload
+                self.attemptHistory = attemptHistory
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case eventType = "event_type"
+                case messageId = "message_id"
+                case sequence
+                case url
+                case status
+                case attempts
+                case nextAttemptAt = "next_attempt_at"
+                case lastAttemptAt = "last_attempt_at"
+                case lastStatusCode = "last_status_code"
+                case lastError = "last_error"
+                case lastResponse = "last_response"
+                case lastLatencyMs = "last_latency_ms"
+                case createdAt = "created_at"
+                case deliveredAt = "delivered_at"
+                case payload
+                case attemptHistory = "attempt_history"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookAttempt`.
+        internal struct WebhookAttempt: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/attempted_at`.
+            internal var attemptedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/status_code`.
+            internal var statusCode: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/error`.
+            internal var error: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/response_excerpt`.
+            internal var responseExcerpt: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/latency_ms`.
+            internal var latencyMs: Swift.Int
+            /// Creates a new `WebhookAttempt`.
+            ///
+            /// - Parameters:
+            ///   - attemptedAt:
+            ///   - statusCode:
+            ///   - error:
+            ///   - responseExcerpt:
+            ///   - latencyMs:
+            internal init(
+                attemptedAt: Foundation.Date,
+                statusCode: Swift.Int? = nil,
+                error: Swift.String? = nil,
+                responseExcerpt: Swift.String? = nil,
+                latencyMs: Swift.Int
+            ) {
+                self.attemptedAt = attemptedAt
+                self.statusCode = statusCode
+                self.error = error
+                self.responseExcerpt = responseExcerpt
+                self.latencyMs = latencyMs
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case attemptedAt = "attempted_at"
+                case statusCode = "status_code"
+                case error
+                case responseExcerpt = "response_excerpt"
+                case latencyMs = "latency_ms"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookDeliveryList`.
+        internal struct WebhookDeliveryList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookDeliveryList/data`.
+            internal var data: [Components.Schemas.WebhookDelivery]
+            /// Pass as `cursor` for the next page; absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDeliveryList/next_cursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `WebhookDeliveryList`.
+            ///
+            /// - Parameters:
+            ///   - data:
+            ///   - nextCursor: Pass as `cursor` for the next page; absent on the last page.
+            internal init(
+                data: [Components.Schemas.WebhookDelivery],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.data = data
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case data
+                case nextCursor = "next_cursor"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TestWebhookRequest`.
+        internal struct TestWebhookRequest: Codable, Hashable, Sendable {
+            /// Where to send it; default the account's `status_url`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TestWebhookRequest/url`.
+            internal var url: Swift.String?
+            /// Creates a new `TestWebhookRequest`.
+            ///
+            /// - Parameters:
+            ///   - url: Where to send it; default the account's `status_url`.
+            internal init(url: Swift.String? = nil) {
+                self.url = url
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case url
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.url = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .url
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "url"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookSettings`.
+        internal struct WebhookSettings: Codable, Hashable, Sendable {
+            /// Where `message.status` events go, unless the message has its own `callback_url`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/status_url`.
+            internal var statusUrl: Swift.String?
+            /// Where `message.inbound` events go.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/inbound_url`.
+            internal var inboundUrl: Swift.String?
+            /// The first characters of the current secret (`whsec_3f9a…`), to tell secrets apart.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/secret_hint`.
+            internal var secretHint: Swift.String
+            /// While a rotation overlaps, when the old secret stops signing.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/previous_secret_expires_at`.
+            internal var previousSecretExpiresAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/updated_at`.
+            internal var updatedAt: Foundation.Date
+            /// Creates a new `WebhookSettings`.
+            ///
+            /// - Parameters:
+            ///   - statusUrl: Where `message.status` events go, unless the message has its own `callback_url`.
+            ///   - inboundUrl: Where `message.inbound` events go.
+            ///   - secretHint: The first characters of the current secret (`whsec_3f9a…`), to tell secrets apart.
+            ///   - previousSecretExpiresAt: While a rotation overlaps, when the old secret stops signing.
+            ///   - updatedAt:
+            internal init(
+                statusUrl: Swift.String? = nil,
+                inboundUrl: Swift.String? = nil,
+                secretHint: Swift.String,
+                previousSecretExpiresAt: Foundation.Date? = nil,
+                updatedAt: Foundation.Date
+            ) {
+                self.statusUrl = statusUrl
+                self.inboundUrl = inboundUrl
+                self.secretHint = secretHint
+                self.previousSecretExpiresAt = previousSecretExpiresAt
+                self.updatedAt = updatedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case statusUrl = "status_url"
+                case inboundUrl = "inbound_url"
+                case secretHint = "secret_hint"
+                case previousSecretExpiresAt = "previous_secret_expires_at"
+                case updatedAt = "updated_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate`.
+        internal struct WebhookSettingsUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate/status_url`.
+            internal var statusUrl: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate/inbound_url`.
+            internal var inboundUrl: Swift.String?
+            /// Creates a new `WebhookSettingsUpdate`.
+            ///
+            /// - Parameters:
+            ///   - statusUrl:
+            ///   - inboundUrl:
+            internal init(
+                statusUrl: Swift.String? = nil,
+                inboundUrl: Swift.String? = nil
+            ) {
+                self.statusUrl = statusUrl
+                self.inboundUrl = inboundUrl
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case statusUrl = "status_url"
+                case inboundUrl = "inbound_url"
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.statusUrl = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .statusUrl
+                )
+                self.inboundUrl = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .inboundUrl
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "status_url",
+                    "inbound_url"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RotateSecretRequest`.
+        internal struct RotateSecretRequest: Codable, Hashable, Sendable {
+            /// How long the old secret keeps signing, 0–7 days.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotateSecretRequest/overlap_seconds`.
+            internal var overlapSeconds: Swift.Int?
+            /// Creates a new `RotateSecretRequest`.
+            ///
+            /// - Parameters:
+            ///   - overlapSeconds: How long the old secret keeps signing, 0–7 days.
+            internal init(overlapSeconds: Swift.Int? = nil) {
+                self.overlapSeconds = overlapSeconds
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case overlapSeconds = "overlap_seconds"
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.overlapSeconds = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .overlapSeconds
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "overlap_seconds"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookSecret`.
+        internal struct WebhookSecret: Codable, Hashable, Sendable {
+            /// The new secret (shown only now). The HMAC key is its UTF-8 text, `whsec_` included.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSecret/secret`.
+            internal var secret: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookSecret/previous_secret_expires_at`.
+            internal var previousSecretExpiresAt: Foundation.Date?
+            /// Creates a new `WebhookSecret`.
+            ///
+            /// - Parameters:
+            ///   - secret: The new secret (shown only now). The HMAC key is its UTF-8 text, `whsec_` included.
+            ///   - previousSecretExpiresAt:
+            internal init(
+                secret: Swift.String,
+                previousSecretExpiresAt: Foundation.Date? = nil
+            ) {
+                self.secret = secret
+                self.previousSecretExpiresAt = previousSecretExpiresAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case secret
+                case previousSecretExpiresAt = "previous_secret_expires_at"
+            }
+        }
+        /// Posted on every status change of a message you sent: `sent`, `delivered`, `undelivered`,
+        /// `expired`, `rejected`, `failed`, `canceled`.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/MessageStatusEvent`.
+        internal struct MessageStatusEvent: Codable, Hashable, Sendable {
+            /// The event id; the same on every attempt and redelivery. De-duplicate by it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/type`.
+            internal enum _TypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case message_status = "message.status"
+            }
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/type`.
+            internal var _type: Components.Schemas.MessageStatusEvent._TypePayload
+            /// When the status changed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/created_at`.
+            internal var createdAt: Foundation.Date
+            /// Grows with every status change of the message (not by exactly one): of two events of a
+            /// message, the higher sequence is the newer status. Events of one message are delivered in
+            /// order, each after the previous one was delivered or is dead.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/sequence`.
+            internal var sequence: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEvent/data`.
+            internal var data: Components.Schemas.MessageStatusEventData
+            /// Creates a new `MessageStatusEvent`.
+            ///
+            /// - Parameters:
+            ///   - id: The event id; the same on every attempt and redelivery. De-duplicate by it.
+            ///   - _type:
+            ///   - createdAt: When the status changed.
+            ///   - sequence: Grows with every status change of the message (not by exactly one): of two events of a
+            ///   - data:
+            internal init(
+                id: Swift.String,
+                _type: Components.Schemas.MessageStatusEvent._TypePayload,
+                createdAt: Foundation.Date,
+                sequence: Swift.Int,
+                data: Components.Schemas.MessageStatusEventData
+            ) {
+                self.id = id
+                self._type = _type
+                self.createdAt = createdAt
+                self.sequence = sequence
+                self.data = data
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case _type = "type"
+                case createdAt = "created_at"
+                case sequence
+                case data
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MessageStatusEventData`.
+        internal struct MessageStatusEventData: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/message_id`.
+            internal var messageId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/status`.
+            internal var status: Components.Schemas.MessageStatus
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/to`.
+            internal var to: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/from`.
+            internal var from: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/client_ref`.
+            internal var clientRef: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/tags`.
+            internal var tags: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/part_count`.
+            internal var partCount: Swift.Int
+            /// The SMPP command status or network error code, for statuses other than `sent` and `delivered`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/error_code`.
+            internal var errorCode: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/error_description`.
+            internal var errorDescription: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/sent_at`.
+            internal var sentAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/done_at`.
+            internal var doneAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventData/parts`.
+            internal var parts: [Components.Schemas.MessageStatusEventPart]
+            /// Creates a new `MessageStatusEventData`.
+            ///
+            /// - Parameters:
+            ///   - messageId:
+            ///   - status:
+            ///   - to:
+            ///   - from:
+            ///   - clientRef:
+            ///   - tags:
+            ///   - partCount:
+            ///   - errorCode: The SMPP command status or network error code, for statuses other than `sent` and `delivered`.
+            ///   - errorDescription:
+            ///   - sentAt:
+            ///   - doneAt:
+            ///   - parts:
+            internal init(
+                messageId: Swift.String,
+                status: Components.Schemas.MessageStatus,
+                to: Swift.String,
+                from: Swift.String,
+                clientRef: Swift.String? = nil,
+                tags: [Swift.String],
+                partCount: Swift.Int,
+                errorCode: Swift.Int? = nil,
+                errorDescription: Swift.String? = nil,
+                sentAt: Foundation.Date? = nil,
+                doneAt: Foundation.Date? = nil,
+                parts: [Components.Schemas.MessageStatusEventPart]
+            ) {
+                self.messageId = messageId
+                self.status = status
+                self.to = to
+                self.from = from
+                self.clientRef = clientRef
+                self.tags = tags
+                self.partCount = partCount
+                self.errorCode = errorCode
+                self.errorDescription = errorDescription
+                self.sentAt = sentAt
+                self.doneAt = doneAt
+                self.parts = parts
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case messageId = "message_id"
+                case status
+                case to
+                case from
+                case clientRef = "client_ref"
+                case tags
+                case partCount = "part_count"
+                case errorCode = "error_code"
+                case errorDescription = "error_description"
+                case sentAt = "sent_at"
+                case doneAt = "done_at"
+                case parts
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart`.
+        internal struct MessageStatusEventPart: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/number`.
+            internal var number: Swift.Int
+            /// pending, submitted, delivered, undelivered, expired, rejected, failed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/status`.
+            internal var status: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/smsc_message_id`.
+            internal var smscMessageId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/error_code`.
+            internal var errorCode: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/submitted_at`.
+            internal var submittedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/done_at`.
+            internal var doneAt: Foundation.Date?
+            /// Creates a new `MessageStatusEventPart`.
+            ///
+            /// - Parameters:
+            ///   - number:
+            ///   - status: pending, submitted, delivered, undelivered, expired, rejected, failed.
+            ///   - smscMessageId:
+            ///   - errorCode:
+            ///   - submittedAt:
+            ///   - doneAt:
+            internal init(
+                number: Swift.Int,
+                status: Swift.String,
+                smscMessageId: Swift.String? = nil,
+                errorCode: Swift.Int? = nil,
+                submittedAt: Foundation.Date? = nil,
+                doneAt: Foundation.Date? = nil
+            ) {
+                self.number = number
+                self.status = status
+                self.smscMessageId = smscMessageId
+                self.errorCode = errorCode
+                self.submittedAt = submittedAt
+                self.doneAt = doneAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case number
+                case status
+                case smscMessageId = "smsc_message_id"
+                case errorCode = "error_code"
+                case submittedAt = "submitted_at"
+                case doneAt = "done_at"
+            }
+        }
+        /// Posted for every message received on the account's numbers (long messages reassembled).
+        ///
+        /// - Remark: Generated from `#/components/schemas/MessageInboundEvent`.
+        internal struct MessageInboundEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/type`.
+            internal enum _TypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case message_inbound = "message.inbound"
+            }
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/type`.
+            internal var _type: Components.Schemas.MessageInboundEvent._TypePayload
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/created_at`.
+            internal var createdAt: Foundation.Date
+            /// Always 1.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/sequence`.
+            internal var sequence: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEvent/data`.
+            internal var data: Components.Schemas.MessageInboundEventData
+            /// Creates a new `MessageInboundEvent`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - _type:
+            ///   - createdAt:
+            ///   - sequence: Always 1.
+            ///   - data:
+            internal init(
+                id: Swift.String,
+                _type: Components.Schemas.MessageInboundEvent._TypePayload,
+                createdAt: Foundation.Date,
+                sequence: Swift.Int,
+                data: Components.Schemas.MessageInboundEventData
+            ) {
+                self.id = id
+                self._type = _type
+                self.createdAt = createdAt
+                self.sequence = sequence
+                self.data = data
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case _type = "type"
+                case createdAt = "created_at"
+                case sequence
+                case data
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MessageInboundEventData`.
+        internal struct MessageInboundEventData: Codable, Hashable, Sendable {
+            /// The received message's id (`GET /v1/inbound/{id}`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/from`.
+            internal var from: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/to`.
+            internal var to: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/text`.
+            internal var text: Swift.String?
+            /// The user data, base64, when it is binary.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/body`.
+            internal var body: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/data_coding`.
+            internal var dataCoding: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/part_count`.
+            internal var partCount: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/complete`.
+            internal var complete: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/received_at`.
+            internal var receivedAt: Foundation.Date
+            /// Creates a new `MessageInboundEventData`.
+            ///
+            /// - Parameters:
+            ///   - id: The received message's id (`GET /v1/inbound/{id}`).
+            ///   - from:
+            ///   - to:
+            ///   - text:
+            ///   - body: The user data, base64, when it is binary.
+            ///   - dataCoding:
+            ///   - partCount:
+            ///   - complete:
+            ///   - receivedAt:
+            internal init(
+                id: Swift.String,
+                from: Swift.String,
+                to: Swift.String,
+                text: Swift.String? = nil,
+                body: Swift.String? = nil,
+                dataCoding: Swift.Int,
+                partCount: Swift.Int,
+                complete: Swift.Bool,
+                receivedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.from = from
+                self.to = to
+                self.text = text
+                self.body = body
+                self.dataCoding = dataCoding
+                self.partCount = partCount
+                self.complete = complete
+                self.receivedAt = receivedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case from
+                case to
+                case text
+                case body
+                case dataCoding = "data_coding"
+                case partCount = "part_count"
+                case complete
+                case receivedAt = "received_at"
+            }
+        }
+        /// Posted by `POST /v1/webhooks/test`.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TestEvent`.
+        internal struct TestEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TestEvent/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TestEvent/type`.
+            internal enum _TypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case webhook_test = "webhook.test"
+            }
+            /// - Remark: Generated from `#/components/schemas/TestEvent/type`.
+            internal var _type: Components.Schemas.TestEvent._TypePayload
+            /// - Remark: Generated from `#/components/schemas/TestEvent/created_at`.
+            internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TestEvent/sequence`.
+            internal var sequence: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TestEvent/data`.
+            internal struct DataPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TestEvent/data/account`.
+                internal var account: Swift.String?
+                /// Creates a new `DataPayload`.
+                ///
+                /// - Parameters:
+                ///   - account:
+                internal init(account: Swift.String? = nil) {
+                    self.account = account
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case account
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TestEvent/data`.
+            internal var data: Components.Schemas.TestEvent.DataPayload
+            /// Creates a new `TestEvent`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - _type:
+            ///   - createdAt:
+            ///   - sequence:
+            ///   - data:
+            internal init(
+                id: Swift.String,
+                _type: Components.Schemas.TestEvent._TypePayload,
+                createdAt: Foundation.Date,
+                sequence: Swift.Int,
+                data: Components.Schemas.TestEvent.DataPayload
+            ) {
+                self.id = id
+                self._type = _type
+                self.createdAt = createdAt
+                self.sequence = sequence
+                self.data = data
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case _type = "type"
+                case createdAt = "created_at"
+                case sequence
+                case data
+            }
+        }
     }
 }

@@ -67,6 +67,67 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/inbound/{id}`.
     /// - Remark: Generated from `#/paths//v1/inbound/{id}/get(getInbound)`.
     func getInbound(_ input: Operations.GetInbound.Input) async throws -> Operations.GetInbound.Output
+    /// List webhook deliveries
+    ///
+    /// The account's webhook events and how their delivery stands, newest first: `pending` (waiting
+    /// for its first or next attempt), `delivered` (an attempt got a 2xx answer) or `dead` (the retry
+    /// budget ran out; redeliver it). Pass `next_cursor` as `cursor` for the next page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/webhooks/deliveries`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/get(listWebhookDeliveries)`.
+    func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws -> Operations.ListWebhookDeliveries.Output
+    /// Get a webhook delivery
+    ///
+    /// One delivery with its payload and every attempt (status code, error, answer excerpt, latency).
+    ///
+    /// - Remark: HTTP `GET /v1/webhooks/deliveries/{id}`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/get(getWebhookDelivery)`.
+    func getWebhookDelivery(_ input: Operations.GetWebhookDelivery.Input) async throws -> Operations.GetWebhookDelivery.Output
+    /// Redeliver a webhook
+    ///
+    /// Puts the event back in the queue, due now, with a fresh retry budget: the same event id and
+    /// payload (receivers that de-duplicate by id see a repeat). Typically for `dead` deliveries;
+    /// a `delivered` one is sent again; one being posted at this moment is left as it is.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/webhooks/deliveries/{id}/redeliver`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)`.
+    func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output
+    /// Send a test webhook
+    ///
+    /// Queues a signed `webhook.test` event to `url`, or to the account's `status_url`: a way to
+    /// check an endpoint and its signature verification. Follow it with the delivery's id.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/webhooks/test`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/test/post(sendTestWebhook)`.
+    func sendTestWebhook(_ input: Operations.SendTestWebhook.Input) async throws -> Operations.SendTestWebhook.Output
+    /// Get the account's webhook settings
+    ///
+    /// - Remark: HTTP `GET /v1/account/webhooks`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/get(getWebhookSettings)`.
+    func getWebhookSettings(_ input: Operations.GetWebhookSettings.Input) async throws -> Operations.GetWebhookSettings.Output
+    /// Set the account's webhook URLs
+    ///
+    /// Replaces both URLs: one left out (or `null`) is cleared. URLs are http or https, without
+    /// credentials, and — unless the service allows it — not on private, loopback or link-local
+    /// addresses. A message's own `callback_url` wins over `status_url`.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/account/webhooks`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/put(putWebhookSettings)`.
+    func putWebhookSettings(_ input: Operations.PutWebhookSettings.Input) async throws -> Operations.PutWebhookSettings.Output
+    /// Rotate the webhook signing secret
+    ///
+    /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
+    /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
+    /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/secret/rotate/post(rotateWebhookSecret)`.
+    func rotateWebhookSecret(_ input: Operations.RotateWebhookSecret.Input) async throws -> Operations.RotateWebhookSecret.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -187,6 +248,117 @@ extension APIProtocol {
         try await getInbound(Operations.GetInbound.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// List webhook deliveries
+    ///
+    /// The account's webhook events and how their delivery stands, newest first: `pending` (waiting
+    /// for its first or next attempt), `delivered` (an attempt got a 2xx answer) or `dead` (the retry
+    /// budget ran out; redeliver it). Pass `next_cursor` as `cursor` for the next page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/webhooks/deliveries`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/get(listWebhookDeliveries)`.
+    internal func listWebhookDeliveries(
+        query: Operations.ListWebhookDeliveries.Input.Query = .init(),
+        headers: Operations.ListWebhookDeliveries.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookDeliveries.Output {
+        try await listWebhookDeliveries(Operations.ListWebhookDeliveries.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Get a webhook delivery
+    ///
+    /// One delivery with its payload and every attempt (status code, error, answer excerpt, latency).
+    ///
+    /// - Remark: HTTP `GET /v1/webhooks/deliveries/{id}`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/get(getWebhookDelivery)`.
+    internal func getWebhookDelivery(
+        path: Operations.GetWebhookDelivery.Input.Path,
+        headers: Operations.GetWebhookDelivery.Input.Headers = .init()
+    ) async throws -> Operations.GetWebhookDelivery.Output {
+        try await getWebhookDelivery(Operations.GetWebhookDelivery.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Redeliver a webhook
+    ///
+    /// Puts the event back in the queue, due now, with a fresh retry budget: the same event id and
+    /// payload (receivers that de-duplicate by id see a repeat). Typically for `dead` deliveries;
+    /// a `delivered` one is sent again; one being posted at this moment is left as it is.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/webhooks/deliveries/{id}/redeliver`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)`.
+    internal func redeliverWebhook(
+        path: Operations.RedeliverWebhook.Input.Path,
+        headers: Operations.RedeliverWebhook.Input.Headers = .init()
+    ) async throws -> Operations.RedeliverWebhook.Output {
+        try await redeliverWebhook(Operations.RedeliverWebhook.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Send a test webhook
+    ///
+    /// Queues a signed `webhook.test` event to `url`, or to the account's `status_url`: a way to
+    /// check an endpoint and its signature verification. Follow it with the delivery's id.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/webhooks/test`.
+    /// - Remark: Generated from `#/paths//v1/webhooks/test/post(sendTestWebhook)`.
+    internal func sendTestWebhook(
+        headers: Operations.SendTestWebhook.Input.Headers = .init(),
+        body: Operations.SendTestWebhook.Input.Body? = nil
+    ) async throws -> Operations.SendTestWebhook.Output {
+        try await sendTestWebhook(Operations.SendTestWebhook.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Get the account's webhook settings
+    ///
+    /// - Remark: HTTP `GET /v1/account/webhooks`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/get(getWebhookSettings)`.
+    internal func getWebhookSettings(headers: Operations.GetWebhookSettings.Input.Headers = .init()) async throws -> Operations.GetWebhookSettings.Output {
+        try await getWebhookSettings(Operations.GetWebhookSettings.Input(headers: headers))
+    }
+    /// Set the account's webhook URLs
+    ///
+    /// Replaces both URLs: one left out (or `null`) is cleared. URLs are http or https, without
+    /// credentials, and — unless the service allows it — not on private, loopback or link-local
+    /// addresses. A message's own `callback_url` wins over `status_url`.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/account/webhooks`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/put(putWebhookSettings)`.
+    internal func putWebhookSettings(
+        headers: Operations.PutWebhookSettings.Input.Headers = .init(),
+        body: Operations.PutWebhookSettings.Input.Body
+    ) async throws -> Operations.PutWebhookSettings.Output {
+        try await putWebhookSettings(Operations.PutWebhookSettings.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Rotate the webhook signing secret
+    ///
+    /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
+    /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
+    /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.
+    /// - Remark: Generated from `#/paths//v1/account/webhooks/secret/rotate/post(rotateWebhookSecret)`.
+    internal func rotateWebhookSecret(
+        headers: Operations.RotateWebhookSecret.Input.Headers = .init(),
+        body: Operations.RotateWebhookSecret.Input.Body? = nil
+    ) async throws -> Operations.RotateWebhookSecret.Output {
+        try await rotateWebhookSecret(Operations.RotateWebhookSecret.Input(
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -188,3 +188,51 @@ extension Components.Schemas.InboundMessage {
         )
     }
 }
+
+extension Components.Schemas.WebhookDelivery {
+    init(_ record: WebhookDeliveryRecord, attempts: [WebhookAttemptRecord]? = nil) {
+        self.init(
+            id: record.id.uuidString.lowercased(),
+            eventType: .init(rawValue: record.eventType.rawValue) ?? .message_status,
+            messageId: record.messageID?.uuidString.lowercased(),
+            sequence: record.sequence,
+            url: record.url,
+            status: .init(rawValue: record.status.rawValue) ?? .pending,
+            attempts: record.attempts,
+            nextAttemptAt: record.nextAttemptAt,
+            lastAttemptAt: record.lastAttemptAt,
+            lastStatusCode: record.lastStatusCode,
+            lastError: record.lastError,
+            lastResponse: record.lastResponse,
+            lastLatencyMs: record.lastLatencyMilliseconds,
+            createdAt: record.createdAt,
+            deliveredAt: record.deliveredAt,
+            payload: record.payload,
+            attemptHistory: attempts.map { $0.map(Components.Schemas.WebhookAttempt.init) }
+        )
+    }
+}
+
+extension Components.Schemas.WebhookAttempt {
+    init(_ attempt: WebhookAttemptRecord) {
+        self.init(
+            attemptedAt: attempt.attemptedAt,
+            statusCode: attempt.statusCode,
+            error: attempt.error,
+            responseExcerpt: attempt.responseExcerpt,
+            latencyMs: attempt.latencyMilliseconds
+        )
+    }
+}
+
+extension Components.Schemas.WebhookSettings {
+    init(_ settings: WebhookSettings) {
+        self.init(
+            statusUrl: settings.statusURL,
+            inboundUrl: settings.inboundURL,
+            secretHint: String(settings.secret.prefix(10)) + "…",
+            previousSecretExpiresAt: settings.previousSecretExpiresAt.flatMap { $0 > Date() ? $0 : nil },
+            updatedAt: settings.updatedAt
+        )
+    }
+}

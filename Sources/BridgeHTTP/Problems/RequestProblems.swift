@@ -42,7 +42,10 @@ enum RequestProblems {
     }
 
     /// Operations that read a JSON body.
-    static let bodyOperations: Set<String> = [Operations.SendMessage.id, Operations.SendMessageBatch.id]
+    static let bodyOperations: Set<String> = [
+        Operations.SendMessage.id, Operations.SendMessageBatch.id, Operations.PutWebhookSettings.id,
+        Operations.SendTestWebhook.id, Operations.RotateWebhookSecret.id,
+    ]
 
     // MARK: Bodies
 
@@ -99,6 +102,22 @@ enum RequestProblems {
         guard let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return [] }
         func unknown(in object: [String: Any], prefix: String, isKnown: (String) -> Bool) -> [String] {
             object.keys.filter { !isKnown($0) }.sorted().map { prefix.isEmpty ? $0 : "\(prefix).\($0)" }
+        }
+        switch operationID {
+        case Operations.PutWebhookSettings.id:
+            return unknown(in: root, prefix: "") {
+                Components.Schemas.WebhookSettingsUpdate.CodingKeys(rawValue: $0) != nil
+            }
+        case Operations.SendTestWebhook.id:
+            return unknown(in: root, prefix: "") {
+                Components.Schemas.TestWebhookRequest.CodingKeys(rawValue: $0) != nil
+            }
+        case Operations.RotateWebhookSecret.id:
+            return unknown(in: root, prefix: "") {
+                Components.Schemas.RotateSecretRequest.CodingKeys(rawValue: $0) != nil
+            }
+        default:
+            break
         }
         let isMessageField = { Components.Schemas.SendMessageRequest.CodingKeys(rawValue: $0) != nil }
         guard operationID == Operations.SendMessageBatch.id else {
@@ -170,6 +189,14 @@ enum RequestProblems {
             ]
         case Operations.ListInbound.id:
             checks = [("limit", limit), ("cursor", cursor)]
+        case Operations.ListWebhookDeliveries.id:
+            let statuses = Components.Schemas.WebhookDeliveryStatus.allCases.map(\.rawValue)
+            let types = Components.Schemas.WebhookEventType.allCases.map(\.rawValue)
+            checks = [
+                ("status", { statuses.contains($0) ? nil : "must be one of \(statuses.joined(separator: ", "))" }),
+                ("event_type", { types.contains($0) ? nil : "must be one of \(types.joined(separator: ", "))" }),
+                ("limit", limit), ("cursor", cursor),
+            ]
         default:
             checks = []
         }

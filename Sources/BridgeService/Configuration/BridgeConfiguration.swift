@@ -17,11 +17,13 @@ public struct BridgeConfiguration: Sendable, Codable {
     public var logging = Logging()
     public var admin = Admin()
     public var shutdown = Shutdown()
+    public var webhooks = Webhooks()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, http, messages, routes, connectors, inbound, dispatcher, maintenance, logging, admin, shutdown
+        case database, http, messages, routes, connectors, inbound, dispatcher, maintenance, logging
+        case webhooks, admin, shutdown
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +37,7 @@ public struct BridgeConfiguration: Sendable, Codable {
         self.dispatcher = try c(.dispatcher, default: DispatcherSettings())
         self.maintenance = try c(.maintenance, default: MaintenanceSettings())
         self.logging = try c(.logging, default: Logging())
+        self.webhooks = try c(.webhooks, default: Webhooks())
         self.admin = try c(.admin, default: Admin())
         self.shutdown = try c(.shutdown, default: Shutdown())
     }

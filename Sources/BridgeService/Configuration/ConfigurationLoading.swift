@@ -155,12 +155,22 @@ extension BridgeConfiguration {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logging.level) else {
             throw fail("logging.level", "must be trace, debug, info, notice, warning, error or critical")
         }
+        try self.webhooks.validate()
+        var policy = self.messages.policy
+        policy.callbackURLs.allowsPrivateAddresses = self.allowsPrivateWebhookDestinations
         return Validated(
             database: database,
             connectors: connectors,
             router: MessageRouter(defaultConnector: defaultConnector, rules: rules),
-            policy: self.messages.policy
+            policy: policy
         )
+    }
+}
+
+extension BridgeConfiguration {
+    /// `webhooks.allow_private_destinations`, or the older `messages.allow_private_callback_urls`.
+    var allowsPrivateWebhookDestinations: Bool {
+        self.webhooks.allowPrivateDestinations || self.messages.allowPrivateCallbackURLs
     }
 }
 

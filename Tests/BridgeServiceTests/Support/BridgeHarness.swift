@@ -41,6 +41,7 @@ struct BridgeInstance {
     let id: UUID
     let connector: SMPPConnector
     let dispatcher: Dispatcher
+    let webhooks: WebhookWorker
     let group: ServiceGroup
     let running: Task<Void, any Error>
 
@@ -61,6 +62,7 @@ struct Bridge {
 
     var dispatcher: Dispatcher { self.instances[0].dispatcher }
     var connector: SMPPConnector { self.instances[0].connector }
+    var webhooks: WebhookWorker { self.instances[0].webhooks }
 
     /// Validates and inserts a message as the API would, and wakes the dispatcher.
     func send(_ request: SendRequest) async throws -> UUID {
@@ -107,6 +109,7 @@ func withBridge<T>(
     connector connectorAdjust: (inout ConnectorConfiguration) -> Void = { _ in },
     dispatcher dispatcherAdjust: (inout Dispatcher.Configuration) -> Void = { _ in },
     maintenance maintenanceAdjust: (inout Maintenance.Configuration) -> Void = { _ in },
+    webhooks webhooksAdjust: (inout WebhookWorker.Configuration) -> Void = { _ in },
     inboundRoutes: [String: String] = [:],
     prepare: (PostgresStore, _ account: UUID) async throws -> Void = { _, _ in },
     _ body: @escaping (Bridge) async throws -> T
@@ -172,17 +175,41 @@ func withBridge<T>(
                 configuration: maintenanceConfiguration,
                 logger: quietLogger("maintenance")
             )
+            // Quick retries; the receivers of the tests listen on loopback. New events wake the worker
+            // through NOTIFY; retries wait for the poll, which tests of retries shorten.
+            var webhooksConfiguration = WebhookWorker.Configuration()
+            webhooksConfiguration.allowPrivateDestinations = true
+            webhooksConfiguration.pollInterval = .seconds(1)
+            webhooksConfiguration.retry.firstDelay = 0.1
+            webhooksConfiguration.retry.maximumDelay = 0.5
+            webhooksConfiguration.retry.jitter = 0
+            webhooksConfiguration.requestTimeout = 2
+            webhooksConfiguration.breakerCooldown = 0.3
+            webhooksAdjust(&webhooksConfiguration)
+            let webhooks = WebhookWorker(
+                store: store,
+                configuration: webhooksConfiguration,
+                logger: quietLogger("webhooks")
+            )
             // A ServiceGroup stops services one by one in reverse order: the dispatcher drains its
-            // submits, then the connector unbinds, which ends the events the inbound processor reads.
+            // submits, then the connector unbinds, which ends the events the inbound processor reads;
+            // the webhook worker finishes its posts last.
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [maintenance, inbound, connector, dispatcher],
+                    services: [webhooks, maintenance, inbound, connector, dispatcher],
                     logger: quietLogger("services")
                 )
             )
             let running = Task { try await group.run() }
             instances.append(
-                BridgeInstance(id: id, connector: connector, dispatcher: dispatcher, group: group, running: running)
+                BridgeInstance(
+                    id: id,
+                    connector: connector,
+                    dispatcher: dispatcher,
+                    webhooks: webhooks,
+                    group: group,
+                    running: running
+                )
             )
         }
         let validator = MessageValidator(

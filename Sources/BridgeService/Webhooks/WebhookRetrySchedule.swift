@@ -1,0 +1,35 @@
+public import Foundation
+
+/// When a failed webhook is tried again: exponential back-off with jitter, within a budget.
+public struct WebhookRetrySchedule: Sendable, Hashable {
+    /// Delay after the first failed attempt. Default 5 s.
+    public var firstDelay: TimeInterval = 5
+    /// Each further delay is this many times the previous. Default 2.
+    public var multiplier: Double = 2
+    /// Longest delay. Default 1 hour.
+    public var maximumDelay: TimeInterval = 3_600
+    /// Each delay is varied at random by up to this fraction, either way, so that events that failed
+    /// together do not come back together. Default 0.2.
+    public var jitter: Double = 0.2
+    /// No attempt is made later than this after the event was written (or redelivered). Default 24 h.
+    public var giveUpAfter: TimeInterval = 86_400
+    /// At most this many attempts; `nil` for no count limit (the time budget still holds). Default nil.
+    public var maximumAttempts: Int?
+
+    public init() {}
+
+    /// The delay after `attempts` failed attempts (1 for the first), before jitter.
+    public func baseDelay(afterAttempts attempts: Int) -> TimeInterval {
+        let exponent = Double(max(0, attempts - 1))
+        return min(self.maximumDelay, self.firstDelay * pow(self.multiplier, exponent))
+    }
+
+    /// When to try again after `attempts` failed attempts, or `nil` when the budget is spent.
+    /// `random` is a number in 0…1.
+    public func nextAttempt(afterAttempts attempts: Int, since start: Date, now: Date, random: Double) -> Date? {
+        if let maximum = self.maximumAttempts, attempts >= maximum { return nil }
+        let delay = self.baseDelay(afterAttempts: attempts) * (1 + self.jitter * (2 * random - 1))
+        let next = now.addingTimeInterval(max(0, delay))
+        return next.timeIntervalSince(start) > self.giveUpAfter ? nil : next
+    }
+}

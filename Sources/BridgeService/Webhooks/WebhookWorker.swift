@@ -1,0 +1,361 @@
+public import AsyncHTTPClient
+public import BridgeStore
+import CoreMetrics
+public import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+public import ServiceLifecycle
+import Synchronization
+
+/// Delivers webhook events from the outbox (`webhook_deliveries`) to the customers' URLs.
+///
+/// Claims due rows with `FOR UPDATE SKIP LOCKED` (several instances share the work), woken by
+/// `LISTEN/NOTIFY` with a polling fallback; signs each body (``WebhookSignature``), POSTs it with
+/// timeouts and no redirects, and records the attempt: any 2xx is delivered, anything else (and
+/// every network error) is tried again on the ``WebhookRetrySchedule`` until its budget is spent,
+/// then the row is `dead`. Each destination (`host[:port]`) has its own concurrency limit and
+/// circuit breaker (``DestinationLimiter``), so one slow or failing endpoint cannot starve the
+/// others. On graceful shutdown it stops claiming and finishes the posts in flight.
+public final class WebhookWorker: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Rows claimed per query. Default 100.
+        public var batchSize = 100
+        /// Posts in flight at once from this instance. Default 256.
+        public var maxInFlight = 256
+        /// Posts in flight at once to one destination (`host[:port]`). Default 8.
+        public var maxPerDestination = 8
+        /// Polling when no notification comes. Default 1 s.
+        public var pollInterval: Duration = .seconds(1)
+        /// Connecting to a destination. Default 5 s.
+        public var connectTimeout: TimeInterval = 5
+        /// The whole request, from connecting to the end of the answer. Default 10 s.
+        public var requestTimeout: TimeInterval = 10
+        public var retry = WebhookRetrySchedule()
+        /// Consecutive failures that open a destination's circuit. Default 10.
+        public var breakerFailureThreshold = 10
+        /// How long an open circuit refuses before one trial post. Default 30 s.
+        public var breakerCooldown: TimeInterval = 30
+        /// Post to private, loopback and link-local addresses. Default false: refused.
+        public var allowPrivateDestinations = false
+        /// How much of an answer's body is kept with the attempt. Default 512 bytes.
+        public var responseExcerptLength = 512
+
+        public init() {}
+    }
+
+    let store: PostgresStore
+    let configuration: Configuration
+    let logger: Logger
+    /// The client passed in, or the worker's own, made at the first post (AsyncHTTPClient requires
+    /// a client to be shut down, so a worker that never posts makes none).
+    private let client: Mutex<HTTPClient?>
+    private let ownsHTTPClient: Bool
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let limiter: Mutex<DestinationLimiter>
+    private let inFlight = Atomic<Int>(0)
+    private let waker = Waker()
+    private let lastGaugeUpdate = Mutex<Date?>(nil)
+
+    private let deliveredCounter = Counter(label: "webhook_deliveries_total", dimensions: [("result", "delivered")])
+    private let failedCounter = Counter(label: "webhook_deliveries_total", dimensions: [("result", "failed")])
+    private let deadCounter = Counter(label: "webhook_deliveries_total", dimensions: [("result", "dead")])
+    private let durationTimer = Timer(label: "webhook_delivery_duration_seconds", preferredDisplayUnit: .seconds)
+    private let pendingGauge = Gauge(label: "webhook_outbox_pending")
+
+    /// - Parameters:
+    ///   - httpClient: the client to post with; by default the worker makes its own and shuts it
+    ///     down when it stops.
+    ///   - now: the wall clock (tests pass a manual one: retry times are computed from it).
+    ///   - random: a number in 0…1 for the jitter.
+    public init(
+        store: PostgresStore,
+        configuration: Configuration = Configuration(),
+        httpClient: HTTPClient? = nil,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+        self.random = random
+        self.client = Mutex(httpClient)
+        self.ownsHTTPClient = httpClient == nil
+        self.limiter = Mutex(
+            DestinationLimiter(
+                maximumPerDestination: configuration.maxPerDestination,
+                failureThreshold: configuration.breakerFailureThreshold,
+                cooldown: configuration.breakerCooldown
+            )
+        )
+    }
+
+    /// Wakes the worker at once (in-process producers can call it instead of waiting for NOTIFY).
+    public func wake() {
+        self.waker.signal()
+    }
+
+    public func run() async throws {
+        let listener = Task {
+            await self.waker.signalOnNotifications(
+                of: PostgresStore.webhooksChannel,
+                store: self.store,
+                logger: self.logger
+            )
+        }
+        await withGracefulShutdownHandler {
+            await self.deliveryLoop()
+        } onGracefulShutdown: {
+            self.waker.signal()
+        }
+        listener.cancel()
+        await self.shutdown()
+    }
+
+    /// Shuts down the worker's own HTTP client, if it made one (``run()`` does this when it ends;
+    /// callers of ``deliverDue()`` alone call it when done).
+    public func shutdown() async {
+        guard self.ownsHTTPClient, let client = self.client.withLock({ $0.take() }) else { return }
+        try? await client.shutdown()
+    }
+
+    private var http: HTTPClient {
+        self.client.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            // A redirect could lead anywhere, private addresses included: 3xx is a failed attempt.
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(
+                connect: .milliseconds(Int64(self.configuration.connectTimeout * 1_000)),
+                read: .milliseconds(Int64(self.configuration.requestTimeout * 1_000))
+            )
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
+                self.configuration.maxPerDestination
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = made
+            return made
+        }
+    }
+
+    private func deliveryLoop() async {
+        // The group waits for the posts in flight before the loop returns.
+        await withDiscardingTaskGroup { posts in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await self.updatePendingGauge()
+                let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
+                var claimed: [ClaimedWebhook] = []
+                if room > 0 {
+                    do {
+                        claimed = try await self.claim(limit: min(room, self.configuration.batchSize))
+                    } catch {
+                        self.logger.warning("claiming webhooks failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                for claim in claimed {
+                    posts.addTask {
+                        await self.deliver(claim)
+                        self.waker.signal()
+                    }
+                }
+                if claimed.count < self.configuration.batchSize || room <= claimed.count {
+                    await self.waker.wait(timeout: self.configuration.pollInterval)
+                }
+            }
+        }
+    }
+
+    /// Claims what is due now and delivers it, waiting for every post; returns how many were
+    /// attempted. For tests with a manual clock, and for tools: the service's loop does the same
+    /// continuously.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let claimed = try await self.claim(limit: self.configuration.batchSize)
+        await withDiscardingTaskGroup { group in
+            for claim in claimed { group.addTask { await self.deliver(claim) } }
+        }
+        return claimed.count
+    }
+
+    private func claim(limit: Int) async throws -> [ClaimedWebhook] {
+        let now = self.now()
+        let rooms = self.limiter.withLock { $0.rooms(now: now) }
+        let claimed = try await self.store.claimWebhooks(
+            now: now,
+            limit: limit,
+            // Longer than a post can take: after that the row is due again for any worker.
+            lease: self.configuration.connectTimeout + self.configuration.requestTimeout + 30,
+            rooms: rooms,
+            defaultRoom: self.configuration.maxPerDestination
+        )
+        self.limiter.withLock { limiter in
+            for claim in claimed { limiter.started(claim.destination) }
+        }
+        self.inFlight.add(claimed.count, ordering: .relaxed)
+        return claimed
+    }
+
+    /// Posts one claimed row and records the attempt.
+    private func deliver(_ claim: ClaimedWebhook) async {
+        defer { self.inFlight.subtract(1, ordering: .relaxed) }
+        let attemptedAt = self.now()
+        let started = ContinuousClock.now
+        let outcome = await self.post(claim, at: attemptedAt)
+        let elapsed = ContinuousClock.now - started
+        self.durationTimer.recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        )
+        let succeeded = outcome.statusCode.map { (200..<300).contains($0) } ?? false
+        let finishedAt = self.now()
+        let opened = self.limiter.withLock { $0.finished(claim.destination, succeeded: succeeded, now: finishedAt) }
+        if opened {
+            self.logger.warning(
+                "webhook destination keeps failing; pausing it",
+                metadata: [
+                    "webhook.destination": "\(claim.destination)",
+                    "webhook.pause_seconds": "\(self.configuration.breakerCooldown)",
+                ]
+            )
+        }
+        let status: WebhookDeliveryStatus
+        let next: Date
+        if succeeded {
+            status = .delivered
+            next = finishedAt
+            self.deliveredCounter.increment()
+        } else if let retry = self.configuration.retry.nextAttempt(
+            afterAttempts: claim.attempts + 1,
+            since: claim.retrySince,
+            now: finishedAt,
+            random: self.random()
+        ) {
+            status = .pending
+            next = retry
+            self.failedCounter.increment()
+        } else {
+            status = .dead
+            next = finishedAt
+            self.deadCounter.increment()
+            self.logger.notice(
+                "webhook is dead after its retries",
+                metadata: ["webhook.id": "\(claim.id)", "webhook.destination": "\(claim.destination)"]
+            )
+        }
+        let result = WebhookAttemptResult(
+            status: status,
+            nextAttemptAt: next,
+            attemptedAt: attemptedAt,
+            statusCode: outcome.statusCode,
+            error: outcome.error,
+            responseExcerpt: outcome.excerpt,
+            latencyMilliseconds: Int(
+                elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            )
+        )
+        // Recorded even while shutting down: the post happened.
+        for attempt in 1...3 {
+            do {
+                try await self.store.recordWebhookAttempt(claim, result: result)
+                return
+            } catch {
+                self.logger.warning(
+                    "recording a webhook attempt failed",
+                    metadata: ["webhook.id": "\(claim.id)", "error": "\(error)", "attempt": "\(attempt)"]
+                )
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+        // Not recorded: the lease runs out and the event is posted again (at least once).
+    }
+
+    struct PostOutcome {
+        var statusCode: Int?
+        var error: String?
+        var excerpt: String?
+    }
+
+    private func post(_ claim: ClaimedWebhook, at date: Date) async -> PostOutcome {
+        guard let components = URLComponents(string: claim.url), let host = components.host else {
+            return PostOutcome(error: "not a URL")
+        }
+        if !self.configuration.allowPrivateDestinations {
+            do {
+                if let address = try await DestinationGuard.privateAddress(of: host) {
+                    return PostOutcome(
+                        error: "refused: \(host) is a private, loopback or link-local address (\(address))"
+                    )
+                }
+            } catch {
+                return PostOutcome(error: "could not check the destination: \(error)")
+            }
+        }
+        let body = ByteBuffer(string: claim.payload)
+        let timestamp = Int(date.timeIntervalSince1970)
+        var request = HTTPClientRequest(url: claim.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "SMSBridge-Webhooks/1")
+        request.headers.add(name: "SMSBridge-Event-ID", value: claim.id.uuidString.lowercased())
+        request.headers.add(name: "SMSBridge-Event-Type", value: claim.eventType.rawValue)
+        request.headers.add(name: "SMSBridge-Attempt", value: "\(claim.attempts + 1)")
+        request.headers.add(name: WebhookSignature.timestampHeader, value: "\(timestamp)")
+        request.headers.add(
+            name: WebhookSignature.signatureHeader,
+            value: WebhookSignature.header(secrets: claim.secrets, timestamp: timestamp, body: body.readableBytesView)
+        )
+        request.body = .bytes(body)
+        do {
+            let response = try await self.http.execute(
+                request,
+                timeout: .milliseconds(Int64(self.configuration.requestTimeout * 1_000))
+            )
+            var excerpt = ByteBuffer()
+            for try await chunk in response.body {
+                excerpt.writeImmutableBuffer(chunk)
+                if excerpt.readableBytes >= self.configuration.responseExcerptLength { break }
+            }
+            let text = String(
+                decoding: excerpt.readableBytesView.prefix(self.configuration.responseExcerptLength),
+                as: UTF8.self
+            )
+            return PostOutcome(statusCode: Int(response.status.code), excerpt: text)
+        } catch {
+            return PostOutcome(error: Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "timed out"
+            case .connectTimeout: return "connect timed out"
+            case .remoteConnectionClosed: return "connection closed by the destination"
+            default: return "\(error)"
+            }
+        }
+        return String(describing: error)
+    }
+
+    /// Keeps `webhook_outbox_pending` current, at most once per poll interval.
+    private func updatePendingGauge() async {
+        let now = Date()
+        let due: Bool = self.lastGaugeUpdate.withLock { last in
+            guard let previous = last, now.timeIntervalSince(previous) < self.configuration.pollInterval.seconds else {
+                last = now
+                return true
+            }
+            return false
+        }
+        guard due else { return }
+        if let pending = try? await self.store.pendingWebhookCount() { self.pendingGauge.record(pending) }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,460 @@
+import BridgeCore
+public import Foundation
+import NIOCore
+import PostgresNIO
+
+// MARK: Writing events (inside the transactions that change what they report)
+
+extension PostgresStore {
+    /// The statuses that make a `message.status` event: those a customer sees (not the internal
+    /// `queued` → `sending` → `queued` moves of dispatching).
+    static let notifiedStatuses = "('sent', 'delivered', 'undelivered', 'expired', 'rejected', 'failed', 'canceled')"
+
+    /// RFC 3339 in UTC with milliseconds, as the API writes dates.
+    static func rfc3339(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
+    /// Writes a `message.status` event for each of these messages, with its current status and
+    /// sequence, to its `callback_url` or else its account's status URL (none: no event). Runs in
+    /// the caller's transaction, right after the status change; returns how many were written.
+    @discardableResult
+    static func enqueueStatusEvents(
+        messageIDs: [UUID],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int {
+        guard !messageIDs.isEmpty else { return 0 }
+        let rows = try await connection.query(
+            """
+            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
+            SELECT e.id, m.account_id, 'message.status', m.id, m.status_sequence, e.url,
+                substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
+                jsonb_build_object(
+                    'id', e.id,
+                    'type', 'message.status',
+                    'created_at', \(unescaped: Self.rfc3339("m.updated_at")),
+                    'sequence', m.status_sequence,
+                    'data', jsonb_build_object(
+                        'message_id', m.id,
+                        'status', m.status,
+                        'to', m.destination,
+                        'from', m.source,
+                        'client_ref', m.client_ref,
+                        'tags', to_jsonb(m.tags),
+                        'part_count', m.part_count,
+                        'error_code', m.error_code,
+                        'error_description', m.error_description,
+                        'sent_at', \(unescaped: Self.rfc3339("m.sent_at")),
+                        'done_at', \(unescaped: Self.rfc3339("m.done_at")),
+                        'parts', COALESCE((
+                            SELECT jsonb_agg(jsonb_build_object(
+                                'number', p.part_number,
+                                'status', p.status,
+                                'smsc_message_id', p.smsc_message_id,
+                                'error_code', p.error_code,
+                                'submitted_at', \(unescaped: Self.rfc3339("p.submitted_at")),
+                                'done_at', \(unescaped: Self.rfc3339("p.done_at"))
+                            ) ORDER BY p.part_number)
+                            FROM message_parts p WHERE p.message_id = m.id
+                        ), '[]'::jsonb)
+                    )
+                )::text
+            FROM messages m
+            CROSS JOIN LATERAL (
+                SELECT gen_random_uuid() AS id,
+                    COALESCE(m.callback_url, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = m.account_id)) AS url
+            ) e
+            WHERE m.id = ANY(\(messageIDs)) AND m.status IN \(unescaped: Self.notifiedStatuses) AND e.url IS NOT NULL
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        if count > 0 { try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+        return count
+    }
+
+    /// Writes a `message.inbound` event for a stored inbound message to its account's inbound URL
+    /// (no account or no URL: no event). Runs in the caller's transaction.
+    static func enqueueInboundEvent(
+        _ record: InboundRecord,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        guard let accountID = record.accountID else { return }
+        let body = record.binaryBody.map { Data($0).base64EncodedString() }
+        let rows = try await connection.query(
+            """
+            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
+            SELECT e.id, w.account_id, 'message.inbound', \(record.id), 1, w.inbound_url,
+                substring(w.inbound_url from '^[A-Za-z]+://([^/?#]*)'),
+                jsonb_build_object(
+                    'id', e.id,
+                    'type', 'message.inbound',
+                    'created_at', \(unescaped: Self.rfc3339("now()")),
+                    'sequence', 1,
+                    'data', jsonb_build_object(
+                        'id', \(record.id),
+                        'from', \(record.from)::text,
+                        'to', \(record.to)::text,
+                        'text', \(record.text)::text,
+                        'body', \(body)::text,
+                        'data_coding', \(record.dataCoding),
+                        'part_count', \(record.partCount),
+                        'complete', \(record.complete),
+                        'received_at', \(unescaped: Self.rfc3339("now()"))
+                    )
+                )::text
+            FROM account_webhooks w CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) e
+            WHERE w.account_id = \(accountID) AND w.inbound_url IS NOT NULL
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        if count > 0 { try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+    }
+
+    /// The channel `NOTIFY`-ed when webhook events are written, so workers wake at once.
+    public static let webhooksChannel = "smsbridge_webhooks"
+
+    /// Queues a signed `webhook.test` event to `url`, or to the account's status URL. `nil` when
+    /// there is no URL to send it to.
+    public func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord? {
+        let rows = try await self.client.query(
+            """
+            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
+            SELECT e.id, a.id, 'webhook.test', NULL, 1, e.url, substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
+                jsonb_build_object(
+                    'id', e.id,
+                    'type', 'webhook.test',
+                    'created_at', \(unescaped: Self.rfc3339("now()")),
+                    'sequence', 1,
+                    'data', jsonb_build_object('account', a.name)
+                )::text
+            FROM accounts a
+            CROSS JOIN LATERAL (
+                SELECT gen_random_uuid() AS id,
+                    COALESCE(\(url)::text, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = a.id)) AS url
+            ) e
+            WHERE a.id = \(accountID) AND e.url IS NOT NULL
+            RETURNING \(unescaped: Self.deliveryColumns)
+            """,
+            logger: self.logger
+        )
+        for try await row in rows {
+            try await self.client.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: self.logger)
+            return try Self.delivery(from: row)
+        }
+        return nil
+    }
+}
+
+// MARK: Settings and secrets
+
+extension PostgresStore {
+    /// Secrets look like `whsec_` + 64 hex characters (256 random bits).
+    static func newWebhookSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "whsec_"
+            + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
+            .joined()
+    }
+
+    /// Gives an account its webhook settings row with a fresh secret (used when it is created).
+    static func createWebhookSettings(accountID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "INSERT INTO account_webhooks (account_id, secret) VALUES (\(accountID), \(Self.newWebhookSecret()))",
+            logger: logger
+        )
+    }
+
+    /// An account's webhook settings, created with a fresh secret if it has none yet.
+    public func webhookSettings(accountID: UUID) async throws -> WebhookSettings {
+        try await self.client.query(
+            """
+            INSERT INTO account_webhooks (account_id, secret) VALUES (\(accountID), \(Self.newWebhookSecret()))
+            ON CONFLICT (account_id) DO NOTHING
+            """,
+            logger: self.logger
+        )
+        let rows = try await self.client.query(
+            """
+            SELECT account_id, status_url, inbound_url, secret, previous_secret, previous_secret_expires_at, updated_at
+            FROM account_webhooks WHERE account_id = \(accountID)
+            """,
+            logger: self.logger
+        )
+        for try await (id, status, inbound, secret, previous, expires, updated) in rows.decode(
+            (UUID, String?, String?, String, String?, Date?, Date).self
+        ) {
+            return WebhookSettings(
+                accountID: id,
+                statusURL: status,
+                inboundURL: inbound,
+                secret: secret,
+                previousSecret: previous,
+                previousSecretExpiresAt: expires,
+                updatedAt: updated
+            )
+        }
+        throw PostgresStoreError.accountNotFound
+    }
+
+    /// Sets both URLs (`nil` clears one). The caller validated them.
+    public func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings
+    {
+        _ = try await self.webhookSettings(accountID: accountID)
+        try await self.client.query(
+            """
+            UPDATE account_webhooks SET status_url = \(statusURL), inbound_url = \(inboundURL), updated_at = now()
+            WHERE account_id = \(accountID)
+            """,
+            logger: self.logger
+        )
+        return try await self.webhookSettings(accountID: accountID)
+    }
+
+    /// Replaces the secret with a new one (returned, shown once); the old one keeps signing beside
+    /// it for `overlap` seconds so receivers can switch without losing an event.
+    public func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings {
+        _ = try await self.webhookSettings(accountID: accountID)
+        try await self.client.query(
+            """
+            UPDATE account_webhooks SET previous_secret = secret, secret = \(Self.newWebhookSecret()),
+                previous_secret_expires_at = now() + make_interval(secs => \(overlap)), updated_at = now()
+            WHERE account_id = \(accountID)
+            """,
+            logger: self.logger
+        )
+        return try await self.webhookSettings(accountID: accountID)
+    }
+}
+
+/// Errors of the store that are not the database's.
+public enum PostgresStoreError: Error, Hashable, Sendable {
+    case accountNotFound
+}
+
+// MARK: The worker's side
+
+extension PostgresStore {
+    /// Claims up to `limit` due deliveries, earliest first, at most `rooms[destination]` (else
+    /// `defaultRoom`) per destination, and only the earliest pending event of each message, so a
+    /// message's events go out in order. Rows other workers hold are skipped. A claim holds a row
+    /// until `now + lease` (it is due again after that if the worker never records it).
+    public func claimWebhooks(
+        now: Date,
+        limit: Int,
+        lease: TimeInterval,
+        rooms: [DestinationRoom],
+        defaultRoom: Int
+    ) async throws -> [ClaimedWebhook] {
+        let token = UUID()
+        let blocked = rooms.filter { $0.room <= 0 }.map(\.destination)
+        let open = rooms.filter { $0.room > 0 }
+        let rows = try await self.client.query(
+            """
+            WITH due AS (
+                SELECT d.id, d.destination, d.next_attempt_at FROM webhook_deliveries d
+                WHERE d.status = 'pending' AND d.next_attempt_at <= \(now) AND NOT (d.destination = ANY(\(blocked)::text[]))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM webhook_deliveries e
+                        WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence
+                    )
+                ORDER BY d.next_attempt_at
+                LIMIT \(Int64(limit * 4))
+            ), ranked AS (
+                SELECT id, destination, row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, id) AS rank
+                FROM due
+            ), picked AS (
+                SELECT d.id FROM webhook_deliveries d
+                JOIN ranked r ON r.id = d.id
+                LEFT JOIN unnest(\(open.map(\.destination))::text[], \(open.map { Int32($0.room) })::int4[])
+                    AS c(destination, room) ON c.destination = r.destination
+                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom))) AND d.status = 'pending' AND d.next_attempt_at <= \(now)
+                ORDER BY d.next_attempt_at
+                LIMIT \(Int64(limit))
+                FOR UPDATE OF d SKIP LOCKED
+            )
+            UPDATE webhook_deliveries w
+            SET lease_token = \(token), next_attempt_at = \(now.addingTimeInterval(lease)), updated_at = now()
+            FROM picked WHERE w.id = picked.id
+            RETURNING w.id, w.account_id, w.event_type, w.url, w.destination, w.payload, w.attempts, w.retry_since,
+                (SELECT ARRAY[s.secret] || CASE WHEN s.previous_secret IS NOT NULL AND s.previous_secret_expires_at > \(now)
+                    THEN ARRAY[s.previous_secret] ELSE ARRAY[]::text[] END
+                 FROM account_webhooks s WHERE s.account_id = w.account_id)
+            """,
+            logger: self.logger
+        )
+        var claimed: [ClaimedWebhook] = []
+        for try await (id, account, type, url, destination, payload, attempts, since, secrets) in rows.decode(
+            (UUID, UUID, String, String, String, String, Int32, Date, [String]?).self
+        ) {
+            claimed.append(
+                ClaimedWebhook(
+                    id: id,
+                    accountID: account,
+                    eventType: WebhookEventType(rawValue: type) ?? .messageStatus,
+                    url: url,
+                    destination: destination,
+                    payload: payload,
+                    attempts: Int(attempts),
+                    retrySince: since,
+                    secrets: secrets ?? [],
+                    leaseToken: token
+                )
+            )
+        }
+        return claimed.sorted { $0.attempts < $1.attempts }
+    }
+
+    /// Records an attempt and what follows from it (delivered, due again at a time, or dead), if
+    /// the claim is still this worker's. Returns false when it was not (the lease ran out and
+    /// another worker took the row).
+    @discardableResult
+    public func recordWebhookAttempt(_ claim: ClaimedWebhook, result: WebhookAttemptResult) async throws -> Bool {
+        let latency = Int32(clamping: result.latencyMilliseconds)
+        let code = result.statusCode.map { Int32(clamping: $0) }
+        let rows = try await self.client.query(
+            """
+            WITH updated AS (
+                UPDATE webhook_deliveries SET status = \(result.status.rawValue)::webhook_status, attempts = attempts + 1,
+                    next_attempt_at = \(result.nextAttemptAt), lease_token = NULL, last_attempt_at = \(result.attemptedAt),
+                    last_status_code = \(code), last_error = \(result.error), last_response = \(result.responseExcerpt),
+                    last_latency_ms = \(latency),
+                    delivered_at = CASE WHEN \(result.status.rawValue) = 'delivered' THEN \(result.attemptedAt) ELSE delivered_at END,
+                    updated_at = now()
+                WHERE id = \(claim.id) AND lease_token = \(claim.leaseToken)
+                RETURNING id
+            )
+            INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, response_excerpt, latency_ms)
+            SELECT id, \(result.attemptedAt), \(code), \(result.error), \(result.responseExcerpt), \(latency) FROM updated
+            RETURNING delivery_id
+            """,
+            logger: self.logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// How many deliveries wait (pending, due or not).
+    public func pendingWebhookCount() async throws -> Int {
+        let rows = try await self.client.query(
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'",
+            logger: self.logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+}
+
+// MARK: Reading and redelivering (the API's side)
+
+extension PostgresStore {
+    static let deliveryColumns = """
+        id, account_id, event_type, message_id, sequence, url, status::text, attempts, next_attempt_at, last_attempt_at,
+        last_status_code, last_error, last_response, last_latency_ms, created_at, delivered_at, payload
+        """
+
+    static func delivery(from row: PostgresRow) throws -> WebhookDeliveryRecord {
+        let columns = row.makeRandomAccess()
+        func column<Value: PostgresDecodable>(_ name: String, _ type: Value.Type) throws -> Value {
+            try columns[name].decode(Value.self)
+        }
+        let status = WebhookDeliveryStatus(rawValue: try column("status", String.self)) ?? .pending
+        return WebhookDeliveryRecord(
+            id: try column("id", UUID.self),
+            accountID: try column("account_id", UUID.self),
+            eventType: WebhookEventType(rawValue: try column("event_type", String.self)) ?? .messageStatus,
+            messageID: try column("message_id", UUID?.self),
+            sequence: Int(try column("sequence", Int32.self)),
+            url: try column("url", String.self),
+            status: status,
+            attempts: Int(try column("attempts", Int32.self)),
+            nextAttemptAt: status == .pending ? try column("next_attempt_at", Date.self) : nil,
+            lastAttemptAt: try column("last_attempt_at", Date?.self),
+            lastStatusCode: try column("last_status_code", Int32?.self).map(Int.init),
+            lastError: try column("last_error", String?.self),
+            lastResponse: try column("last_response", String?.self),
+            lastLatencyMilliseconds: try column("last_latency_ms", Int32?.self).map(Int.init),
+            createdAt: try column("created_at", Date.self),
+            deliveredAt: try column("delivered_at", Date?.self),
+            payload: try column("payload", String.self)
+        )
+    }
+
+    /// An account's deliveries, newest first, after `cursor`.
+    public func webhookDeliveries(
+        accountID: UUID,
+        filter: WebhookDeliveryFilter,
+        limit: Int,
+        after cursor: ListCursor?
+    ) async throws -> [WebhookDeliveryRecord] {
+        var listing = ListingQuery(columns: Self.deliveryColumns, table: "webhook_deliveries", accountID: accountID)
+        if let status = filter.status { listing.add({ "status = \($0)::webhook_status" }, status.rawValue) }
+        if let type = filter.eventType { listing.add({ "event_type = \($0)" }, type.rawValue) }
+        if let message = filter.messageID { listing.add({ "message_id = \($0)" }, message) }
+        let rows = try await self.client.query(listing.query(after: cursor, limit: limit), logger: self.logger)
+        var records: [WebhookDeliveryRecord] = []
+        for try await row in rows { records.append(try Self.delivery(from: row)) }
+        return records
+    }
+
+    /// One delivery of the account, or `nil`.
+    public func webhookDelivery(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
+        let rows = try await self.client.query(
+            "SELECT \(unescaped: Self.deliveryColumns) FROM webhook_deliveries WHERE id = \(id) AND account_id = \(accountID)",
+            logger: self.logger
+        )
+        for try await row in rows { return try Self.delivery(from: row) }
+        return nil
+    }
+
+    /// A delivery's attempts, oldest first.
+    public func webhookAttempts(deliveryID: UUID) async throws -> [WebhookAttemptRecord] {
+        let rows = try await self.client.query(
+            """
+            SELECT attempted_at, status_code, error, response_excerpt, latency_ms FROM webhook_attempts
+            WHERE delivery_id = \(deliveryID) ORDER BY id
+            """,
+            logger: self.logger
+        )
+        var attempts: [WebhookAttemptRecord] = []
+        for try await (at, code, error, excerpt, latency) in rows.decode((Date, Int32?, String?, String?, Int32).self) {
+            attempts.append(
+                WebhookAttemptRecord(
+                    attemptedAt: at,
+                    statusCode: code.map(Int.init),
+                    error: error,
+                    responseExcerpt: excerpt,
+                    latencyMilliseconds: Int(latency)
+                )
+            )
+        }
+        return attempts
+    }
+
+    /// Puts a delivery back in the queue, due now, with a fresh retry budget (same event id and
+    /// payload, so receivers recognise a repeat). One being posted right now is left as it is.
+    /// `nil` when the account has no such delivery.
+    public func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
+        let rows = try await self.client.query(
+            """
+            UPDATE webhook_deliveries SET status = 'pending', attempts = 0, retry_since = now(), next_attempt_at = now(),
+                updated_at = now()
+            WHERE id = \(id) AND account_id = \(accountID) AND lease_token IS NULL
+            RETURNING \(unescaped: Self.deliveryColumns)
+            """,
+            logger: self.logger
+        )
+        for try await row in rows {
+            try await self.client.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: self.logger)
+            return try Self.delivery(from: row)
+        }
+        return try await self.webhookDelivery(id: id, accountID: accountID)
+    }
+}

@@ -1,0 +1,149 @@
+public import Foundation
+
+/// The kinds of webhook events.
+public enum WebhookEventType: String, Sendable, Hashable, CaseIterable {
+    /// A status change of a sent (MT) message.
+    case messageStatus = "message.status"
+    /// A received (MO) message, reassembled.
+    case messageInbound = "message.inbound"
+    /// Sent on request (`POST /v1/webhooks/test`) to check an endpoint and its signature check.
+    case webhookTest = "webhook.test"
+}
+
+/// Where a webhook delivery stands.
+public enum WebhookDeliveryStatus: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for its first or next attempt (or being posted now).
+    case pending
+    /// An attempt got a 2xx answer.
+    case delivered
+    /// The retry budget ran out; ``PostgresStore/redeliverWebhook(id:accountID:)`` tries again.
+    case dead
+}
+
+/// An account's webhook settings. The secrets are for signing only; the API never shows them.
+public struct WebhookSettings: Sendable, Hashable {
+    public var accountID: UUID
+    /// Default destination of `message.status` events (a message's `callback_url` wins).
+    public var statusURL: String?
+    /// Destination of `message.inbound` events.
+    public var inboundURL: String?
+    public var secret: String
+    /// The secret before the last rotation, still signing until ``previousSecretExpiresAt``.
+    public var previousSecret: String?
+    public var previousSecretExpiresAt: Date?
+    public var updatedAt: Date
+
+    /// The secrets that sign at `now`: the current one first.
+    public func signingSecrets(at now: Date) -> [String] {
+        guard let previous = self.previousSecret, let expires = self.previousSecretExpiresAt, expires > now else {
+            return [self.secret]
+        }
+        return [self.secret, previous]
+    }
+}
+
+/// One webhook event in the outbox, as listed.
+public struct WebhookDeliveryRecord: Sendable, Hashable {
+    /// The event id (also in the payload).
+    public var id: UUID
+    public var accountID: UUID
+    public var eventType: WebhookEventType
+    public var messageID: UUID?
+    public var sequence: Int
+    public var url: String
+    public var status: WebhookDeliveryStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastAttemptAt: Date?
+    public var lastStatusCode: Int?
+    public var lastError: String?
+    public var lastResponse: String?
+    public var lastLatencyMilliseconds: Int?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+    /// The JSON body, as sent.
+    public var payload: String
+}
+
+/// One attempt to post a webhook.
+public struct WebhookAttemptRecord: Sendable, Hashable {
+    public var attemptedAt: Date
+    /// `nil` when no response came (connection refused, timeout, refused destination).
+    public var statusCode: Int?
+    public var error: String?
+    public var responseExcerpt: String?
+    public var latencyMilliseconds: Int
+}
+
+/// Filters of a delivery listing.
+public struct WebhookDeliveryFilter: Sendable, Hashable {
+    public var status: WebhookDeliveryStatus?
+    public var eventType: WebhookEventType?
+    public var messageID: UUID?
+
+    public init(status: WebhookDeliveryStatus? = nil, eventType: WebhookEventType? = nil, messageID: UUID? = nil) {
+        self.status = status
+        self.eventType = eventType
+        self.messageID = messageID
+    }
+}
+
+/// A delivery a worker claimed: it holds the lease (a token) until it records the attempt.
+public struct ClaimedWebhook: Sendable, Hashable {
+    public var id: UUID
+    public var accountID: UUID
+    public var eventType: WebhookEventType
+    public var url: String
+    /// `host[:port]` of the URL.
+    public var destination: String
+    public var payload: String
+    /// Attempts before this one (since created or redelivered).
+    public var attempts: Int
+    /// When the retry budget started (created or redelivered).
+    public var retrySince: Date
+    /// The secrets to sign with, current first.
+    public var secrets: [String]
+    public var leaseToken: UUID
+}
+
+/// What one attempt came to, as recorded.
+public struct WebhookAttemptResult: Sendable, Hashable {
+    /// Delivered, pending (with ``nextAttemptAt``), or dead.
+    public var status: WebhookDeliveryStatus
+    public var nextAttemptAt: Date
+    public var attemptedAt: Date
+    public var statusCode: Int?
+    public var error: String?
+    public var responseExcerpt: String?
+    public var latencyMilliseconds: Int
+
+    public init(
+        status: WebhookDeliveryStatus,
+        nextAttemptAt: Date,
+        attemptedAt: Date,
+        statusCode: Int?,
+        error: String?,
+        responseExcerpt: String?,
+        latencyMilliseconds: Int
+    ) {
+        self.status = status
+        self.nextAttemptAt = nextAttemptAt
+        self.attemptedAt = attemptedAt
+        self.statusCode = statusCode
+        self.error = error
+        self.responseExcerpt = responseExcerpt
+        self.latencyMilliseconds = latencyMilliseconds
+    }
+}
+
+/// How much one destination may still take in a claim.
+public struct DestinationRoom: Sendable, Hashable {
+    public var destination: String
+    /// Deliveries it may still take now (0: none, e.g. its circuit is open).
+    public var room: Int
+
+    public init(destination: String, room: Int) {
+        self.destination = destination
+        self.room = room
+    }
+}

@@ -1,0 +1,323 @@
+import AsyncHTTPClient
+import BridgeCore
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import NIOHTTP1
+import SMSCSimulator
+import Testing
+
+@testable import BridgeService
+
+/// Webhooks end to end: the real bridge (PostgreSQL, simulator, dispatcher, inbound processor)
+/// posting to a real HTTP receiver on loopback.
+@Suite(.timeLimit(.minutes(1))) struct WebhookTests {
+    private func withReceiver<T>(_ body: (WebhookReceiver) async throws -> T) async throws -> T {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        do {
+            let result = try await body(receiver)
+            try await receiver.stop()
+            return result
+        } catch {
+            try? await receiver.stop()
+            throw error
+        }
+    }
+
+    private func ledger(_ store: PostgresStore, account: UUID) async throws -> [WebhookDeliveryRecord] {
+        try await store.webhookDeliveries(accountID: account, filter: .init(), limit: 1000, after: nil).reversed()
+    }
+
+    @Test func statusEventsOfASentMessageArriveSignedAndInOrder() async throws {
+        try await self.withReceiver { receiver in
+            try await withBridge { bridge in
+                _ = try await bridge.store.setWebhookURLs(
+                    accountID: bridge.account,
+                    statusURL: receiver.url,
+                    inboundURL: nil
+                )
+                let id = try await bridge.send(
+                    SendRequest(to: "447700900123", from: "Shop", text: "Hi", clientRef: "r-1")
+                )
+                let requests = try await receiver.waitFor(2)
+                #expect(requests.map { $0.data["status"] as? String } == ["sent", "delivered"])
+                #expect(
+                    requests.map { $0.data["message_id"] as? String }
+                        == Array(repeating: id.uuidString.lowercased(), count: 2)
+                )
+                #expect(requests.map { $0.data["client_ref"] as? String } == ["r-1", "r-1"])
+                let sequences = try requests.map { try #require($0.json()["sequence"] as? Int) }
+                #expect(sequences[0] < sequences[1])
+                let secret = try await bridge.store.webhookSettings(accountID: bridge.account).secret
+                for request in requests {
+                    #expect(try pythonVerifies(request, secret: secret), "signature checked by Python's hmac")
+                    #expect(!(try pythonVerifies(request, secret: secret + "x")))
+                    #expect(request.headers.first(name: "SMSBridge-Event-Type") == "message.status")
+                }
+                try await waitUntil("both recorded as delivered") {
+                    (try? await self.ledger(bridge.store, account: bridge.account).allSatisfy {
+                        $0.status == .delivered
+                    }) ?? false
+                }
+                // By sequence: two transactions' start times (created_at) need not follow it.
+                let ledger = try await self.ledger(bridge.store, account: bridge.account).sorted {
+                    $0.sequence < $1.sequence
+                }
+                #expect(ledger.map { $0.id.uuidString.lowercased() } == requests.map(\.eventID))
+                #expect(ledger.map(\.attempts) == [1, 1])
+                #expect(ledger.map(\.lastStatusCode) == [200, 200])
+            }
+        }
+    }
+
+    @Test func anInboundMessageArrivesAsAnEvent() async throws {
+        try await self.withReceiver { receiver in
+            try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+                _ = try await bridge.store.setWebhookURLs(
+                    accountID: bridge.account,
+                    statusURL: nil,
+                    inboundURL: receiver.url
+                )
+                _ = try bridge.simulator.injectMO(.init(from: "+447700900555", to: "12345", text: "Hello shop"))
+                let requests = try await receiver.waitFor(1)
+                #expect(try requests[0].json()["type"] as? String == "message.inbound")
+                #expect(requests[0].data["text"] as? String == "Hello shop")
+                #expect(requests[0].data["from"] as? String == "447700900555")
+                #expect(requests[0].data["to"] as? String == "12345")
+                let secret = try await bridge.store.webhookSettings(accountID: bridge.account).secret
+                #expect(try pythonVerifies(requests[0], secret: secret))
+            }
+        }
+    }
+
+    @Test func aReceiverThatIsDownForAWhileGetsEveryEventOnceItIsBack() async throws {
+        try await self.withReceiver { receiver in
+            try await receiver.stop()
+            try await withBridge(webhooks: { $0.pollInterval = .milliseconds(100) }) { bridge in
+                _ = try await bridge.store.setWebhookURLs(
+                    accountID: bridge.account,
+                    statusURL: receiver.url,
+                    inboundURL: nil
+                )
+                var ids: [UUID] = []
+                for index in 0..<5 {
+                    ids.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "n\(index)")))
+                }
+                for id in ids { _ = try await bridge.waitFor(id, .delivered) }
+                try await waitUntil("attempts failed while the receiver is down") {
+                    let ledger = (try? await self.ledger(bridge.store, account: bridge.account)) ?? []
+                    return ledger.filter { $0.attempts >= 2 && $0.lastError != nil }.count >= 3
+                }
+                #expect(receiver.requests.isEmpty)
+                try await receiver.start()
+                let requests = try await receiver.waitFor(10)
+                try await waitUntil("every event recorded as delivered") {
+                    let ledger = (try? await self.ledger(bridge.store, account: bridge.account)) ?? []
+                    return ledger.count == 10 && ledger.allSatisfy { $0.status == .delivered }
+                }
+                let ledger = try await self.ledger(bridge.store, account: bridge.account)
+                #expect(Set(ledger.map { $0.id.uuidString.lowercased() }) == Set(requests.compactMap(\.eventID)))
+                #expect(Set(requests.compactMap(\.eventID)).count == requests.count, "no event posted twice")
+                let keys = ledger.map { "\($0.messageID!)/\($0.sequence)" }
+                #expect(Set(keys).count == 10, "one outbox row per status change")
+                // Per message, sent arrived before delivered.
+                for id in ids {
+                    let statuses = requests.filter { $0.data["message_id"] as? String == id.uuidString.lowercased() }
+                        .map { $0.data["status"] as? String }
+                    #expect(statuses == ["sent", "delivered"])
+                }
+            }
+        }
+    }
+}
+
+/// The worker alone on a store, with a manual clock: the retry schedule without sleeping.
+@Suite(.timeLimit(.minutes(1))) struct WebhookScheduleTests {
+    private func worker(
+        _ store: PostgresStore,
+        clock: ManualClock,
+        _ adjust: (inout WebhookWorker.Configuration) -> Void = { _ in }
+    ) -> WebhookWorker {
+        var configuration = WebhookWorker.Configuration()
+        configuration.allowPrivateDestinations = true
+        configuration.requestTimeout = 1
+        configuration.retry.firstDelay = 5
+        configuration.retry.multiplier = 2
+        configuration.retry.jitter = 0.2
+        adjust(&configuration)
+        return WebhookWorker(
+            store: store,
+            configuration: configuration,
+            logger: quietLogger("webhooks"),
+            now: { clock.now },
+            random: { 0.5 }  // jitter factor 1
+        )
+    }
+
+    private func withWorker<T>(
+        _ adjust: (inout WebhookWorker.Configuration) -> Void = { _ in },
+        _ body: (PostgresStore, UUID, WebhookWorker, ManualClock, WebhookReceiver) async throws -> T
+    ) async throws -> T {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        defer { Task { try? await receiver.stop() } }
+        return try await withStore("webhooks") { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let clock = ManualClock(Date().addingTimeInterval(1))
+            let worker = self.worker(store, clock: clock, adjust)
+            defer { Task { await worker.shutdown() } }
+            return try await body(store, account, worker, clock, receiver)
+        }
+    }
+
+    @Test func failuresAndTimeoutsAreRetriedOnTheSchedule() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            // By attempt, not by arrival: a timed-out attempt may not even reach the receiver.
+            receiver.answer { request, _ in
+                switch request.headers.first(name: "SMSBridge-Attempt") {
+                case "1", "2": .init(status: 500)
+                case "3": .init(status: 200, delay: .seconds(5))  // longer than the request timeout
+                default: .init(status: 204)
+                }
+            }
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
+            func row() async throws -> WebhookDeliveryRecord {
+                try #require(try await store.webhookDelivery(id: event.id, accountID: account))
+            }
+            #expect(try await worker.deliverDue() == 1)
+            var current = try await row()
+            #expect(current.lastStatusCode == 500 && current.status == .pending)
+            #expect(abs(current.nextAttemptAt!.timeIntervalSince(clock.now) - 5) < 0.01, "first retry after 5 s")
+
+            clock.advance(by: 4.9)
+            #expect(try await worker.deliverDue() == 0, "not due yet")
+            clock.advance(by: 0.2)
+            #expect(try await worker.deliverDue() == 1)
+            current = try await row()
+            #expect(current.attempts == 2 && current.lastStatusCode == 500)
+            #expect(abs(current.nextAttemptAt!.timeIntervalSince(clock.now) - 10) < 0.01, "then after 10 s")
+
+            clock.advance(by: 10)
+            #expect(try await worker.deliverDue() == 1)
+            current = try await row()
+            #expect(current.lastStatusCode == nil && current.lastError == "timed out")
+            #expect(abs(current.nextAttemptAt!.timeIntervalSince(clock.now) - 20) < 0.01, "then after 20 s")
+
+            clock.advance(by: 20)
+            #expect(try await worker.deliverDue() == 1)
+            current = try await row()
+            #expect(current.status == .delivered && current.attempts == 4)
+            let attempts = try await store.webhookAttempts(deliveryID: event.id)
+            #expect(attempts.map(\.statusCode) == [500, 500, nil, 204])
+            let received = receiver.requests.compactMap { $0.headers.first(name: "SMSBridge-Attempt") }
+            #expect(received.filter { $0 != "3" } == ["1", "2", "4"])
+            #expect(Set(receiver.requests.map(\.eventID)).count == 1, "the same event each time")
+        }
+    }
+
+    @Test func aDeliveryIsDeadAfterItsBudgetAndCanBeRedelivered() async throws {
+        try await self.withWorker({ $0.retry.maximumAttempts = 2 }) { store, account, worker, clock, receiver in
+            receiver.answer { _, _ in .init(status: 503) }
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
+            #expect(try await worker.deliverDue() == 1)
+            clock.advance(by: 6)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.status == .dead)
+            clock.advance(by: 3_600)
+            #expect(try await worker.deliverDue() == 0, "dead rows are not tried")
+
+            receiver.answer { _, _ in .init(status: 200) }
+            let again = try #require(try await store.redeliverWebhook(id: event.id, accountID: account))
+            #expect(again.status == .pending && again.attempts == 0)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.status == .delivered)
+            #expect(try await store.webhookAttempts(deliveryID: event.id).map(\.statusCode) == [503, 503, 200])
+        }
+    }
+
+    @Test func duringARotationBothSecretsSign() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            let old = try await store.webhookSettings(accountID: account).secret
+            let new = try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret
+            _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
+            #expect(try await worker.deliverDue() == 1)
+            let during = receiver.requests[0]
+            #expect(during.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 2)
+            #expect(try pythonVerifies(during, secret: new))
+            #expect(try pythonVerifies(during, secret: old))
+
+            clock.advance(by: 3_601)
+            _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
+            #expect(try await worker.deliverDue() == 1)
+            let after = receiver.requests[1]
+            #expect(after.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 1)
+            #expect(try pythonVerifies(after, secret: new))
+            #expect(!(try pythonVerifies(after, secret: old)))
+        }
+    }
+
+    @Test func privateDestinationsAreRefusedAtDelivery() async throws {
+        try await self.withWorker({ $0.allowPrivateDestinations = false }) { store, account, worker, clock, receiver in
+            for host in ["127.0.0.1", "localhost"] {
+                let url = "http://\(host):\(receiver.port)/hooks"
+                let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: url))
+                #expect(try await worker.deliverDue() == 1)
+                let row = try #require(try await store.webhookDelivery(id: event.id, accountID: account))
+                #expect(row.lastError?.hasPrefix("refused") == true, "\(host)")
+                #expect(row.status == .pending, "retried: the setting may change")
+            }
+            #expect(receiver.requests.isEmpty)
+        }
+    }
+}
+
+@Suite struct WebhookRulesTests {
+    @Test func theScheduleGrowsToItsMaximumAndEndsAtItsBudget() {
+        var schedule = WebhookRetrySchedule()
+        schedule.jitter = 0
+        #expect((1...4).map { schedule.baseDelay(afterAttempts: $0) } == [5, 10, 20, 40])
+        #expect(schedule.baseDelay(afterAttempts: 20) == 3_600)
+        let start = Date(timeIntervalSince1970: 0)
+        #expect(
+            schedule.nextAttempt(afterAttempts: 1, since: start, now: start, random: 0.5) == start.addingTimeInterval(5)
+        )
+        let late = start.addingTimeInterval(86_000)
+        #expect(schedule.nextAttempt(afterAttempts: 30, since: start, now: late, random: 0.5) == nil, "past 24 h")
+        schedule.jitter = 0.2
+        #expect(
+            schedule.nextAttempt(afterAttempts: 1, since: start, now: start, random: 0) == start.addingTimeInterval(4)
+        )
+        #expect(
+            schedule.nextAttempt(afterAttempts: 1, since: start, now: start, random: 1) == start.addingTimeInterval(6)
+        )
+        schedule.maximumAttempts = 3
+        #expect(schedule.nextAttempt(afterAttempts: 3, since: start, now: start, random: 0.5) == nil)
+    }
+
+    @Test func theCircuitOpensAfterRepeatedFailuresAndTriesOneAfterTheCooldown() {
+        var limiter = DestinationLimiter(maximumPerDestination: 4, failureThreshold: 3, cooldown: 30)
+        let start = Date(timeIntervalSince1970: 1_000)
+        limiter.started("a:1")
+        limiter.started("a:1")
+        #expect(limiter.rooms(now: start) == [.init(destination: "a:1", room: 2)])
+        limiter.finished("a:1", succeeded: false, now: start)
+        limiter.finished("a:1", succeeded: false, now: start)
+        #expect(limiter.rooms(now: start).isEmpty || limiter.rooms(now: start) == [.init(destination: "a:1", room: 4)])
+        limiter.started("a:1")
+        let opened = limiter.finished("a:1", succeeded: false, now: start)
+        #expect(opened, "the third failure opens it")
+        #expect(limiter.rooms(now: start) == [.init(destination: "a:1", room: 0)])
+        #expect(limiter.isOpen("a:1", now: start.addingTimeInterval(29)))
+        let later = start.addingTimeInterval(31)
+        #expect(limiter.rooms(now: later) == [.init(destination: "a:1", room: 1)], "half-open: one trial")
+        limiter.started("a:1")
+        #expect(limiter.rooms(now: later) == [.init(destination: "a:1", room: 0)])
+        let reopened = limiter.finished("a:1", succeeded: false, now: later)
+        #expect(reopened, "a failed trial opens it again")
+        let muchLater = later.addingTimeInterval(31)
+        limiter.started("a:1")
+        limiter.finished("a:1", succeeded: true, now: muchLater)
+        #expect(limiter.rooms(now: muchLater).isEmpty, "closed again")
+    }
+}

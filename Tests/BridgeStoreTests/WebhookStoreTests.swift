@@ -1,0 +1,241 @@
+import BridgeCore
+import BridgeStore
+import BridgeTestSupport
+import Foundation
+import SMPP
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct WebhookStoreTests {
+    private let owner = UUID()
+    private let validator = MessageValidator(
+        policy: MessagePolicy(),
+        router: MessageRouter(defaultConnector: "main"),
+        builders: ["main": SubmitBuilder()]
+    )
+
+    private func queued(
+        _ store: PostgresStore,
+        account: UUID,
+        parts: Int = 1,
+        callback: String? = nil
+    ) async throws
+        -> UUID
+    {
+        var request = SendRequest(
+            to: "447700900123",
+            from: "Shop",
+            text: parts == 1 ? "Hello" : String(repeating: "x", count: 153 * parts)
+        )
+        request.callbackURL = callback
+        request.clientRef = "order-7"
+        let message = try self.validator.validate(request, accountID: account, now: Date()).get()
+        try await store.insert([message])
+        return message.id
+    }
+
+    private func delivered(_ key: String) -> IncomingReceipt {
+        IncomingReceipt(
+            connector: "main",
+            smscMessageID: key,
+            candidates: [key],
+            stat: "DELIVRD",
+            state: .delivered,
+            intermediate: false,
+            errorCode: "000",
+            networkError: nil,
+            raw: nil
+        )
+    }
+
+    private func events(_ store: PostgresStore, account: UUID) async throws -> [WebhookDeliveryRecord] {
+        try await store.webhookDeliveries(accountID: account, filter: .init(), limit: 100, after: nil).reversed()
+    }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func statusChangesWriteEventsInOrderToTheMessageOrAccountURL() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            _ = try await store.setWebhookURLs(
+                accountID: account,
+                statusURL: "https://hooks.example.com/status",
+                inboundURL: nil
+            )
+            let id = try await self.queued(store, account: account, parts: 2)
+            let own = try await self.queued(store, account: account, callback: "https://other.example.com/cb")
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            #expect(try await self.events(store, account: account).isEmpty, "sending is not an event")
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [
+                            .init(number: 1, smscMessageID: "a1", key: "a1"),
+                            .init(number: 2, smscMessageID: "a2", key: "a2"),
+                        ],
+                        outcome: .sent
+                    ),
+                    SubmissionReport(
+                        messageID: own,
+                        connector: "main",
+                        submitted: [],
+                        outcome: .finished(.rejected, errorCode: 0x0B, description: "invalid destination")
+                    ),
+                ],
+                owner: self.owner
+            )
+            for key in ["a1", "a2"] {
+                _ = try await store.applyReceipts([
+                    self.delivered(key)
+                ])
+            }
+            let events = try await self.events(store, account: account)
+            #expect(events.map(\.eventType) == [.messageStatus, .messageStatus, .messageStatus])
+            let mine = events.filter { $0.messageID == id }
+            #expect(mine.map(\.url) == ["https://hooks.example.com/status", "https://hooks.example.com/status"])
+            #expect(mine[0].sequence < mine[1].sequence)
+            let payloads = try mine.map { try self.json($0.payload) }
+            #expect(payloads.map { ($0["data"] as? [String: Any])?["status"] as? String } == ["sent", "delivered"])
+            let delivered = try #require(payloads[1]["data"] as? [String: Any])
+            #expect(payloads[1]["id"] as? String == mine[1].id.uuidString.lowercased())
+            #expect(payloads[1]["sequence"] as? Int == mine[1].sequence)
+            #expect(payloads[1]["type"] as? String == "message.status")
+            #expect(delivered["client_ref"] as? String == "order-7")
+            #expect(
+                (delivered["parts"] as? [[String: Any]])?.map { $0["status"] as? String } == ["delivered", "delivered"]
+            )
+            let rejected = try #require(events.first { $0.messageID == own })
+            #expect(rejected.url == "https://other.example.com/cb", "the message's callback_url wins")
+            let rejectedData = try #require(try self.json(rejected.payload)["data"] as? [String: Any])
+            #expect(rejectedData["status"] as? String == "rejected")
+            #expect(rejectedData["error_code"] as? Int == 0x0B)
+        }
+    }
+
+    @Test func noURLNoEvent() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let id = try await self.queued(store, account: account)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [],
+                        outcome: .finished(.failed, errorCode: 8, description: "x")
+                    )
+                ],
+                owner: self.owner
+            )
+            #expect(try await self.events(store, account: account).isEmpty)
+            #expect(try await store.pendingWebhookCount() == 0)
+        }
+    }
+
+    @Test func inboundMessagesWriteAnEventToTheInboundURL() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            _ = try await store.setWebhookURLs(
+                accountID: account,
+                statusURL: nil,
+                inboundURL: "https://hooks.example.com/mo"
+            )
+            let outcome = try await store.storeInbound(
+                IncomingPart(
+                    connector: "main",
+                    source: "447700900999",
+                    destination: "12345",
+                    dataCoding: .smscDefault,
+                    userData: Array("Hi there".utf8),
+                    concatenation: nil
+                ),
+                accountID: account,
+                dedupeWindow: 600
+            )
+            guard case .stored(let record) = outcome else {
+                Issue.record("not stored: \(outcome)")
+                return
+            }
+            let events = try await self.events(store, account: account)
+            #expect(events.count == 1)
+            #expect(events[0].eventType == .messageInbound)
+            #expect(events[0].messageID == record.id)
+            let data = try #require(try self.json(events[0].payload)["data"] as? [String: Any])
+            #expect(data["text"] as? String == "Hi there")
+            #expect(data["from"] as? String == "447700900999")
+        }
+    }
+
+    @Test func claimsTakeOneEventPerMessageInOrderAndRespectDestinationRoom() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            _ = try await store.setWebhookURLs(
+                accountID: account,
+                statusURL: "https://hooks.example.com/status",
+                inboundURL: nil
+            )
+            var ids: [UUID] = []
+            for _ in 0..<3 { ids.append(try await self.queued(store, account: account)) }
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                ids.enumerated().map { index, id in
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "m\(index)", key: "m\(index)")],
+                        outcome: .sent
+                    )
+                },
+                owner: self.owner
+            )
+            _ = try await store.applyReceipts([
+                self.delivered("m0")
+            ])
+            // Four events: sent ×3, delivered for the first; the delivered one waits for its sent.
+            let now = Date().addingTimeInterval(1)
+            let limited = try await store.claimWebhooks(
+                now: now,
+                limit: 10,
+                lease: 30,
+                rooms: [DestinationRoom(destination: "hooks.example.com", room: 2)],
+                defaultRoom: 8
+            )
+            #expect(limited.count == 2, "two fit the destination's room")
+            let rest = try await store.claimWebhooks(now: now, limit: 10, lease: 30, rooms: [], defaultRoom: 8)
+            #expect(rest.count == 1, "the delivered event waits for the sent one of its message")
+            #expect(try await store.claimWebhooks(now: now, limit: 10, lease: 30, rooms: [], defaultRoom: 8).isEmpty)
+            for claim in limited + rest {
+                let result = WebhookAttemptResult(
+                    status: .delivered,
+                    nextAttemptAt: now,
+                    attemptedAt: now,
+                    statusCode: 204,
+                    error: nil,
+                    responseExcerpt: "",
+                    latencyMilliseconds: 3
+                )
+                #expect(try await store.recordWebhookAttempt(claim, result: result))
+                #expect(!(try await store.recordWebhookAttempt(claim, result: result)), "a claim records once")
+            }
+            let last = try await store.claimWebhooks(now: now, limit: 10, lease: 30, rooms: [], defaultRoom: 8)
+            #expect(last.count == 1)
+            #expect(try JSONSerialization.jsonObject(with: Data(last[0].payload.utf8)) is [String: Any])
+            #expect(last[0].secrets.count == 1 && last[0].secrets[0].hasPrefix("whsec_"))
+        }
+    }
+
+    @Test func rotationKeepsThePreviousSecretForTheOverlap() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let before = try await store.webhookSettings(accountID: account)
+            let after = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
+            #expect(after.secret != before.secret)
+            #expect(after.signingSecrets(at: Date()) == [after.secret, before.secret])
+            #expect(after.signingSecrets(at: Date().addingTimeInterval(7200)) == [after.secret])
+        }
+    }
+}
