@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeService
 import BridgeStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LocalPostgres
 import Logging
@@ -73,19 +74,31 @@ struct Demo: AsyncParsableCommand {
             password: "demo"
         )
         configuration.inbound.defaultAccount = "demo"
-        configuration.messages.allowPrivateCallbackURLs = true  // the receiver below is on loopback
+        // The receiver below is on loopback, which webhooks refuse by default.
+        configuration.messages.allowPrivateCallbackURLs = true
+        configuration.webhooks.allowPrivateDestinations = true
         configuration.logging.level = self.logLevel
-        let key: String
+        let hook = "http://127.0.0.1:\(self.webhookPort)/webhooks"
+        let account: DemoAccount
         do {
-            key = try await DemoAccount.prepare(databaseURL: databaseURL, folder: folder, logger: logger)
+            account = try await DemoAccount.prepare(
+                databaseURL: databaseURL,
+                folder: folder,
+                webhookURL: hook,
+                logger: logger
+            )
         } catch {
             await simulator.stop()
             throw error
         }
 
         // 4. The webhook receiver, and the bridge.
-        let receiver = WebhookEcho(port: self.webhookPort, logger: Logger(label: "webhooks"))
-        let banner = self.banner(key: key, databasePort: databasePort, folder: folder, firstRun: firstRun)
+        let receiver = WebhookEcho(
+            port: self.webhookPort,
+            secret: account.webhookSecret,
+            logger: Logger(label: "webhooks")
+        )
+        let banner = self.banner(key: account.apiKey, databasePort: databasePort, folder: folder, firstRun: firstRun)
         do {
             try await runBridge(configuration, logger: Logger(label: "smsbridge"), alongside: [receiver]) { _ in
                 say(banner)
@@ -106,21 +119,22 @@ struct Demo: AsyncParsableCommand {
 
               API        \(api)            /healthz /readyz /metrics
               SMSC       smsc-sim on 127.0.0.1:\(self.smppPort), receipts after \(self.dlrDelay) s; control API http://127.0.0.1:\(self.simulatorPort)
-              Webhooks   \(hook)   (what arrives is printed below)
+              Webhooks   \(hook)   the demo account's status and inbound URL: callbacks are printed below, signatures checked
               Database   PostgreSQL on 127.0.0.1:\(databasePort), data in \(folder)/postgres (kept)
 
             Paste into another terminal:
 
               export SMSBRIDGE_KEY=\(key)
 
-              # Send an SMS; its status callbacks come to the receiver above:
+              # Send an SMS; its signed status callbacks (sent, delivered) appear here:
               curl -s \(api)/v1/messages -H "Authorization: Bearer $SMSBRIDGE_KEY" -H 'Content-Type: application/json' \\
-                -d '{"to": "+447700900123", "from": "SMSBridge", "text": "Hello from the demo", "callback_url": "\(hook)"}'
+                -d '{"to": "+447700900123", "from": "SMSBridge", "text": "Hello from the demo"}'
 
               # Follow it (the id is in the answer): queued → sent → delivered
               curl -s \(api)/v1/messages/ID -H "Authorization: Bearer $SMSBRIDGE_KEY"
 
-              # A reply from the phone (an inbound message through the simulated SMSC), then list them:
+              # A reply from the phone (an inbound message through the simulated SMSC: a message.inbound
+              # callback appears here), then list them:
               curl -s http://127.0.0.1:\(self.simulatorPort)/mo -d '{"from": "447700900123", "to": "12345", "text": "Hi back"}'
               curl -s \(api)/v1/inbound -H "Authorization: Bearer $SMSBRIDGE_KEY"
 
@@ -130,16 +144,20 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// The demo account `demo` and its API key, which is kept in the data folder (mode 0600) so that a
-/// second run prints it again: only a hash of it is in the database.
-enum DemoAccount {
+/// The demo account `demo`: its API key, kept in the data folder (mode 0600) so that a second run
+/// prints it again (only a hash of it is in the database), and its webhook secret; its status and
+/// inbound webhooks go to the demo's receiver.
+struct DemoAccount {
+    var apiKey: String
+    var webhookSecret: String
+
     struct Saved: Codable {
         var account: String
         var apiKey: String
     }
 
-    /// Migrates the database and returns the demo account's API key, creating both when missing.
-    static func prepare(databaseURL: String, folder: String, logger: Logger) async throws -> String {
+    /// Migrates the database and returns the demo account, creating it when missing.
+    static func prepare(databaseURL: String, folder: String, webhookURL: String, logger: Logger) async throws -> Self {
         let client = PostgresClient(
             configuration: try DatabaseURL(databaseURL).clientConfiguration,
             backgroundLogger: logger
@@ -149,56 +167,55 @@ enum DemoAccount {
             defer { group.cancelAll() }
             try await MigrationRunner.bundled().apply(on: client, logger: logger)
             let store = PostgresStore(client: client, logger: logger)
-            let file = folder + "/demo-account.json"
-            if let data = FileManager.default.contents(atPath: file),
-                let saved = try? JSONDecoder().decode(Saved.self, from: data),
-                try await store.account(named: saved.account) != nil
-            {
-                return saved.apiKey
+            let key = try await self.apiKey(store: store, file: folder + "/demo-account.json")
+            guard let account = try await store.account(named: "demo") else {
+                throw ValidationError("the demo account is missing")
             }
-            let key: String
-            if let account = try await store.account(named: "demo") {
-                key = try await store.createAPIKey(accountID: account.id).apiKey
-            } else {
-                key = try await store.createAccount(name: "demo").apiKey
-            }
-            let data = try JSONEncoder().encode(Saved(account: "demo", apiKey: key))
-            guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600])
-            else {
-                throw ValidationError("cannot write \(file)")
-            }
-            return key
+            let settings = try await store.setWebhookURLs(
+                accountID: account.id,
+                statusURL: webhookURL,
+                inboundURL: webhookURL
+            )
+            return DemoAccount(apiKey: key, webhookSecret: settings.secret)
         }
+    }
+
+    private static func apiKey(store: PostgresStore, file: String) async throws -> String {
+        if let data = FileManager.default.contents(atPath: file),
+            let saved = try? JSONDecoder().decode(Saved.self, from: data),
+            try await store.account(named: saved.account) != nil
+        {
+            return saved.apiKey
+        }
+        let key: String
+        if let account = try await store.account(named: "demo") {
+            key = try await store.createAPIKey(accountID: account.id).apiKey
+        } else {
+            key = try await store.createAccount(name: "demo").apiKey
+        }
+        let data = try JSONEncoder().encode(Saved(account: "demo", apiKey: key))
+        guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600])
+        else {
+            throw ValidationError("cannot write \(file)")
+        }
+        return key
     }
 }
 
-/// A webhook receiver for the demo: prints every POST it gets (headers that matter and the JSON
-/// body) to standard output and answers 204.
+/// A webhook receiver for the demo: checks each callback's signature and prints a summary line
+/// (`webhook message.status sequence=3 status=delivered signature=valid`) and the JSON body, then
+/// answers 204.
 struct WebhookEcho: Service {
     let port: Int
+    let secret: String
     let logger: Logger
 
     func run() async throws {
         let router = Router()
         router.post("/webhooks") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 1 << 20)
-            var lines = ["── webhook \(Date()) ──"]
-            for field in request.headers
-            where field.name.canonicalName.hasPrefix("smsbridge-") || field.name == .contentType {
-                lines.append("\(field.name.canonicalName): \(field.value)")
-            }
-            let text = String(buffer: body)
-            if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
-                let pretty = try? JSONSerialization.data(
-                    withJSONObject: object,
-                    options: [.prettyPrinted, .sortedKeys]
-                )
-            {
-                lines.append(String(decoding: pretty, as: UTF8.self))
-            } else {
-                lines.append(text)
-            }
-            say(lines.joined(separator: "\n"))
+            let bytes = Array(body.readableBytesView)
+            say(self.describe(bytes, headers: request.headers))
             return .noContent
         }
         let app = Application(
@@ -210,6 +227,28 @@ struct WebhookEcho: Service {
             logger: self.logger
         )
         try await app.run()
+    }
+
+    func describe(_ body: [UInt8], headers: HTTPFields) -> String {
+        let timestamp = headers[HTTPField.Name(WebhookSignature.timestampHeader)!].flatMap { Int($0) }
+        let presented = headers[HTTPField.Name(WebhookSignature.signatureHeader)!] ?? ""
+        let valid =
+            timestamp.map { timestamp in
+                let expected = "v1=" + WebhookSignature.sign(secret: self.secret, timestamp: timestamp, body: body)
+                return presented.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == expected }
+            } ?? false
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        let data = object?["data"] as? [String: Any]
+        var summary = "webhook \(object?["type"] as? String ?? "?")"
+        if let sequence = object?["sequence"] { summary += " sequence=\(sequence)" }
+        if let status = data?["status"] as? String { summary += " status=\(status)" }
+        if let text = data?["text"] as? String { summary += " text=\(text)" }
+        summary += " signature=\(valid ? "valid" : "INVALID")"
+        let pretty = object.flatMap {
+            try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys])
+        }
+        return summary + "\n"
+            + (pretty.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: body, as: UTF8.self))
     }
 }
 

@@ -68,14 +68,12 @@ struct DemoTests {
         do {
             #expect(first.process.stdout.contains("first run"))
             // What the banner tells a newcomer to paste, in the same shape.
-            let callback = try await first.process.waitForOutput("\"callback_url\": \"([^\"]+)\"")
             let accepted = try await Self.call(
                 client,
                 .POST,
                 first.apiURL + "/v1/messages",
                 key: first.key,
-                json:
-                    #"{"to": "+447700900123", "from": "SMSBridge", "text": "Hello from the demo", "callback_url": "\#(callback)"}"#
+                json: #"{"to": "+447700900123", "from": "SMSBridge", "text": "Hello from the demo"}"#
             )
             #expect(accepted.status == 202, "\(accepted.body)")
             id = try #require(accepted.body["id"] as? String)
@@ -83,6 +81,11 @@ struct DemoTests {
                 try await Self.call(client, .GET, first.apiURL + "/v1/messages/\(id)", key: first.key).body["status"]
                     as? String == "delivered"
             }
+            // Its receipt arrives as a signed callback, printed in the terminal.
+            _ = try await first.process.waitForOutput(
+                "webhook message.status sequence=\\d+ status=delivered signature=valid",
+                timeout: .seconds(20)
+            )
             // An inbound message through the simulator's control API reaches the demo account.
             let injected = try await Self.call(
                 client,
@@ -96,6 +99,10 @@ struct DemoTests {
                 let listed = try await Self.call(client, .GET, first.apiURL + "/v1/inbound", key: first.key)
                 return (listed.body["data"] as? [[String: Any]])?.first?["text"] as? String == "Hi back"
             }
+            _ = try await first.process.waitForOutput(
+                "webhook message.inbound .*text=Hi back signature=valid",
+                timeout: .seconds(20)
+            )
         } catch {
             first.process.kill(SIGKILL)
             throw error
