@@ -89,10 +89,13 @@ public struct PurgeResult: Sendable, Hashable {
     /// Finished messages, with their parts and receipts.
     public var messages: Int
     public var inboundMessages: Int
+    /// Webhook deliveries that ended (delivered or dead), with their attempts.
+    public var webhookDeliveries: Int
 
-    public init(messages: Int = 0, inboundMessages: Int = 0) {
+    public init(messages: Int = 0, inboundMessages: Int = 0, webhookDeliveries: Int = 0) {
         self.messages = messages
         self.inboundMessages = inboundMessages
+        self.webhookDeliveries = webhookDeliveries
     }
 }
 
@@ -101,7 +104,8 @@ extension PostgresStore {
 
     /// Deletes what is older than `cutoff`: finished messages (delivered, undelivered, expired,
     /// rejected, failed, canceled — never one still waiting or being sent) with their parts and
-    /// receipts, and inbound messages. Works account by account in batches of `batchSize` rows, each
+    /// receipts, inbound messages, and webhook deliveries that ended (delivered or dead; never a
+    /// pending one) with their attempts. Works account by account in batches of `batchSize` rows, each
     /// its own short transaction, so the service keeps running meanwhile. `dryRun` only counts.
     public func purge(before cutoff: Date, batchSize: Int = 5_000, dryRun: Bool = false) async throws -> PurgeResult {
         var result = PurgeResult()
@@ -133,6 +137,24 @@ extension PostgresStore {
                 WITH doomed AS (SELECT id FROM inbound_messages WHERE received_at < \(cutoff) LIMIT \(Int64(batchSize)))
                 DELETE FROM inbound_messages i USING doomed WHERE i.id = doomed.id RETURNING 1
                 """
+        }
+        // Per account, through webhook_deliveries_account; pending ones are never deleted.
+        for account in accountIDs {
+            result.webhookDeliveries += try await self.purgeBatches(dryRun: dryRun) {
+                dryRun
+                    ? """
+                    SELECT count(*)::int8 FROM webhook_deliveries
+                    WHERE account_id = \(account) AND created_at < \(cutoff) AND status IN ('delivered', 'dead')
+                    """
+                    : """
+                    WITH doomed AS (
+                        SELECT id FROM webhook_deliveries
+                        WHERE account_id = \(account) AND created_at < \(cutoff) AND status IN ('delivered', 'dead')
+                        LIMIT \(Int64(batchSize))
+                    )
+                    DELETE FROM webhook_deliveries w USING doomed WHERE w.id = doomed.id RETURNING 1
+                    """
+            }
         }
         return result
     }

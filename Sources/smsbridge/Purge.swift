@@ -6,7 +6,8 @@ import Foundation
 /// `smsbridge purge --older-than 90d`: the retention job (cron or a systemd timer).
 struct Purge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete finished messages (with parts and receipts) and inbound messages older than a age.",
+        abstract:
+            "Delete finished messages (with parts and receipts), inbound messages and ended webhook deliveries older than an age.",
         discussion: """
             Messages still scheduled, queued or being sent are never deleted, whatever their age. Runs in
             small batches, so the service keeps running meanwhile. Run it daily, e.g. from cron:
@@ -37,7 +38,7 @@ struct Purge: AsyncParsableCommand {
         }
         let verb = self.dryRun ? "would delete" : "deleted"
         print(
-            "\(verb) \(result.messages) messages and \(result.inboundMessages) inbound messages older than \(self.age) (before \(ISO8601DateFormatter().string(from: cutoff)))"
+            "\(verb) \(result.messages) messages, \(result.inboundMessages) inbound messages and \(result.webhookDeliveries) webhook deliveries older than \(self.age) (before \(ISO8601DateFormatter().string(from: cutoff)))"
         )
     }
 }

@@ -21,7 +21,11 @@ import Testing
 
         let dryRun = try await Self.run(["purge", "--older-than", "90d", "--dry-run", "--database-url", url])
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
-        #expect(dryRun.stdout.hasPrefix("would delete 0 messages and 0 inbound messages older than 90d"))
+        #expect(
+            dryRun.stdout.hasPrefix(
+                "would delete 0 messages, 0 inbound messages and 0 webhook deliveries older than 90d"
+            )
+        )
         let purged = try await Self.run(["purge", "--older-than", "90d", "--database-url", url])
         #expect(purged.stdout.hasPrefix("deleted 0 messages"))
     }

@@ -73,14 +73,32 @@ import Testing
             _ = try await store.storeInbound(inbound, accountID: account, dedupeWindow: 0)
             try await store.client.query("UPDATE inbound_messages SET received_at = now() - interval '100 days'")
 
+            // Webhook deliveries: ended and old (goes), pending and old (stays), ended and recent (stays).
+            for (status, age) in [
+                ("delivered", 100 * day), ("dead", 100 * day), ("pending", 100 * day), ("delivered", day),
+            ] {
+                let created = Date().addingTimeInterval(-age)
+                try await store.client.query(
+                    """
+                    INSERT INTO webhook_deliveries (id, account_id, event_type, sequence, url, destination, payload, status, created_at)
+                    VALUES (\(UUID()), \(account), 'webhook.test', 1, 'https://example.com/hook', 'example.com', '{}',
+                        \(status)::webhook_status, \(created))
+                    """
+                )
+            }
+
             let cutoff = Date().addingTimeInterval(-90 * day)
             let counted = try await store.purge(before: cutoff, dryRun: true)
-            #expect(counted == PurgeResult(messages: 2, inboundMessages: 1))
+            #expect(counted == PurgeResult(messages: 2, inboundMessages: 1, webhookDeliveries: 2))
             #expect(try await store.message(id: oldDelivered, accountID: account) != nil, "a dry run deletes nothing")
 
             // Small batches: the loop must run until nothing is left.
             let purged = try await store.purge(before: cutoff, batchSize: 1)
-            #expect(purged == PurgeResult(messages: 2, inboundMessages: 1))
+            #expect(purged == PurgeResult(messages: 2, inboundMessages: 1, webhookDeliveries: 2))
+            let left = try await store.client.query("SELECT status::text FROM webhook_deliveries ORDER BY status::text")
+            var statuses: [String] = []
+            for try await status in left.decode(String.self) { statuses.append(status) }
+            #expect(statuses == ["delivered", "pending"])
             for id in [oldDelivered, oldFailed] {
                 #expect(try await store.message(id: id, accountID: account) == nil)
                 #expect(try await self.count(store, "message_parts", message: id) == 0)
