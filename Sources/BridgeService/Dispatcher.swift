@@ -211,7 +211,9 @@ public final class Dispatcher: Service, Sendable {
             var attempt = 0
             while true {
                 do {
-                    try await self.store.report(batch, owner: self.instanceID)
+                    // Receipts that came before these responses are matched now.
+                    let early = try await self.store.report(batch, owner: self.instanceID)
+                    self.metrics.recordLateMatches(early)
                     for report in batch {
                         switch report.outcome {
                         case .sent: self.metrics.recordStatus(.sent)

@@ -190,86 +190,43 @@ extension PostgresStore {
         for try await row in rows.decode((Int64, UUID, Int16, String, Bool, Int32?, String?, String?).self) {
             matches.append(row)
         }
-        var outcomes: [ReceiptOutcome] = []
-        for (receiptID, messageID, part, state, intermediate, networkError, errorCode, stat) in matches {
-            let claimed = try await connection.query(
-                """
-                UPDATE receipts SET message_id = \(messageID), part_number = \(part), matched_at = now()
-                WHERE id = \(receiptID) AND message_id IS NULL RETURNING id
-                """,
-                logger: logger
-            )
-            var updated = false
-            for try await _ in claimed { updated = true }
-            guard updated else { continue }
-            let status = intermediate ? nil : MessageStatus(rawValue: state)
-            let messageStatus = try await Self.applyPartStatus(
-                status,
-                messageID: messageID,
-                partNumber: Int(part),
-                // Stored as type << 16 | code; the message keeps the code, as when matched at once.
-                networkError: networkError.map { Int($0 & 0xFFFF) } ?? errorCode.flatMap { Int($0) },
-                description: stat.map { "\($0) err:\(errorCode ?? "-")" },
-                on: connection,
-                logger: logger
-            )
-            outcomes.append(.matched(messageID: messageID, partNumber: Int(part), messageStatus: messageStatus))
-        }
-        return outcomes
-    }
-
-    /// Sets a part's final status and, when every part is final, the message's. Returns the
-    /// message's new status when it changed.
-    static func applyPartStatus(
-        _ status: MessageStatus?,
-        messageID: UUID,
-        partNumber: Int,
-        networkError: Int?,
-        description: String?,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> MessageStatus? {
-        guard let status else { return nil }
-        // The message row first: receipts for two parts of one message may be applied by two
-        // transactions at once (a batch, a rematch sweep, a report), and without the lock each
-        // would see the other's part still open and neither would finish the message. NO KEY UPDATE:
-        // the receipt's insert holds a KEY SHARE lock on the row (foreign key), which FOR UPDATE
-        // would wait for in both transactions — a deadlock.
-        let lock = try await connection.query(
-            "SELECT 1 FROM messages WHERE id = \(messageID) FOR NO KEY UPDATE",
-            logger: logger
-        )
-        for try await _ in lock {}
-        try await connection.query(
+        guard !matches.isEmpty else { return [] }
+        // Claim them (a concurrent sweep may have matched some meanwhile), then settle set-based.
+        let claimedRows = try await connection.query(
             """
-            UPDATE message_parts SET status = \(status.rawValue), done_at = now(), error_code = \(networkError.map(Int32.init))::int4
-            WHERE message_id = \(messageID) AND part_number = \(Int16(partNumber)) AND status IN ('pending', 'submitted')
+            UPDATE receipts r SET message_id = u.message_id, part_number = u.part_number, matched_at = now()
+            FROM unnest(\(matches.map(\.0))::int8[], \(matches.map(\.1))::uuid[], \(matches.map(\.2))::int2[])
+                AS u(id, message_id, part_number)
+            WHERE r.id = u.id AND r.message_id IS NULL
+            RETURNING r.id
             """,
             logger: logger
         )
-        let parts = try await connection.query(
-            "SELECT status FROM message_parts WHERE message_id = \(messageID) ORDER BY part_number",
+        var claimed: Set<Int64> = []
+        for try await id in claimedRows.decode(Int64.self) { claimed.insert(id) }
+        let taken = matches.filter { claimed.contains($0.0) }
+        let settling = taken.filter { !$0.4 && MessageStatus(rawValue: $0.3) != nil }
+        let changed = try await Self.settleParts(
+            settling.map { (_, messageID, part, state, _, networkError, errorCode, stat) in
+                PartSettlement(
+                    messageID: messageID,
+                    partNumber: part,
+                    status: MessageStatus(rawValue: state)!,
+                    // Stored as type << 16 | code; the message keeps the code, as when matched at once.
+                    errorCode: networkError.map { Int($0 & 0xFFFF) } ?? errorCode.flatMap { Int($0) },
+                    description: stat.map { "\($0) err:\(errorCode ?? "-")" }
+                )
+            },
+            on: connection,
             logger: logger
         )
-        var statuses: [MessageStatus] = []
-        for try await text in parts.decode(String.self) { statuses.append(MessageStatus(rawValue: text) ?? .sent) }
-        guard let combined = MessageStatus.combined(statuses) else { return nil }
-        let updated = try await connection.query(
-            """
-            UPDATE messages SET status = \(combined.rawValue)::message_status, done_at = now(), updated_at = now(),
-                error_code = CASE WHEN \(combined.rawValue) = 'delivered' THEN NULL ELSE \(networkError.map(Int32.init))::int4 END,
-                error_description = CASE WHEN \(combined.rawValue) = 'delivered' THEN NULL ELSE \(description)::text END,
-                status_sequence = status_sequence + 1
-            WHERE id = \(messageID) AND status IN ('sending', 'sent')
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in updated {
-            try await Self.enqueueStatusEvents(messageIDs: [messageID], on: connection, logger: logger)
-            return combined
+        // The last settling receipt of a message reports the message's change.
+        var finisher: [UUID: Int64] = [:]
+        for match in settling { finisher[match.1] = match.0 }
+        return taken.map { (receiptID, messageID, part, _, _, _, _, _) in
+            let status = finisher[messageID] == receiptID ? changed[messageID] : nil
+            return .matched(messageID: messageID, partNumber: Int(part), messageStatus: status)
         }
-        return nil
     }
 
     // MARK: Instances and leases

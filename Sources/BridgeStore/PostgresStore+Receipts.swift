@@ -79,79 +79,25 @@ extension PostgresStore {
 
             // 3. Final receipts settle their parts, and maybe their messages.
             let settling = receipts.indices.filter { matches[$0] != nil && statuses[$0] != nil }
-            var finishedBy: [UUID: (receipt: Int, status: MessageStatus)] = [:]
-            if !settling.isEmpty {
-                let messageIDs = Array(Set(settling.map { matches[$0]!.message })).sorted {
-                    $0.uuidString < $1.uuidString
-                }
-                let locked = try await connection.query(
-                    "SELECT 1 FROM messages WHERE id = ANY(\(messageIDs)) ORDER BY id FOR NO KEY UPDATE",
-                    logger: self.logger
-                )
-                for try await _ in locked {}
-                let partErrors = settling.map { index in
-                    Int32(
-                        receipts[index].networkError.map { Int($0.errorCode) }
-                            ?? receipts[index].errorCode.flatMap { Int($0) } ?? -1
-                    )
-                }
-                try await connection.query(
-                    """
-                    UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
-                    FROM unnest(\(settling.map { matches[$0]!.message })::uuid[], \(settling.map { matches[$0]!.part })::int2[],
-                        \(settling.map { statuses[$0]!.rawValue })::text[], \(partErrors)::int4[]) AS u(message_id, part_number, status, code)
-                    WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
-                    """,
-                    logger: self.logger
-                )
-                var partStatuses: [UUID: [MessageStatus]] = [:]
-                let parts = try await connection.query(
-                    """
-                    SELECT message_id, status FROM message_parts WHERE message_id = ANY(\(messageIDs))
-                    ORDER BY message_id, part_number
-                    """,
-                    logger: self.logger
-                )
-                for try await (message, status) in parts.decode((UUID, String).self) {
-                    partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
-                }
-                // The last final receipt of a message in this batch is the one that finishes it.
-                var lastReceipt: [UUID: Int] = [:]
-                for index in settling { lastReceipt[matches[index]!.message] = index }
-                var ids: [UUID] = []
-                var newStatuses: [String] = []
-                var codes: [Int32] = []
-                var descriptions: [String] = []
-                for (message, index) in lastReceipt {
-                    guard let combined = MessageStatus.combined(partStatuses[message] ?? []) else { continue }
+            let changed = try await Self.settleParts(
+                settling.map { index in
                     let receipt = receipts[index]
-                    ids.append(message)
-                    newStatuses.append(combined.rawValue)
-                    codes.append(partErrors[settling.firstIndex(of: index)!])
-                    descriptions.append(receipt.stat.map { "\($0) err:\(receipt.errorCode ?? "-")" } ?? "")
-                    finishedBy[message] = (index, combined)
-                }
-                if !ids.isEmpty {
-                    let updated = try await connection.query(
-                        """
-                        UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
-                            error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
-                            error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
-                            status_sequence = status_sequence + 1
-                        FROM unnest(\(ids)::uuid[], \(newStatuses)::text[], \(codes)::int4[], \(descriptions)::text[])
-                            AS u(id, status, code, description)
-                        WHERE m.id = u.id AND m.status IN ('sending', 'sent')
-                        RETURNING m.id
-                        """,
-                        logger: self.logger
+                    return PartSettlement(
+                        messageID: matches[index]!.message,
+                        partNumber: matches[index]!.part,
+                        status: statuses[index]!,
+                        errorCode: receipt.networkError.map { Int($0.errorCode) }
+                            ?? receipt.errorCode.flatMap { Int($0) },
+                        description: receipt.stat.map { "\($0) err:\(receipt.errorCode ?? "-")" }
                     )
-                    var changed: [UUID] = []
-                    for try await id in updated.decode(UUID.self) { changed.append(id) }
-                    let finished = Set(changed)
-                    finishedBy = finishedBy.filter { finished.contains($0.key) }
-                    // Their webhook events, in this same transaction.
-                    try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
-                }
+                },
+                on: connection,
+                logger: self.logger
+            )
+            var finishedBy: [UUID: (receipt: Int, status: MessageStatus)] = [:]
+            for index in settling {
+                let message = matches[index]!.message
+                if let status = changed[message] { finishedBy[message] = (index, status) }
             }
 
             return receipts.indices.map { index in
@@ -217,5 +163,92 @@ extension PostgresStore {
         var result: [(String, String, String?, Date)] = []
         for try await row in rows.decode((String, String, String?, Date).self) { result.append(row) }
         return result
+    }
+}
+
+/// A final receipt's effect on its part.
+struct PartSettlement: Sendable {
+    var messageID: UUID
+    var partNumber: Int16
+    var status: MessageStatus
+    var errorCode: Int?
+    var description: String?
+}
+
+extension PostgresStore {
+    /// Sets parts' final statuses and finishes the messages whose parts are now all final, in the
+    /// caller's transaction, set-based; writes the finished messages' webhook events. Returns the
+    /// messages that changed, with their new status (the last settlement of a message gives the
+    /// message's error code and description).
+    ///
+    /// The messages are locked first, in id order (`FOR NO KEY UPDATE`, which does not wait for
+    /// receipts' foreign-key locks): two transactions finishing the last parts of one message then
+    /// see each other's work, and two of them cannot deadlock over the same messages.
+    static func settleParts(
+        _ settlements: [PartSettlement],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [UUID: MessageStatus] {
+        guard !settlements.isEmpty else { return [:] }
+        let messageIDs = Array(Set(settlements.map(\.messageID)))
+        let locked = try await connection.query(
+            "SELECT 1 FROM messages WHERE id = ANY(\(messageIDs)) ORDER BY id FOR NO KEY UPDATE",
+            logger: logger
+        )
+        for try await _ in locked {}
+        try await connection.query(
+            """
+            UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
+            FROM unnest(\(settlements.map(\.messageID))::uuid[], \(settlements.map(\.partNumber))::int2[],
+                \(settlements.map(\.status.rawValue))::text[], \(settlements.map { Int32($0.errorCode ?? -1) })::int4[])
+                AS u(message_id, part_number, status, code)
+            WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
+            """,
+            logger: logger
+        )
+        var partStatuses: [UUID: [MessageStatus]] = [:]
+        let parts = try await connection.query(
+            "SELECT message_id, status FROM message_parts WHERE message_id = ANY(\(messageIDs)) ORDER BY message_id, part_number",
+            logger: logger
+        )
+        for try await (message, status) in parts.decode((UUID, String).self) {
+            partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
+        }
+        var last: [UUID: PartSettlement] = [:]
+        for settlement in settlements { last[settlement.messageID] = settlement }
+        var ids: [UUID] = []
+        var statuses: [MessageStatus] = []
+        var codes: [Int32] = []
+        var descriptions: [String] = []
+        for (message, settlement) in last {
+            guard let combined = MessageStatus.combined(partStatuses[message] ?? []) else { continue }
+            ids.append(message)
+            statuses.append(combined)
+            codes.append(Int32(settlement.errorCode ?? -1))
+            descriptions.append(settlement.description ?? "")
+        }
+        guard !ids.isEmpty else { return [:] }
+        let updated = try await connection.query(
+            """
+            UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
+                error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
+                error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
+                status_sequence = status_sequence + 1
+            FROM unnest(\(ids)::uuid[], \(statuses.map(\.rawValue))::text[], \(codes)::int4[], \(descriptions)::text[])
+                AS u(id, status, code, description)
+            WHERE m.id = u.id AND m.status IN ('sending', 'sent')
+            RETURNING m.id, m.status::text
+            """,
+            logger: logger
+        )
+        var changed: [UUID: MessageStatus] = [:]
+        var order: [UUID] = []
+        for try await (id, status) in updated.decode((UUID, String).self) {
+            changed[id] = MessageStatus(rawValue: status)
+            order.append(id)
+        }
+        // Their webhook events, in this same transaction.
+        try await Self.enqueueStatusEvents(messageIDs: order, on: connection, logger: logger)
+        return changed
     }
 }

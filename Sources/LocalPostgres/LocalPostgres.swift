@@ -54,12 +54,15 @@ public struct LocalPostgres: Sendable {
         removeWhenDone: Bool = false,
         timeout: Duration = .seconds(30)
     ) async throws {
+        // A previous run's file would make a watchdog that has not written its own yet look dead.
+        let pidFile = self.directory + "/watchdog.pid"
+        try? FileManager.default.removeItem(atPath: pidFile)
         try self.launch(port: port, settings: settings, removeWhenDone: removeWhenDone)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
             if self.isReady(port: port) { return }
-            if !self.isRunning { break }
+            if FileManager.default.fileExists(atPath: pidFile) && !self.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure("PostgreSQL did not start: \(self.log)")

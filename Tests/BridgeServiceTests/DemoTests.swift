@@ -21,21 +21,29 @@ struct DemoTests {
     }
 
     static func start(data: String) async throws -> Demo {
-        let (http, smpp, simulator, webhooks) = (try freePort(), try freePort(), try freePort(), try freePort())
-        let process = try ChildProcess(
-            try smsbridgeExecutable(),
-            [
-                "demo", "--data", data, "--http-port", "\(http)", "--smpp-port", "\(smpp)",
-                "--simulator-port", "\(simulator)", "--webhook-port", "\(webhooks)", "--dlr-delay", "0.2",
-            ]
-        )
-        let key = try await process.waitForOutput("export SMSBRIDGE_KEY=(sbk_[0-9a-f]+)", timeout: .seconds(60))
-        return Demo(
-            process: process,
-            apiURL: "http://127.0.0.1:\(http)",
-            simulatorURL: "http://127.0.0.1:\(simulator)",
-            key: key
-        )
+        // Ports free a moment ago may be taken by another test before the demo binds them: try again.
+        for attempt in 1...3 {
+            let (http, smpp, simulator, webhooks) = (try freePort(), try freePort(), try freePort(), try freePort())
+            let process = try ChildProcess(
+                try smsbridgeExecutable(),
+                [
+                    "demo", "--data", data, "--http-port", "\(http)", "--smpp-port", "\(smpp)",
+                    "--simulator-port", "\(simulator)", "--webhook-port", "\(webhooks)", "--dlr-delay", "0.2",
+                ]
+            )
+            do {
+                let key = try await process.waitForOutput("export SMSBRIDGE_KEY=(sbk_[0-9a-f]+)", timeout: .seconds(60))
+                return Demo(
+                    process: process,
+                    apiURL: "http://127.0.0.1:\(http)",
+                    simulatorURL: "http://127.0.0.1:\(simulator)",
+                    key: key
+                )
+            } catch  where attempt < 3 && process.stderr.contains("Address already in use") {
+                _ = try? await process.wait(timeout: .seconds(30))
+            }
+        }
+        throw HarnessError(description: "the demo could not bind its ports")
     }
 
     static func call(
