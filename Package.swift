@@ -189,6 +189,7 @@ let package = Package(
         .testTarget(
             name: "SMPPClientTests",
             dependencies: [
+                "BridgeTestSupport",
                 "SMPPClient",
                 "SMSCSimulator",
                 "SMPP",

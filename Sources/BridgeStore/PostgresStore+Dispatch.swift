@@ -220,12 +220,9 @@ extension PostgresStore {
             on: connection,
             logger: logger
         )
-        // The last settling receipt of a message reports the message's change.
-        var finisher: [UUID: Int64] = [:]
-        for match in settling { finisher[match.1] = match.0 }
+        let finishedBy = Dictionary(uniqueKeysWithValues: zip(settling.map(\.0), changed))
         return taken.map { (receiptID, messageID, part, _, _, _, _, _) in
-            let status = finisher[messageID] == receiptID ? changed[messageID] : nil
-            return .matched(messageID: messageID, partNumber: Int(part), messageStatus: status)
+            .matched(messageID: messageID, partNumber: Int(part), messageStatus: finishedBy[receiptID] ?? nil)
         }
     }
 

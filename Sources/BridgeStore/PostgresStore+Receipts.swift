@@ -94,16 +94,14 @@ extension PostgresStore {
                 on: connection,
                 logger: self.logger
             )
-            var finishedBy: [UUID: (receipt: Int, status: MessageStatus)] = [:]
-            for index in settling {
-                let message = matches[index]!.message
-                if let status = changed[message] { finishedBy[message] = (index, status) }
-            }
-
+            let finishedBy = Dictionary(uniqueKeysWithValues: zip(settling, changed))
             return receipts.indices.map { index in
                 guard let match = matches[index] else { return .unmatched }
-                let finished = finishedBy[match.message].flatMap { $0.receipt == index ? $0.status : nil }
-                return .matched(messageID: match.message, partNumber: Int(match.part), messageStatus: finished)
+                return .matched(
+                    messageID: match.message,
+                    partNumber: Int(match.part),
+                    messageStatus: finishedBy[index] ?? nil
+                )
             }
         }
     }
@@ -177,9 +175,10 @@ struct PartSettlement: Sendable {
 
 extension PostgresStore {
     /// Sets parts' final statuses and finishes the messages whose parts are now all final, in the
-    /// caller's transaction, set-based; writes the finished messages' webhook events. Returns the
-    /// messages that changed, with their new status (the last settlement of a message gives the
-    /// message's error code and description).
+    /// caller's transaction, set-based; writes the finished messages' webhook events. Returns, in
+    /// the order of `settlements`, the message's new status at the last settlement of each message
+    /// that changed, nil everywhere else (that last settlement also gives the message's error code
+    /// and description).
     ///
     /// The messages are locked first, in id order (`FOR NO KEY UPDATE`, which does not wait for
     /// receipts' foreign-key locks): two transactions finishing the last parts of one message then
@@ -188,8 +187,8 @@ extension PostgresStore {
         _ settlements: [PartSettlement],
         on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> [UUID: MessageStatus] {
-        guard !settlements.isEmpty else { return [:] }
+    ) async throws -> [MessageStatus?] {
+        guard !settlements.isEmpty else { return [] }
         let messageIDs = Array(Set(settlements.map(\.messageID)))
         let locked = try await connection.query(
             "SELECT 1 FROM messages WHERE id = ANY(\(messageIDs)) ORDER BY id FOR NO KEY UPDATE",
@@ -214,20 +213,22 @@ extension PostgresStore {
         for try await (message, status) in parts.decode((UUID, String).self) {
             partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
         }
-        var last: [UUID: PartSettlement] = [:]
-        for settlement in settlements { last[settlement.messageID] = settlement }
+        var lastIndex: [UUID: Int] = [:]
+        for (index, settlement) in settlements.enumerated() { lastIndex[settlement.messageID] = index }
         var ids: [UUID] = []
         var statuses: [MessageStatus] = []
         var codes: [Int32] = []
         var descriptions: [String] = []
-        for (message, settlement) in last {
+        for (message, index) in lastIndex {
+            let settlement = settlements[index]
             guard let combined = MessageStatus.combined(partStatuses[message] ?? []) else { continue }
             ids.append(message)
             statuses.append(combined)
             codes.append(Int32(settlement.errorCode ?? -1))
             descriptions.append(settlement.description ?? "")
         }
-        guard !ids.isEmpty else { return [:] }
+        var result = [MessageStatus?](repeating: nil, count: settlements.count)
+        guard !ids.isEmpty else { return result }
         let updated = try await connection.query(
             """
             UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
@@ -241,14 +242,13 @@ extension PostgresStore {
             """,
             logger: logger
         )
-        var changed: [UUID: MessageStatus] = [:]
         var order: [UUID] = []
         for try await (id, status) in updated.decode((UUID, String).self) {
-            changed[id] = MessageStatus(rawValue: status)
+            result[lastIndex[id]!] = MessageStatus(rawValue: status)
             order.append(id)
         }
         // Their webhook events, in this same transaction.
         try await Self.enqueueStatusEvents(messageIDs: order, on: connection, logger: logger)
-        return changed
+        return result
     }
 }

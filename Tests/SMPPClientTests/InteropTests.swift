@@ -33,9 +33,9 @@ import Testing
                 #expect(echo.message?.destination.value == "Shop")
             }
             await server.waitForOutput(containing: "UNBOUND")
-            output = server.stop()
+            output = await server.stop()
         } catch {
-            output = server.stop()
+            output = await server.stop()
             Issue.record("smppy said:\n\(output)")
             throw error
         }
