@@ -83,7 +83,9 @@ public final class InboundProcessor: Service, Sendable {
             let last = self.lastUnmatched.load(ordering: .relaxed)
             guard last > 0, Date().timeIntervalSinceReferenceDate - last < 120 else { continue }
             do {
-                let matched = try await self.store.rematchReceipts()
+                // The race settles within seconds: a short window keeps each sweep small when many
+                // receipts stay unmatched for good (an SMSC that reports unknown ids).
+                let matched = try await self.store.rematchReceipts(window: 60)
                 self.metrics.recordLateMatches(matched)
                 if !matched.isEmpty {
                     self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"])

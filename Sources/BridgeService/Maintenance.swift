@@ -65,11 +65,6 @@ public final class Maintenance: Service, Sendable {
                     metadata: ["count": "\(recovered)"]
                 )
             }
-            // Receipts kept unmatched because they raced their submit response, whichever instance
-            // stored them (InboundProcessor retries its own sooner).
-            let matched = try await self.store.rematchReceipts(window: self.configuration.dedupeWindow)
-            self.metrics.recordLateMatches(matched)
-            if !matched.isEmpty { self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"]) }
             let router = self.router
             let flushed = try await self.store.flushIncompleteInbound(olderThan: self.configuration.reassemblyTimeout) {
                 router.account(for: $0)
@@ -81,6 +76,13 @@ public final class Maintenance: Service, Sendable {
                 )
             }
             if full {
+                // Receipts kept unmatched because they raced their submit response, whichever
+                // instance stored them (InboundProcessor retries its own at once, for a minute).
+                let matched = try await self.store.rematchReceipts(window: self.configuration.dedupeWindow)
+                self.metrics.recordLateMatches(matched)
+                if !matched.isEmpty {
+                    self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"])
+                }
                 try await self.store.expireUnmatchedReceipts(olderThan: self.configuration.unmatchedReceiptLifetime)
                 try await self.store.purgeInboundDedupe(olderThan: self.configuration.dedupeWindow)
                 try await self.store.purgeIdempotencyKeys(olderThan: 86_400)

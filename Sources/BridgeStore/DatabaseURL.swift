@@ -66,8 +66,15 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return "postgres://\(credentials)@\(location)/\(self.database ?? "")?sslmode=\(self.tlsMode.rawValue)"
     }
 
-    /// A client configuration for this URL.
+    /// A client configuration for this URL, with the session settings of
+    /// ``PostgresStore/sessionParameters``.
     public var clientConfiguration: PostgresClient.Configuration {
+        var configuration = self.connectionConfiguration
+        configuration.options.additionalStartupParameters = PostgresStore.sessionParameters
+        return configuration
+    }
+
+    private var connectionConfiguration: PostgresClient.Configuration {
         if let socketPath {
             return PostgresClient.Configuration(
                 unixSocketPath: socketPath,

@@ -163,14 +163,17 @@ extension PostgresStore {
             }
             try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
             guard !partIDs.isEmpty else { return [] }
-            // Receipts that came before their submit response was stored.
+            // Receipts that came before their submit response was stored, found by key (see
+            // migration 0005); a receipt whose several id forms match takes its likeliest.
             let early = try await connection.query(
                 """
-                SELECT r.id, u.message_id, u.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
+                SELECT DISTINCT ON (r.received_at, r.id)
+                    r.id, u.message_id, u.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
                 FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(keys)::text[], \(connectors)::text[])
                     AS u(message_id, part_number, key, connector)
-                JOIN receipts r ON r.message_id IS NULL AND r.connector = u.connector AND r.id_keys @> ARRAY[u.key]
-                ORDER BY r.received_at, r.id
+                JOIN unmatched_receipt_keys k ON k.connector = u.connector AND k.key = u.key
+                JOIN receipts r ON r.id = k.receipt_id AND r.message_id IS NULL
+                ORDER BY r.received_at, r.id, k.position
                 """,
                 logger: self.logger
             )
@@ -194,11 +197,16 @@ extension PostgresStore {
         // Claim them (a concurrent sweep may have matched some meanwhile), then settle set-based.
         let claimedRows = try await connection.query(
             """
-            UPDATE receipts r SET message_id = u.message_id, part_number = u.part_number, matched_at = now()
-            FROM unnest(\(matches.map(\.0))::int8[], \(matches.map(\.1))::uuid[], \(matches.map(\.2))::int2[])
-                AS u(id, message_id, part_number)
-            WHERE r.id = u.id AND r.message_id IS NULL
-            RETURNING r.id
+            WITH claimed AS (
+                UPDATE receipts r SET message_id = u.message_id, part_number = u.part_number, matched_at = now()
+                FROM unnest(\(matches.map(\.0))::int8[], \(matches.map(\.1))::uuid[], \(matches.map(\.2))::int2[])
+                    AS u(id, message_id, part_number)
+                WHERE r.id = u.id AND r.message_id IS NULL
+                RETURNING r.id
+            ), forgotten AS (
+                DELETE FROM unmatched_receipt_keys k USING claimed c WHERE k.receipt_id = c.id
+            )
+            SELECT id FROM claimed
             """,
             logger: logger
         )

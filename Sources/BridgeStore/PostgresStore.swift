@@ -12,6 +12,11 @@ public final class PostgresStore: Sendable {
     /// The channel `NOTIFY`-ed when messages become due, so dispatchers wake at once.
     public static let queuedChannel = "smsbridge_queued"
 
+    /// Settings sent when each connection starts. `jit=off`: the store's statements are short, and
+    /// a planner whose estimates run high (a table that grew since its last analyze) otherwise
+    /// compiles them first — measured at 40 ms added to a receipt sweep of a few rows.
+    public static let sessionParameters: [(String, String)] = [("jit", "off")]
+
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger

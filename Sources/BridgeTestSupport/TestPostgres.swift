@@ -1,3 +1,4 @@
+import BridgeStore
 import Foundation
 import LocalPostgres
 import Logging
@@ -123,6 +124,7 @@ public actor TestPostgres {
             tls: .disable
         )
         configuration.options.keepAliveBehavior = nil
+        configuration.options.additionalStartupParameters = PostgresStore.sessionParameters
         return configuration
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The `smsbridge` commands an operator runs by hand or from cron.
-@Suite(.timeLimit(.minutes(1))) struct CommandTests {
+@Suite(.timeLimit(.minutes(3))) struct CommandTests {
     /// Runs `smsbridge arguments…` to the end: exit status, standard output and error.
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = try ChildProcess(try smsbridgeExecutable(), arguments)

@@ -8,7 +8,7 @@ import SMPPClient
 import SMSCSimulator
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct DispatchTests {
+@Suite(.timeLimit(.minutes(3))) struct DispatchTests {
     @Test func aMessageIsSubmittedAndDelivered() async throws {
         try await withBridge { bridge in
             let id = try await bridge.send(SendRequest(to: "+447700900123", from: "Shop", text: "Hello"))

@@ -53,7 +53,7 @@ extension Bridge {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct InboundTests {
+@Suite(.timeLimit(.minutes(3))) struct InboundTests {
     @Test func aMobileOriginatedMessageIsStoredForTheRoutedAccount() async throws {
         try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
             _ = try bridge.simulator.injectMO(.init(from: "+447700900555", to: "12345", text: "Hello shop"))

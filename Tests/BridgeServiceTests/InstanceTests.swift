@@ -7,7 +7,7 @@ import SMPP
 import SMSCSimulator
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct InstanceTests {
+@Suite(.timeLimit(.minutes(3))) struct InstanceTests {
     @Test func twoInstancesShareTheQueueAndNeverSendAMessageTwice() async throws {
         try await withBridge(
             instances: 2,

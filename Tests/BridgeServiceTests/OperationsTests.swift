@@ -7,7 +7,7 @@ import SMSCSimulator
 import Testing
 
 /// What an operator uses: `/metrics`, `/readyz` when the database goes away, the admin API.
-@Suite(.timeLimit(.minutes(1))) struct OperationsTests {
+@Suite(.timeLimit(.minutes(3))) struct OperationsTests {
     /// A connector name no other test uses, so its series hold this test's values only.
     static func renameConnector(_ name: String) -> (inout BridgeConfiguration) -> Void {
         { configuration in

@@ -7,7 +7,7 @@ import SMSCSimulator
 import Testing
 
 /// The whole service in one process, driven over HTTP: what a client of the README does.
-@Suite(.timeLimit(.minutes(1))) struct ServerTests {
+@Suite(.timeLimit(.minutes(3))) struct ServerTests {
     @Test func aMessagePostedOverHTTPIsDelivered() async throws {
         try await withServer { server in
             let accepted = try await server.request(

@@ -11,7 +11,7 @@ import Testing
 
 /// Webhooks end to end: the real bridge (PostgreSQL, simulator, dispatcher, inbound processor)
 /// posting to a real HTTP receiver on loopback.
-@Suite(.timeLimit(.minutes(1))) struct WebhookTests {
+@Suite(.timeLimit(.minutes(3))) struct WebhookTests {
     private func withReceiver<T>(_ body: (WebhookReceiver) async throws -> T) async throws -> T {
         let receiver = WebhookReceiver()
         try await receiver.start()
@@ -51,8 +51,8 @@ import Testing
                 #expect(sequences[0] < sequences[1])
                 let secret = try await bridge.store.webhookSettings(accountID: bridge.account).secret
                 for request in requests {
-                    #expect(try pythonVerifies(request, secret: secret), "signature checked by Python's hmac")
-                    #expect(!(try pythonVerifies(request, secret: secret + "x")))
+                    #expect(try await pythonVerifies(request, secret: secret), "signature checked by Python's hmac")
+                    #expect(!(try await pythonVerifies(request, secret: secret + "x")))
                     #expect(request.headers.first(name: "SMSBridge-Event-Type") == "message.status")
                 }
                 try await waitUntil("both recorded as delivered") {
@@ -86,7 +86,7 @@ import Testing
                 #expect(requests[0].data["from"] as? String == "447700900555")
                 #expect(requests[0].data["to"] as? String == "12345")
                 let secret = try await bridge.store.webhookSettings(accountID: bridge.account).secret
-                #expect(try pythonVerifies(requests[0], secret: secret))
+                #expect(try await pythonVerifies(requests[0], secret: secret))
             }
         }
     }
@@ -133,7 +133,7 @@ import Testing
 }
 
 /// The worker alone on a store, with a manual clock: the retry schedule without sleeping.
-@Suite(.timeLimit(.minutes(1))) struct WebhookScheduleTests {
+@Suite(.timeLimit(.minutes(3))) struct WebhookScheduleTests {
     private func worker(
         _ store: PostgresStore,
         clock: ManualClock,
@@ -244,16 +244,16 @@ import Testing
             #expect(try await worker.deliverDue() == 1)
             let during = receiver.requests[0]
             #expect(during.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 2)
-            #expect(try pythonVerifies(during, secret: new))
-            #expect(try pythonVerifies(during, secret: old))
+            #expect(try await pythonVerifies(during, secret: new))
+            #expect(try await pythonVerifies(during, secret: old))
 
             clock.advance(by: 3_601)
             _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
             #expect(try await worker.deliverDue() == 1)
             let after = receiver.requests[1]
             #expect(after.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 1)
-            #expect(try pythonVerifies(after, secret: new))
-            #expect(!(try pythonVerifies(after, secret: old)))
+            #expect(try await pythonVerifies(after, secret: new))
+            #expect(!(try await pythonVerifies(after, secret: old)))
         }
     }
 

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import PostgresNIO
 import SMPP
 import Testing
 
@@ -242,6 +243,44 @@ import Testing
             #expect(try await store.message(id: id, accountID: account)?.status == .delivered)
             #expect(try await store.unmatchedReceipts().isEmpty)
         }
+    }
+
+    @Test func anEarlyReceiptIsFoundByAnyOfItsIdFormsAndOnlyOnItsConnector() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            // The receipt wrote the id in decimal; its hex reading is the second candidate.
+            var early = self.receipt("26", .delivered)
+            early.candidates = ["26", "1A"]
+            var foreign = self.receipt("1A", .undeliverable)
+            foreign.connector = "other"
+            #expect(try await store.applyReceipts([early, foreign]) == [.unmatched, .unmatched])
+            #expect(try await self.unmatchedKeys(store) == 3)
+            let outcomes = try await store.report(
+                [
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "1A", key: "1A")],
+                        outcome: .sent
+                    )
+                ],
+                owner: self.owner
+            )
+            #expect(outcomes == [.matched(messageID: id, partNumber: 1, messageStatus: .delivered)])
+            #expect(try await store.message(id: id, accountID: account)?.status == .delivered)
+            // Only the other connector's receipt is left unmatched, with its one key.
+            #expect(try await store.unmatchedReceipts().map(\.connector) == ["other"])
+            #expect(try await self.unmatchedKeys(store) == 1)
+            #expect(try await store.expireUnmatchedReceipts(olderThan: 0) == 1)
+            #expect(try await self.unmatchedKeys(store) == 0)
+        }
+    }
+
+    private func unmatchedKeys(_ store: PostgresStore) async throws -> Int {
+        let rows = try await store.client.query("SELECT count(*)::int8 FROM unmatched_receipt_keys")
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return -1
     }
 
     @Test func receiptsOfAnotherConnectorDoNotMatch() async throws {

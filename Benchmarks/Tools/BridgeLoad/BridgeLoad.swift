@@ -56,6 +56,9 @@ struct BridgeLoad: AsyncParsableCommand {
         let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let startedAt = Date()
 
+        // Messages the service has finished so far, when it serves /metrics (cheap to poll).
+        let finishedBefore = try await self.finishedCount(client: client)
+
         // Warm the connections (and the service's caches) outside the measurement.
         _ = try await self.post(client: client, key: key, body: Self.body(index: -1, run: runID, count: 1))
 
@@ -115,15 +118,22 @@ struct BridgeLoad: AsyncParsableCommand {
         )
         guard !self.noWait else { return }
 
-        // Final when nothing of this run is queued, sending or sent any more.
+        // Final when the service counts every message of this run (and the warm-up one) finished,
+        // or, without /metrics, when nothing of this run is queued, sending or sent any more; the
+        // listing below checks the outcome either way. Listing by status scans the run's messages,
+        // so it is polled only without /metrics: polled often, it would slow what it measures.
         let deadline = clock.now + .seconds(self.deliveryTimeout)
         while clock.now < deadline {
             var pending = false
-            for status in ["queued", "sending", "sent"] where !pending {
-                pending = try await self.any(client: client, key: key, status: status, since: startedAt)
+            if let finishedBefore, let finished = try await self.finishedCount(client: client) {
+                pending = finished - finishedBefore < results.accepted + 1
+            } else {
+                for status in ["queued", "sending", "sent"] where !pending {
+                    pending = try await self.any(client: client, key: key, status: status, since: startedAt)
+                }
             }
             if !pending { break }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(finishedBefore == nil ? 500 : 100))
         }
         let done = clock.now - start
         var notDelivered: [String] = []
@@ -167,6 +177,23 @@ struct BridgeLoad: AsyncParsableCommand {
         let response = try await client.execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 16 << 20)
         return Int(response.status.code)
+    }
+
+    /// The sum of `smsbridge_messages_total` over the final statuses, from the service's `/metrics`;
+    /// nil when it serves none.
+    func finishedCount(client: HTTPClient) async throws -> Int? {
+        let response = try await client.execute(HTTPClientRequest(url: "\(self.url)/metrics"), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok else { return nil }
+        let finals = ["delivered", "undelivered", "expired", "rejected", "failed"].map { "status=\"\($0)\"" }
+        var total = 0
+        for line in String(buffer: body).split(separator: "\n") where line.hasPrefix("smsbridge_messages_total{") {
+            guard finals.contains(where: { line.contains($0) }), let value = line.split(separator: " ").last else {
+                continue
+            }
+            total += Int(Double(value) ?? 0)
+        }
+        return total
     }
 
     func any(client: HTTPClient, key: String, status: String, since: Date) async throws -> Bool {

@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -148,34 +149,31 @@ final class WebhookReceiver: Sendable {
 }
 
 /// Checks a webhook's signature with an independent implementation (Python's hmac module):
-/// `v1=` values in `SMSBridge-Signature` that match `secret` over `"<timestamp>.<body>"`.
-func pythonVerifies(_ request: WebhookReceiver.Request, secret: String) throws -> Bool {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c",
-        """
-        import hmac, hashlib, os, sys
-        secret = os.environ["SECRET"].encode()
-        timestamp = os.environ["TIMESTAMP"]
-        body = sys.stdin.buffer.read()
-        expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        given = [part.strip()[3:] for part in os.environ["SIGNATURE"].split(",") if part.strip().startswith("v1=")]
-        sys.exit(0 if any(hmac.compare_digest(expected, value) for value in given) else 1)
-        """,
-    ]
+/// `v1=` values in `SMSBridge-Signature` that match `secret` over `"<timestamp>.<body>"`. Awaits the
+/// child process instead of blocking a thread of the concurrency pool (two cores, two threads).
+func pythonVerifies(_ request: WebhookReceiver.Request, secret: String) async throws -> Bool {
     var environment = ProcessInfo.processInfo.environment
     environment["SECRET"] = secret
     environment["TIMESTAMP"] = request.headers.first(name: "SMSBridge-Timestamp") ?? ""
     environment["SIGNATURE"] = request.headers.first(name: "SMSBridge-Signature") ?? ""
-    process.environment = environment
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    input.fileHandleForWriting.write(Data(request.body.utf8))
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    return process.terminationStatus == 0
+    environment["BODY"] = request.body
+    let child = try ChildProcess(
+        "/usr/bin/env",
+        [
+            "python3", "-c",
+            """
+            import hmac, hashlib, os, sys
+            secret = os.environb[b"SECRET"]
+            timestamp = os.environb[b"TIMESTAMP"]
+            body = os.environb[b"BODY"]
+            expected = hmac.new(secret, timestamp + b"." + body, hashlib.sha256).hexdigest()
+            given = [part.strip()[3:] for part in os.environ["SIGNATURE"].split(",") if part.strip().startswith("v1=")]
+            sys.exit(0 if any(hmac.compare_digest(expected, value) for value in given) else 1)
+            """,
+        ],
+        environment: environment
+    )
+    return try await child.wait(timeout: .seconds(30)) == 0
 }
 
 /// A wall clock that moves only when told.
