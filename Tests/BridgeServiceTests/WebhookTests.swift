@@ -5,6 +5,7 @@ import BridgeTestSupport
 import Foundation
 import NIOHTTP1
 import SMSCSimulator
+import Synchronization
 import Testing
 
 @testable import BridgeService
@@ -293,6 +294,41 @@ import Testing
         )
         schedule.maximumAttempts = 3
         #expect(schedule.nextAttempt(afterAttempts: 3, since: start, now: start, random: 0.5) == nil)
+    }
+
+    @Test func postsToOneDestinationWaitForAFreeSlotInOrderWithoutHoldingUpOthers() async throws {
+        let gate = PostGate(limit: 2)
+        await gate.enter("a:1")
+        await gate.enter("a:1")
+        #expect(gate.active("a:1") == 2)
+        final class Order: Sendable {
+            let entered = Mutex<[Int]>([])
+        }
+        let order = Order()
+        let waiters = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for index in 1...3 {
+                    group.addTask {
+                        await gate.enter("a:1")
+                        order.entered.withLock { $0.append(index) }
+                    }
+                    // Queued in this order.
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+        // A full destination does not hold up another one.
+        await gate.enter("b:1")
+        #expect(gate.active("b:1") == 1)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(order.entered.withLock { $0 }.isEmpty, "both slots of a:1 are taken")
+        gate.leave("a:1")
+        try await waitUntil("one waiter admitted") { order.entered.withLock { $0 } == [1] }
+        gate.leave("a:1")
+        gate.leave("a:1")
+        await waiters.value
+        #expect(order.entered.withLock { $0 } == [1, 2, 3])
+        #expect(gate.active("a:1") == 2, "the waiters took the freed slots, never more than the limit")
     }
 
     @Test func theCircuitOpensAfterRepeatedFailuresAndTriesOneAfterTheCooldown() {
