@@ -226,7 +226,7 @@ public struct BridgeConfiguration: Sendable, Codable {
 
     public struct DispatcherSettings: Sendable, Codable {
         /// Messages claimed per query. Default 200.
-        public var batchSize = 200
+        public var batchSize = 500
         /// Messages being sent at once by this instance. Default 2000.
         public var maxInFlight = 2_000
         /// Polling when no notification comes. Default 1s.
