@@ -40,15 +40,8 @@ struct HealthChecks: Sendable {
         var problems: [String] = []
         let database: String
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.store.ping() }
-                group.addTask {
-                    try await Task.sleep(for: self.databaseTimeout)
-                    throw CancellationError()
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            let store = self.store
+            try await DatabaseGate.withDeadline(self.databaseTimeout) { try await store.ping() }
             database = "ok"
         } catch {
             database = "unreachable"

@@ -10,7 +10,7 @@ import PostgresNIO
 /// drops the waiting request, so nothing was executed) and reported as unavailable. A call that
 /// already runs is waited for: if it then succeeds, its result counts, so a `503` always means
 /// "nothing was done".
-struct DatabaseGate: Sendable {
+public struct DatabaseGate: Sendable {
     var timeout: Duration
     /// Seconds for `Retry-After`.
     var retryAfter: Int
@@ -32,13 +32,14 @@ struct DatabaseGate: Sendable {
     }
 
     /// The database call did not get an answer in time.
-    struct DeadlineExceeded: Error, CustomStringConvertible {
-        var timeout: Duration
-        var description: String { "no answer from the database within \(self.timeout)" }
+    public struct DeadlineExceeded: Error, CustomStringConvertible {
+        public var timeout: Duration
+        public var description: String { "no answer from the database within \(self.timeout)" }
     }
 
     /// Runs `operation`, canceling it after `timeout`; see the type's notes for what a timeout means.
-    static func withDeadline<T: Sendable>(
+    /// Health checks and `/metrics` use it too.
+    public static func withDeadline<T: Sendable>(
         _ timeout: Duration,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {

@@ -33,16 +33,8 @@ struct MetricsEndpoint: Sendable {
         let timeout = self.databaseTimeout
         let up = Gauge(label: "smsbridge_database_up")
         do {
-            let (statistics, counts) = try await withThrowingTaskGroup(
-                of: (QueueStatistics, [MessageStatus: Int]).self
-            ) { group in
-                group.addTask { (try await store.queueStatistics(), try await store.activeMessageCounts()) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw CancellationError()
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
+            let (statistics, counts) = try await DatabaseGate.withDeadline(timeout) {
+                (try await store.queueStatistics(), try await store.activeMessageCounts())
             }
             Gauge(label: "smsbridge_queue_depth").record(statistics.depth)
             Gauge(label: "smsbridge_queue_oldest_age_seconds").record(statistics.oldestAge)

@@ -34,15 +34,21 @@ struct ServiceMetrics: Sendable {
 
     /// Counts stored receipts by connector (matched to a part at once, or kept for later) and the
     /// message statuses they settled; `outcomes` are in the order of `receipts`.
+    /// One counter lookup per connector and result, not per receipt.
     func recordReceipts(_ receipts: [IncomingReceipt], outcomes: [ReceiptOutcome]) {
+        var counts: [String: (matched: Int, unmatched: Int)] = [:]
         for (receipt, outcome) in zip(receipts, outcomes) {
             switch outcome {
             case .matched(_, _, let status):
-                self.receiptCounter(receipt.connector, "matched").increment()
+                counts[receipt.connector, default: (0, 0)].matched += 1
                 if let status { self.recordStatus(status) }
             case .unmatched:
-                self.receiptCounter(receipt.connector, "unmatched").increment()
+                counts[receipt.connector, default: (0, 0)].unmatched += 1
             }
+        }
+        for (connector, count) in counts {
+            if count.matched > 0 { self.receiptCounter(connector, "matched").increment(by: count.matched) }
+            if count.unmatched > 0 { self.receiptCounter(connector, "unmatched").increment(by: count.unmatched) }
         }
     }
 

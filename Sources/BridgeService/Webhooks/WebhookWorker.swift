@@ -195,7 +195,8 @@ public final class WebhookWorker: Service, Sendable {
             now: now,
             limit: limit,
             // Longer than the posts held ahead of it can take: then the row is due again for any worker.
-            lease: (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead) + 30,
+            lease: (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead)
+                + 30,
             rooms: rooms,
             defaultRoom: self.configuration.maxPerDestination * Self.claimAhead
         )
