@@ -66,38 +66,42 @@ extension PostgresStore {
         let createdAts = messages.map(\.createdAt)
         let anyQueued = messages.contains { $0.status == .queued }
 
+        // One statement for the messages and their parts (atomic without BEGIN/COMMIT round trips;
+        // the parts' foreign keys are checked at its end, when the messages are there).
+        let insertMessages: PostgresQuery = """
+            WITH inserted AS (
+                INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
+                    client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
+                    connector, created_at, updated_at, next_attempt_at)
+                SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
+                    NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
+                    CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
+                    priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
+                    connector, created_at, created_at, COALESCE(NULLIF(send_at, 'epoch'), created_at)
+                FROM unnest(\(ids)::uuid[], \(accounts)::uuid[], \(statuses)::text[], \(destinations)::text[],
+                    \(sources)::text[], \(bodies)::text[], \(binaries)::bytea[], \(encodings)::text[], \(partCounts)::int2[],
+                    \(clientRefs)::text[], \(callbackURLs)::text[], \(tags)::text[], \(priorities)::int2[], \(receipts)::bool[],
+                    \(validities)::int4[], \(sendAts)::timestamptz[], \(expiries)::timestamptz[], \(connectors)::text[],
+                    \(createdAts)::timestamptz[])
+                    AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
+                         callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at)
+                RETURNING 1
+            )
+            INSERT INTO message_parts (message_id, part_number, pdu)
+            SELECT * FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(partPDUs)::bytea[])
+            """
+
         do {
+            guard let idempotency else {
+                try await self.client.query(insertMessages, logger: self.logger)
+                if anyQueued { self.signalQueued() }
+                return
+            }
             try await self.client.withTransaction(logger: self.logger) { connection in
                 if !messages.isEmpty {
-                    try await connection.query(
-                        """
-                        INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
-                            client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
-                            connector, created_at, updated_at, next_attempt_at)
-                        SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
-                            NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
-                            CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
-                            priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
-                            connector, created_at, created_at, COALESCE(NULLIF(send_at, 'epoch'), created_at)
-                        FROM unnest(\(ids)::uuid[], \(accounts)::uuid[], \(statuses)::text[], \(destinations)::text[],
-                            \(sources)::text[], \(bodies)::text[], \(binaries)::bytea[], \(encodings)::text[], \(partCounts)::int2[],
-                            \(clientRefs)::text[], \(callbackURLs)::text[], \(tags)::text[], \(priorities)::int2[], \(receipts)::bool[],
-                            \(validities)::int4[], \(sendAts)::timestamptz[], \(expiries)::timestamptz[], \(connectors)::text[],
-                            \(createdAts)::timestamptz[])
-                            AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
-                                 callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at)
-                        """,
-                        logger: self.logger
-                    )
-                    try await connection.query(
-                        """
-                        INSERT INTO message_parts (message_id, part_number, pdu)
-                        SELECT * FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(partPDUs)::bytea[])
-                        """,
-                        logger: self.logger
-                    )
+                    try await connection.query(insertMessages, logger: self.logger)
                 }
-                if let idempotency, let accountID = accountID ?? messages.first?.accountID {
+                if let accountID = accountID ?? messages.first?.accountID {
                     // A record older than 24 hours no longer answers repeats: the key is free again.
                     let recorded = try await connection.query(
                         """
