@@ -2,8 +2,8 @@ import BridgeCore
 import Synchronization
 
 /// Group commit for inserts: requests that arrive while a transaction is being written wait and go
-/// into the next one together, so a hundred concurrent sends cost one transaction (four round
-/// trips and one WAL flush) instead of a hundred.
+/// into the next one together, so a hundred concurrent sends cost one statement (one round trip
+/// and one WAL flush) instead of a hundred.
 ///
 /// Each caller still returns only after the transaction holding its messages committed, and gets
 /// its error when it failed. A caller canceled while still waiting is taken out (nothing of it is
