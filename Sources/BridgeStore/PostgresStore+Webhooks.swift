@@ -246,6 +246,12 @@ extension PostgresStore {
     /// `defaultRoom`) per destination, and only the earliest pending event of each message, so a
     /// message's events go out in order. Rows other workers hold are skipped. A claim holds a row
     /// until `now + lease` (it is due again after that if the worker never records it).
+    ///
+    /// The due rows are locked as they are found (those left over after the per-destination cut are
+    /// released at the end of the statement), not found, ranked and then joined back to be locked:
+    /// with the statistics of a table that grows fast, the planner ran that join as a nested loop
+    /// over the ranked rows for every due row. An earlier pending event of the same message is
+    /// looked up through `webhook_deliveries_pending_message` (migration 0006).
     public func claimWebhooks(
         now: Date,
         limit: Int,
@@ -267,18 +273,18 @@ extension PostgresStore {
                     )
                 ORDER BY d.next_attempt_at
                 LIMIT \(Int64(limit * 4))
+                FOR UPDATE OF d SKIP LOCKED
             ), ranked AS (
-                SELECT id, destination, row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, id) AS rank
+                SELECT id, destination, next_attempt_at,
+                    row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, id) AS rank
                 FROM due
             ), picked AS (
-                SELECT d.id FROM webhook_deliveries d
-                JOIN ranked r ON r.id = d.id
+                SELECT r.id FROM ranked r
                 LEFT JOIN unnest(\(open.map(\.destination))::text[], \(open.map { Int32($0.room) })::int4[])
                     AS c(destination, room) ON c.destination = r.destination
-                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom))) AND d.status = 'pending' AND d.next_attempt_at <= \(now)
-                ORDER BY d.next_attempt_at
+                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom)))
+                ORDER BY r.next_attempt_at
                 LIMIT \(Int64(limit))
-                FOR UPDATE OF d SKIP LOCKED
             )
             UPDATE webhook_deliveries w
             SET lease_token = \(token), next_attempt_at = \(now.addingTimeInterval(lease)), updated_at = now()
