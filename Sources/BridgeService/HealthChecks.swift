@@ -26,13 +26,7 @@ struct HealthChecks: Sendable {
         }
         router.get("/readyz") { _, _ in
             let readiness = await self.readiness()
-            var response = try JSONEncoder().encode(readiness)
-            response.append(0x0A)
-            return Response(
-                status: readiness.ready ? .ok : .serviceUnavailable,
-                headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: response))
-            )
+            return try Response.json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
         }
     }
 

@@ -52,10 +52,10 @@ struct AdminAPI: Sendable {
             let reports = self.connectors.keys.sorted().map { name in
                 ConnectorReport(name: name, paused: pauses[name], status: self.connectors[name]!.status())
             }
-            return try Self.json(reports)
+            return try Response.json(reports)
         }
         admin.get("connectors/:name") { _, context in
-            try Self.json(try await self.report(try self.connectorName(context)))
+            try Response.json(try await self.report(try self.connectorName(context)))
         }
         admin.post("connectors/:name/pause") { request, context in
             let name = try self.connectorName(context)
@@ -77,7 +77,7 @@ struct AdminAPI: Sendable {
                 "connector paused",
                 metadata: ["smpp.connector": "\(name)", "reason": "\(reason ?? "")"]
             )
-            return try Self.json(try await self.report(name))
+            return try Response.json(try await self.report(name))
         }
         admin.post("connectors/:name/resume") { _, context in
             let name = try self.connectorName(context)
@@ -85,7 +85,7 @@ struct AdminAPI: Sendable {
             self.connectors[name]!.resume()
             self.wakeDispatcher()
             self.logger.notice("connector resumed", metadata: ["smpp.connector": "\(name)"])
-            return try Self.json(
+            return try Response.json(
                 ConnectorReport(name: name, paused: nil, status: self.connectors[name]!.status())
             )
         }
@@ -101,7 +101,7 @@ struct AdminAPI: Sendable {
                     paused: try await self.store.pausedConnectors().map(\.connector)
                 )
             }
-            return try Self.json(report)
+            return try Response.json(report)
         }
     }
 
@@ -140,20 +140,6 @@ struct AdminAPI: Sendable {
                 detail: "the database did not answer; try again"
             )
         }
-    }
-
-    static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
     }
 }
 
