@@ -129,6 +129,7 @@ struct ConfigurationTests {
         ("source_address: {ton: 5}", "connectors.main.source_address.npi", "is required"),
         ("tls: {ca_file: /nonexistent.pem}", "connectors.main.tls.ca_file", "cannot read"),
         ("data_coding: {ucs2: 300}", "connectors.main.data_coding.ucs2", "0…255"),
+        ("queue_timeout: 2m", "connectors.main.queue_timeout", "shorter than dispatcher.lease"),
     ])
     func connectorErrorsNameTheKey(line: String, key: String, problem: String) throws {
         do {

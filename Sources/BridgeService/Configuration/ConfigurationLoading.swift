@@ -109,6 +109,15 @@ extension BridgeConfiguration {
                 throw fail("connectors.\(name)", "a connector name uses letters, digits, - and _")
             }
             connectors.append(try self.connectors[name]!.configuration(name: name))
+            // A claimed message waits at most queue_timeout for a session or throughput; it must be
+            // handed back before its lease runs out, or another instance could claim it again.
+            guard self.connectors[name]!.queueTimeout.seconds < self.dispatcher.lease.seconds else {
+                throw fail(
+                    "connectors.\(name).queue_timeout",
+                    "must be shorter than dispatcher.lease (\(self.dispatcher.lease.seconds) s): a message waiting "
+                        + "longer could be claimed again by another instance"
+                )
+            }
         }
         let names = Set(self.connectors.keys)
         let defaultConnector: String
