@@ -34,6 +34,16 @@ import Testing
         return (accountID, message.id)
     }
 
+    /// The report of a one-part message accepted by the SMSC under `key`.
+    private func sent(_ id: UUID, _ key: String) -> SubmissionReport {
+        SubmissionReport(
+            messageID: id,
+            connector: "main",
+            submitted: [.init(number: 1, smscMessageID: key, key: key)],
+            outcome: .sent
+        )
+    }
+
     private func receipt(_ key: String, _ state: MessageState, intermediate: Bool = false) -> IncomingReceipt {
         IncomingReceipt(
             connector: "main",
@@ -204,14 +214,7 @@ import Testing
             let (account, id) = try await self.queued(store)
             _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
             try await store.report(
-                [
-                    SubmissionReport(
-                        messageID: id,
-                        connector: "main",
-                        submitted: [.init(number: 1, smscMessageID: "B1", key: "B1")],
-                        outcome: .sent
-                    )
-                ],
+                [self.sent(id, "B1")],
                 owner: self.owner
             )
             _ = try await store.applyReceipts([self.receipt("B1", .undeliverable)])
@@ -229,14 +232,7 @@ import Testing
             #expect(try await store.applyReceipts([self.receipt("C1", .delivered)]) == [.unmatched])
             #expect(try await store.unmatchedReceipts().map(\.smscMessageID) == ["C1"])
             let outcomes = try await store.report(
-                [
-                    SubmissionReport(
-                        messageID: id,
-                        connector: "main",
-                        submitted: [.init(number: 1, smscMessageID: "C1", key: "C1")],
-                        outcome: .sent
-                    )
-                ],
+                [self.sent(id, "C1")],
                 owner: self.owner
             )
             #expect(outcomes == [.matched(messageID: id, partNumber: 1, messageStatus: .delivered)])
@@ -257,14 +253,7 @@ import Testing
             #expect(try await store.applyReceipts([early, foreign]) == [.unmatched, .unmatched])
             #expect(try await self.unmatchedKeys(store) == 3)
             let outcomes = try await store.report(
-                [
-                    SubmissionReport(
-                        messageID: id,
-                        connector: "main",
-                        submitted: [.init(number: 1, smscMessageID: "1A", key: "1A")],
-                        outcome: .sent
-                    )
-                ],
+                [self.sent(id, "1A")],
                 owner: self.owner
             )
             #expect(outcomes == [.matched(messageID: id, partNumber: 1, messageStatus: .delivered)])
@@ -288,14 +277,7 @@ import Testing
             let (_, id) = try await self.queued(store)
             _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
             try await store.report(
-                [
-                    SubmissionReport(
-                        messageID: id,
-                        connector: "main",
-                        submitted: [.init(number: 1, smscMessageID: "D1", key: "D1")],
-                        outcome: .sent
-                    )
-                ],
+                [self.sent(id, "D1")],
                 owner: self.owner
             )
             var other = self.receipt("D1", .delivered)
