@@ -23,20 +23,26 @@ private func _withStore<T>(_ prefix: String, _ body: (PostgresStore) async throw
         logger.logLevel = .warning
         return logger
     }()
-    let configuration = try await TestPostgres.shared.makeDatabase(prefix, template: "smsbridge_migrated") { template in
-        // Migrated once per test process; each test gets a copy.
-        let client = PostgresClient(configuration: template, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await MigrationRunner.bundled().apply(on: client, logger: logger)
-            group.cancelAll()
+    let configuration = try await StallWatch.watch("make database \(prefix)") {
+        try await TestPostgres.shared.makeDatabase(prefix, template: "smsbridge_migrated") { template in
+            // Migrated once per test process; each test gets a copy.
+            let client = PostgresClient(configuration: template, backgroundLogger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                try await MigrationRunner.bundled().apply(on: client, logger: logger)
+                group.cancelAll()
+            }
         }
     }
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body(PostgresStore(client: client, logger: logger))
+    return try await StallWatch.watch("store \(prefix), until its pool has stopped") {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await StallWatch.watch("body with store \(prefix)") {
+                try await body(PostgresStore(client: client, logger: logger))
+            }
+        }
     }
 }
 

@@ -63,7 +63,7 @@ public actor TestPostgres {
         let server = try await self.start()
         if self.templates[template] == nil {
             self.templates[template] = Task {
-                try await Self.execute("CREATE DATABASE \"\(template)\"", on: server)
+                try await self.execute("CREATE DATABASE \"\(template)\"", on: server)
                 try await prepare(Self.configuration(server, database: template))
             }
         }
@@ -72,6 +72,10 @@ public actor TestPostgres {
     }
 
     /// A configuration for a new, empty database named after `prefix`.
+    ///
+    /// Databases are created concurrently, as many at once as the administration pool has
+    /// connections: a test run creates one per test, and one at a time they queued for up to a minute
+    /// on a busy machine, past the tests' time limits.
     public func makeDatabase(
         _ prefix: String = "test",
         copying template: String? = nil
@@ -82,35 +86,44 @@ public actor TestPostgres {
             "\(prefix)_\(ProcessInfo.processInfo.processIdentifier)_\(self.databaseCounter)_\(UInt32.random(in: 0...UInt32.max))"
             .lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
         let copy = template.map { " TEMPLATE \"\($0)\"" } ?? ""
-        // One at a time: PostgreSQL refuses to copy a template another CREATE DATABASE is reading.
-        let previous = self.creations
-        let creation = Task {
-            _ = await previous?.result
-            try await Self.execute("CREATE DATABASE \"\(name)\"\(copy)", on: server)
-        }
-        self.creations = Task { _ = await creation.result }
-        try await creation.value
+        try await self.execute("CREATE DATABASE \"\(name)\"\(copy)", on: server)
         return Self.configuration(server, database: name)
     }
-
-    private var creations: Task<Void, Never>?
 
     /// Runs one statement on the server's `postgres` database, e.g. to take a test database away
     /// (`ALTER DATABASE … ALLOW_CONNECTIONS false`) and give it back.
     public func administer(_ sql: String) async throws {
-        try await Self.execute(sql, on: try await self.start())
+        try await self.execute(sql, on: try await self.start())
     }
 
-    private static func execute(_ sql: String, on server: Server) async throws {
-        let admin = PostgresClient(
-            configuration: Self.configuration(server, database: "postgres"),
-            backgroundLogger: Logger(label: "test-postgres")
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            // Drain the result: the command is complete only then.
-            for try await _ in try await admin.query(PostgresQuery(unsafeSQL: sql)) {}
-            group.cancelAll()
+    /// The administration pool: one for the whole run, never canceled, so that no statement waits
+    /// on a pool whose `run()` a canceled test ended (or had not started yet).
+    private var admin: PostgresClient?
+
+    private func execute(_ sql: String, on server: Server) async throws {
+        let admin: PostgresClient
+        if let existing = self.admin {
+            admin = existing
+        } else {
+            var configuration = Self.configuration(server, database: "postgres")
+            configuration.options.maximumConnections = 4
+            admin = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "test-postgres"))
+            self.admin = admin
+            Task.detached { await admin.run() }
+        }
+        try await StallWatch.watch("administer: \(sql)") {
+            // A template a moment ago still in use (its last connection closing) is refused with
+            // object_in_use after PostgreSQL's own 5-second wait: try again.
+            var attempt = 0
+            while true {
+                do {
+                    // Drain the result: the command is complete only then.
+                    for try await _ in try await admin.query(PostgresQuery(unsafeSQL: sql)) {}
+                    return
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 3 {
+                    attempt += 1
+                }
+            }
         }
     }
 

@@ -297,7 +297,8 @@ import Testing
                         messageID: id,
                         connector: "main",
                         submitted: [.init(number: 1, smscMessageID: "E1", key: "E1")],
-                        outcome: .retry(after: 0.5, errorCode: 0x58, description: "ESME_RTHROTTLED")
+                        // Long enough that the checks below run before it is due, even on a busy machine.
+                        outcome: .retry(after: 2, errorCode: 0x58, description: "ESME_RTHROTTLED")
                     )
                 ],
                 owner: self.owner
@@ -306,7 +307,7 @@ import Testing
             #expect(queued.status == .queued)
             #expect(queued.errorCode == 0x58)
             #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).isEmpty, "not due yet")
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(2_100))
             let again = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
             #expect(again.first?.parts.map(\.submitted) == [true, false], "part 1 is not sent twice")
             #expect(again.first?.attempts == 2)

@@ -47,8 +47,10 @@ struct BridgeInstance {
 
     /// Shuts the instance down gracefully and waits until it has.
     func stop() async throws {
-        await self.group.triggerGracefulShutdown()
-        try await self.running.value
+        try await watch("bridge instance shutdown") {
+            await self.group.triggerGracefulShutdown()
+            try await self.running.value
+        }
     }
 }
 
@@ -114,7 +116,7 @@ func withBridge<T>(
     prepare: (PostgresStore, _ account: UUID) async throws -> Void = { _, _ in },
     _ body: @escaping (Bridge) async throws -> T
 ) async throws -> T {
-    let simulator = try await startSimulator(receiptDelay: 0, simulatorAdjust)
+    let simulator = try await watch("start simulator") { try await startSimulator(receiptDelay: 0, simulatorAdjust) }
     defer { Task { await simulator.stop() } }
 
     return try await withStore("bridge") { store in
@@ -225,7 +227,7 @@ func withBridge<T>(
             validator: validator
         )
         do {
-            let result = try await body(bridge)
+            let result = try await watch("test body") { try await body(bridge) }
             try await bridge.stop()
             return result
         } catch {

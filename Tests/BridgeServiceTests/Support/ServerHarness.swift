@@ -11,6 +11,7 @@ import PostgresNIO
 import Prometheus
 import SMSCSimulator
 import ServiceLifecycle
+import Testing
 
 /// A `BridgeServer` running in this process on a fresh database, with a simulator and an HTTP client.
 struct RunningServer {
@@ -113,10 +114,10 @@ func withServer<T>(
     configure: (inout BridgeConfiguration) -> Void = { _ in },
     _ body: (RunningServer) async throws -> T
 ) async throws -> T {
-    let simulator = try await startSimulator(receiptDelay: 0.05, simulatorAdjust)
+    let simulator = try await watch("start simulator") { try await startSimulator(receiptDelay: 0.05, simulatorAdjust) }
     defer { Task { await simulator.stop() } }
 
-    let (databaseURL, keys) = try await prepareDatabase()
+    let (databaseURL, keys) = try await watch("prepare database") { try await prepareDatabase() }
     var configuration = serverConfiguration(databaseURL: databaseURL, smppPort: simulator.port!)
     configure(&configuration)
     let (ready, readyContinuation) = AsyncStream.makeStream(of: BridgeServer.Ready.self)
@@ -132,8 +133,8 @@ func withServer<T>(
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     do {
         var iterator = ready.makeAsyncIterator()
-        guard let info = await iterator.next() else {
-            try await serviceTask.value
+        guard let info = await watch("server ready", { await iterator.next() }) else {
+            try await watch("server stopped before ready") { try await serviceTask.value }
             throw HarnessError(description: "the server stopped before it was ready")
         }
         let server = RunningServer(
@@ -144,17 +145,31 @@ func withServer<T>(
             databaseURL: databaseURL,
             http: http
         )
-        let result = try await body(server)
-        await group.triggerGracefulShutdown()
-        try await serviceTask.value
-        try await http.shutdown()
+        let result = try await watch("test body") { try await body(server) }
+        try await watch("server shutdown") {
+            await group.triggerGracefulShutdown()
+            try await serviceTask.value
+        }
+        try await watch("HTTP client shutdown") { try await http.shutdown() }
         return result
     } catch {
-        await group.triggerGracefulShutdown()
-        _ = await serviceTask.result
-        try? await http.shutdown()
+        await watch("server shutdown after an error") {
+            await group.triggerGracefulShutdown()
+            _ = await serviceTask.result
+        }
+        try? await watch("HTTP client shutdown after an error") { try await http.shutdown() }
         throw error
     }
+}
+
+/// Runs `body`, reported with the current test's name by `StallWatch` when it lasts too long.
+func watch<T>(
+    _ step: String,
+    file: String = #fileID,
+    line: Int = #line,
+    _ body: () async throws -> T
+) async rethrows -> T {
+    try await StallWatch.watch("\(Test.current?.name ?? "?"): \(step)", file: file, line: line, body)
 }
 
 /// Migrations not yet applied to the database at `url`.
