@@ -51,4 +51,9 @@ final class PostGate: Sendable {
     func active(_ destination: String) -> Int {
         self.destinations.withLock { $0[destination]?.active ?? 0 }
     }
+
+    /// Posts waiting for a slot of `destination` (for tests).
+    func waiting(_ destination: String) -> Int {
+        self.destinations.withLock { $0[destination]?.waiting.count ?? 0 }
+    }
 }
