@@ -5,8 +5,14 @@ public import Foundation
 /// The messages the API sends, reads and cancels, with idempotency records and queue statistics.
 public protocol MessageRepository: Sendable {
     /// Inserts the messages and the idempotency record in one transaction; returns once committed.
-    /// Throws ``StoreError/idempotencyKeyTaken`` when a concurrent request committed the key first.
-    func insert(_ messages: [AcceptedMessage], idempotency: IdempotencyRecord?, accountID: UUID?) async throws
+    /// Throws ``StoreError/idempotencyKeyTaken`` when a concurrent request committed the key first,
+    /// and ``DatabaseDeadlineExceeded`` when nothing could be written within `timeout`.
+    func insert(
+        _ messages: [AcceptedMessage],
+        idempotency: IdempotencyRecord?,
+        accountID: UUID?,
+        timeout: Duration?
+    ) async throws
     func idempotencyRecord(accountID: UUID, key: String) async throws -> IdempotencyRecord?
     func message(id: UUID, accountID: UUID) async throws -> MessageRecord?
     func messages(

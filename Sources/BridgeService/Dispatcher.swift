@@ -36,6 +36,10 @@ public final class Dispatcher: Service, Sendable {
         public var maxAttempts: Int = 10
         /// Reports recorded per transaction at most. Default 500.
         public var reportBatchSize: Int = 500
+        /// Longest wait for one database call (a claim, a batch of reports, giving leases back).
+        /// PostgresNIO queues a call while it cannot connect; bounded, a dispatcher whose database
+        /// is away still notices shutdown and stops. Default 10 s.
+        public var databaseTimeout: Duration = .seconds(10)
 
         public init() {}
     }
@@ -92,7 +96,7 @@ public final class Dispatcher: Service, Sendable {
         }
         listener.cancel()
         do {
-            try await self.store.releaseLeases(owner: self.instanceID)
+            try await self.withDatabase { [store, instanceID] in try await store.releaseLeases(owner: instanceID) }
         } catch {
             self.logger.error("could not release leases at shutdown", metadata: ["error": "\(error)"])
         }
@@ -107,11 +111,16 @@ public final class Dispatcher: Service, Sendable {
                 var claimed: [ClaimedMessage] = []
                 if room > 0 {
                     do {
-                        claimed = try await self.store.claimDue(
-                            owner: self.instanceID,
-                            limit: min(self.configuration.batchSize, room),
-                            lease: self.configuration.lease
+                        let (store, owner, limit, lease) = (
+                            self.store, self.instanceID, min(self.configuration.batchSize, room),
+                            self.configuration.lease
                         )
+                        // A claim waiting for the database is dropped at shutdown (nothing was claimed).
+                        claimed = try await cancelWhenGracefulShutdown {
+                            try await self.withDatabase {
+                                try await store.claimDue(owner: owner, limit: limit, lease: lease)
+                            }
+                        }
                     } catch {
                         self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
                     }
@@ -203,6 +212,11 @@ public final class Dispatcher: Service, Sendable {
         return .retry(after: delay * Double.random(in: 0.8...1.2), errorCode: errorCode, description: description)
     }
 
+    /// Runs a database call with ``Configuration/databaseTimeout``.
+    private func withDatabase<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withDatabaseDeadline(self.configuration.databaseTimeout, operation)
+    }
+
     // MARK: Recording
 
     private func recordReports() async {
@@ -213,7 +227,8 @@ public final class Dispatcher: Service, Sendable {
             while true {
                 do {
                     // Receipts that came before these responses are matched now.
-                    let early = try await self.store.report(batch, owner: self.instanceID)
+                    let (store, owner) = (self.store, self.instanceID)
+                    let early = try await self.withDatabase { try await store.report(batch, owner: owner) }
                     self.metrics.recordLateMatches(early)
                     for report in batch {
                         switch report.outcome {

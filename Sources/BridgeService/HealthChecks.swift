@@ -35,7 +35,7 @@ struct HealthChecks: Sendable {
         let database: String
         do {
             let store = self.store
-            try await DatabaseGate.withDeadline(self.databaseTimeout) { try await store.ping() }
+            try await withDatabaseDeadline(self.databaseTimeout) { try await store.ping() }
             database = "ok"
         } catch {
             database = "unreachable"

@@ -25,6 +25,11 @@ public final class InboundProcessor: Service, Sendable {
         /// How often receipts that came before their submit response was stored are matched
         /// again, while there are any. Default 500 ms.
         public var rematchInterval: Duration = .milliseconds(500)
+        /// Longest wait for storing a batch of receipts or an inbound message; past it the SMSC is
+        /// answered with a temporary error and delivers again. PostgresNIO queues a call while it
+        /// cannot connect: bounded, a processor whose database is away still answers the SMSC and
+        /// stops at shutdown. Default 10 s.
+        public var databaseTimeout: Duration = .seconds(10)
 
         public init() {}
     }
@@ -139,7 +144,10 @@ public final class InboundProcessor: Service, Sendable {
                 )
             }
             do {
-                let outcomes = try await self.store.applyReceipts(incoming)
+                let store = self.store
+                let outcomes = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                    try await store.applyReceipts(incoming)
+                }
                 for event in batch { event.acknowledgement?.acknowledge(.ok) }
                 self.metrics.recordReceipts(incoming, outcomes: outcomes)
                 let unmatched = outcomes.filter { $0 == .unmatched }.count
@@ -180,12 +188,18 @@ public final class InboundProcessor: Service, Sendable {
             concatenation: concatenation
         )
         do {
-            let outcome = try await self.store.storeInbound(
-                part,
-                accountID: self.router.account(for: part.destination),
-                dedupeWindow: self.configuration.dedupeWindow,
-                smscDefault: event.smscDefaultAlphabet
+            let (store, accountID, dedupeWindow, smscDefault) = (
+                self.store, self.router.account(for: part.destination), self.configuration.dedupeWindow,
+                event.smscDefaultAlphabet
             )
+            let outcome = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                try await store.storeInbound(
+                    part,
+                    accountID: accountID,
+                    dedupeWindow: dedupeWindow,
+                    smscDefault: smscDefault
+                )
+            }
             event.acknowledgement?.acknowledge(.ok)
             if case .stored(let record) = outcome {
                 self.metrics.recordInbound(connector: event.connector)

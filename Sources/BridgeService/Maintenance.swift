@@ -45,12 +45,17 @@ public final class Maintenance: Service, Sendable {
         self.logger = logger
     }
 
+    /// Runs rounds until shutdown. A round is idempotent, so graceful shutdown cancels the one in
+    /// progress (with a database that is away it would wait for a connection for as long as that
+    /// lasts) and the sleep between rounds.
     public func run() async throws {
-        var tick = 0
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await self.runOnce(full: tick % 12 == 0)
-            tick += 1
-            try? await Task.sleep(for: self.configuration.heartbeatInterval)
+        await cancelWhenGracefulShutdown {
+            var tick = 0
+            while !Task.isCancelled {
+                await self.runOnce(full: tick % 12 == 0)
+                tick += 1
+                try? await Task.sleep(for: self.configuration.heartbeatInterval)
+            }
         }
     }
 

@@ -8,13 +8,18 @@ import Synchronization
 /// Each caller still returns only after the transaction holding its messages committed, and gets
 /// its error when it failed. A caller canceled while still waiting is taken out (nothing of it is
 /// written); one already in a transaction waits for its end, so a cancellation never hides a commit.
+/// A transaction still waiting for a connection when the shortest timeout of its callers passes is
+/// given up (``withDatabaseDeadline(_:_:)``: nothing was written) and each of them gets
+/// ``DatabaseDeadlineExceeded``.
 final class InsertCombiner: Sendable {
     private final class Waiter: Sendable {
         let messages: [AcceptedMessage]
+        let timeout: Duration?
         let continuation: CheckedContinuation<Void, any Error>
 
-        init(messages: [AcceptedMessage], continuation: CheckedContinuation<Void, any Error>) {
+        init(messages: [AcceptedMessage], timeout: Duration?, continuation: CheckedContinuation<Void, any Error>) {
             self.messages = messages
+            self.timeout = timeout
             self.continuation = continuation
         }
     }
@@ -34,9 +39,10 @@ final class InsertCombiner: Sendable {
     }
 
     /// Inserts `messages` with whatever else waits, through `write`, which inserts a list of
-    /// messages in one transaction.
+    /// messages in one transaction; within `timeout` if one is given.
     func insert(
         _ messages: [AcceptedMessage],
+        timeout: Duration? = nil,
         write: @escaping @Sendable ([AcceptedMessage]) async throws -> Void
     ) async throws {
         let id = self.state.withLock { state in
@@ -46,7 +52,7 @@ final class InsertCombiner: Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let lead = self.state.withLock { state in
-                    state.waiting.append((id, Waiter(messages: messages, continuation: continuation)))
+                    state.waiting.append((id, Waiter(messages: messages, timeout: timeout, continuation: continuation)))
                     if state.writing { return false }
                     state.writing = true
                     return true
@@ -63,7 +69,7 @@ final class InsertCombiner: Sendable {
     }
 
     /// Writes what waits, transaction after transaction, until nothing does.
-    private func writeAll(_ write: @Sendable ([AcceptedMessage]) async throws -> Void) async {
+    private func writeAll(_ write: @escaping @Sendable ([AcceptedMessage]) async throws -> Void) async {
         while true {
             let batch: [Waiter] = self.state.withLock { state in
                 var taken: [Waiter] = []
@@ -79,8 +85,13 @@ final class InsertCombiner: Sendable {
                 return taken
             }
             if batch.isEmpty { return }
+            let messages = batch.flatMap(\.messages)
             do {
-                try await write(batch.flatMap(\.messages))
+                if let timeout = batch.compactMap(\.timeout).min() {
+                    try await withDatabaseDeadline(timeout) { try await write(messages) }
+                } else {
+                    try await write(messages)
+                }
                 for waiter in batch { waiter.continuation.resume() }
             } catch {
                 for waiter in batch { waiter.continuation.resume(throwing: error) }

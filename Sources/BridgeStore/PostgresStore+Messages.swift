@@ -11,15 +11,18 @@ extension PostgresStore {
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a concurrent request with the same key
     ///   committed first (nothing was inserted).
     ///
-    /// Without an idempotency record, concurrent calls share transactions (``InsertCombiner``).
+    /// Without an idempotency record, concurrent calls share transactions (``InsertCombiner``); such
+    /// a shared transaction still waiting for a connection after `timeout` is given up, and the call
+    /// throws ``DatabaseDeadlineExceeded`` (nothing was written).
     public func insert(
         _ messages: [AcceptedMessage],
         idempotency: IdempotencyRecord? = nil,
-        accountID: UUID? = nil
+        accountID: UUID? = nil,
+        timeout: Duration? = nil
     ) async throws {
         guard !messages.isEmpty || idempotency != nil else { return }
         if idempotency == nil {
-            try await self.inserts.insert(messages) { all in
+            try await self.inserts.insert(messages, timeout: timeout) { all in
                 try await self.insertTransaction(all, idempotency: nil, accountID: nil)
             }
         } else {

@@ -183,9 +183,14 @@ struct RacingRepository: APIRepository {
         return try await self.store.idempotencyRecord(accountID: accountID, key: key)
     }
 
-    func insert(_ messages: [AcceptedMessage], idempotency: IdempotencyRecord?, accountID: UUID?) async throws {
+    func insert(
+        _ messages: [AcceptedMessage],
+        idempotency: IdempotencyRecord?,
+        accountID: UUID?,
+        timeout: Duration?
+    ) async throws {
         do {
-            try await self.store.insert(messages, idempotency: idempotency, accountID: accountID)
+            try await self.store.insert(messages, idempotency: idempotency, accountID: accountID, timeout: timeout)
         } catch StoreError.idempotencyKeyTaken {
             if let key = idempotency?.key { self.race.insertRefused(key) }
             throw StoreError.idempotencyKeyTaken

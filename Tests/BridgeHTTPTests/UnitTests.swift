@@ -119,18 +119,18 @@ import Testing
 
 @Suite struct DatabaseGateTests {
     @Test func anOperationThatCannotStartInTimeIsUnavailable() async throws {
-        await #expect(throws: DatabaseGate.DeadlineExceeded.self) {
-            try await DatabaseGate.withDeadline(.milliseconds(50)) {
+        await #expect(throws: DatabaseDeadlineExceeded.self) {
+            try await withDatabaseDeadline(.milliseconds(50)) {
                 try await Task.sleep(for: .seconds(30))  // like waiting for a connection: cancellable
                 return 1
             }
         }
-        #expect(DatabaseGate.isUnavailable(DatabaseGate.DeadlineExceeded(timeout: .seconds(1))))
+        #expect(DatabaseGate.isUnavailable(DatabaseDeadlineExceeded(timeout: .seconds(1))))
     }
 
     @Test func anOperationThatFinishesDespiteTheDeadlineCounts() async throws {
         // Like a query already running when the deadline passes: it ignores cancellation.
-        let value = try await DatabaseGate.withDeadline(.milliseconds(10)) {
+        let value = try await withDatabaseDeadline(.milliseconds(10)) {
             await Task.detached {
                 try? await Task.sleep(for: .milliseconds(200))
                 return 7

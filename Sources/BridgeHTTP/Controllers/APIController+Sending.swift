@@ -25,8 +25,9 @@ extension APIController {
                 response: Array(try APIJSON.encode(message))
             )
         }
+        let timeout = self.database.timeout
         try await self.database(context.logger) {
-            try await $0.insert([accepted], idempotency: idempotency, accountID: account.id)
+            try await $0.insert([accepted], idempotency: idempotency, accountID: account.id, timeout: timeout)
         }
         context.logger.debug(
             "message accepted",
@@ -81,8 +82,9 @@ extension APIController {
             )
         }
         let messages = accepted
+        let timeout = self.database.timeout
         try await self.database(context.logger) {
-            try await $0.insert(messages, idempotency: idempotency, accountID: account.id)
+            try await $0.insert(messages, idempotency: idempotency, accountID: account.id, timeout: timeout)
         }
         context.logger.debug(
             "batch accepted",

@@ -20,7 +20,7 @@ public struct DatabaseGate: Sendable {
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
-            return try await Self.withDeadline(self.timeout, operation)
+            return try await withDatabaseDeadline(self.timeout, operation)
         } catch let error where Self.isUnavailable(error) {
             logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             throw APIProblem(
@@ -31,63 +31,11 @@ public struct DatabaseGate: Sendable {
         }
     }
 
-    /// The database call did not get an answer in time.
-    public struct DeadlineExceeded: Error, CustomStringConvertible {
-        public var timeout: Duration
-        public var description: String { "no answer from the database within \(self.timeout)" }
-    }
-
-    /// Runs `operation`, canceling it after `timeout`; see the type's notes for what a timeout means.
-    /// Health checks and `/metrics` use it too.
-    public static func withDeadline<T: Sendable>(
-        _ timeout: Duration,
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: DeadlineEvent<T>.self) { group in
-            group.addTask {
-                do { return .finished(.success(try await operation())) } catch { return .finished(.failure(error)) }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                    return .deadline
-                } catch {
-                    return .timerCanceled
-                }
-            }
-            var timedOut = false
-            while let event = try await group.next() {
-                switch event {
-                case .finished(.success(let value)):
-                    group.cancelAll()
-                    return value
-                case .finished(.failure(let error)):
-                    group.cancelAll()
-                    throw timedOut ? DeadlineExceeded(timeout: timeout) : error
-                case .deadline:
-                    // Cancel the operation and see how it ends: still waiting (nothing done) or done.
-                    timedOut = true
-                    group.cancelAll()
-                case .timerCanceled:
-                    continue
-                }
-            }
-            throw DeadlineExceeded(timeout: timeout)
-        }
-    }
-
-    /// What ends first in ``withDeadline(_:_:)``.
-    private enum DeadlineEvent<T: Sendable>: Sendable {
-        case finished(Result<T, any Error>)
-        case deadline
-        case timerCanceled
-    }
-
     /// Whether an error from a database call means the database cannot be reached or cannot take
     /// work now (rather than a bug in a query or a store rule).
     static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
-        case is DeadlineExceeded:
+        case is DatabaseDeadlineExceeded:
             return true
         case is StoreError, is APIProblem, is CancellationError:
             return false

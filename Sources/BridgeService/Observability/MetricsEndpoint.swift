@@ -33,7 +33,7 @@ struct MetricsEndpoint: Sendable {
         let timeout = self.databaseTimeout
         let up = Gauge(label: "smsbridge_database_up")
         do {
-            let (statistics, counts) = try await DatabaseGate.withDeadline(timeout) {
+            let (statistics, counts) = try await withDatabaseDeadline(timeout) {
                 (try await store.queueStatistics(), try await store.activeMessageCounts())
             }
             Gauge(label: "smsbridge_queue_depth").record(statistics.depth)

@@ -35,6 +35,10 @@ public final class WebhookWorker: Service, Sendable {
         public var connectTimeout: TimeInterval = 5
         /// The whole request, from connecting to the end of the answer. Default 10 s.
         public var requestTimeout: TimeInterval = 10
+        /// Longest wait for one database call (a claim, recording an attempt). PostgresNIO queues
+        /// a call while it cannot connect: bounded, a worker whose database is away still stops at
+        /// shutdown. Default 10 s.
+        public var databaseTimeout: Duration = .seconds(10)
         public var retry = WebhookRetrySchedule()
         /// Consecutive failures that open a destination's circuit. Default 10.
         public var breakerFailureThreshold = 10
@@ -153,13 +157,17 @@ public final class WebhookWorker: Service, Sendable {
         // The group waits for the posts in flight before the loop returns.
         await withDiscardingTaskGroup { posts in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                await self.updatePendingGauge()
                 let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
                 var claimed: [ClaimedWebhook] = []
-                if room > 0 {
-                    do {
-                        claimed = try await self.claim(limit: min(room, self.configuration.batchSize))
-                    } catch {
+                do {
+                    // Waits for the database end at shutdown: a claim canceled while it waits took nothing.
+                    claimed = try await cancelWhenGracefulShutdown {
+                        await self.updatePendingGauge()
+                        guard room > 0 else { return [] }
+                        return try await self.claim(limit: min(room, self.configuration.batchSize))
+                    }
+                } catch {
+                    if !Task.isShuttingDownGracefully {
                         self.logger.warning("claiming webhooks failed", metadata: ["error": "\(error)"])
                     }
                 }
@@ -191,15 +199,13 @@ public final class WebhookWorker: Service, Sendable {
     private func claim(limit: Int) async throws -> [ClaimedWebhook] {
         let now = self.now()
         let rooms = self.limiter.withLock { $0.rooms(now: now) }
-        let claimed = try await self.store.claimWebhooks(
-            now: now,
-            limit: limit,
-            // Longer than the posts held ahead of it can take: then the row is due again for any worker.
-            lease: (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead)
-                + 30,
-            rooms: rooms,
-            defaultRoom: self.configuration.maxPerDestination * Self.claimAhead
-        )
+        // Longer than the posts held ahead of it can take: then the row is due again for any worker.
+        let lease =
+            (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead) + 30
+        let (store, defaultRoom) = (self.store, self.configuration.maxPerDestination * Self.claimAhead)
+        let claimed = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+            try await store.claimWebhooks(now: now, limit: limit, lease: lease, rooms: rooms, defaultRoom: defaultRoom)
+        }
         self.limiter.withLock { limiter in
             for claim in claimed { limiter.started(claim.destination) }
         }
@@ -269,7 +275,10 @@ public final class WebhookWorker: Service, Sendable {
         // Recorded even while shutting down: the post happened.
         for attempt in 1...3 {
             do {
-                try await self.store.recordWebhookAttempt(claim, result: result)
+                let store = self.store
+                try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                    try await store.recordWebhookAttempt(claim, result: result)
+                }
                 return
             } catch {
                 self.logger.warning(
@@ -361,7 +370,12 @@ public final class WebhookWorker: Service, Sendable {
             return false
         }
         guard due else { return }
-        if let pending = try? await self.store.pendingWebhookCount() { self.pendingGauge.record(pending) }
+        let store = self.store
+        if let pending = try? await withDatabaseDeadline(self.configuration.databaseTimeout, {
+            try await store.pendingWebhookCount()
+        }) {
+            self.pendingGauge.record(pending)
+        }
     }
 }
 
