@@ -76,14 +76,19 @@ struct PoolStateMachine<Waiter> {
     }
 
     enum SlotState: Equatable {
-        /// Not started (or stopped while draining).
+        /// Not started (or stopped while draining). Next: `connecting`.
         case idle
-        /// Connecting or binding to this endpoint.
+        /// Connecting or binding to this endpoint. Next: `bound`, `connecting` (the next endpoint),
+        /// `waiting`, `stopped` (in alert), `idle` (draining).
         case connecting(endpoint: Int)
+        /// Takes submits. Next: `closing`, `waiting` / `stopped` / `idle` (closed).
         case bound
-        /// Backing off before the next connect round.
+        /// The bound session is going (unbound, dead, disconnected): it takes no more submits while
+        /// its outstanding ones fail. Next: `waiting`, `stopped` (in alert), `idle` (draining).
+        case closing
+        /// Backing off before the next connect round. Next: `connecting`, `stopped` (alert), `idle`.
         case waiting(until: NIODeadline)
-        /// No more reconnects (credentials refused).
+        /// No more reconnects (credentials refused). Next: `connecting` (resumed), `idle`.
         case stopped
     }
 
@@ -102,6 +107,9 @@ struct PoolStateMachine<Waiter> {
         var reconnects = 0
         var lastError: String?
         var boundEndpoint: Int?
+
+        /// Whether a bound session is open on the slot, taking submits or closing.
+        var hasBoundSession: Bool { self.state == .bound || self.state == .closing }
     }
 
     enum Mode: Equatable {
@@ -133,6 +141,9 @@ struct PoolStateMachine<Waiter> {
     var queuedUrgent: Int { self.urgent.count }
     var queuedNormal: Int { self.normal.count }
     var queued: Int { self.urgent.count + self.normal.count }
+
+    /// Sessions bound and not closing.
+    var boundSessions: Int { self.slots.count { $0.state == .bound } }
 
     /// Whether some slot can take submits now or soon (bound, transmitting).
     var hasSubmittingSession: Bool {
@@ -206,6 +217,7 @@ struct PoolStateMachine<Waiter> {
         for index in self.slots.indices {
             switch self.slots[index].state {
             case .bound, .connecting: unbind.append(index)
+            case .closing: break
             default: self.slots[index].state = .idle
             }
         }
@@ -346,10 +358,25 @@ struct PoolStateMachine<Waiter> {
         return (resolution, throttled, self.dispatch(now: now))
     }
 
-    /// A session could not take a submit after all (it closed in between): queue it again, first.
-    mutating func requeue(slot index: Int, pending: Pending, now: NIODeadline) -> Dispatch {
-        self.slots[index].inFlight = max(0, self.slots[index].inFlight - 1)
-        self.insertAtFront(pending)
+    /// Why a session handed submits back.
+    enum Refusal {
+        /// The session is closing (or not there): the slot still counts the submits in flight, and
+        /// is taken out of dispatch.
+        case closing
+        /// The session had already closed when they reached it: ``closed(slot:reason:now:)`` has
+        /// stopped counting them (the slot may have a new session by now).
+        case closed
+    }
+
+    /// A session could not take submits after all: queue them again, first. They never go back to a
+    /// session that refused them.
+    mutating func requeue(slot index: Int, pendings: [Pending], because refusal: Refusal, now: NIODeadline) -> Dispatch
+    {
+        if refusal == .closing {
+            self.closing(slot: index)
+            self.slots[index].inFlight = max(0, self.slots[index].inFlight - pendings.count)
+        }
+        for pending in pendings { self.insertAtFront(pending) }
         return self.dispatch(now: now)
     }
 
@@ -372,6 +399,12 @@ struct PoolStateMachine<Waiter> {
     mutating func connectFailed(slot index: Int, error: String, now: NIODeadline) -> SlotAction {
         self.slots[index].lastError = error
         return self.nextAttempt(slot: index, now: now)
+    }
+
+    /// A bound session is going: take it out of dispatch. Called before its outstanding submits fail,
+    /// so that their completions hand the queue to other sessions, never back to this one.
+    mutating func closing(slot index: Int) {
+        if self.slots[index].state == .bound { self.slots[index].state = .closing }
     }
 
     mutating func bound(slot index: Int, now: NIODeadline) -> Dispatch {
@@ -398,7 +431,7 @@ struct PoolStateMachine<Waiter> {
         }
         let reason = "bind refused: \(status)"
         if self.mode == .running || self.mode == .paused { self.mode = .alert(reason) }
-        for other in self.slots.indices where self.slots[other].state != .bound {
+        for other in self.slots.indices where !self.slots[other].hasBoundSession {
             self.slots[other].state = .stopped
         }
         self.slots[index].state = .stopped
@@ -413,7 +446,7 @@ struct PoolStateMachine<Waiter> {
 
     /// A slot's connection closed (after its outstanding requests were failed).
     mutating func closed(slot index: Int, reason: String?, now: NIODeadline) -> SlotAction {
-        let wasBound = self.slots[index].state == .bound
+        let wasBound = self.slots[index].hasBoundSession
         self.slots[index].inFlight = 0
         self.slots[index].boundEndpoint = nil
         if let reason { self.slots[index].lastError = reason }
