@@ -418,17 +418,17 @@ struct PoolStateMachine<Waiter> {
     }
 
     enum BindFailureAction {
-        case slot(SlotAction)
+        /// The connection closes next, and ``closed(slot:reason:now:)`` decides what follows.
+        case none
         /// Credentials refused: the connector is in alert and reconnects no more; fail these waiting submits.
         case alert(failing: [Pending], reason: String)
     }
 
+    /// The SMSC refused a bind (the session closes the connection next).
     mutating func bindFailed(slot index: Int, error: ESMESessionError, now: NIODeadline) -> BindFailureAction {
         self.slots[index].lastError = "\(error)"
         self.slots[index].errors += 1
-        guard case .bindFailed(let status) = error, status.isCredentialError else {
-            return .slot(self.nextAttempt(slot: index, now: now))
-        }
+        guard case .bindFailed(let status) = error, status.isCredentialError else { return .none }
         let reason = "bind refused: \(status)"
         if self.mode == .running || self.mode == .paused { self.mode = .alert(reason) }
         for other in self.slots.indices where !self.slots[other].hasBoundSession {

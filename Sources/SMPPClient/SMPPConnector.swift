@@ -327,9 +327,8 @@ public final class SMPPConnector: Service, Sendable {
         self.metrics.bindFailures.increment()
         let action = self.state.withLock { $0.pool.bindFailed(slot: slot, error: error, now: now) }
         switch action {
-        case .slot(let slotAction):
+        case .none:
             self.logger.warning("bind failed", metadata: ["smpp.session": "\(slot)", "error": "\(error)"])
-            self.perform([slotAction])
         case .alert(let failing, let reason):
             self.logger.error(
                 "credentials refused: connector in alert, not reconnecting",

@@ -223,6 +223,17 @@ import Testing
         #expect(pool.slots[0].state == .bound)
     }
 
+    @Test func aFailedBindTriesTheNextEndpointOnceTheConnectionCloses() {
+        var pool = self.pool(slots: [.transceiver], endpoints: 2)
+        _ = pool.start()
+        guard case .none = pool.bindFailed(slot: 0, error: .bindFailed(.systemError), now: self.start) else {
+            Issue.record("a temporary refusal raises no alert")
+            return
+        }
+        #expect(pool.closed(slot: 0, reason: nil, now: self.start) == .connect(slot: 0, endpoint: 1))
+        #expect(pool.slots[0].errors == 1)
+    }
+
     @Test func queuedSubmitsExpire() {
         var pool = self.pool()
         _ = pool.start()
