@@ -142,6 +142,17 @@ struct PoolStateMachine<Waiter> {
     var queuedNormal: Int { self.normal.count }
     var queued: Int { self.urgent.count + self.normal.count }
 
+    /// Whether submits go to sessions (running, or in alert with sessions still bound).
+    private var isDispatching: Bool {
+        switch self.mode {
+        case .running, .alert: true
+        case .paused, .draining, .stopped: false
+        }
+    }
+
+    /// Whether slots reconnect after their back-off (not in alert, not when shutting down).
+    private var isReconnecting: Bool { self.mode == .running || self.mode == .paused }
+
     /// Sessions bound and not closing.
     var boundSessions: Int { self.slots.count { $0.state == .bound } }
 
@@ -186,7 +197,8 @@ struct PoolStateMachine<Waiter> {
         if self.mode == .running { self.mode = .paused }
     }
 
-    /// Resumes a paused connector, or clears an alert and starts reconnecting.
+    /// Resumes a paused connector, or clears an alert and starts reconnecting. Arm the timer after
+    /// it (``nextWakeup(now:)``): submits still queued wait for tokens or for a session.
     mutating func resume(now: NIODeadline) -> (connects: [SlotAction], dispatch: Dispatch) {
         switch self.mode {
         case .paused:
@@ -273,10 +285,7 @@ struct PoolStateMachine<Waiter> {
     /// Hands waiting submits to the least-loaded eligible sessions, within the token bucket.
     mutating func dispatch(now: NIODeadline) -> Dispatch {
         var dispatch = Dispatch()
-        switch self.mode {
-        case .running, .alert: break
-        default: return dispatch
-        }
+        guard self.isDispatching else { return dispatch }
         var batchIndex: [Int: Int] = [:]
         while !self.urgent.isEmpty || !self.normal.isEmpty {
             guard let index = self.leastLoaded(now: now) else { break }
@@ -431,8 +440,13 @@ struct PoolStateMachine<Waiter> {
         guard case .bindFailed(let status) = error, status.isCredentialError else { return .none }
         let reason = "bind refused: \(status)"
         if self.mode == .running || self.mode == .paused { self.mode = .alert(reason) }
-        for other in self.slots.indices where !self.slots[other].hasBoundSession {
-            self.slots[other].state = .stopped
+        for other in self.slots.indices {
+            switch self.slots[other].state {
+            case .idle, .waiting: self.slots[other].state = .stopped
+            // A connection being opened or bound finishes on its own: a bind that succeeds serves, one that
+            // fails stops (see `nextAttempt`).
+            case .connecting, .bound, .closing, .stopped: break
+            }
         }
         self.slots[index].state = .stopped
         var failing: [Pending] = []
@@ -462,10 +476,15 @@ struct PoolStateMachine<Waiter> {
             // Closed while connecting or binding: try the next endpoint.
             return self.nextAttempt(slot: index, now: now)
         }
-        // A bound session dropped: back off (never a hot loop), then start again from the primary.
+        // A bound session dropped: back off (never a hot loop), then start again from the primary;
+        // in alert, stop until resumed.
         self.slots[index].reconnects += 1
         self.slots[index].endpoint = 0
-        self.wait(slot: index, now: now)
+        if case .alert = self.mode {
+            self.slots[index].state = .stopped
+        } else {
+            self.wait(slot: index, now: now)
+        }
         return .none
     }
 
@@ -508,8 +527,7 @@ struct PoolStateMachine<Waiter> {
 
     mutating func timerFired(now: NIODeadline) -> TimerAction {
         var action = TimerAction()
-        let reconnecting = self.mode == .running || self.mode == .paused
-        for index in self.slots.indices where reconnecting {
+        for index in self.slots.indices where self.isReconnecting {
             if case .waiting(let until) = self.slots[index].state, until <= now {
                 let endpoint = self.slots[index].endpoint
                 self.slots[index].state = .connecting(endpoint: endpoint)
@@ -527,16 +545,18 @@ struct PoolStateMachine<Waiter> {
     }
 
     /// When ``timerFired(now:)`` must run next: a reconnect due, a paused session resuming while
-    /// submits wait, the next token, or a queue deadline.
+    /// submits wait, the next token, or a queue deadline. Only what that call would act on counts, so
+    /// the timer never fires again and again for nothing.
     mutating func nextWakeup(now: NIODeadline) -> NIODeadline? {
         var next: NIODeadline?
         func consider(_ deadline: NIODeadline) { next = next.map { min($0, deadline) } ?? deadline }
-        for slot in self.slots {
+        for slot in self.slots where self.isReconnecting {
             if case .waiting(let until) = slot.state { consider(until) }
         }
         if self.queued > 0 {
             if let first = self.urgent.first { consider(first.deadline) }
             if let first = self.normal.first { consider(first.deadline) }
+            guard self.isDispatching else { return next }
             for slot in self.slots where slot.state == .bound && slot.inFlight < self.settings.window {
                 if let paused = slot.pausedUntil { consider(paused) }
             }

@@ -137,13 +137,15 @@ public final class SMPPConnector: Service, Sendable {
 
     /// Resumes a paused connector, or clears a credentials alert and reconnects.
     public func resume() {
-        let (connects, dispatch) = self.state.withLock { state in
-            let result = state.pool.resume(now: .now())
-            return (result.connects, self.handles(for: result.dispatch, in: state))
+        let now = NIODeadline.now()
+        let (connects, dispatch, wakeup) = self.state.withLock { state in
+            let result = state.pool.resume(now: now)
+            return (result.connects, self.handles(for: result.dispatch, in: state), Self.wakeupToArm(&state, now: now))
         }
         self.logger.info("resumed")
         self.perform(connects)
         self.send(dispatch)
+        self.arm(wakeup)
     }
 
     // MARK: Submitting

@@ -47,6 +47,31 @@ import Testing
         }
     }
 
+    @Test func submitsQueuedDuringAPauseGoOutAfterResume() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.responseDelay = 0.2 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.window = 1
+                $0.throughput = 1
+                $0.queueTimeout = .seconds(4)
+            }
+            try await withConnector(configuration) { connector in
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                let parts = try connector.texts(3, "p")
+                let sending = Task { await connector.submit(parts: parts) }
+                try await eventually("one in flight, two queued") { connector.status().queuedNormal == 2 }
+                connector.pause()
+                try await eventually("the first answer") { connector.status().sessions[0].sent == 1 }
+                // The bucket (1 per second, 1 at most) has no token yet: the rest waits for the timer, which
+                // resume() must arm (paused, only the queue deadlines counted).
+                connector.resume()
+                let results = await sending.value
+                #expect(results.allSatisfy { (try? $0.get()) != nil }, "\(results)")
+                #expect(simulator.messages().compactMap(\.text) == ["p0", "p1", "p2"])
+            }
+        }
+    }
+
     @Test func throughputLimitSpacesSubmits() async throws {
         try await withSimulator { simulator in
             try await withConnector(.forTests(port: simulator.port!) { $0.throughput = 20 }) { connector in

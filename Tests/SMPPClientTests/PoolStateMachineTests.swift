@@ -234,6 +234,44 @@ import Testing
         #expect(pool.slots[0].errors == 1)
     }
 
+    @Test func aSessionStillBindingWhenTheAlertIsRaisedServesIfItBinds() {
+        var pool = self.pool(slots: [.transceiver, .transceiver])
+        _ = pool.start()
+        guard case .alert = pool.bindFailed(slot: 0, error: .bindFailed(.invalidPassword), now: self.start) else {
+            Issue.record("expected an alert")
+            return
+        }
+        #expect(pool.slots[1].state == .connecting(endpoint: 0))
+        _ = pool.bound(slot: 1, now: self.at(1))
+        #expect(self.waiters(self.enqueue(&pool, ["a"], at: self.at(1))) == [1: ["a"]])
+        #expect(pool.resume(now: self.at(2)).connects == [.connect(slot: 0, endpoint: 0)])
+    }
+
+    @Test func aSessionDroppingDuringTheAlertStopsAndNothingWakesForIt() {
+        var pool = self.pool(slots: [.transceiver, .transceiver])
+        _ = pool.start()
+        _ = pool.bound(slot: 1, now: self.start)
+        _ = pool.bindFailed(slot: 0, error: .bindFailed(.invalidSystemID), now: self.start)
+        pool.closing(slot: 1)
+        #expect(pool.closed(slot: 1, reason: "reset", now: self.at(1)) == .none)
+        #expect(pool.slots[1].state == .stopped)
+        #expect(pool.nextWakeup(now: self.at(100)) == nil)
+        #expect(pool.resume(now: self.at(100)).connects.count == 2)
+    }
+
+    @Test func aPausedPoolWakesOnlyForQueueDeadlines() {
+        var pool = self.pool(slots: [.transceiver], window: 1, throughput: 10)
+        _ = pool.start()
+        _ = pool.bound(slot: 0, now: self.start)
+        _ = self.enqueue(&pool, ["a", "b"], at: self.start)
+        pool.pause()
+        let answered = pool.completed(slot: 0, pending: Self.pending("a"), outcome: .response(Self.ok), now: self.at(1))
+        #expect(answered.dispatch.isEmpty)
+        // A token and window space are there, but paused nothing is sent: only "b"'s deadline counts.
+        #expect(pool.nextWakeup(now: self.at(1)) == self.at(30))
+        #expect(self.waiters(pool.resume(now: self.at(2)).dispatch) == [0: ["b"]])
+    }
+
     @Test func queuedSubmitsExpire() {
         var pool = self.pool()
         _ = pool.start()
