@@ -28,6 +28,8 @@ final class ClientSession: ChannelInboundHandler {
     private var acknowledgementTimer: Scheduled<Void>?
     private var closeReason: String?
     private var flushScheduled = false
+    /// Whether the pool dispatches to this session: from the bind until ``leavePool()``.
+    private var inPool = false
 
     init(
         slot: Int,
@@ -80,6 +82,7 @@ final class ClientSession: ChannelInboundHandler {
         self.acknowledgementTimer = nil
         self.unacknowledged = [:]
         self.acknowledgementDeadlines = []
+        self.leavePool()
         let (failed, error) = self.machine.connectionClosed()
         for pending in failed {
             self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(error))
@@ -90,6 +93,7 @@ final class ClientSession: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.leavePool()
         if let error = error as? SMPPDecodingError, error.isFatal {
             self.closeReason = "\(error)"
             self.logger.warning("framing error from SMSC, closing", metadata: ["error": "\(error)"])
@@ -118,6 +122,7 @@ final class ClientSession: ChannelInboundHandler {
             context.write(self.wrapOutboundOut(frame), promise: nil)
         case .bound(let response):
             self.logger.info("bound", metadata: ["smpp.smsc": "\(response.systemID)"])
+            self.inPool = true
             self.connector.sessionBound(slot: self.slot, handle: self.handle!)
         case .bindFailed(let error):
             self.closeReason = "\(error)"
@@ -137,6 +142,7 @@ final class ClientSession: ChannelInboundHandler {
             self.deliver(frame, context: context)
         case .unboundByPeer(let response, let failed):
             self.closeReason = "unbound by the SMSC"
+            self.leavePool()
             for pending in failed {
                 self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(.unboundByPeer))
             }
@@ -168,28 +174,54 @@ final class ClientSession: ChannelInboundHandler {
         )
     }
 
+    /// Takes this session out of the pool's dispatch, once, before its outstanding requests fail: each
+    /// failure lets the pool dispatch again, and queued work must go to other sessions (or wait), never
+    /// back to one that is going.
+    private func leavePool() {
+        guard self.inPool else { return }
+        self.inPool = false
+        self.connector.sessionClosing(slot: self.slot)
+    }
+
     // MARK: Commands from the connector
 
     func send(_ pendings: [Pending]) {
         guard let context = self.context else {
-            for pending in pendings { self.connector.requeue(slot: self.slot, pending: pending) }
+            // Closed before they arrived: the pool counts them no more.
+            self.connector.requeue(slot: self.slot, pendings: pendings, because: .closed)
             return
         }
         let now = NIODeadline.now()
+        var refused: [Pending] = []
         for pending in pendings {
             switch self.machine.sendRequest(pending.pdu, for: pending, now: now) {
             case .write(let frame):
                 context.write(self.wrapOutboundOut(frame)).assumeIsolated().whenFailure { [self] error in
-                    // The encoder refused the PDU: fail it rather than lose it.
-                    self.logger.warning("could not encode submit", metadata: ["error": "\(error)"])
-                    self.failUnsendable(sequenceNumber: frame.sequenceNumber, error: error)
+                    self.writeFailed(sequenceNumber: frame.sequenceNumber, error: error)
                 }
             case .reject:
-                self.connector.requeue(slot: self.slot, pending: pending)
+                refused.append(pending)
             }
         }
+        if !refused.isEmpty { self.refused(refused, context: context) }
         self.flushSoon(context)
         self.armTimer()
+    }
+
+    /// The machine refused submits the pool dispatched here: the session is closing (it left the pool
+    /// already, unless the pool's dispatch crossed its leaving) or — a bug — the pool's count of this
+    /// session's requests disagrees with the machine's. Either way the session takes no more.
+    private func refused(_ pendings: [Pending], context: ChannelHandlerContext) {
+        if self.machine.isBound {
+            self.logger.error(
+                "session refused submits while bound, closing it",
+                metadata: ["in_flight": "\(self.machine.outstandingCount)"]
+            )
+            self.closeReason = "refused submits while bound"
+            context.close(promise: nil)
+        }
+        self.leavePool()
+        self.connector.requeue(slot: self.slot, pendings: pendings, because: .closing)
     }
 
     /// Flushes after the tasks already queued on the event loop, so that submits handed over one by
@@ -203,10 +235,20 @@ final class ClientSession: ChannelInboundHandler {
         }
     }
 
-    private func failUnsendable(sequenceNumber: UInt32, error: any Error) {
-        // The machine still expects a response; a synthetic generic_nack completes the request.
-        let nack = SMPPFrame(.genericNack, sequenceNumber: sequenceNumber, commandStatus: .invalidMessageLength)
-        if let context { self.perform(self.machine.frameReceived(nack, now: .now()), context: context) }
+    /// A request never reached the SMSC. The encoder refusing it fails only that request (permanently);
+    /// an I/O failure (the connection closed under pending writes) fails it retryably and ends the session.
+    private func writeFailed(sequenceNumber: UInt32, error: any Error) {
+        guard let context = self.context else { return }
+        let action = self.machine.writeFailed(sequenceNumber: sequenceNumber, error: error)
+        guard error is SMPPEncodingError else {
+            self.closeReason = self.closeReason ?? "write failed: \(error)"
+            self.leavePool()
+            self.perform(action, context: context)
+            context.close(promise: nil)
+            return
+        }
+        self.logger.warning("could not encode request", metadata: ["error": "\(error)"])
+        self.perform(action, context: context)
     }
 
     func acknowledge(sequenceNumber: UInt32, status: CommandStatus) {
@@ -283,6 +325,7 @@ final class ClientSession: ChannelInboundHandler {
     private func timerFired() {
         guard let context = self.context else { return }
         let action = self.machine.timerFired(now: .now())
+        if action.close != nil { self.leavePool() }
         for pending in action.timedOut {
             self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(.responseTimeout))
         }

@@ -16,7 +16,8 @@ public struct ConnectorStatus: Sendable, Hashable, Codable {
     public struct Session: Sendable, Hashable, Codable {
         public var id: Int
         public var bindType: BindType
-        /// `connecting`, `bound`, `waiting` (back-off before reconnecting), `idle` or `stopped`.
+        /// `connecting`, `bound`, `closing` (the bound session is going), `waiting` (back-off before
+        /// reconnecting), `idle` or `stopped`.
         public var state: String
         public var endpoint: String?
         public var inFlight: Int

@@ -76,14 +76,19 @@ struct PoolStateMachine<Waiter> {
     }
 
     enum SlotState: Equatable {
-        /// Not started (or stopped while draining).
+        /// Not started (or stopped while draining). Next: `connecting`.
         case idle
-        /// Connecting or binding to this endpoint.
+        /// Connecting or binding to this endpoint. Next: `bound`, `connecting` (the next endpoint),
+        /// `waiting`, `stopped` (in alert), `idle` (draining).
         case connecting(endpoint: Int)
+        /// Takes submits. Next: `closing`, `waiting` / `stopped` / `idle` (closed).
         case bound
-        /// Backing off before the next connect round.
+        /// The bound session is going (unbound, dead, disconnected): it takes no more submits while
+        /// its outstanding ones fail. Next: `waiting`, `stopped` (in alert), `idle` (draining).
+        case closing
+        /// Backing off before the next connect round. Next: `connecting`, `stopped` (alert), `idle`.
         case waiting(until: NIODeadline)
-        /// No more reconnects (credentials refused).
+        /// No more reconnects (credentials refused). Next: `connecting` (resumed), `idle`.
         case stopped
     }
 
@@ -102,6 +107,9 @@ struct PoolStateMachine<Waiter> {
         var reconnects = 0
         var lastError: String?
         var boundEndpoint: Int?
+
+        /// Whether a bound session is open on the slot, taking submits or closing.
+        var hasBoundSession: Bool { self.state == .bound || self.state == .closing }
     }
 
     enum Mode: Equatable {
@@ -133,6 +141,20 @@ struct PoolStateMachine<Waiter> {
     var queuedUrgent: Int { self.urgent.count }
     var queuedNormal: Int { self.normal.count }
     var queued: Int { self.urgent.count + self.normal.count }
+
+    /// Whether submits go to sessions (running, or in alert with sessions still bound).
+    private var isDispatching: Bool {
+        switch self.mode {
+        case .running, .alert: true
+        case .paused, .draining, .stopped: false
+        }
+    }
+
+    /// Whether slots reconnect after their back-off (not in alert, not when shutting down).
+    private var isReconnecting: Bool { self.mode == .running || self.mode == .paused }
+
+    /// Sessions bound and not closing.
+    var boundSessions: Int { self.slots.count { $0.state == .bound } }
 
     /// Whether some slot can take submits now or soon (bound, transmitting).
     var hasSubmittingSession: Bool {
@@ -175,7 +197,8 @@ struct PoolStateMachine<Waiter> {
         if self.mode == .running { self.mode = .paused }
     }
 
-    /// Resumes a paused connector, or clears an alert and starts reconnecting.
+    /// Resumes a paused connector, or clears an alert and starts reconnecting. Arm the timer after
+    /// it (``nextWakeup(now:)``): submits still queued wait for tokens or for a session.
     mutating func resume(now: NIODeadline) -> (connects: [SlotAction], dispatch: Dispatch) {
         switch self.mode {
         case .paused:
@@ -206,6 +229,7 @@ struct PoolStateMachine<Waiter> {
         for index in self.slots.indices {
             switch self.slots[index].state {
             case .bound, .connecting: unbind.append(index)
+            case .closing: break
             default: self.slots[index].state = .idle
             }
         }
@@ -261,10 +285,7 @@ struct PoolStateMachine<Waiter> {
     /// Hands waiting submits to the least-loaded eligible sessions, within the token bucket.
     mutating func dispatch(now: NIODeadline) -> Dispatch {
         var dispatch = Dispatch()
-        switch self.mode {
-        case .running, .alert: break
-        default: return dispatch
-        }
+        guard self.isDispatching else { return dispatch }
         var batchIndex: [Int: Int] = [:]
         while !self.urgent.isEmpty || !self.normal.isEmpty {
             guard let index = self.leastLoaded(now: now) else { break }
@@ -346,10 +367,25 @@ struct PoolStateMachine<Waiter> {
         return (resolution, throttled, self.dispatch(now: now))
     }
 
-    /// A session could not take a submit after all (it closed in between): queue it again, first.
-    mutating func requeue(slot index: Int, pending: Pending, now: NIODeadline) -> Dispatch {
-        self.slots[index].inFlight = max(0, self.slots[index].inFlight - 1)
-        self.insertAtFront(pending)
+    /// Why a session handed submits back.
+    enum Refusal {
+        /// The session is closing (or not there): the slot still counts the submits in flight, and
+        /// is taken out of dispatch.
+        case closing
+        /// The session had already closed when they reached it: ``closed(slot:reason:now:)`` has
+        /// stopped counting them (the slot may have a new session by now).
+        case closed
+    }
+
+    /// A session could not take submits after all: queue them again, first. They never go back to a
+    /// session that refused them.
+    mutating func requeue(slot index: Int, pendings: [Pending], because refusal: Refusal, now: NIODeadline) -> Dispatch
+    {
+        if refusal == .closing {
+            self.closing(slot: index)
+            self.slots[index].inFlight = max(0, self.slots[index].inFlight - pendings.count)
+        }
+        for pending in pendings { self.insertAtFront(pending) }
         return self.dispatch(now: now)
     }
 
@@ -374,6 +410,12 @@ struct PoolStateMachine<Waiter> {
         return self.nextAttempt(slot: index, now: now)
     }
 
+    /// A bound session is going: take it out of dispatch. Called before its outstanding submits fail,
+    /// so that their completions hand the queue to other sessions, never back to this one.
+    mutating func closing(slot index: Int) {
+        if self.slots[index].state == .bound { self.slots[index].state = .closing }
+    }
+
     mutating func bound(slot index: Int, now: NIODeadline) -> Dispatch {
         guard case .connecting(let endpoint) = self.slots[index].state else { return Dispatch() }
         self.slots[index].state = .bound
@@ -385,21 +427,26 @@ struct PoolStateMachine<Waiter> {
     }
 
     enum BindFailureAction {
-        case slot(SlotAction)
+        /// The connection closes next, and ``closed(slot:reason:now:)`` decides what follows.
+        case none
         /// Credentials refused: the connector is in alert and reconnects no more; fail these waiting submits.
         case alert(failing: [Pending], reason: String)
     }
 
+    /// The SMSC refused a bind (the session closes the connection next).
     mutating func bindFailed(slot index: Int, error: ESMESessionError, now: NIODeadline) -> BindFailureAction {
         self.slots[index].lastError = "\(error)"
         self.slots[index].errors += 1
-        guard case .bindFailed(let status) = error, status.isCredentialError else {
-            return .slot(self.nextAttempt(slot: index, now: now))
-        }
+        guard case .bindFailed(let status) = error, status.isCredentialError else { return .none }
         let reason = "bind refused: \(status)"
         if self.mode == .running || self.mode == .paused { self.mode = .alert(reason) }
-        for other in self.slots.indices where self.slots[other].state != .bound {
-            self.slots[other].state = .stopped
+        for other in self.slots.indices {
+            switch self.slots[other].state {
+            case .idle, .waiting: self.slots[other].state = .stopped
+            // A connection being opened or bound finishes on its own: a bind that succeeds serves, one that
+            // fails stops (see `nextAttempt`).
+            case .connecting, .bound, .closing, .stopped: break
+            }
         }
         self.slots[index].state = .stopped
         var failing: [Pending] = []
@@ -413,7 +460,7 @@ struct PoolStateMachine<Waiter> {
 
     /// A slot's connection closed (after its outstanding requests were failed).
     mutating func closed(slot index: Int, reason: String?, now: NIODeadline) -> SlotAction {
-        let wasBound = self.slots[index].state == .bound
+        let wasBound = self.slots[index].hasBoundSession
         self.slots[index].inFlight = 0
         self.slots[index].boundEndpoint = nil
         if let reason { self.slots[index].lastError = reason }
@@ -429,10 +476,15 @@ struct PoolStateMachine<Waiter> {
             // Closed while connecting or binding: try the next endpoint.
             return self.nextAttempt(slot: index, now: now)
         }
-        // A bound session dropped: back off (never a hot loop), then start again from the primary.
+        // A bound session dropped: back off (never a hot loop), then start again from the primary;
+        // in alert, stop until resumed.
         self.slots[index].reconnects += 1
         self.slots[index].endpoint = 0
-        self.wait(slot: index, now: now)
+        if case .alert = self.mode {
+            self.slots[index].state = .stopped
+        } else {
+            self.wait(slot: index, now: now)
+        }
         return .none
     }
 
@@ -475,8 +527,7 @@ struct PoolStateMachine<Waiter> {
 
     mutating func timerFired(now: NIODeadline) -> TimerAction {
         var action = TimerAction()
-        let reconnecting = self.mode == .running || self.mode == .paused
-        for index in self.slots.indices where reconnecting {
+        for index in self.slots.indices where self.isReconnecting {
             if case .waiting(let until) = self.slots[index].state, until <= now {
                 let endpoint = self.slots[index].endpoint
                 self.slots[index].state = .connecting(endpoint: endpoint)
@@ -494,16 +545,18 @@ struct PoolStateMachine<Waiter> {
     }
 
     /// When ``timerFired(now:)`` must run next: a reconnect due, a paused session resuming while
-    /// submits wait, the next token, or a queue deadline.
+    /// submits wait, the next token, or a queue deadline. Only what that call would act on counts, so
+    /// the timer never fires again and again for nothing.
     mutating func nextWakeup(now: NIODeadline) -> NIODeadline? {
         var next: NIODeadline?
         func consider(_ deadline: NIODeadline) { next = next.map { min($0, deadline) } ?? deadline }
-        for slot in self.slots {
+        for slot in self.slots where self.isReconnecting {
             if case .waiting(let until) = slot.state { consider(until) }
         }
         if self.queued > 0 {
             if let first = self.urgent.first { consider(first.deadline) }
             if let first = self.normal.first { consider(first.deadline) }
+            guard self.isDispatching else { return next }
             for slot in self.slots where slot.state == .bound && slot.inFlight < self.settings.window {
                 if let paused = slot.pausedUntil { consider(paused) }
             }

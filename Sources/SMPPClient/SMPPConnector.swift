@@ -137,13 +137,15 @@ public final class SMPPConnector: Service, Sendable {
 
     /// Resumes a paused connector, or clears a credentials alert and reconnects.
     public func resume() {
-        let (connects, dispatch) = self.state.withLock { state in
-            let result = state.pool.resume(now: .now())
-            return (result.connects, self.handles(for: result.dispatch, in: state))
+        let now = NIODeadline.now()
+        let (connects, dispatch, wakeup) = self.state.withLock { state in
+            let result = state.pool.resume(now: now)
+            return (result.connects, self.handles(for: result.dispatch, in: state), Self.wakeupToArm(&state, now: now))
         }
         self.logger.info("resumed")
         self.perform(connects)
         self.send(dispatch)
+        self.arm(wakeup)
     }
 
     // MARK: Submitting
@@ -273,6 +275,7 @@ public final class SMPPConnector: Service, Sendable {
                 case .idle: slotState = "idle"
                 case .connecting: slotState = "connecting"
                 case .bound: slotState = "bound"
+                case .closing: slotState = "closing"
                 case .waiting: slotState = "waiting"
                 case .stopped: slotState = "stopped"
                 }
@@ -315,7 +318,7 @@ public final class SMPPConnector: Service, Sendable {
         let (dispatch, bound) = self.state.withLock { state in
             state.handles[slot] = handle
             let pool = state.pool.bound(slot: slot, now: now)
-            return (self.handles(for: pool, in: state), state.pool.slots.filter { $0.state == .bound }.count)
+            return (self.handles(for: pool, in: state), state.pool.boundSessions)
         }
         self.metrics.sessionsBound.record(bound)
         self.send(dispatch)
@@ -326,9 +329,8 @@ public final class SMPPConnector: Service, Sendable {
         self.metrics.bindFailures.increment()
         let action = self.state.withLock { $0.pool.bindFailed(slot: slot, error: error, now: now) }
         switch action {
-        case .slot(let slotAction):
+        case .none:
             self.logger.warning("bind failed", metadata: ["smpp.session": "\(slot)", "error": "\(error)"])
-            self.perform([slotAction])
         case .alert(let failing, let reason):
             self.logger.error(
                 "credentials refused: connector in alert, not reconnecting",
@@ -338,13 +340,22 @@ public final class SMPPConnector: Service, Sendable {
         }
     }
 
+    /// A bound session is going; its outstanding submits fail next.
+    func sessionClosing(slot: Int) {
+        let bound = self.state.withLock { state in
+            state.pool.closing(slot: slot)
+            return state.pool.boundSessions
+        }
+        self.metrics.sessionsBound.record(bound)
+    }
+
     func sessionClosed(slot: Int, reason: String) {
         let now = NIODeadline.now()
         let (action, wasBound, bound, wakeup) = self.state.withLock { state in
             state.handles[slot] = nil
-            let wasBound = state.pool.slots[slot].state == .bound
+            let wasBound = state.pool.slots[slot].hasBoundSession
             let action = state.pool.closed(slot: slot, reason: reason, now: now)
-            let bound = state.pool.slots.filter { $0.state == .bound }.count
+            let bound = state.pool.boundSessions
             return (action, wasBound, bound, Self.wakeupToArm(&state, now: now))
         }
         if wasBound {
@@ -368,10 +379,11 @@ public final class SMPPConnector: Service, Sendable {
         self.arm(wakeup)
     }
 
-    func requeue(slot: Int, pending: Pending) {
+    /// A session handed submits back (see ``PoolStateMachine/Refusal``).
+    func requeue(slot: Int, pendings: [Pending], because refusal: Pool.Refusal) {
         let now = NIODeadline.now()
         let (dispatch, wakeup) = self.state.withLock { state in
-            let pool = state.pool.requeue(slot: slot, pending: pending, now: now)
+            let pool = state.pool.requeue(slot: slot, pendings: pendings, because: refusal, now: now)
             return (self.handles(for: pool, in: state), Self.wakeupToArm(&state, now: now))
         }
         self.send(dispatch)
@@ -434,7 +446,7 @@ public final class SMPPConnector: Service, Sendable {
             if let handle {
                 handle.send(pendings)
             } else {
-                for pending in pendings { self.requeue(slot: slot, pending: pending) }
+                self.requeue(slot: slot, pendings: pendings, because: .closing)
             }
         }
     }

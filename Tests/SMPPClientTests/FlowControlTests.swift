@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import NIOCore
 import SMPP
 import SMPPClient
@@ -29,20 +30,76 @@ import Testing
         }
     }
 
-    @Test func throttlingBacksOffAndKeepsOrder() async throws {
-        // 10 messages per second at most; 25 messages sent with window 1 and no client-side limit.
-        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.maxRate = 10 }
-        try await withSimulator(simulatorConfiguration) { simulator in
-            try await withConnector(.forTests(port: simulator.port!) { $0.window = 1 }) { connector in
-                let parts = try (0..<25).map { index in
-                    try connector.makeParts(for: .text("m\(index)", from: "Shop", to: "447700900123"))[0]
-                }
-                let results = await connector.submit(parts: parts)
-                #expect(results.allSatisfy { (try? $0.get()) != nil })
-                #expect(simulator.counters.throttled > 0, "the simulator throttled some")
+    /// An SMSC asking to slow down: some submits refused with ESME_RTHROTTLED or ESME_RMSGQFUL.
+    struct SlowDown: Sendable, CustomTestStringConvertible {
+        var status: CommandStatus
+        var simulator: @Sendable (inout SimulatorConfiguration) -> Void
+        var refusals: @Sendable (SimulatorCounters) -> Int
+
+        var testDescription: String { self.status.name! }
+
+        static let all = [
+            // 10 messages per second at most.
+            SlowDown(status: .throttled, simulator: { $0.throttling.maxRate = 10 }, refusals: { $0.throttled }),
+            // Half the submits refused.
+            SlowDown(
+                status: .messageQueueFull,
+                simulator: {
+                    $0.faults.errorRate = 0.5
+                    $0.faults.errorStatus = .messageQueueFull
+                },
+                refusals: { $0.faultErrors }
+            ),
+        ]
+    }
+
+    @Test(arguments: SlowDown.all)
+    func throttlingBacksOffAndKeepsOrder(_ slowDown: SlowDown) async throws {
+        // 25 messages sent with window 1 and no client-side limit.
+        let metrics = TestMetrics()
+        try await withSimulator(.forClientTests(slowDown.simulator)) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) { $0.window = 1 }
+            try await withConnector(configuration, metricsFactory: metrics) { connector in
+                let start = ContinuousClock.now
+                let results = await connector.submit(parts: try connector.texts(25, "m"))
+                let elapsed = ContinuousClock.now - start
+                #expect(results.allSatisfy { (try? $0.get()) != nil }, "every refused message was resent")
+                let refusals = slowDown.refusals(simulator.counters)
+                #expect(refusals > 0, "the simulator refused some")
                 // Every refused message was resent before those behind it: the SMSC saw the original order.
                 #expect(simulator.messages().compactMap(\.text) == (0..<25).map { "m\($0)" })
-                #expect(connector.status().sessions[0].throttled || simulator.counters.throttled > 0)
+                // Each refusal paused the session (at least 50 ms) before anything else went out.
+                #expect(elapsed >= .milliseconds(50 * refusals))
+                #expect(
+                    metrics.counterTotal(label: "smpp_throttled_total", dimensions: [("connector", "test")])
+                        == Int64(refusals)
+                )
+                #expect(connector.status().sessions[0].lastError?.contains(slowDown.status.name!) == true)
+            }
+        }
+    }
+
+    @Test func submitsQueuedDuringAPauseGoOutAfterResume() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.responseDelay = 0.2 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.window = 1
+                $0.throughput = 1
+                $0.queueTimeout = .seconds(4)
+            }
+            try await withConnector(configuration) { connector in
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                let parts = try connector.texts(3, "p")
+                let sending = Task { await connector.submit(parts: parts) }
+                try await eventually("one in flight, two queued") { connector.status().queuedNormal == 2 }
+                connector.pause()
+                try await eventually("the first answer") { connector.status().sessions[0].sent == 1 }
+                // The bucket (1 per second, 1 at most) has no token yet: the rest waits for the timer, which
+                // resume() must arm (paused, only the queue deadlines counted).
+                connector.resume()
+                let results = await sending.value
+                #expect(results.allSatisfy { (try? $0.get()) != nil }, "\(results)")
+                #expect(simulator.messages().compactMap(\.text) == ["p0", "p1", "p2"])
             }
         }
     }

@@ -75,6 +75,89 @@ import Testing
         }
     }
 
+    @Test func dataSMMessagesArriveAndAreAnsweredWithDataSMResp() async throws {
+        try await withRawSMSC { smsc, port in
+            try await withConnector(.forTests(port: port)) { connector in
+                let collector = EventCollector(connector)
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                var tlvs = TLVs()
+                tlvs.messagePayload = ByteBuffer(string: "Hello by data SM")
+                let message = DataSM(
+                    source: Address(ton: .international, npi: .isdn, "447700900123"),
+                    destination: Address("7726"),
+                    tlvs: tlvs
+                )
+                try await smsc.send(SMPPFrame(.dataSM(message), sequenceNumber: 41))
+                try await eventually("the MO") { collector.messages.count == 1 }
+                let event = collector.messages[0]
+                #expect(event.text == "Hello by data SM")
+                #expect(event.message?.source == message.source)
+                #expect(event.frame.commandID == .dataSM)
+                let answer = try await Self.answer(to: 41, from: smsc)
+                #expect(answer == SMPPFrame(.dataSMResp(DataSMResponse()), sequenceNumber: 41))
+            }
+        }
+    }
+
+    @Test func dataSMReceiptsArriveParsedAndAreAnswered() async throws {
+        try await withRawSMSC { smsc, port in
+            try await withConnector(.forTests(port: port)) { connector in
+                let collector = EventCollector(connector)
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                let result = try await connector.send(.text("Hi", from: "Shop", to: "447700900123"))[0]
+                let receipt = DataSM.receipt(
+                    DeliveryReceipt(id: result.messageID, submitDate: nil, doneDate: nil, state: .delivered),
+                    from: Address("447700900123"),
+                    to: Address("Shop"),
+                    receiptedMessageID: result.messageID,
+                    messageState: .delivered
+                )
+                try await smsc.send(SMPPFrame(.dataSM(receipt), sequenceNumber: 42))
+                try await eventually("the receipt") { collector.receipts.count == 1 }
+                let (event, info) = collector.receipts[0]
+                #expect(info.messageID == result.messageID)
+                #expect(info.state == .delivered)
+                #expect(event.messageIDCandidates.contains(result.messageIDKey))
+                let answer = try await Self.answer(to: 42, from: smsc)
+                #expect(answer == SMPPFrame(.dataSMResp(DataSMResponse()), sequenceNumber: 42))
+            }
+        }
+    }
+
+    @Test func alertNotificationsArriveAndAreNotAnswered() async throws {
+        try await withRawSMSC { smsc, port in
+            try await withConnector(.forTests(port: port)) { connector in
+                let collector = EventCollector(connector)
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                let alert = AlertNotification(
+                    source: Address(ton: .international, npi: .isdn, "447700900123"),
+                    esmeAddress: Address("7726")
+                )
+                try await smsc.send(SMPPFrame(.alertNotification(alert), sequenceNumber: 43))
+                try await eventually("the alert") { !collector.events.isEmpty }
+                let event = collector.events[0]
+                guard case .alert(let received) = event.kind else {
+                    Issue.record("expected an alert, got \(event.kind)")
+                    return
+                }
+                #expect(received == alert)
+                #expect(event.acknowledgement == nil)
+                // alert_notification has no response: after a request that has one, nothing came back for it.
+                try await smsc.send(SMPPFrame(.enquireLink, sequenceNumber: 44))
+                _ = try await Self.answer(to: 44, from: smsc)
+                #expect(!smsc.received.contains { $0.frame.sequenceNumber == 43 })
+            }
+        }
+    }
+
+    /// The PDU the connector sent with `sequenceNumber` (an answer to the SMSC's request).
+    private static func answer(to sequenceNumber: UInt32, from smsc: RawSMSC) async throws -> SMPPFrame {
+        try await eventually("the answer to \(sequenceNumber)") {
+            smsc.received.contains { $0.frame.sequenceNumber == sequenceNumber && $0.frame.commandID.isResponse }
+        }
+        return smsc.received.first { $0.frame.sequenceNumber == sequenceNumber && $0.frame.commandID.isResponse }!.frame
+    }
+
     @Test func failedOutcomesArriveWithTheirState() async throws {
         let simulatorConfiguration = SimulatorConfiguration.forClientTests {
             $0.receipts.outcomes = try! OutcomeMix(parsing: "UNDELIV=1")

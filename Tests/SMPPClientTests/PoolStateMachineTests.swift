@@ -174,6 +174,104 @@ import Testing
         #expect(pool.resume(now: self.at(2)).connects.count == 2)
     }
 
+    @Test func aClosingSessionTakesNoMoreSubmits() {
+        var pool = self.boundPool(window: 1)
+        let dispatch = self.enqueue(&pool, ["a", "b", "c"], at: self.start)
+        #expect(self.waiters(dispatch) == [0: ["a"], 1: ["b"]])
+        pool.closing(slot: 0)
+        // Failing "a" frees a place in session 0's window: "c" must not go there.
+        let failed = pool.completed(
+            slot: 0,
+            pending: Self.pending("a"),
+            outcome: .failure(.connectionClosed),
+            now: self.at(1)
+        )
+        #expect(failed.dispatch.isEmpty)
+        #expect(pool.queued == 1)
+        #expect(pool.boundSessions == 1)
+        let answered = pool.completed(slot: 1, pending: Self.pending("b"), outcome: .response(Self.ok), now: self.at(1))
+        #expect(self.waiters(answered.dispatch) == [1: ["c"]])
+        #expect(pool.closed(slot: 0, reason: "reset", now: self.at(2)) == .none)
+        #expect(pool.slots[0].reconnects == 1, "a closing session counts as a dropped bound one")
+    }
+
+    @Test func submitsRefusedByAClosingSessionNeverGoBackToIt() {
+        var pool = self.boundPool(window: 2)
+        let dispatch = self.enqueue(&pool, ["a", "b", "c", "d"], at: self.start)
+        let toSlot0 = dispatch.batches.first { $0.slot == 0 }!.pendings
+        let requeued = pool.requeue(slot: 0, pendings: toSlot0, because: .closing, now: self.at(1))
+        #expect(requeued.isEmpty, "session 1 is full and session 0 refused them")
+        #expect(pool.slots[0].state == .closing)
+        #expect(pool.slots[0].inFlight == 0)
+        let answered = pool.completed(slot: 1, pending: Self.pending("b"), outcome: .response(Self.ok), now: self.at(1))
+        #expect(self.waiters(answered.dispatch) == [1: ["a"]], "first in line again")
+    }
+
+    @Test func submitsThatReachAClosedSessionLeaveItsSuccessorsCountAlone() {
+        var pool = self.pool(slots: [.transceiver], window: 2)
+        _ = pool.start()
+        _ = pool.bound(slot: 0, now: self.start)
+        let stale = self.enqueue(&pool, ["a", "b"], at: self.start).batches[0].pendings
+        // The session closes before "a" and "b" reach it; a new session binds and takes "c".
+        _ = pool.closed(slot: 0, reason: "reset", now: self.start)
+        _ = pool.timerFired(now: self.at(1))
+        _ = pool.bound(slot: 0, now: self.at(1))
+        #expect(self.waiters(self.enqueue(&pool, ["c"], at: self.at(1))) == [0: ["c"]])
+        let requeued = pool.requeue(slot: 0, pendings: stale, because: .closed, now: self.at(1))
+        #expect(self.waiters(requeued) == [0: ["a"]], "one place left beside c")
+        #expect(pool.slots[0].inFlight == 2)
+        #expect(pool.slots[0].state == .bound)
+    }
+
+    @Test func aFailedBindTriesTheNextEndpointOnceTheConnectionCloses() {
+        var pool = self.pool(slots: [.transceiver], endpoints: 2)
+        _ = pool.start()
+        guard case .none = pool.bindFailed(slot: 0, error: .bindFailed(.systemError), now: self.start) else {
+            Issue.record("a temporary refusal raises no alert")
+            return
+        }
+        #expect(pool.closed(slot: 0, reason: nil, now: self.start) == .connect(slot: 0, endpoint: 1))
+        #expect(pool.slots[0].errors == 1)
+    }
+
+    @Test func aSessionStillBindingWhenTheAlertIsRaisedServesIfItBinds() {
+        var pool = self.pool(slots: [.transceiver, .transceiver])
+        _ = pool.start()
+        guard case .alert = pool.bindFailed(slot: 0, error: .bindFailed(.invalidPassword), now: self.start) else {
+            Issue.record("expected an alert")
+            return
+        }
+        #expect(pool.slots[1].state == .connecting(endpoint: 0))
+        _ = pool.bound(slot: 1, now: self.at(1))
+        #expect(self.waiters(self.enqueue(&pool, ["a"], at: self.at(1))) == [1: ["a"]])
+        #expect(pool.resume(now: self.at(2)).connects == [.connect(slot: 0, endpoint: 0)])
+    }
+
+    @Test func aSessionDroppingDuringTheAlertStopsAndNothingWakesForIt() {
+        var pool = self.pool(slots: [.transceiver, .transceiver])
+        _ = pool.start()
+        _ = pool.bound(slot: 1, now: self.start)
+        _ = pool.bindFailed(slot: 0, error: .bindFailed(.invalidSystemID), now: self.start)
+        pool.closing(slot: 1)
+        #expect(pool.closed(slot: 1, reason: "reset", now: self.at(1)) == .none)
+        #expect(pool.slots[1].state == .stopped)
+        #expect(pool.nextWakeup(now: self.at(100)) == nil)
+        #expect(pool.resume(now: self.at(100)).connects.count == 2)
+    }
+
+    @Test func aPausedPoolWakesOnlyForQueueDeadlines() {
+        var pool = self.pool(slots: [.transceiver], window: 1, throughput: 10)
+        _ = pool.start()
+        _ = pool.bound(slot: 0, now: self.start)
+        _ = self.enqueue(&pool, ["a", "b"], at: self.start)
+        pool.pause()
+        let answered = pool.completed(slot: 0, pending: Self.pending("a"), outcome: .response(Self.ok), now: self.at(1))
+        #expect(answered.dispatch.isEmpty)
+        // A token and window space are there, but paused nothing is sent: only "b"'s deadline counts.
+        #expect(pool.nextWakeup(now: self.at(1)) == self.at(30))
+        #expect(self.waiters(pool.resume(now: self.at(2)).dispatch) == [0: ["b"]])
+    }
+
     @Test func queuedSubmitsExpire() {
         var pool = self.pool()
         _ = pool.start()

@@ -68,9 +68,14 @@ import Testing
                     return await group.reduce(into: [Result<[SubmitResult], any Error>]()) { $0.append($1) }
                 }
                 #expect(outcomes.count == 8, "every caller got an answer")
-                for case .failure(let error) in outcomes {
-                    let clientError = try #require(error as? SMPPClientError)
-                    #expect(clientError.isRetryable, "\(clientError)")
+                // The 5 submits the simulator read were not answered yet when it dropped: at least those fail.
+                let failures = outcomes.compactMap { outcome -> (any Error)? in
+                    if case .failure(let error) = outcome { return error }
+                    return nil
+                }
+                #expect(failures.count >= 5, "the drop hit requests in flight")
+                for error in failures {
+                    #expect(error as? SMPPClientError == .session(.connectionClosed), "\(error)")
                 }
                 #expect(simulator.counters.droppedConnections >= 1)
                 // The session comes back on its own and carries the next message (the fault is switched off).
@@ -117,15 +122,40 @@ import Testing
         }
     }
 
-    @Test func refusedCredentialsRaiseAnAlertInsteadOfAReconnectStorm() async throws {
-        let simulatorConfiguration = SimulatorConfiguration.forClientTests {
-            $0.users = [.init(systemID: "esme", password: "right")]
-        }
+    /// An SMSC account that refuses the connector's bind with `status` until it is fixed.
+    struct CredentialRefusal: Sendable, CustomTestStringConvertible {
+        var status: CommandStatus
+        var refusing: [SimulatorConfiguration.User]
+        var fixed: [SimulatorConfiguration.User]
+
+        var testDescription: String { self.status.name ?? "\(self.status)" }
+
+        static let all = [
+            CredentialRefusal(
+                status: .invalidPassword,
+                refusing: [.init(systemID: "esme", password: "other")],
+                fixed: [.init(systemID: "esme", password: "secret")]
+            ),
+            CredentialRefusal(
+                status: .invalidSystemID,
+                refusing: [.init(systemID: "other", password: "secret")],
+                fixed: [.init(systemID: "esme", password: "secret")]
+            ),
+            CredentialRefusal(
+                status: .bindFailed,
+                refusing: [.init(systemID: "esme", password: "secret", bindTypes: [.transmitter])],
+                fixed: [.init(systemID: "esme", password: "secret")]
+            ),
+        ]
+    }
+
+    @Test(arguments: CredentialRefusal.all)
+    func refusedCredentialsRaiseAnAlertInsteadOfAReconnectStorm(_ refusal: CredentialRefusal) async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.users = refusal.refusing }
         try await withSimulator(simulatorConfiguration) { simulator in
-            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) { $0.password = "wrong" }
-            try await withConnector(configuration) { connector in
+            try await withConnector(.forTests(port: simulator.port!)) { connector in
                 try await eventually("the alert") { connector.status().state == "alert" }
-                #expect(connector.status().alert?.contains("ESME_RINVPASWD") == true)
+                #expect(connector.status().alert?.contains(refusal.status.name!) == true)
                 do {
                     _ = try await connector.send(.text("x", from: "Shop", to: "4477001"))
                     Issue.record("expected unavailable")
@@ -137,10 +167,45 @@ import Testing
                 }
                 try await Task.sleep(for: .milliseconds(400))
                 #expect(simulator.counters.bindFailures == 1, "no further binds after the refusal")
-                // Fixing the password on the SMSC side and resuming binds again.
-                simulator.reconfigure { $0.users = [.init(systemID: "esme", password: "wrong")] }
+                // Fixing the account on the SMSC side and resuming binds again.
+                simulator.reconfigure { $0.users = refusal.fixed }
                 connector.resume()
                 _ = try await connector.send(.text("after resume", from: "Shop", to: "4477001"))
+            }
+        }
+    }
+
+    @Test func submitsSpreadOverSessionsAndADroppedOneIsRepairedWhileTheOtherServes() async throws {
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.throttling.responseDelay = 0.05 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.sessions = 2
+                $0.window = 5
+                // Long enough to send a batch while one session is down.
+                $0.reconnectBackoff = Backoff(initial: .seconds(1), maximum: .seconds(1), multiplier: 2, jitter: 0)
+            }
+            try await withConnector(configuration) { connector in
+                try await eventually("both binds") { connector.status().sessions.allSatisfy { $0.state == "bound" } }
+                let spread = try await connector.submit(parts: connector.texts(20, "s")).map { try $0.get() }
+                #expect(Set(spread.map(\.session)) == [0, 1], "both sessions carried submits")
+                #expect(connector.status().sessions.allSatisfy { $0.sent >= 5 })
+
+                let dropped = try #require(await simulator.sessions().first)
+                simulator.closeSession(dropped.id)
+                try await eventually("a session to wait for its reconnect") {
+                    connector.status().sessions.contains { $0.state == "waiting" }
+                }
+                let down = try #require(connector.status().sessions.first { $0.state == "waiting" }).id
+                let duringOutage = try await connector.submit(parts: connector.texts(10, "o")).map { try $0.get() }
+                #expect(duringOutage.allSatisfy { $0.session == 1 - down }, "the other session served alone")
+                #expect(connector.status().sessions[down].state == "waiting")
+
+                try await eventually("the repair", timeout: .seconds(5)) {
+                    connector.status().sessions.allSatisfy { $0.state == "bound" }
+                }
+                #expect(connector.status().sessions.map(\.reconnects) == (down == 0 ? [1, 0] : [0, 1]))
+                let after = try await connector.submit(parts: connector.texts(20, "a")).map { try $0.get() }
+                #expect(Set(after.map(\.session)) == [0, 1])
             }
         }
     }

@@ -20,6 +20,8 @@ public enum ESMESessionError: Error, Hashable, Sendable, CustomStringConvertible
     case malformedResponse(SMPPDecodingError)
     /// The SMSC unbound the session.
     case unboundByPeer
+    /// The encoder refused the request, so it was never sent.
+    case unencodable(SMPPEncodingError)
 
     /// Whether the same request may succeed if sent again (on this or another session).
     ///
@@ -34,6 +36,8 @@ public enum ESMESessionError: Error, Hashable, Sendable, CustomStringConvertible
             status.isTemporary
         case .bindFailed(let status):
             !status.isCredentialError
+        case .unencodable:
+            false
         }
     }
 
@@ -49,6 +53,7 @@ public enum ESMESessionError: Error, Hashable, Sendable, CustomStringConvertible
         case .genericNack(let status): "generic_nack: \(status)"
         case .malformedResponse(let error): "malformed response: \(error)"
         case .unboundByPeer: "SMSC unbound the session"
+        case .unencodable(let error): "request not encodable: \(error)"
         }
     }
 }

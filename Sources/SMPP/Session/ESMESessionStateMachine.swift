@@ -289,6 +289,22 @@ public struct ESMESessionStateMachine<Request> {
         return .write(SMPPFrame(response, sequenceNumber: sequenceNumber, commandStatus: status))
     }
 
+    /// The write of a request failed, so the SMSC never got it. The request fails with
+    /// ``ESMESessionError/unencodable(_:)`` when the encoder refused it (an ``SMPPEncodingError``),
+    /// else — the connection failed under the write — with the retryable
+    /// ``ESMESessionError/connectionClosed``.
+    public mutating func writeFailed(sequenceNumber: UInt32, error: any Error) -> ReceiveAction {
+        guard let request = self.outstanding.removeValue(forKey: sequenceNumber) else { return .none }
+        let failure: ESMESessionError
+        if let error = error as? SMPPEncodingError {
+            failure = .unencodable(error)
+        } else {
+            failure = .connectionClosed
+        }
+        if let unbind = self.unbindIfDrained() { return .failThenUnbind(request, failure, unbind: unbind) }
+        return .fail(request, failure)
+    }
+
     /// What timers require.
     public struct TimerAction {
         /// Requests whose response did not arrive in time: fail them with ``ESMESessionError/responseTimeout``.

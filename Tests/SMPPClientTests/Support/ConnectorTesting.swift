@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -79,9 +80,14 @@ func withSimulator<T>(
 /// Starts a connector, runs `body`, shuts it down.
 func withConnector<T>(
     _ configuration: ConnectorConfiguration,
+    metricsFactory: any MetricsFactory = MetricsSystem.factory,
     _ body: (SMPPConnector) async throws -> T
 ) async throws -> T {
-    let connector = try SMPPConnector(configuration: configuration, logger: testLogger("connector"))
+    let connector = try SMPPConnector(
+        configuration: configuration,
+        logger: testLogger("connector"),
+        metricsFactory: metricsFactory
+    )
     connector.start()
     do {
         let result = try await body(connector)
@@ -90,6 +96,13 @@ func withConnector<T>(
     } catch {
         await connector.shutdown()
         throw error
+    }
+}
+
+extension SMPPConnector {
+    /// `count` one-part texts `<prefix>0`, `<prefix>1`, … from "Shop" to one number, as submit_sm.
+    func texts(_ count: Int, _ prefix: String) throws -> [SubmitSM] {
+        try (0..<count).map { try self.makeParts(for: .text("\(prefix)\($0)", from: "Shop", to: "4477001"))[0] }
     }
 }
 

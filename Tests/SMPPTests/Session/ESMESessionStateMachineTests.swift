@@ -331,6 +331,36 @@ import Testing
         #expect(unbind.commandID == .unbind)
     }
 
+    @Test func requestWhoseWriteFailedOnTheConnectionFailsRetryably() {
+        var machine = self.boundMachine()
+        let frame = self.sent(machine.sendRequest(self.submit, for: 7, now: self.start))!
+        let action = machine.writeFailed(sequenceNumber: frame.sequenceNumber, error: ChannelError.ioOnClosedChannel)
+        guard case .fail(7, let error) = action else {
+            Issue.record("expected a failure, got \(action)")
+            return
+        }
+        #expect(error == .connectionClosed)
+        #expect(error.isRetryable)
+        #expect(machine.outstandingCount == 0)
+    }
+
+    @Test func requestTheEncoderRefusedFailsPermanently() {
+        var machine = self.boundMachine()
+        let frame = self.sent(machine.sendRequest(self.submit, for: 7, now: self.start))!
+        let refusal = SMPPEncodingError(.shortMessageTooLong(length: 300), commandID: .submitSM)
+        guard case .fail(7, let error) = machine.writeFailed(sequenceNumber: frame.sequenceNumber, error: refusal)
+        else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == .unencodable(refusal))
+        #expect(!error.isRetryable)
+        guard case .none = machine.writeFailed(sequenceNumber: frame.sequenceNumber, error: refusal) else {
+            Issue.record("a request fails once")
+            return
+        }
+    }
+
     @Test func connectionLossFailsEverythingRetryably() {
         var machine = self.boundMachine(window: 3)
         _ = machine.sendRequest(self.submit, for: 1, now: self.start)

@@ -1,0 +1,116 @@
+import NIOCore
+import SMPP
+import SMPPClient
+import SMSCSimulator
+import Testing
+
+/// Sessions lost with work outstanding and queued: every caller gets an answer, failures are
+/// retryable, and the queue goes on on another session, never back to the one that is going.
+@Suite(.timeLimit(.minutes(1))) struct SessionLossTests {
+    enum Loss: String, CaseIterable, CustomTestStringConvertible {
+        case connectionDropped
+        case unboundBySMSC
+
+        var testDescription: String { self.rawValue }
+    }
+
+    @Test(arguments: Loss.allCases)
+    func aLostSessionFailsItsWindowRetryablyAndTheBacklogGoesOnTheNextSession(_ loss: Loss) async throws {
+        // Submits are never answered: 10 fill the window, 20 wait in the queue when the session goes.
+        let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.faults.noResponseRate = 1 }
+        try await withSimulator(simulatorConfiguration) { simulator in
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.window = 10
+                // Longer than the test: only the loss can end the submits in flight.
+                $0.responseTimeout = .seconds(50)
+                $0.queueTimeout = .seconds(20)
+            }
+            try await withConnector(configuration) { connector in
+                let parts = try connector.texts(30, "b")
+                let backlog = Task { await connector.submit(parts: parts) }
+                try await eventually("a full window and a backlog") {
+                    let status = connector.status()
+                    return status.sessions[0].inFlight == 10 && status.queuedNormal == 20
+                }
+                try await eventually("the window to reach the simulator") { simulator.counters.faultUnanswered == 10 }
+                simulator.reconfigure { $0.faults.noResponseRate = 0 }
+                let session = try #require(await simulator.sessions().first)
+                switch loss {
+                case .connectionDropped: simulator.closeSession(session.id)
+                case .unboundBySMSC: simulator.unbindSession(session.id)
+                }
+                let results = await backlog.value
+                let expected: SMPPClientError =
+                    loss == .connectionDropped ? .session(.connectionClosed) : .session(.unboundByPeer)
+                for result in results[..<10] {
+                    #expect(throws: expected) { try result.get() }
+                }
+                #expect(expected.isRetryable)
+                #expect(results[10...].allSatisfy { (try? $0.get()) != nil }, "the backlog went after the reconnect")
+                #expect(simulator.messages().compactMap(\.text) == (10..<30).map { "b\($0)" })
+                #expect(connector.status().sessions[0].reconnects == 1)
+            }
+        }
+    }
+
+    /// The first connection answers the bind and then nothing, enquire_link included; later ones
+    /// answer as usual.
+    @Sendable private static func silentAfterTheFirstBind(_ connection: Int, _ frame: SMPPFrame) -> RawSMSC.Reply {
+        connection == 0 && frame.pdu.bindRequest == nil ? .nothing : RawSMSC.standardReply(to: frame)
+    }
+
+    /// Answers binds; reads nothing more once something else arrives.
+    @Sendable private static func deafAfterTheBind(_ connection: Int, _ frame: SMPPFrame) -> RawSMSC.Reply {
+        frame.pdu.bindRequest == nil ? .stopReading : RawSMSC.standardReply(to: frame)
+    }
+
+    @Test func aDeadPeerFailsItsWindowRetryablyAndTheBacklogGoesOnTheNextSession() async throws {
+        try await withRawSMSC(reply: Self.silentAfterTheFirstBind) { smsc, port in
+            let configuration = ConnectorConfiguration.forTests(port: port) {
+                $0.window = 10
+                $0.responseTimeout = .seconds(50)
+                $0.queueTimeout = .seconds(20)
+                $0.enquireLinkInterval = .seconds(1)
+                $0.enquireLinkTimeout = .milliseconds(200)
+            }
+            try await withConnector(configuration) { connector in
+                let parts = try connector.texts(30, "d")
+                let results = await connector.submit(parts: parts)
+                for result in results[..<10] {
+                    #expect(throws: SMPPClientError.session(.peerNotResponding)) { try result.get() }
+                }
+                #expect(results[10...].allSatisfy { (try? $0.get()) != nil }, "the backlog went after the reconnect")
+                #expect(smsc.connections == 2)
+                let secondSubmits = smsc.received.filter { $0.connection == 1 && $0.frame.commandID == .submitSM }
+                #expect(secondSubmits.count == 20)
+            }
+        }
+    }
+
+    @Test func submitsWhoseWritesTheDisconnectCancelledFailRetryably() async throws {
+        // The SMSC binds, then stops reading at the first submit: our writes pile up unsent until it
+        // closes the connection, and NIO fails them before the session sees the connection go.
+        try await withRawSMSC(reply: Self.deafAfterTheBind) { smsc, port in
+            let configuration = ConnectorConfiguration.forTests(port: port) {
+                $0.window = 400
+                $0.responseTimeout = .seconds(50)
+            }
+            try await withConnector(configuration) { connector in
+                // 400 × 32 kB, written in one batch: far beyond the 4 MB or so the socket buffers hold.
+                var payload = TLVs()
+                payload.messagePayload = ByteBuffer(repeating: 0x41, count: 32_000)
+                let submit = SubmitSM(source: Address("Shop"), destination: Address("4477001"), tlvs: payload)
+                let sending = Task { await connector.submit(parts: Array(repeating: submit, count: 400)) }
+                try await eventually("the first submit at the SMSC") {
+                    smsc.received.contains { $0.frame.commandID == .submitSM }
+                }
+                try await smsc.closeConnection()
+                let results = await sending.value
+                for result in results {
+                    #expect(throws: SMPPClientError.session(.connectionClosed)) { try result.get() }
+                }
+                #expect(smsc.received.count { $0.frame.commandID == .submitSM } < 400)
+            }
+        }
+    }
+}
