@@ -259,6 +259,34 @@ let goldenVectors: [GoldenVector] = [
             .cString("0.0450")
         )
     ),
+    // A Latin-1 alphanumeric sender ("Café" with é = 0xE9, not UTF-8): the octet that is not UTF-8
+    // reads as U+F7E9 and is written back as 0xE9. 16 + 1 + source 2+5 + dest 2+13 + 3 + 2 + 4 + sm 1+2 = 51
+    GoldenVector(
+        name: "deliver_sm MO from a Latin-1 sender",
+        frame: SMPPFrame(
+            .deliverSM(
+                DeliverSM(
+                    source: Address(ton: .alphanumeric, npi: .unknown, "Caf\u{F7E9}"),
+                    destination: Address(ton: .international, npi: .isdn, "447700900001"),
+                    shortMessage: buffer("Hi")
+                )
+            ),
+            sequenceNumber: 9
+        ),
+        bytes: wire(
+            "00000033 00000005 00000000 00000009",
+            "00",
+            "05 00",
+            "43 61 66 E9 00",
+            "01 01",
+            .cString("447700900001"),
+            "00 00 00",
+            "00 00",
+            "00 00 00 00",
+            "02",
+            .text("Hi")
+        )
+    ),
     // SMPP.md §12.4
     GoldenVector(
         name: "generic_nack",
