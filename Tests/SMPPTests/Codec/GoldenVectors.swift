@@ -67,6 +67,42 @@ let goldenVectors: [GoldenVector] = [
             .cString("447")
         )
     ),
+    // SMPP.md §4.1, the password at its maximum of 8 characters and an address range of type only:
+    // 16 + "smsbridge\0" 10 + "secret12\0" 9 + "SMPP\0" 5 + 0x34 + ton 1 + npi 1 + "" 1 = 44
+    GoldenVector(
+        name: "bind_transmitter",
+        frame: SMPPFrame(
+            .bindTransmitter(
+                Bind(
+                    systemID: "smsbridge",
+                    password: "secret12",
+                    systemType: "SMPP",
+                    interfaceVersion: .v34,
+                    addressRange: Address(ton: .international, npi: .isdn, "")
+                )
+            ),
+            sequenceNumber: 3
+        ),
+        bytes: wire(
+            "0000002C 00000002 00000000 00000003",
+            .cString("smsbridge"),
+            .cString("secret12"),
+            .cString("SMPP"),
+            "34",
+            "01",
+            "01",
+            "00"
+        )
+    ),
+    // SMPP.md §4.2, an SMSC announcing SMPP 5.0: 16 + "SMSC01\0" 7 + TLV sc_interface_version (4 + 1) = 28
+    GoldenVector(
+        name: "bind_receiver_resp with sc_interface_version 5.0",
+        frame: SMPPFrame(
+            .bindReceiverResp(BindResponse(systemID: "SMSC01", interfaceVersion: .v50)),
+            sequenceNumber: 2
+        ),
+        bytes: wire("0000001C 80000001 00000000 00000002", .cString("SMSC01"), "0210 0001 50")
+    ),
     // 16 + "SMSC\0" 5 + TLV sc_interface_version (4 + 1) = 26
     GoldenVector(
         name: "bind_transmitter_resp with sc_interface_version",
