@@ -127,7 +127,8 @@ public struct SimulatorConfiguration: Sendable {
     public struct Conventions: Sendable, Hashable {
         /// A new bind with a login closes that login's older session. Default off.
         public var singleSessionPerLogin: Bool = false
-        /// Refuse a submit identical (same source, destination and text) to one within this many seconds. Default off.
+        /// Refuse a submit identical (same source, destination and text) to one the same login had
+        /// accepted within this many seconds; refused and unanswered submits do not count. Default off.
         public var duplicateWindow: Double?
         /// Status for refused duplicates. Default ESME_RSUBMITFAIL.
         public var duplicateStatus: CommandStatus = .submitFailed

@@ -50,7 +50,7 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Control API port (default 8775; 0 picks a free one; -1 turns it off).")
     var controlPort: Int?
     @Flag(help: "One session per login: a new bind closes the login's older session.") var singleSession = false
-    @Option(help: "Refuse a submit identical to one within this many seconds (same source, destination, text).")
+    @Option(help: "Refuse a submit identical to one the same login had accepted within this many seconds.")
     var duplicateWindow: Double?
     @Option(help: "Flood guard: block a destination after this many messages each less than --flood-interval apart.")
     var floodLimit: Int?

@@ -39,6 +39,19 @@ func withSimulator<T>(
     }
 }
 
+extension TestESME {
+    /// Sends `texts` as submits that `simulator`, running with `faults.noResponseRate = 1`, leaves
+    /// unanswered; waits until it has handled them, then turns that fault off.
+    func sendUnanswered(_ texts: [String], to simulator: SMSCSimulator) async throws {
+        let before = simulator.counters.faultUnanswered
+        for text in texts { try await self.send(submit(text)) }
+        try await eventually("\(texts.count) submits left unanswered") {
+            simulator.counters.faultUnanswered == before + texts.count
+        }
+        simulator.reconfigure { $0.faults.noResponseRate = 0 }
+    }
+}
+
 extension SMPPFrame {
     /// The message id of a submit_sm_resp / data_sm_resp.
     var messageID: String? {
