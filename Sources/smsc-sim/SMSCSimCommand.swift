@@ -55,8 +55,11 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(help: "Flood guard: block a destination after this many messages each less than --flood-interval apart.")
     var floodLimit: Int?
     @Option(help: "Flood guard interval in seconds (default 30).") var floodInterval: Double?
-    @Option(help: "Messages per second per session; above it submits get ESME_RTHROTTLED.") var maxRate: Double?
-    @Option(help: "Maximum unanswered requests per session; above it requests get ESME_RMSGQFUL.") var window: Int?
+    @Option(help: "Submits per second per session; above it they get ESME_RTHROTTLED.") var maxRate: Double?
+    @Option(
+        help: "Most unanswered requests per session (delayed or never answered); beyond it submits get ESME_RMSGQFUL."
+    )
+    var window: Int?
     @Option(help: "Seconds added before every submit response.") var respDelay: Double?
     @Option(help: "Fraction (0…1) of submits answered with --fail-status.") var failRate: Double?
     @Option(help: "Status for --fail-rate: a name (ESME_RSYSERR, default) or a number (0x08).") var failStatus: String?

@@ -55,6 +55,74 @@ import Testing
         }
     }
 
+    @Test func neverAnsweredSubmitsHoldTheirPlaceInTheWindow() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.throttling.window = 2
+            $0.faults.noResponseRate = 1
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                try await esme.sendUnanswered(["one", "two"], to: simulator)
+                // Both are still unacknowledged: the window is full for good on this session.
+                #expect(try await esme.request(submit("three")).commandStatus == .messageQueueFull)
+                #expect(try await esme.request(submit("four")).commandStatus == .messageQueueFull)
+                #expect(simulator.counters.windowExceeded == 2)
+                #expect(simulator.counters.faultUnanswered == 2)
+                // The window is per session: another one submits.
+                try await TestESME.with(port: simulator.port!) { other in
+                    try await other.bind(.transmitter)
+                    #expect(try await other.request(submit("five")).commandStatus == .ok)
+                }
+            }
+        }
+    }
+
+    @Test func aSubmitMultiTakesAPlaceInTheWindowAndIsRefusedBeyondIt() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.throttling.window = 1
+            $0.throttling.responseDelay = 0.3
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                // A submit_multi waiting for its delayed response fills the window of one…
+                let multi = try await esme.send(submitMulti("Hello all"))
+                #expect(try await esme.request(submit("one")).commandStatus == .messageQueueFull)
+                let answered = try await esme.frame("the delayed submit_multi_resp") { $0.sequenceNumber == multi }
+                #expect(answered.commandID == .submitMultiResp)
+                #expect(answered.commandStatus == .ok)
+                // …and a submit_multi beyond the window is refused with its own response.
+                let single = try await esme.send(submit("two"))
+                let refused = try await esme.request(submitMulti("Hello again"))
+                #expect(refused.commandID == .submitMultiResp)
+                #expect(refused.commandStatus == .messageQueueFull)
+                #expect(
+                    try await esme.frame("the delayed submit_sm_resp") { $0.sequenceNumber == single }.commandStatus
+                        == .ok
+                )
+                #expect(simulator.counters.windowExceeded == 2)
+                #expect(simulator.counters.submitsReceived == 4)
+            }
+        }
+    }
+
+    @Test func aSubmitMultiIsRateLimited() async throws {
+        try await withSimulator(.testing { $0.throttling.maxRate = 0.1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                // One token, refilled every ten seconds: the first submit_multi takes it.
+                #expect(try await esme.request(submitMulti("one")).commandStatus == .ok)
+                let throttled = try await esme.request(submitMulti("two"))
+                #expect(throttled.commandID == .submitMultiResp)
+                #expect(throttled.commandStatus == .throttled)
+                #expect(try await esme.request(submit("three")).commandStatus == .throttled)
+                #expect(simulator.counters.throttled == 2)
+                #expect(simulator.counters.submitsReceived == 3)
+            }
+        }
+    }
+
     @Test func responsesWaitForTheResponseDelay() async throws {
         try await withSimulator(.testing { $0.throttling.responseDelay = 0.2 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in

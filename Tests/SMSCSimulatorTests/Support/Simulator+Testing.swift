@@ -77,3 +77,18 @@ func submit(
         )
     )
 }
+
+func submitMulti(
+    _ text: String,
+    to destinations: [String] = ["447700900001", "447700900002"],
+    registeredDelivery: RegisteredDelivery = .none
+) -> PDU {
+    .submitMulti(
+        SubmitMulti(
+            source: Address(ton: .alphanumeric, npi: .unknown, "Shop"),
+            destinations: destinations.map { .address(Address(ton: .international, npi: .isdn, $0)) },
+            registeredDelivery: registeredDelivery,
+            shortMessage: ByteBuffer(string: text)
+        )
+    )
+}
