@@ -77,6 +77,8 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(help: "Seed for outcomes and faults, for reproducible runs.") var seed: UInt64?
     @Option(help: "MO script file: lines 'DELAY FROM TO TEXT'.") var moScript: String?
     @Option(help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String = "info"
+    @Flag(help: "Check the settings (the --config file with the flags over it), print them as YAML, and exit.")
+    var printSettings = false
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: self.logLevel) else {
@@ -96,11 +98,12 @@ struct SMSCSimCommand: AsyncParsableCommand {
         let logger = Logger(label: "smsc-sim")
 
         var configuration = SimulatorConfiguration()
+        let settings: SimulatorSettings
         let script: MOScript?
         do {
-            var settings = SimulatorSettings()
-            if let path = self.config { settings = try SimulatorSettings(yaml: try Self.read(path, key: "config")) }
-            settings = settings.overriding(with: try self.flags())
+            var merged = SimulatorSettings()
+            if let path = self.config { merged = try SimulatorSettings(yaml: try Self.read(path, key: "config")) }
+            settings = merged.overriding(with: try self.flags())
             try settings.apply(to: &configuration)
             if let path = settings.moScript {
                 script = try MOScript(parsing: try Self.read(path, key: "mo_script"))
@@ -109,6 +112,11 @@ struct SMSCSimCommand: AsyncParsableCommand {
             }
         } catch {
             throw ValidationError("\(error)")
+        }
+        if self.printSettings {
+            // In the settings file's format, so the output can serve as a --config file.
+            print(try settings.yaml(), terminator: "")
+            return
         }
 
         let simulator = SMSCSimulator(configuration: configuration, logger: logger)
