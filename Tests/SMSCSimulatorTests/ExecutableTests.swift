@@ -96,6 +96,38 @@ struct ExecutableTests {
         }
     }
 
+    @Test func aLongTextInAnMOScriptArrivesInPartsWithAUserDataHeader() async throws {
+        // 2 × 153 septets < 330 septets (the € takes two) ≤ 3 × 153: three GSM-7 parts.
+        let long = String(repeating: "Long reply ", count: 29) + "for €10."
+        let emoji = String(repeating: "Ответ 👋 ", count: 10) + "!"  // 91 UTF-16 units: two UCS-2 parts
+        try await Self.withFile("0 447700900123 7726 \(long)\n0 447700900124 7726 \(emoji)\n") { script in
+            try await Self.running(["--mo-script", script]) { port, _ in
+                try await TestESME.with(port: port) { esme in
+                    try await esme.bind(.receiver, systemID: "phone")
+                    var parts: [(info: ConcatenationInfo, message: DeliverSM)] = []
+                    for _ in 0..<5 {
+                        let message = try await esme.deliverSM().message
+                        #expect(message.esmClass.hasUDHI)
+                        parts.append((try #require(message.concatenation), message))
+                    }
+                    let gsm = parts.filter { $0.message.source.value == "447700900123" }
+                    let ucs2 = parts.filter { $0.message.source.value == "447700900124" }
+                    try #require(gsm.count == 3)
+                    try #require(ucs2.count == 2)
+                    for (expected, text, dataCoding) in [(gsm, long, DataCoding.smscDefault), (ucs2, emoji, .ucs2)] {
+                        let sorted = expected.sorted { $0.info.sequence < $1.info.sequence }
+                        #expect(Set(sorted.map(\.info.reference)).count == 1)
+                        #expect(sorted.map(\.info.sequence) == Array(1...UInt8(sorted.count)))
+                        #expect(sorted.allSatisfy { Int($0.info.total) == sorted.count })
+                        #expect(sorted.allSatisfy { $0.message.dataCoding == dataCoding })
+                        let joined = try sorted.map { try ControlAPITests.text(of: $0.message) }.joined()
+                        #expect(joined == text)
+                    }
+                }
+            }
+        }
+    }
+
     /// Every flag but --config, --log-level and --print-settings, with a value unlike any other.
     @Test func everyFlagLandsOnItsSetting() async throws {
         let users = "- system_id: shop\n  password: secret\n  bind_types: [transceiver]\n  max_sessions: 2\n"
