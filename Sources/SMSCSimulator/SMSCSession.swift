@@ -22,7 +22,9 @@ final class SMSCSession: ChannelInboundHandler {
     private var systemID: String?
     private var interfaceVersion: InterfaceVersion?
     private var sequenceNumbers = SequenceNumbers()
-    /// Requests received whose response has not been written yet (responses delayed on purpose).
+    /// Requests received whose response has not been written yet: responses delayed on purpose
+    /// (`--resp-delay`, a receipt sent first) and submits never answered (fault injection), which
+    /// keep their place for the rest of the session. `--window` caps it.
     private var unanswered = 0
     private var pdusReceived = 0
     private var pdusSent = 0
@@ -360,21 +362,20 @@ final class SMSCSession: ChannelInboundHandler {
         }
     }
 
-    /// Validates a submit_sm / data_sm and hands it to the core; answers with `response(messageID)`.
-    private func submit(_ frame: SMPPFrame, message: ShortMessage, command: String, response: (String) -> PDU) {
-        let configuration = self.configuration
-        let now = NIODeadline.now()
+    /// Applies the per-session limits to a submit_sm, data_sm or submit_multi: the window (requests
+    /// not answered yet) and the rate. Answers and counts a refusal; `true` when the request may go on.
+    private func admit(_ frame: SMPPFrame, configuration: SimulatorConfiguration, now: NIODeadline) -> Bool {
+        // A submit_multi has already been counted as received.
+        let counted = frame.commandID == .submitMulti
         if let window = configuration.throttling.window, self.unanswered >= window {
+            let status = configuration.throttling.windowStatus
             self.core.count {
-                $0.submitsReceived += 1
+                if !counted { $0.submitsReceived += 1 }
                 $0.windowExceeded += 1
-                $0.submitsRefused[
-                    configuration.throttling.windowStatus.name ?? "\(configuration.throttling.windowStatus)",
-                    default: 0
-                ] += 1
+                $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1
             }
-            self.refuse(frame, status: configuration.throttling.windowStatus)
-            return
+            self.refuse(frame, status: status)
+            return false
         }
         if let rate = configuration.throttling.maxRate {
             // One bucket per session, renewed when the rate changes while running.
@@ -384,13 +385,21 @@ final class SMSCSession: ChannelInboundHandler {
         }
         if self.rateLimiter != nil, !self.rateLimiter!.take(now: now) {
             self.core.count {
-                $0.submitsReceived += 1
+                if !counted { $0.submitsReceived += 1 }
                 $0.throttled += 1
                 $0.submitsRefused["ESME_RTHROTTLED", default: 0] += 1
             }
             self.refuse(frame, status: .throttled)
-            return
+            return false
         }
+        return true
+    }
+
+    /// Validates a submit_sm / data_sm and hands it to the core; answers with `response(messageID)`.
+    private func submit(_ frame: SMPPFrame, message: ShortMessage, command: String, response: (String) -> PDU) {
+        let configuration = self.configuration
+        let now = NIODeadline.now()
+        guard self.admit(frame, configuration: configuration, now: now) else { return }
         if let status = Self.validate(message) {
             self.core.count {
                 $0.submitsReceived += 1
@@ -425,6 +434,8 @@ final class SMSCSession: ChannelInboundHandler {
             self.core.count { $0.submitsRefused[status.name ?? "\(status)", default: 0] += 1 }
             self.refuse(frame, status: status)
         case .unanswered:
+            // Never answered, so it stays in the window for the rest of the session.
+            self.unanswered += 1
             self.logger.debug(
                 "not answering submit (fault injection)",
                 metadata: ["smpp.sequence_number": "\(frame.sequenceNumber)"]
@@ -469,6 +480,8 @@ final class SMSCSession: ChannelInboundHandler {
     /// Accepts a submit_multi once per SME destination; every destination shares the first one's
     /// message id (the only id the ESME learns), and each gets its own receipt.
     private func submitMulti(_ frame: SMPPFrame, multi: SubmitMulti) {
+        let configuration = self.configuration
+        guard self.admit(frame, configuration: configuration, now: .now()) else { return }
         var sharedID: String?
         var unsuccessful: [SubmitMultiResponse.UnsuccessfulDelivery] = []
         var receipts: [Delivery] = []
@@ -550,6 +563,7 @@ final class SMSCSession: ChannelInboundHandler {
         self.respond(
             to: frame,
             with: .submitMultiResp(SubmitMultiResponse(messageID: sharedID, unsuccessful: unsuccessful)),
+            delay: configuration.throttling.responseDelay,
             then: receipts.isEmpty ? nil : { [core = self.core] in core.route(receipts) }
         )
     }

@@ -127,7 +127,8 @@ public struct SimulatorConfiguration: Sendable {
     public struct Conventions: Sendable, Hashable {
         /// A new bind with a login closes that login's older session. Default off.
         public var singleSessionPerLogin: Bool = false
-        /// Refuse a submit identical (same source, destination and text) to one within this many seconds. Default off.
+        /// Refuse a submit identical (same source, destination and text) to one the same login had
+        /// accepted within this many seconds; refused and unanswered submits do not count. Default off.
         public var duplicateWindow: Double?
         /// Status for refused duplicates. Default ESME_RSUBMITFAIL.
         public var duplicateStatus: CommandStatus = .submitFailed
@@ -153,13 +154,17 @@ public struct SimulatorConfiguration: Sendable {
 
     /// Throughput limits per session.
     public struct Throttling: Sendable, Hashable {
-        /// Messages per second per session; above it submits get ESME_RTHROTTLED. Default unlimited.
+        /// Submits (submit_sm, data_sm, submit_multi: one each) per second per session; above it they
+        /// get ESME_RTHROTTLED. Default unlimited.
         public var maxRate: Double?
-        /// Maximum unanswered requests per session; above it requests get `windowStatus`. Default unlimited.
+        /// The most requests a session may have unanswered: responses held back (``responseDelay``, a
+        /// receipt sent first) and submits never answered (``Faults/noResponseRate``), which hold
+        /// their place until the session ends. A submit_sm, data_sm or submit_multi beyond it gets
+        /// `windowStatus`. Default unlimited.
         public var window: Int?
         /// Status for requests beyond the window. Default ESME_RMSGQFUL.
         public var windowStatus: CommandStatus = .messageQueueFull
-        /// Seconds added before every submit response. Default 0.
+        /// Seconds added before every submit_sm, data_sm and submit_multi response. Default 0.
         public var responseDelay: Double = 0
 
         public init() {}

@@ -46,7 +46,10 @@ final class SimulatorCore: Sendable {
         var received: Set<UInt8>
     }
 
+    /// What makes two submits identical for the duplicate window: the same login sending the same
+    /// user data from the same source to the same destination.
     struct DuplicateKey: Hashable {
+        var systemID: String
         var source: String
         var destination: String
         var userData: [UInt8]
@@ -400,8 +403,12 @@ final class SimulatorCore: Sendable {
         let message = submission.message
         let now = submission.now
 
+        // Only accepted submits are remembered (below): a client retrying after a refusal or a
+        // submit left unanswered is not refused as a duplicate.
+        var duplicateKey: DuplicateKey?
         if let window = conventions.duplicateWindow {
             let key = DuplicateKey(
+                systemID: submission.systemID,
                 source: message.source.value,
                 destination: message.destination.value,
                 userData: submission.userData
@@ -415,8 +422,7 @@ final class SimulatorCore: Sendable {
                 state.counters.duplicatesRefused += 1
                 return .refuse(conventions.duplicateStatus)
             }
-            state.duplicates[key] = now
-            state.duplicateOrder.append((now, key))
+            duplicateKey = key
         }
 
         if let guardConfiguration = conventions.floodGuard {
@@ -438,6 +444,10 @@ final class SimulatorCore: Sendable {
         if state.random.chance(faults.errorRate) {
             state.counters.faultErrors += 1
             return .refuse(faults.errorStatus)
+        }
+        if let duplicateKey {
+            state.duplicates[duplicateKey] = now
+            state.duplicateOrder.append((now, duplicateKey))
         }
 
         // The id: one per part, or (whole-message receipts) the first part's id for every part.

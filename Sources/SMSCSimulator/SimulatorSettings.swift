@@ -104,6 +104,12 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
         }
     }
 
+    /// The settings as YAML in the settings file's format (the keys that are set, users included):
+    /// ``init(yaml:)`` reads it back to the same value.
+    public func yaml() throws -> String {
+        try YAMLEncoder().encode(self)
+    }
+
     /// Reads a users file: a YAML list of `{system_id, password, bind_types?, max_sessions?}`. Errors
     /// name the entry and key, e.g. `users[1].password`.
     public static func users(yaml: String) throws(SimulatorConfigurationError) -> [SimulatorConfiguration.User] {

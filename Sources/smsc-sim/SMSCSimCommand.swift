@@ -50,13 +50,16 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Control API port (default 8775; 0 picks a free one; -1 turns it off).")
     var controlPort: Int?
     @Flag(help: "One session per login: a new bind closes the login's older session.") var singleSession = false
-    @Option(help: "Refuse a submit identical to one within this many seconds (same source, destination, text).")
+    @Option(help: "Refuse a submit identical to one the same login had accepted within this many seconds.")
     var duplicateWindow: Double?
     @Option(help: "Flood guard: block a destination after this many messages each less than --flood-interval apart.")
     var floodLimit: Int?
     @Option(help: "Flood guard interval in seconds (default 30).") var floodInterval: Double?
-    @Option(help: "Messages per second per session; above it submits get ESME_RTHROTTLED.") var maxRate: Double?
-    @Option(help: "Maximum unanswered requests per session; above it requests get ESME_RMSGQFUL.") var window: Int?
+    @Option(help: "Submits per second per session; above it they get ESME_RTHROTTLED.") var maxRate: Double?
+    @Option(
+        help: "Most unanswered requests per session (delayed or never answered); beyond it submits get ESME_RMSGQFUL."
+    )
+    var window: Int?
     @Option(help: "Seconds added before every submit response.") var respDelay: Double?
     @Option(help: "Fraction (0…1) of submits answered with --fail-status.") var failRate: Double?
     @Option(help: "Status for --fail-rate: a name (ESME_RSYSERR, default) or a number (0x08).") var failStatus: String?
@@ -74,6 +77,8 @@ struct SMSCSimCommand: AsyncParsableCommand {
     @Option(help: "Seed for outcomes and faults, for reproducible runs.") var seed: UInt64?
     @Option(help: "MO script file: lines 'DELAY FROM TO TEXT'.") var moScript: String?
     @Option(help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String = "info"
+    @Flag(help: "Check the settings (the --config file with the flags over it), print them as YAML, and exit.")
+    var printSettings = false
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: self.logLevel) else {
@@ -93,11 +98,12 @@ struct SMSCSimCommand: AsyncParsableCommand {
         let logger = Logger(label: "smsc-sim")
 
         var configuration = SimulatorConfiguration()
+        let settings: SimulatorSettings
         let script: MOScript?
         do {
-            var settings = SimulatorSettings()
-            if let path = self.config { settings = try SimulatorSettings(yaml: try Self.read(path, key: "config")) }
-            settings = settings.overriding(with: try self.flags())
+            var merged = SimulatorSettings()
+            if let path = self.config { merged = try SimulatorSettings(yaml: try Self.read(path, key: "config")) }
+            settings = merged.overriding(with: try self.flags())
             try settings.apply(to: &configuration)
             if let path = settings.moScript {
                 script = try MOScript(parsing: try Self.read(path, key: "mo_script"))
@@ -106,6 +112,11 @@ struct SMSCSimCommand: AsyncParsableCommand {
             }
         } catch {
             throw ValidationError("\(error)")
+        }
+        if self.printSettings {
+            // In the settings file's format, so the output can serve as a --config file.
+            print(try settings.yaml(), terminator: "")
+            return
         }
 
         let simulator = SMSCSimulator(configuration: configuration, logger: logger)

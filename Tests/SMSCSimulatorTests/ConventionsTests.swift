@@ -114,6 +114,80 @@ import Testing
         }
     }
 
+    @Test func aRetryAfterAnInjectedErrorIsNotADuplicate() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.conventions.duplicateWindow = 60
+            $0.faults.errorRate = 1
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                #expect(try await esme.request(submit("Hello")).commandStatus == .systemError)
+                simulator.reconfigure { $0.faults.errorRate = 0 }
+                #expect(try await esme.request(submit("Hello")).commandStatus == .ok)
+                // Once accepted, it counts.
+                #expect(try await esme.request(submit("Hello")).commandStatus == .submitFailed)
+                #expect(simulator.counters.duplicatesRefused == 1)
+            }
+        }
+    }
+
+    @Test func aRetryAfterAFloodGuardRefusalIsNotADuplicate() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.conventions.duplicateWindow = 60
+            $0.conventions.floodGuard = .init(limit: 1, interval: 0.2)
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                #expect(try await esme.request(submit("first")).commandStatus == .ok)
+                #expect(try await esme.request(submit("second")).commandStatus == .messageQueueFull)
+                try await Task.sleep(for: .milliseconds(250))
+                #expect(try await esme.request(submit("second")).commandStatus == .ok)
+                #expect(try await esme.request(submit("second")).commandStatus == .submitFailed)
+                #expect(simulator.counters.floodBlocked == 1)
+                #expect(simulator.counters.duplicatesRefused == 1)
+            }
+        }
+    }
+
+    @Test func aRetryAfterASubmitLeftUnansweredIsNotADuplicate() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.conventions.duplicateWindow = 60
+            $0.faults.noResponseRate = 1
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                try await esme.sendUnanswered(["Hello"], to: simulator)
+                #expect(try await esme.request(submit("Hello")).commandStatus == .ok)
+                #expect(simulator.counters.duplicatesRefused == 0)
+            }
+        }
+    }
+
+    @Test func twoLoginsSendingTheSameTextAreNotDuplicatesOfEachOther() async throws {
+        let configuration = SimulatorConfiguration.testing { $0.conventions.duplicateWindow = 60 }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { shop in
+                try await shop.bind(.transmitter, systemID: "shop")
+                try await TestESME.with(port: simulator.port!) { other in
+                    try await other.bind(.transmitter, systemID: "other")
+                    #expect(try await shop.request(submit("Hello")).commandStatus == .ok)
+                    #expect(try await other.request(submit("Hello")).commandStatus == .ok)
+                    #expect(try await shop.request(submit("Hello")).commandStatus == .submitFailed)
+                    #expect(try await other.request(submit("Hello")).commandStatus == .submitFailed)
+                }
+                // A second session of the same login shares its window.
+                try await TestESME.with(port: simulator.port!) { again in
+                    try await again.bind(.transmitter, systemID: "shop")
+                    #expect(try await again.request(submit("Hello")).commandStatus == .submitFailed)
+                }
+                #expect(simulator.counters.duplicatesRefused == 3)
+            }
+        }
+    }
+
     @Test func theFloodGuardBlocksADestinationAfterTheLimit() async throws {
         let configuration = SimulatorConfiguration.testing {
             $0.conventions.floodGuard = .init(limit: 3, interval: 5)

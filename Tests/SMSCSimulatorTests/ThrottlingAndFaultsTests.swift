@@ -55,6 +55,74 @@ import Testing
         }
     }
 
+    @Test func neverAnsweredSubmitsHoldTheirPlaceInTheWindow() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.throttling.window = 2
+            $0.faults.noResponseRate = 1
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                try await esme.sendUnanswered(["one", "two"], to: simulator)
+                // Both are still unacknowledged: the window is full for good on this session.
+                #expect(try await esme.request(submit("three")).commandStatus == .messageQueueFull)
+                #expect(try await esme.request(submit("four")).commandStatus == .messageQueueFull)
+                #expect(simulator.counters.windowExceeded == 2)
+                #expect(simulator.counters.faultUnanswered == 2)
+                // The window is per session: another one submits.
+                try await TestESME.with(port: simulator.port!) { other in
+                    try await other.bind(.transmitter)
+                    #expect(try await other.request(submit("five")).commandStatus == .ok)
+                }
+            }
+        }
+    }
+
+    @Test func aSubmitMultiTakesAPlaceInTheWindowAndIsRefusedBeyondIt() async throws {
+        let configuration = SimulatorConfiguration.testing {
+            $0.throttling.window = 1
+            $0.throttling.responseDelay = 0.3
+        }
+        try await withSimulator(configuration) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                // A submit_multi waiting for its delayed response fills the window of one…
+                let multi = try await esme.send(submitMulti("Hello all"))
+                #expect(try await esme.request(submit("one")).commandStatus == .messageQueueFull)
+                let answered = try await esme.frame("the delayed submit_multi_resp") { $0.sequenceNumber == multi }
+                #expect(answered.commandID == .submitMultiResp)
+                #expect(answered.commandStatus == .ok)
+                // …and a submit_multi beyond the window is refused with its own response.
+                let single = try await esme.send(submit("two"))
+                let refused = try await esme.request(submitMulti("Hello again"))
+                #expect(refused.commandID == .submitMultiResp)
+                #expect(refused.commandStatus == .messageQueueFull)
+                #expect(
+                    try await esme.frame("the delayed submit_sm_resp") { $0.sequenceNumber == single }.commandStatus
+                        == .ok
+                )
+                #expect(simulator.counters.windowExceeded == 2)
+                #expect(simulator.counters.submitsReceived == 4)
+            }
+        }
+    }
+
+    @Test func aSubmitMultiIsRateLimited() async throws {
+        try await withSimulator(.testing { $0.throttling.maxRate = 0.1 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                // One token, refilled every ten seconds: the first submit_multi takes it.
+                #expect(try await esme.request(submitMulti("one")).commandStatus == .ok)
+                let throttled = try await esme.request(submitMulti("two"))
+                #expect(throttled.commandID == .submitMultiResp)
+                #expect(throttled.commandStatus == .throttled)
+                #expect(try await esme.request(submit("three")).commandStatus == .throttled)
+                #expect(simulator.counters.throttled == 2)
+                #expect(simulator.counters.submitsReceived == 3)
+            }
+        }
+    }
+
     @Test func responsesWaitForTheResponseDelay() async throws {
         try await withSimulator(.testing { $0.throttling.responseDelay = 0.2 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
@@ -111,17 +179,40 @@ import Testing
         }
     }
 
-    @Test func aFractionOfSubmitsIsNeverAnswered() async throws {
+    @Test func everySubmitIsLeftUnansweredAtRateOne() async throws {
         try await withSimulator(.testing { $0.faults.noResponseRate = 1 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
-                let sequenceNumber = try await esme.send(submit("Hello"))
+                try await esme.send(submit("Hello"))
                 #expect(try await never(for: .milliseconds(300)) { !esme.drain().isEmpty })
                 // The session itself is alive.
                 #expect(try await esme.request(.enquireLink).commandStatus == .ok)
                 #expect(simulator.counters.faultUnanswered == 1)
                 #expect(simulator.messages().isEmpty)
-                _ = sequenceNumber
+            }
+        }
+    }
+
+    @Test func aFractionOfSubmitsIsNeverAnswered() async throws {
+        try await withSimulator(.testing { $0.faults.noResponseRate = 0.3 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transmitter)
+                var sent: Set<UInt32> = []
+                for index in 0..<100 {
+                    sent.insert(try await esme.send(submit("n\(index)", registeredDelivery: .none)))
+                }
+                // Responses leave in the order of the requests: once the enquire_link is answered,
+                // every submit that will ever be answered has been.
+                #expect(try await esme.request(.enquireLink).commandStatus == .ok)
+                let answered = esme.drain().compactMap { output -> UInt32? in
+                    guard case .frame(let frame) = output, frame.commandID == .submitSMResp else { return nil }
+                    #expect(frame.commandStatus == .ok)
+                    return frame.sequenceNumber
+                }
+                #expect(Set(answered).isSubset(of: sent))
+                #expect((50...90).contains(answered.count), "\(answered.count) of 100 answered at rate 0.3")
+                #expect(simulator.counters.faultUnanswered == 100 - answered.count)
+                #expect(simulator.messages().count == answered.count)
             }
         }
     }
@@ -140,7 +231,7 @@ import Testing
         }
     }
 
-    @Test func aReceiptCanOvertakeTheSubmitResponse() async throws {
+    @Test func aReceiptOvertakesTheSubmitResponseAtRateOne() async throws {
         try await withSimulator(.testing { $0.faults.earlyReceiptRate = 1 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
@@ -150,6 +241,31 @@ import Testing
                 let response = try await esme.frame("submit_sm_resp") { $0.sequenceNumber == sequenceNumber }
                 guard case .deliverSM(let receipt) = first.pdu else { return }
                 #expect(receipt.deliveryReceipt?.messageID == response.messageID)
+            }
+        }
+    }
+
+    @Test func aFractionOfReceiptsOvertakesTheSubmitResponse() async throws {
+        try await withSimulator(.testing { $0.faults.earlyReceiptRate = 0.5 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                var early = 0
+                for index in 0..<40 {
+                    let sequenceNumber = try await esme.send(submit("n\(index)"))
+                    let first = try await esme.frame("the response or the receipt of #\(index)") {
+                        $0.sequenceNumber == sequenceNumber || $0.commandID == .deliverSM
+                    }
+                    let response =
+                        first.commandID == .deliverSM
+                        ? try await esme.frame("submit_sm_resp #\(index)") { $0.sequenceNumber == sequenceNumber }
+                        : first
+                    let receipt = first.commandID == .deliverSM ? first : try await esme.deliverSM().frame
+                    if first.commandID == .deliverSM { early += 1 }
+                    guard case .deliverSM(let message) = receipt.pdu else { return }
+                    #expect(response.commandID == .submitSMResp)
+                    #expect(message.deliveryReceipt?.messageID == response.messageID, "#\(index)")
+                }
+                #expect((8...32).contains(early), "\(early) of 40 receipts early at rate 0.5")
             }
         }
     }

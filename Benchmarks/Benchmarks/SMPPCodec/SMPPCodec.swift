@@ -3,7 +3,8 @@ import NIOCore
 import SMPP
 
 // Codec benchmarks: one PDU per iteration, so throughput reads as PDUs per second on one core,
-// and mallocs read as allocations per PDU.
+// and mallocs read as allocations per PDU. Segmentation benchmarks: one message per iteration,
+// cut into parts with a UDH (8-bit reference), so throughput reads as messages per second.
 
 private let submitSM = SMPPFrame(
     .submitSM(
@@ -36,6 +37,12 @@ private let deliverSMReceipt = SMPPFrame(
     ),
     sequenceNumber: 43
 )
+
+/// 2 × 153 < 340 septets ≤ 3 × 153 (the € is an extension character: two septets): three parts.
+private let longGSM7Text =
+    String(repeating: "Your parcel is on its way. ", count: 11) + "Pay the €3 fee at the door, or reply STOP."
+/// 2 × 67 < 158 UTF-16 units ≤ 3 × 67 (the emoji is a surrogate pair): three parts.
+private let longUCS2Text = String(repeating: "Ваша посылка в пути. ", count: 7) + "Спасибо! 📦"
 
 private func encoded(_ frame: SMPPFrame) -> ByteBuffer {
     var buffer = ByteBuffer()
@@ -84,6 +91,22 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             buffer.clear()
             blackHole(try buffer.writeSMPPFrame(deliverSMReceipt))
+        }
+    }
+
+    let segmenter = try! MessageSegmenter(configuration: .init(method: .udh8))
+    precondition(try! segmenter.partCount(for: longGSM7Text, encoding: .gsm7) == 3)
+    precondition(try! segmenter.partCount(for: longUCS2Text, encoding: .ucs2) == 3)
+
+    Benchmark("segment GSM-7 text with an extension character, 3 parts") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try segmenter.segments(for: longGSM7Text, encoding: .gsm7, reference: 42))
+        }
+    }
+
+    Benchmark("segment UCS-2 text with an emoji, 3 parts") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try segmenter.segments(for: longUCS2Text, encoding: .ucs2, reference: 42))
         }
     }
 }

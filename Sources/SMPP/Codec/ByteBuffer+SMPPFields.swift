@@ -23,9 +23,19 @@ extension ByteBuffer {
         return value
     }
 
-    /// Reads a C-Octet String of at most `maxLength` octets including its NUL.
+    /// Reads a C-Octet String of at most `maxLength` octets including its NUL. Octets that are not
+    /// valid UTF-8 are kept so that encoding restores them (see `String(smppOctets:)`).
     @inline(__always)
     mutating func readSMPPCString(_ field: PDUField, maxLength: Int) throws(SMPPDecodingError) -> String {
+        try self.readSMPPCStringAndLength(field, maxLength: maxLength).value
+    }
+
+    /// Reads a C-Octet String and returns it with its length in octets (without the NUL).
+    @inline(__always)
+    mutating func readSMPPCStringAndLength(
+        _ field: PDUField,
+        maxLength: Int
+    ) throws(SMPPDecodingError) -> (value: String, length: Int) {
         let readable = self.readableBytes
         guard readable > 0 else { throw SMPPDecodingError(.truncated(field)) }
         let limit = Swift.min(maxLength, readable)
@@ -46,18 +56,17 @@ extension ByteBuffer {
             value = ""
         } else {
             value = self.withUnsafeReadableBytes { bytes in
-                String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
+                String(decodingSMPPOctets: UnsafeRawBufferPointer(rebasing: bytes[0..<length]))
             }
         }
         self.moveReaderIndex(forwardBy: length + 1)
-        return value
+        return (value, length)
     }
 
     /// Reads a time field: NULL or exactly 16 characters plus NUL.
     @inline(__always)
     mutating func readSMPPTime(_ field: PDUField) throws(SMPPDecodingError) -> String {
-        let value = try self.readSMPPCString(field, maxLength: 17)
-        let length = value.utf8.count
+        let (value, length) = try self.readSMPPCStringAndLength(field, maxLength: 17)
         guard length == 0 || length == 16 else { throw SMPPDecodingError(.invalidTimeLength(field, length: length)) }
         return value
     }
@@ -122,10 +131,11 @@ extension ByteBuffer {
     // MARK: Encoding
 
     /// Writes a C-Octet String, checking its maximum (including NUL) and that it holds no NUL.
+    /// Scalars U+F780…U+F7FF are written as the single octets they stand for (see `String(smppOctets:)`).
     @inline(__always)
     mutating func writeSMPPCString(_ value: String, _ field: PDUField, maxLength: Int) throws(SMPPEncodingError) {
         var value = value
-        let ok = value.withUTF8 { bytes -> SMPPEncodingError.Kind? in
+        let ok = value.withSMPPOctets { bytes -> SMPPEncodingError.Kind? in
             if bytes.count >= maxLength {
                 return .valueTooLong(field, length: bytes.count, maximum: maxLength)
             }
@@ -139,7 +149,7 @@ extension ByteBuffer {
 
     @inline(__always)
     mutating func writeSMPPTime(_ value: String, _ field: PDUField) throws(SMPPEncodingError) {
-        let length = value.utf8.count
+        let length = value.smppOctetCount
         guard length == 0 || length == 16 else {
             throw SMPPEncodingError(.invalidTimeLength(field, length: length))
         }

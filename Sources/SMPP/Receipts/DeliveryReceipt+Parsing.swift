@@ -16,7 +16,9 @@ public import NIOCore
 // - Trailing NUL octets (a C-string terminator some SMSCs include) are ignored.
 // - The text must start, after white space, with a key, and contain at least one known key;
 //   otherwise it is not a receipt. Unknown keys and repeated keys go to `additional`.
-// Invalid UTF-8 in a value is replaced with U+FFFD; values are informational.
+// Invalid UTF-8 in a value is replaced with U+FFFD; values are informational. The id is the
+// exception: it decodes as C-Octet Strings do (`String(smppOctets:)`), so that it equals the
+// message_id of the submit_sm_resp and the receipted_message_id TLV octet for octet.
 
 extension DeliveryReceipt {
     /// Parses a receipt text; `nil` unless it starts with a key and has a non-empty `id` and `stat`.
@@ -99,7 +101,11 @@ extension DeliveryReceipt {
                     }
                 }
             }
-            store(string(bytes, valueStart, valueEnd), for: current, in: &fields, bytes: bytes)
+            let value =
+                current.key == .id
+                ? String(decodingSMPPOctets: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
+                : string(bytes, valueStart, valueEnd)
+            store(value, for: current, in: &fields, bytes: bytes)
             if current.key != .other { sawKnownKey = true }
             guard let next else { break }
             current = next

@@ -39,10 +39,12 @@ public struct TLV: Hashable, Sendable {
         self.init(tag: tag, value: buffer)
     }
 
-    /// A C-string TLV: the UTF-8 octets of `string` followed by a NUL.
+    /// A C-string TLV: the octets of `string` (``Swift/String/smppOctets``: UTF-8, with escaped
+    /// octets restored) followed by a NUL.
     public init(tag: TLVTag, cString string: String) {
         var buffer = ByteBuffer()
-        buffer.writeString(string)
+        var string = string
+        _ = string.withSMPPOctets { buffer.writeBytes($0) }
         buffer.writeInteger(UInt8(0))
         self.init(tag: tag, value: buffer)
     }
@@ -57,10 +59,12 @@ public struct TLV: Hashable, Sendable {
         }
     }
 
-    /// The value as text: its octets up to the first NUL (or all of them when there is none), as UTF-8.
+    /// The value as text: its octets up to the first NUL (or all of them when there is none),
+    /// decoded as C-Octet String fields are (``Swift/String/init(smppOctets:)``), so an id reads the
+    /// same here as in a submit_sm_resp.
     public var stringValue: String {
         let bytes = self.value.readableBytesView
         let end = bytes.firstIndex(of: 0) ?? bytes.endIndex
-        return String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
+        return String(smppOctets: bytes[bytes.startIndex..<end])
     }
 }

@@ -67,6 +67,42 @@ let goldenVectors: [GoldenVector] = [
             .cString("447")
         )
     ),
+    // SMPP.md §4.1, the password at its maximum of 8 characters and an address range of type only:
+    // 16 + "smsbridge\0" 10 + "secret12\0" 9 + "SMPP\0" 5 + 0x34 + ton 1 + npi 1 + "" 1 = 44
+    GoldenVector(
+        name: "bind_transmitter",
+        frame: SMPPFrame(
+            .bindTransmitter(
+                Bind(
+                    systemID: "smsbridge",
+                    password: "secret12",
+                    systemType: "SMPP",
+                    interfaceVersion: .v34,
+                    addressRange: Address(ton: .international, npi: .isdn, "")
+                )
+            ),
+            sequenceNumber: 3
+        ),
+        bytes: wire(
+            "0000002C 00000002 00000000 00000003",
+            .cString("smsbridge"),
+            .cString("secret12"),
+            .cString("SMPP"),
+            "34",
+            "01",
+            "01",
+            "00"
+        )
+    ),
+    // SMPP.md §4.2, an SMSC announcing SMPP 5.0: 16 + "SMSC01\0" 7 + TLV sc_interface_version (4 + 1) = 28
+    GoldenVector(
+        name: "bind_receiver_resp with sc_interface_version 5.0",
+        frame: SMPPFrame(
+            .bindReceiverResp(BindResponse(systemID: "SMSC01", interfaceVersion: .v50)),
+            sequenceNumber: 2
+        ),
+        bytes: wire("0000001C 80000001 00000000 00000002", .cString("SMSC01"), "0210 0001 50")
+    ),
     // 16 + "SMSC\0" 5 + TLV sc_interface_version (4 + 1) = 26
     GoldenVector(
         name: "bind_transmitter_resp with sc_interface_version",
@@ -257,6 +293,34 @@ let goldenVectors: [GoldenVector] = [
             "2001 0002 0021",
             "2000 0007",
             .cString("0.0450")
+        )
+    ),
+    // A Latin-1 alphanumeric sender ("Café" with é = 0xE9, not UTF-8): the octet that is not UTF-8
+    // reads as U+F7E9 and is written back as 0xE9. 16 + 1 + source 2+5 + dest 2+13 + 3 + 2 + 4 + sm 1+2 = 51
+    GoldenVector(
+        name: "deliver_sm MO from a Latin-1 sender",
+        frame: SMPPFrame(
+            .deliverSM(
+                DeliverSM(
+                    source: Address(ton: .alphanumeric, npi: .unknown, "Caf\u{F7E9}"),
+                    destination: Address(ton: .international, npi: .isdn, "447700900001"),
+                    shortMessage: buffer("Hi")
+                )
+            ),
+            sequenceNumber: 9
+        ),
+        bytes: wire(
+            "00000033 00000005 00000000 00000009",
+            "00",
+            "05 00",
+            "43 61 66 E9 00",
+            "01 01",
+            .cString("447700900001"),
+            "00 00 00",
+            "00 00",
+            "00 00 00 00",
+            "02",
+            .text("Hi")
         )
     ),
     // SMPP.md §12.4

@@ -80,7 +80,14 @@ import Testing
                 parsing: ByteBuffer(bytes: Array("id:ab".utf8) + [0xFF] + Array(" stat:DELIVRD text:".utf8) + [0xC3])
             )
         )
-        #expect(receipt.id == "ab\u{FFFD}")
         #expect(receipt.text == "\u{FFFD}")
+        // The id keeps its octets, as the submit_sm_resp's message_id does: the two still match.
+        #expect(receipt.id == "ab\u{F7FF}")
+        var response = ByteBuffer(bytes: wire("00000014 80000004 00000000 00000001", .text("ab"), "FF 00"))
+        guard case .submitSMResp(let submitted) = try #require(try response.readSMPPFrame()).pdu else {
+            Issue.record("expected submit_sm_resp")
+            return
+        }
+        #expect(receipt.id == submitted.messageID)
     }
 }

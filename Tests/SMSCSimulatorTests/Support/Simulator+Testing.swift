@@ -39,6 +39,19 @@ func withSimulator<T>(
     }
 }
 
+extension TestESME {
+    /// Sends `texts` as submits that `simulator`, running with `faults.noResponseRate = 1`, leaves
+    /// unanswered; waits until it has handled them, then turns that fault off.
+    func sendUnanswered(_ texts: [String], to simulator: SMSCSimulator) async throws {
+        let before = simulator.counters.faultUnanswered
+        for text in texts { try await self.send(submit(text)) }
+        try await eventually("\(texts.count) submits left unanswered") {
+            simulator.counters.faultUnanswered == before + texts.count
+        }
+        simulator.reconfigure { $0.faults.noResponseRate = 0 }
+    }
+}
+
 extension SMPPFrame {
     /// The message id of a submit_sm_resp / data_sm_resp.
     var messageID: String? {
@@ -59,6 +72,21 @@ func submit(
         SubmitSM(
             source: Address(ton: .alphanumeric, npi: .unknown, "Shop"),
             destination: Address(ton: .international, npi: .isdn, destination),
+            registeredDelivery: registeredDelivery,
+            shortMessage: ByteBuffer(string: text)
+        )
+    )
+}
+
+func submitMulti(
+    _ text: String,
+    to destinations: [String] = ["447700900001", "447700900002"],
+    registeredDelivery: RegisteredDelivery = .none
+) -> PDU {
+    .submitMulti(
+        SubmitMulti(
+            source: Address(ton: .alphanumeric, npi: .unknown, "Shop"),
+            destinations: destinations.map { .address(Address(ton: .international, npi: .isdn, $0)) },
             registeredDelivery: registeredDelivery,
             shortMessage: ByteBuffer(string: text)
         )
