@@ -216,7 +216,12 @@ public final class BridgeServer: Service, Sendable {
         // Before the routes: a middleware applies to the routes added after it.
         router.add(middleware: MetricsMiddleware())
         api.addRoutes(to: router)
-        let health = HealthChecks(store: store, connectors: Array(connectors.values))
+        let health = HealthChecks(
+            client: store.client,
+            migrations: try MigrationRunner.bundled(),
+            connectors: Array(connectors.values),
+            logger: self.logger
+        )
         health.addRoutes(to: router)
         if let metrics = self.metrics {
             MetricsEndpoint(registry: metrics, store: store).addRoutes(to: router)

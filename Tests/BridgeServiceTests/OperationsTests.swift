@@ -86,6 +86,49 @@ import Testing
         }
     }
 
+    @Test func readinessFlipsWhenTheMigrationsAreNotThisBuilds() async throws {
+        try await withServer { server in
+            try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
+            #expect(try await server.request(.GET, "/readyz").json()["migrations"] as? String == "current")
+            let latest = try #require(try MigrationRunner.bundled().migrations.last)
+            // Waits until `/readyz` answers `status`; returns its body.
+            func readiness(_ status: Int) async throws -> [String: Any] {
+                var body: [String: Any] = [:]
+                try await waitUntil("/readyz \(status)") {
+                    let reply = try await server.request(.GET, "/readyz")
+                    body = try reply.json()
+                    return reply.status == status
+                }
+                return body
+            }
+            try await withDatabase(server.databaseURL) { database in
+                // A migration of this build missing (a database restored from an older backup).
+                try await database.execute("DELETE FROM schema_migrations WHERE version = \(latest.version)")
+                let pending = try await readiness(503)
+                #expect(pending["migrations"] as? String == "pending")
+                #expect(pending["database"] as? String == "ok")
+                #expect((pending["problems"] as? [String])?.first?.contains(latest.name) == true, "\(pending)")
+                try await database.execute(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum)
+                    VALUES (\(latest.version), '\(latest.name)', '\(latest.checksum)')
+                    """
+                )
+                #expect(try await readiness(200)["migrations"] as? String == "current")
+
+                // A migration this build does not know (a newer build migrated the database).
+                try await database.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')"
+                )
+                let ahead = try await readiness(503)
+                #expect(ahead["migrations"] as? String == "ahead")
+                #expect((ahead["problems"] as? [String])?.first?.contains("9999") == true, "\(ahead)")
+                try await database.execute("DELETE FROM schema_migrations WHERE version = 9999")
+                #expect(try await readiness(200)["migrations"] as? String == "current")
+            }
+        }
+    }
+
     static let adminToken = "admin-token-0123456789"
 
     func admin(
