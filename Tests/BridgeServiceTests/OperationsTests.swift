@@ -3,6 +3,7 @@ import BridgeStore
 import BridgeTestSupport
 import Foundation
 import NIOHTTP1
+import SMPP
 import SMSCSimulator
 import Testing
 
@@ -204,6 +205,50 @@ import Testing
             #expect((try reply.json()["detail"] as? String)?.contains("main") == true)
             let bad = try await self.admin(server, .POST, "/admin/connectors/main/pause", json: "{not json")
             #expect(bad.status == 400)
+        }
+    }
+
+    @Test func unmatchedReceiptsAreListedForOperators() async throws {
+        // The SMSC writes receipt ids in decimal, the connector compares them exactly: the receipt
+        // cannot be matched, and is kept for an operator to look at.
+        try await withServer(
+            simulator: { $0.receiptIDFormat = .decimal },
+            configure: {
+                $0.admin.token = Self.adminToken
+                $0.connectors["main"]?.messageIDs = .exact
+            }
+        ) { server in
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "which receipt?"}"#
+            )
+            let id = try #require(try accepted.json()["id"] as? String)
+            let sent = try await server.waitForStatus(id, "sent")
+            let parts = try #require(sent["parts"] as? [[String: Any]])
+            let smscID = try #require(parts.first?["smsc_message_id"] as? String)
+            var receipts: [[String: Any]] = []
+            try await waitUntil("the receipt kept unmatched") {
+                receipts = try await self.admin(server, .GET, "/admin/receipts/unmatched").json()["receipts"]
+                    as? [[String: Any]] ?? []
+                return !receipts.isEmpty
+            }
+            #expect(receipts.count == 1)
+            #expect(receipts.first?["connector"] as? String == "main")
+            #expect(receipts.first?["smsc_message_id"] as? String == UInt64(smscID, radix: 16).map(String.init))
+            #expect(receipts.first?["stat"] as? String == "DELIVRD")
+            #expect(receipts.first?["received_at"] as? String != nil)
+            #expect(try await server.request(.GET, "/v1/messages/\(id)").json()["status"] as? String == "sent")
+
+            let limited = try await self.admin(server, .GET, "/admin/receipts/unmatched?limit=1").json()
+            #expect(limited["limit"] as? Int == 1)
+            for limit in ["0", "1001", "many"] {
+                let refused = try await self.admin(server, .GET, "/admin/receipts/unmatched?limit=\(limit)")
+                #expect(refused.status == 400)
+                #expect(refused.headers.first(name: "Content-Type") == "application/problem+json")
+            }
+            let customer = try await self.admin(server, .GET, "/admin/receipts/unmatched", token: server.apiKey)
+            #expect(customer.status == 401)
         }
     }
 }
