@@ -25,18 +25,35 @@ import Testing
     }
 
     @Test func metricsExposeTheNamedSeries() async throws {
-        try await withServer(configure: Self.renameConnector("metered")) { server in
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        defer { Task { try? await receiver.stop() } }
+        try await withServer(configure: {
+            Self.renameConnector("metered")(&$0)
+            $0.webhooks.allowPrivateDestinations = true
+        }) { server in
+            // The webhook series have no label of this test's own: compare with their values before.
+            let before = try await server.request(.GET, "/metrics").body
             let accepted = try await server.request(
                 .POST,
                 "/v1/messages",
-                json: #"{"to": "447700900123", "from": "Shop", "text": "counted"}"#
+                json: #"{"to": "447700900123", "from": "Shop", "text": "counted", "callback_url": "\#(receiver.url)"}"#
             )
             #expect(accepted.status == 202)
             _ = try await server.waitForStatus(try #require(try accepted.json()["id"] as? String), "delivered")
+            #expect(try await server.request(.POST, "/v1/messages", json: #"{"to": "447700900123"}"#).status == 400)
+            _ = try server.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "counted too"))
+            try await receiver.waitFor(2)
+            var text = ""
+            try await waitUntil("the inbound message and both webhook deliveries counted") {
+                text = try await server.request(.GET, "/metrics").body
+                let delivered = #"webhook_deliveries_total{result="delivered"}"#
+                return Self.sample(text, #"smsbridge_inbound_messages_total{connector="metered"}"#) == 1
+                    && (Self.sample(text, delivered) ?? 0) >= (Self.sample(before, delivered) ?? 0) + 2
+            }
             let reply = try await server.request(.GET, "/metrics")
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
-            let text = reply.body
             // The connector: submits, response time, sessions, window, throttling.
             #expect(Self.sample(text, #"smpp_submits_total{connector="metered",result="ok"}"#) == 1)
             #expect(Self.sample(text, #"smpp_submit_duration_seconds_count{connector="metered"}"#) == 1)
@@ -54,8 +71,20 @@ import Testing
             #expect(Self.sample(text, "smsbridge_queue_oldest_age_seconds") != nil)
             #expect(Self.sample(text, #"smsbridge_messages{status="queued"}"#) != nil)
             #expect(Self.sample(text, "smsbridge_database_up") == 1)
-            // HTTP requests and their latency, by route.
-            #expect(text.contains(#"http_route="/v1/messages""#))
+            // Inbound messages.
+            #expect(Self.sample(text, #"smsbridge_inbound_messages_total{connector="metered"}"#) == 1)
+            // Webhooks: the two callbacks (sent, delivered), their duration, the outbox.
+            let durations = "webhook_delivery_duration_seconds_count"
+            #expect((Self.sample(text, durations) ?? 0) >= (Self.sample(before, durations) ?? 0) + 2)
+            #expect(Self.sample(text, #"webhook_deliveries_total{result="failed"}"#) != nil)
+            #expect(Self.sample(text, #"webhook_deliveries_total{result="dead"}"#) != nil)
+            #expect(Self.sample(text, "webhook_outbox_pending") != nil)
+            // HTTP requests by route and status, and their latency.
+            let requests = { (status: Int) in
+                #"hb_requests{http_route="/v1/messages",http_request_method="POST",http_response_status_code="\#(status)"}"#
+            }
+            #expect((Self.sample(text, requests(202)) ?? 0) >= 1)
+            #expect((Self.sample(text, requests(400)) ?? 0) >= 1)
             #expect(text.contains("http_server_request_duration"))
         }
     }
