@@ -258,8 +258,8 @@ import Testing
             let smscID = try #require(parts.first?["smsc_message_id"] as? String)
             var receipts: [[String: Any]] = []
             try await waitUntil("the receipt kept unmatched") {
-                receipts = try await self.admin(server, .GET, "/admin/receipts/unmatched").json()["receipts"]
-                    as? [[String: Any]] ?? []
+                let listed = try await self.admin(server, .GET, "/admin/receipts/unmatched").json()
+                receipts = listed["receipts"] as? [[String: Any]] ?? []
                 return !receipts.isEmpty
             }
             #expect(receipts.count == 1)

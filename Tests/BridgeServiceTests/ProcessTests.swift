@@ -146,9 +146,10 @@ struct ProcessTests {
                 #expect(object != nil, "not a JSON object of strings: \(line)")
                 if let object { objects.append(object) }
             }
+            let levels: Set = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             for object in objects {
                 #expect(object["ts"] != nil && object["label"] != nil && object["message"] != nil, "\(object)")
-                #expect(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(object["level"] ?? ""))
+                #expect(levels.contains(object["level"] ?? ""), "\(object)")
             }
             let accepted = objects.first { $0["message"] == "message accepted" }
             #expect(accepted?["message.id"] == id, "\(objects.filter { $0["message.id"] != nil })")
