@@ -89,22 +89,19 @@ public final class BridgeServer: Service, Sendable {
         var attempt = 0
         while true {
             do {
-                if self.configuration.database.migrate {
-                    let applied = try await runner.apply(on: client, logger: self.logger)
-                    for migration in applied {
-                        self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
-                    }
-                } else {
-                    let pending = try await runner.pending(on: client, logger: self.logger)
-                    guard pending.isEmpty else {
-                        throw BridgeConfigurationError(
-                            key: "database.migrate",
-                            problem: "is false and \(pending.count) migrations are pending: run `smsbridge migrate`"
-                        )
-                    }
+                let applied = try await runner.prepare(
+                    migrate: self.configuration.database.migrate,
+                    on: client,
+                    logger: self.logger
+                )
+                for migration in applied {
+                    self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
                 }
                 return
             } catch let error as BridgeConfigurationError {
+                throw error
+            } catch let error as MigrationError {
+                // Not a database that is still starting: waiting will not change it.
                 throw error
             } catch {
                 attempt += 1
@@ -219,7 +216,12 @@ public final class BridgeServer: Service, Sendable {
         // Before the routes: a middleware applies to the routes added after it.
         router.add(middleware: MetricsMiddleware())
         api.addRoutes(to: router)
-        let health = HealthChecks(store: store, connectors: Array(connectors.values))
+        let health = HealthChecks(
+            client: store.client,
+            migrations: try MigrationRunner.bundled(),
+            connectors: Array(connectors.values),
+            logger: self.logger
+        )
         health.addRoutes(to: router)
         if let metrics = self.metrics {
             MetricsEndpoint(registry: metrics, store: store).addRoutes(to: router)

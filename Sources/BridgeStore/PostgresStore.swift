@@ -31,11 +31,6 @@ public final class PostgresStore: Sendable {
             _ = try? await client.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: logger)
         }
     }
-
-    /// Whether the database answers.
-    public func ping() async throws {
-        try await self.client.query("SELECT 1", logger: self.logger)
-    }
 }
 
 extension PostgresStore {

@@ -19,7 +19,7 @@ struct Accounts: AsyncParsableCommand {
         var rateLimit: Double?
 
         func run() async throws {
-            try await self.database.withStore { store, _, _ in
+            try await self.database.withStore { store in
                 if try await store.account(named: self.name) != nil {
                     throw ValidationError("an account named \(self.name) exists already")
                 }
@@ -39,7 +39,7 @@ struct Accounts: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            try await self.database.withStore { store, _, _ in
+            try await self.database.withStore { store in
                 for account in try await store.accounts() {
                     let rate = account.rateLimit.map { "\($0)/s" } ?? "default rate"
                     print("\(account.name)\t\(account.id)\t\(rate)")
@@ -55,7 +55,7 @@ struct Accounts: AsyncParsableCommand {
         @Argument(help: "Account name.") var name: String
 
         func run() async throws {
-            try await self.database.withStore { store, _, _ in
+            try await self.database.withStore { store in
                 let account = try await store.existingAccount(named: self.name)
                 let formatter = ISO8601DateFormatter()
                 for key in try await store.apiKeys(accountID: account.id) {
@@ -76,7 +76,7 @@ struct Accounts: AsyncParsableCommand {
         @Argument(help: "Account name.") var name: String
 
         func run() async throws {
-            try await self.database.withStore { store, _, _ in
+            try await self.database.withStore { store in
                 let account = try await store.existingAccount(named: self.name)
                 let (_, key) = try await store.createAPIKey(accountID: account.id)
                 print("api key \(key)")
@@ -93,7 +93,7 @@ struct Accounts: AsyncParsableCommand {
         @Argument(help: "Key prefix, e.g. sbk_3f9a1c2b.") var prefix: String
 
         func run() async throws {
-            try await self.database.withStore { store, _, _ in
+            try await self.database.withStore { store in
                 let prefix = self.prefix.hasSuffix("…") ? String(self.prefix.dropLast()) : self.prefix
                 guard try await store.revokeAPIKey(prefix: prefix) else {
                     throw ValidationError("no active key with prefix \(prefix)")

@@ -33,7 +33,7 @@ struct Purge: AsyncParsableCommand {
 
     func run() async throws {
         let cutoff = Date().addingTimeInterval(-self.age.seconds)
-        let result = try await self.database.withStore { store, _, _ in
+        let result = try await self.database.withStore { store in
             try await store.purge(before: cutoff, batchSize: self.batchSize, dryRun: self.dryRun)
         }
         let verb = self.dryRun ? "would delete" : "deleted"

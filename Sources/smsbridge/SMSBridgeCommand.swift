@@ -37,37 +37,72 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-/// The database alone: `--database-url`, else `SMSBRIDGE_DATABASE_URL`, else the configuration file's.
+/// The database alone, for the commands that use nothing else (`migrate`, `accounts`, `purge`): the
+/// configuration file's `database` section (its other sections are not read), `SMSBRIDGE_DATABASE_URL`
+/// over it, `--database-url` over both. Without a file (none named, no `./smsbridge.yaml`) the
+/// section's defaults, so a URL from the option or the environment is enough.
 struct DatabaseOption: ParsableArguments {
     @OptionGroup var config: ConfigOption
     @Option(help: "postgres://user:password@host:5432/database (default: $SMSBRIDGE_DATABASE_URL, else the file's).")
     var databaseURL: String?
 
-    func url() throws -> DatabaseURL {
-        let text: String
-        if let databaseURL {
-            text = databaseURL
-        } else if let fromEnvironment = ProcessInfo.processInfo.environment["SMSBRIDGE_DATABASE_URL"] {
-            text = fromEnvironment
-        } else {
-            text = try self.config.load().database.url
+    func settings() throws -> BridgeConfiguration.Database {
+        let environment = ProcessInfo.processInfo.environment
+        let path = self.config.path
+        let named = self.config.config != nil || environment["SMSBRIDGE_CONFIG"] != nil
+        var settings = BridgeConfiguration.Database()
+        if named || FileManager.default.fileExists(atPath: path) {
+            do {
+                settings = try BridgeConfiguration.loadDatabase(from: path, environment: environment)
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+        } else if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
+            settings.url = url
+        } else if self.databaseURL == nil {
+            throw ValidationError(
+                "which database? \(path) does not exist: give --config FILE, --database-url or SMSBRIDGE_DATABASE_URL"
+            )
         }
-        do {
-            return try DatabaseURL(text)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        if let databaseURL { settings.url = databaseURL }
+        return settings
     }
 
-    /// Runs `body` with a store on this database.
-    func withStore<T: Sendable>(_ body: (PostgresStore, PostgresClient, Logger) async throws -> T) async throws -> T {
+    /// Runs `body` with a client on this database, as it is (for `migrate`).
+    func withClient<T: Sendable>(
+        _ body: (PostgresClient, BridgeConfiguration.Database, Logger) async throws -> T
+    ) async throws -> T {
+        let settings = try self.settings()
+        let url: DatabaseURL
+        do {
+            url = try DatabaseURL(settings.url)
+        } catch {
+            throw ValidationError("database.url: \(error)")
+        }
         var logger = Logger(label: "smsbridge")
         logger.logLevel = .warning
-        let client = PostgresClient(configuration: try self.url().clientConfiguration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            return try await body(PostgresStore(client: client, logger: logger), client, logger)
+            return try await body(client, settings, logger)
+        }
+    }
+
+    /// Runs `body` with a store on this database, prepared as `serve` prepares it: pending
+    /// migrations applied first when `database.migrate` is true (the default), refused otherwise.
+    func withStore<T: Sendable>(_ body: (PostgresStore) async throws -> T) async throws -> T {
+        try await self.withClient { client, settings, logger in
+            let applied = try await MigrationRunner.bundled().prepare(
+                migrate: settings.migrate,
+                on: client,
+                logger: logger
+            )
+            for migration in applied {
+                // Standard error: standard output is the command's answer (an API key, …).
+                FileHandle.standardError.write(Data("applied migration \(migration.name)\n".utf8))
+            }
+            return try await body(PostgresStore(client: client, logger: logger))
         }
     }
 }
@@ -138,7 +173,7 @@ struct Migrate: AsyncParsableCommand {
     @Flag(help: "Only list the pending migrations.") var dryRun = false
 
     func run() async throws {
-        try await self.database.withStore { _, client, logger in
+        try await self.database.withClient { client, _, logger in
             let runner = try MigrationRunner.bundled()
             if self.dryRun {
                 let pending = try await runner.pending(on: client, logger: logger)

@@ -1,3 +1,4 @@
+import BridgeStore
 import BridgeTestSupport
 import Foundation
 import Testing
@@ -9,6 +10,22 @@ import Testing
         let process = try ChildProcess(try smsbridgeExecutable(), arguments)
         let status = try await process.wait(timeout: .seconds(30))
         return (status, process.stdout, process.stderr)
+    }
+
+    /// A configuration file as the README writes it, on the database at `url`; its path.
+    static func configurationFile(databaseURL url: String, extra: String = "") throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
+        try """
+        database:
+          url: \(url)
+        \(extra)
+        connectors:
+          main:
+            endpoints: ["127.0.0.1:2775"]
+            system_id: bridge
+            password: secret
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
     }
 
     @Test func accountsAndPurgeFromTheCommandLine() async throws {
@@ -38,5 +55,134 @@ import Testing
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("--older-than"), "\(refused.stderr)")
         }
+    }
+
+    /// The README's steps on a database just created: `config check`, then `accounts create` before
+    /// `serve` ever ran.
+    @Test func theReadmeStepsWorkOnAFreshDatabase() async throws {
+        let url = try await makeEmptyDatabase("readme")
+        let file = try Self.configurationFile(databaseURL: url)
+        let checked = try await Self.run(["config", "check", file])
+        #expect(checked.status == 0)
+        #expect(checked.stdout == "\(file): ok (connectors: main)\n")
+
+        let created = try await Self.run(["accounts", "create", "shop", "--config", file])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("api key sbk_"))
+        #expect(created.stderr.contains("applied migration initial"), "\(created.stderr)")
+        #expect(try await pendingMigrations(url).isEmpty)
+
+        // purge too, here with the URL alone (no file: database.migrate's default, true).
+        let other = try await makeEmptyDatabase("readme")
+        let purged = try await Self.run(["purge", "--older-than", "90d", "--database-url", other])
+        #expect(purged.status == 0, "\(purged.stderr)")
+        #expect(purged.stdout.hasPrefix("deleted 0 messages"))
+        #expect(try await pendingMigrations(other).isEmpty)
+    }
+
+    @Test func withMigrateFalseTheCommandsWaitForSmsbridgeMigrate() async throws {
+        let url = try await makeEmptyDatabase("nomigrate")
+        let file = try Self.configurationFile(databaseURL: url, extra: "  migrate: false")
+        let bundled = try MigrationRunner.bundled().migrations
+        for command in [["accounts", "create", "shop"], ["accounts", "list"], ["purge", "--older-than", "90d"]] {
+            let refused = try await Self.run(command + ["--config", file])
+            #expect(refused.status != 0, "\(command)")
+            #expect(
+                refused.stderr.contains(
+                    "database.migrate: is false and \(bundled.count) migrations are pending: run `smsbridge migrate`"
+                ),
+                "\(refused.stderr)"
+            )
+        }
+        #expect(try await pendingMigrations(url).count == bundled.count, "nothing was applied")
+
+        let dryRun = try await Self.run(["migrate", "--dry-run", "--config", file])
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect(dryRun.stdout == bundled.map { "\($0.name)\n" }.joined())
+        let migrated = try await Self.run(["migrate", "--config", file])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout == bundled.map { "applied \($0.name)\n" }.joined())
+        #expect(try await Self.run(["migrate", "--config", file]).stdout == "database up to date\n")
+        #expect(try await Self.run(["migrate", "--dry-run", "--config", file]).stdout == "no pending migrations\n")
+
+        let created = try await Self.run(["accounts", "create", "shop", "--config", file])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("api key sbk_"))
+    }
+
+    @Test func anOlderBuildRefusesADatabaseMigratedByANewerOne() async throws {
+        let (url, _) = try await prepareDatabase(accounts: [])
+        try await withDatabase(url) { database in
+            try await database.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')"
+            )
+        }
+        let refused = try await Self.run(["accounts", "list", "--database-url", url])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("the database has migration 9999"), "\(refused.stderr)")
+    }
+
+    @Test func keysAreListedAddedAndRevoked() async throws {
+        let (url, _) = try await prepareDatabase(accounts: [])
+        func key(_ output: String) throws -> String {
+            try #require(output.split(separator: "\n").first { $0.hasPrefix("api key ") }?.dropFirst(8)).description
+        }
+        // `accounts keys shop`: prefix → active or revoked.
+        func keys() async throws -> [String: String] {
+            let listed = try await Self.run(["accounts", "keys", "shop", "--database-url", url])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            var keys: [String: String] = [:]
+            for line in listed.stdout.split(separator: "\n") {
+                let fields = line.split(separator: "\t")
+                keys[String(fields[0].dropLast())] = fields[2].hasPrefix("revoked") ? "revoked" : String(fields[2])
+            }
+            return keys
+        }
+        let first = try key(try await Self.run(["accounts", "create", "shop", "--database-url", url]).stdout)
+        let second = try key(try await Self.run(["accounts", "add-key", "shop", "--database-url", url]).stdout)
+        let listed = try await keys()
+        #expect(listed.count == 2)
+        let firstPrefix = try #require(listed.keys.first { first.hasPrefix($0) })
+        let secondPrefix = try #require(listed.keys.first { second.hasPrefix($0) })
+        #expect(listed[firstPrefix] == "active" && listed[secondPrefix] == "active")
+
+        // As `keys` prints it, with the ellipsis.
+        let revoked = try await Self.run(["accounts", "revoke", "\(firstPrefix)…", "--database-url", url])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdout == "revoked \(firstPrefix)\n")
+        #expect(try await keys() == [firstPrefix: "revoked", secondPrefix: "active"])
+        let (revokedKey, activeKey) = try await withDatabase(url) { store in
+            (try await store.account(forAPIKey: first), try await store.account(forAPIKey: second))
+        }
+        #expect(revokedKey == nil, "the revoked key no longer authenticates")
+        #expect(activeKey?.name == "shop")
+
+        let again = try await Self.run(["accounts", "revoke", firstPrefix, "--database-url", url])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("no active key with prefix \(firstPrefix)"), "\(again.stderr)")
+        let nobody = try await Self.run(["accounts", "keys", "nobody", "--database-url", url])
+        #expect(nobody.status != 0)
+        #expect(nobody.stderr.contains("no account named nobody"), "\(nobody.stderr)")
+    }
+
+    @Test func configCheckNamesTheKeyAtFault() async throws {
+        let file = try Self.configurationFile(
+            databaseURL: "postgres://smsbridge@localhost:5432/smsbridge",
+            extra: "http:\n  port: 70000"
+        )
+        let refused = try await Self.run(["config", "check", file])
+        #expect(refused.status == 1)
+        #expect(refused.stdout == "\(file): http.port: must be 0…65535\n")
+
+        let misspelt = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
+        try "connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n"
+            .write(to: misspelt, atomically: true, encoding: .utf8)
+        let unknown = try await Self.run(["config", "check", misspelt.path])
+        #expect(unknown.status == 1)
+        #expect(unknown.stdout.hasPrefix("\(misspelt.path): connectors.main.windw: unknown key"), "\(unknown.stdout)")
+
+        let missing = try await Self.run(["config", "check", "/nonexistent/smsbridge.yaml"])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("cannot read /nonexistent/smsbridge.yaml"))
     }
 }

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeService
 import BridgeStore
 import Foundation
+import NIOHTTP1
 import PostgresNIO
 import SMPP
 import SMPPClient
@@ -124,6 +125,61 @@ import Testing
             }
             for id in ids { _ = try await bridge.waitFor(id, .delivered) }
             #expect(bridge.simulator.counters.messagesAccepted == 200)
+        }
+    }
+
+    @Test func aMessageQueuedByAnotherProcessIsSentOnItsNotificationNotAtTheNextPoll() async throws {
+        // The dispatcher polls every 30 s: only LISTEN/NOTIFY can make it send within seconds.
+        try await withServer(configure: { $0.dispatcher.pollInterval = .seconds(30) }) { server in
+            try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
+            // Another connection pool on the database, as another instance's API has.
+            try await withDatabase(server.databaseURL) { elsewhere in
+                try await waitUntil("the dispatcher listens") {
+                    let listening = try await elsewhere.execute(
+                        """
+                        SELECT count(*)::text FROM pg_stat_activity
+                        WHERE datname = current_database() AND query ILIKE '%LISTEN%\(PostgresStore.queuedChannel)%'
+                        """
+                    )
+                    return listening != "0"
+                }
+                // Past the dispatcher's first claim, which found nothing: it now waits for 30 s.
+                try await Task.sleep(for: .seconds(1))
+                let queued = try await queueMessages(1, text: "notified", account: server.account, in: elsewhere)
+                let id = queued[0].id.uuidString.lowercased()
+                // Well before the poll (about 30 s from the first claim), with room for a busy machine.
+                _ = try await server.waitForStatus(id, "sent", timeout: .seconds(10))
+            }
+        }
+    }
+
+    @Test func urgentMessagesAreClaimedBeforeNormalOnes() async throws {
+        // One message claimed and sent at a time, so the SMSC receives them in the order claimed.
+        try await withBridge(
+            dispatcher: {
+                $0.batchSize = 1
+                $0.maxInFlight = 1
+            },
+            prepare: { store, account in
+                // Queued before the bridge starts: the normal ones have waited longer.
+                try await queueMessages(5, text: "normal", account: account, in: store)
+                let validator = MessageValidator(
+                    policy: MessagePolicy(),
+                    router: MessageRouter(defaultConnector: "main"),
+                    builders: ["main": SubmitBuilder()]
+                )
+                let urgent = try validator.validate(
+                    SendRequest(to: "447700900123", from: "Shop", text: "urgent", priority: .urgent),
+                    accountID: account,
+                    now: Date()
+                ).get()
+                try await store.insert([urgent])
+            }
+        ) { bridge in
+            try await waitUntil("all six submitted") { bridge.simulator.messages().count == 6 }
+            let texts = bridge.simulator.messages().compactMap(\.text)
+            #expect(texts.first == "urgent", "\(texts)")
+            #expect(Set(texts.dropFirst()) == Set((0..<5).map { "normal \($0)" }))
         }
     }
 }

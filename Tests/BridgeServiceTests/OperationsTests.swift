@@ -3,6 +3,7 @@ import BridgeStore
 import BridgeTestSupport
 import Foundation
 import NIOHTTP1
+import SMPP
 import SMSCSimulator
 import Testing
 
@@ -24,18 +25,35 @@ import Testing
     }
 
     @Test func metricsExposeTheNamedSeries() async throws {
-        try await withServer(configure: Self.renameConnector("metered")) { server in
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        defer { Task { try? await receiver.stop() } }
+        try await withServer(configure: {
+            Self.renameConnector("metered")(&$0)
+            $0.webhooks.allowPrivateDestinations = true
+        }) { server in
+            // The webhook series have no label of this test's own: compare with their values before.
+            let before = try await server.request(.GET, "/metrics").body
             let accepted = try await server.request(
                 .POST,
                 "/v1/messages",
-                json: #"{"to": "447700900123", "from": "Shop", "text": "counted"}"#
+                json: #"{"to": "447700900123", "from": "Shop", "text": "counted", "callback_url": "\#(receiver.url)"}"#
             )
             #expect(accepted.status == 202)
             _ = try await server.waitForStatus(try #require(try accepted.json()["id"] as? String), "delivered")
+            #expect(try await server.request(.POST, "/v1/messages", json: #"{"to": "447700900123"}"#).status == 400)
+            _ = try server.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "counted too"))
+            try await receiver.waitFor(2)
+            var text = ""
+            try await waitUntil("the inbound message and both webhook deliveries counted") {
+                text = try await server.request(.GET, "/metrics").body
+                let delivered = #"webhook_deliveries_total{result="delivered"}"#
+                return Self.sample(text, #"smsbridge_inbound_messages_total{connector="metered"}"#) == 1
+                    && (Self.sample(text, delivered) ?? 0) >= (Self.sample(before, delivered) ?? 0) + 2
+            }
             let reply = try await server.request(.GET, "/metrics")
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
-            let text = reply.body
             // The connector: submits, response time, sessions, window, throttling.
             #expect(Self.sample(text, #"smpp_submits_total{connector="metered",result="ok"}"#) == 1)
             #expect(Self.sample(text, #"smpp_submit_duration_seconds_count{connector="metered"}"#) == 1)
@@ -53,8 +71,20 @@ import Testing
             #expect(Self.sample(text, "smsbridge_queue_oldest_age_seconds") != nil)
             #expect(Self.sample(text, #"smsbridge_messages{status="queued"}"#) != nil)
             #expect(Self.sample(text, "smsbridge_database_up") == 1)
-            // HTTP requests and their latency, by route.
-            #expect(text.contains(#"http_route="/v1/messages""#))
+            // Inbound messages.
+            #expect(Self.sample(text, #"smsbridge_inbound_messages_total{connector="metered"}"#) == 1)
+            // Webhooks: the two callbacks (sent, delivered), their duration, the outbox.
+            let durations = "webhook_delivery_duration_seconds_count"
+            #expect((Self.sample(text, durations) ?? 0) >= (Self.sample(before, durations) ?? 0) + 2)
+            #expect(Self.sample(text, #"webhook_deliveries_total{result="failed"}"#) != nil)
+            #expect(Self.sample(text, #"webhook_deliveries_total{result="dead"}"#) != nil)
+            #expect(Self.sample(text, "webhook_outbox_pending") != nil)
+            // HTTP requests by route and status, and their latency.
+            let requests = { (status: Int) in
+                #"hb_requests{http_route="/v1/messages",http_request_method="POST",http_response_status_code="\#(status)"}"#
+            }
+            #expect((Self.sample(text, requests(202)) ?? 0) >= 1)
+            #expect((Self.sample(text, requests(400)) ?? 0) >= 1)
             #expect(text.contains("http_server_request_duration"))
         }
     }
@@ -82,6 +112,49 @@ import Testing
             try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS true"#)
             try await waitUntil("ready again", timeout: .seconds(20)) {
                 try await server.request(.GET, "/readyz").status == 200
+            }
+        }
+    }
+
+    @Test func readinessFlipsWhenTheMigrationsAreNotThisBuilds() async throws {
+        try await withServer { server in
+            try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
+            #expect(try await server.request(.GET, "/readyz").json()["migrations"] as? String == "current")
+            let latest = try #require(try MigrationRunner.bundled().migrations.last)
+            // Waits until `/readyz` answers `status`; returns its body.
+            func readiness(_ status: Int) async throws -> [String: Any] {
+                var body: [String: Any] = [:]
+                try await waitUntil("/readyz \(status)") {
+                    let reply = try await server.request(.GET, "/readyz")
+                    body = try reply.json()
+                    return reply.status == status
+                }
+                return body
+            }
+            try await withDatabase(server.databaseURL) { database in
+                // A migration of this build missing (a database restored from an older backup).
+                try await database.execute("DELETE FROM schema_migrations WHERE version = \(latest.version)")
+                let pending = try await readiness(503)
+                #expect(pending["migrations"] as? String == "pending")
+                #expect(pending["database"] as? String == "ok")
+                #expect((pending["problems"] as? [String])?.first?.contains(latest.name) == true, "\(pending)")
+                try await database.execute(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum)
+                    VALUES (\(latest.version), '\(latest.name)', '\(latest.checksum)')
+                    """
+                )
+                #expect(try await readiness(200)["migrations"] as? String == "current")
+
+                // A migration this build does not know (a newer build migrated the database).
+                try await database.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')"
+                )
+                let ahead = try await readiness(503)
+                #expect(ahead["migrations"] as? String == "ahead")
+                #expect((ahead["problems"] as? [String])?.first?.contains("9999") == true, "\(ahead)")
+                try await database.execute("DELETE FROM schema_migrations WHERE version = 9999")
+                #expect(try await readiness(200)["migrations"] as? String == "current")
             }
         }
     }
@@ -161,6 +234,50 @@ import Testing
             #expect((try reply.json()["detail"] as? String)?.contains("main") == true)
             let bad = try await self.admin(server, .POST, "/admin/connectors/main/pause", json: "{not json")
             #expect(bad.status == 400)
+        }
+    }
+
+    @Test func unmatchedReceiptsAreListedForOperators() async throws {
+        // The SMSC writes receipt ids in decimal, the connector compares them exactly: the receipt
+        // cannot be matched, and is kept for an operator to look at.
+        try await withServer(
+            simulator: { $0.receiptIDFormat = .decimal },
+            configure: {
+                $0.admin.token = Self.adminToken
+                $0.connectors["main"]?.messageIDs = .exact
+            }
+        ) { server in
+            let accepted = try await server.request(
+                .POST,
+                "/v1/messages",
+                json: #"{"to": "447700900123", "from": "Shop", "text": "which receipt?"}"#
+            )
+            let id = try #require(try accepted.json()["id"] as? String)
+            let sent = try await server.waitForStatus(id, "sent")
+            let parts = try #require(sent["parts"] as? [[String: Any]])
+            let smscID = try #require(parts.first?["smsc_message_id"] as? String)
+            var receipts: [[String: Any]] = []
+            try await waitUntil("the receipt kept unmatched") {
+                let listed = try await self.admin(server, .GET, "/admin/receipts/unmatched").json()
+                receipts = listed["receipts"] as? [[String: Any]] ?? []
+                return !receipts.isEmpty
+            }
+            #expect(receipts.count == 1)
+            #expect(receipts.first?["connector"] as? String == "main")
+            #expect(receipts.first?["smsc_message_id"] as? String == UInt64(smscID, radix: 16).map(String.init))
+            #expect(receipts.first?["stat"] as? String == "DELIVRD")
+            #expect(receipts.first?["received_at"] as? String != nil)
+            #expect(try await server.request(.GET, "/v1/messages/\(id)").json()["status"] as? String == "sent")
+
+            let limited = try await self.admin(server, .GET, "/admin/receipts/unmatched?limit=1").json()
+            #expect(limited["limit"] as? Int == 1)
+            for limit in ["0", "1001", "many"] {
+                let refused = try await self.admin(server, .GET, "/admin/receipts/unmatched?limit=\(limit)")
+                #expect(refused.status == 400)
+                #expect(refused.headers.first(name: "Content-Type") == "application/problem+json")
+            }
+            let customer = try await self.admin(server, .GET, "/admin/receipts/unmatched", token: server.apiKey)
+            #expect(customer.status == 401)
         }
     }
 }

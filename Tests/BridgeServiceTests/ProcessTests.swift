@@ -126,6 +126,37 @@ struct ProcessTests {
             #expect(try await second.process.wait(timeout: .seconds(20)) == 0)
         }
     }
+
+    @Test func jsonLogsAreOneObjectPerLineWithTheMessageID() async throws {
+        try await withProcessFixture(responseDelay: 0) { fixture in
+            var configuration = fixture.configuration
+            configuration.logging.format = .json
+            configuration.logging.level = "debug"
+            let instance = try await Self.start(configuration, server: fixture.server, name: "json")
+            let id = try #require(await Self.post(1, to: instance.server, tag: "logged").first)
+            _ = try await instance.server.waitForStatus(id, "delivered")
+            instance.process.kill(SIGTERM)
+            #expect(try await instance.process.wait(timeout: .seconds(20)) == 0)
+
+            let lines = instance.process.stderr.split(separator: "\n")
+            #expect(lines.count > 3)
+            var objects: [[String: String]] = []
+            for line in lines {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+                #expect(object != nil, "not a JSON object of strings: \(line)")
+                if let object { objects.append(object) }
+            }
+            let levels: Set = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            for object in objects {
+                #expect(object["ts"] != nil && object["label"] != nil && object["message"] != nil, "\(object)")
+                #expect(levels.contains(object["level"] ?? ""), "\(object)")
+            }
+            let accepted = objects.first { $0["message"] == "message accepted" }
+            #expect(accepted?["message.id"] == id, "\(objects.filter { $0["message.id"] != nil })")
+            #expect(accepted?["level"] == "debug")
+            #expect(objects.contains { $0["message"] == "ready" && $0["level"] == "notice" })
+        }
+    }
 }
 
 struct ProcessFixture {

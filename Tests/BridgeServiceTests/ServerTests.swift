@@ -103,6 +103,37 @@ import Testing
         #expect(try await pendingMigrations(url).isEmpty)
     }
 
+    @Test func theServerRefusesADatabaseItCannotServe() async throws {
+        // Migrated by a newer build: refused at once, not retried as a database that is starting.
+        let (newer, _) = try await prepareDatabase(accounts: [])
+        try await withDatabase(newer) { database in
+            try await database.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')"
+            )
+        }
+        let started = ContinuousClock.now
+        await #expect(throws: MigrationError.unknownApplied(version: 9999)) {
+            try await BridgeServer(
+                configuration: serverConfiguration(databaseURL: newer, smppPort: 1),
+                logger: quietLogger("server")
+            ).run()
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+
+        // database.migrate false on a database that lacks migrations.
+        var configuration = serverConfiguration(databaseURL: try await makeEmptyDatabase("nomigrate"), smppPort: 1)
+        configuration.database.migrate = false
+        let count = try MigrationRunner.bundled().migrations.count
+        await #expect(
+            throws: BridgeConfigurationError(
+                key: "database.migrate",
+                problem: "is false and \(count) migrations are pending: run `smsbridge migrate`"
+            )
+        ) {
+            try await BridgeServer(configuration: configuration, logger: quietLogger("server")).run()
+        }
+    }
+
     @Test func configurationErrorsNameTheKeyBeforeAnythingStarts() async throws {
         var configuration = serverConfiguration(databaseURL: "postgres://x@127.0.0.1:1/db", smppPort: 2775)
         configuration.connectors["main"]?.window = 0

@@ -18,6 +18,8 @@ import SMPPClient
 /// - `POST /admin/connectors/{name}/resume`: lifts a pause, and clears a credentials alert
 ///   (the connector binds again).
 /// - `GET /admin/queue`: depth and age of the queue, messages by waiting status, per connector.
+/// - `GET /admin/receipts/unmatched?limit=100`: receipts kept without a message (newest first), until
+///   they match or expire (`maintenance.unmatched_receipt_lifetime`).
 ///
 /// Errors are `application/problem+json`, as in the customer API.
 struct AdminAPI: Sendable {
@@ -39,6 +41,18 @@ struct AdminAPI: Sendable {
         var messages: [String: Int]
         var connectors: [ConnectorQueue]
         var paused: [String]
+    }
+
+    struct UnmatchedReceipts: Codable, Sendable {
+        struct Receipt: Codable, Sendable {
+            var connector: String
+            var smscMessageId: String
+            var stat: String?
+            var receivedAt: Date
+        }
+
+        var receipts: [Receipt]
+        var limit: Int
     }
 
     struct PauseRequest: Codable, Sendable {
@@ -103,6 +117,28 @@ struct AdminAPI: Sendable {
             }
             return try Response.json(report)
         }
+        admin.get("receipts/unmatched") { request, _ in
+            let limit = try Self.limit(request.uri.queryParameters.get("limit"))
+            let rows = try await self.database { try await self.store.unmatchedReceipts(limit: limit) }
+            let receipts = rows.map {
+                UnmatchedReceipts.Receipt(
+                    connector: $0.connector,
+                    smscMessageId: $0.smscMessageID,
+                    stat: $0.stat,
+                    receivedAt: $0.receivedAt
+                )
+            }
+            return try Response.json(UnmatchedReceipts(receipts: receipts, limit: limit))
+        }
+    }
+
+    /// `?limit=`: 1…1000, default 100.
+    private static func limit(_ text: String?) throws -> Int {
+        guard let text else { return 100 }
+        guard let limit = Int(text), (1...1_000).contains(limit) else {
+            throw AdminProblem(status: .badRequest, title: "invalid limit", detail: "limit must be a number 1…1000")
+        }
+        return limit
     }
 
     private func connectorName(_ context: APIRequestContext) throws -> String {

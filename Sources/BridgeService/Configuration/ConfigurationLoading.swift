@@ -13,13 +13,7 @@ extension BridgeConfiguration {
         from path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(BridgeConfigurationError) -> BridgeConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw BridgeConfigurationError(key: "", problem: "cannot read \(path): \(error.localizedDescription)")
-        }
-        return try Self.parse(text, environment: environment)
+        try Self.parse(try Self.read(path), environment: environment)
     }
 
     /// As ``load(from:environment:)``, from the file's text.
@@ -27,12 +21,42 @@ extension BridgeConfiguration {
         _ yaml: String,
         environment: [String: String] = [:]
     ) throws(BridgeConfigurationError) -> BridgeConfiguration {
-        var configuration: BridgeConfiguration
+        var configuration = try Self.decode(BridgeConfiguration.self, yaml) ?? BridgeConfiguration()
+        configuration.applyEnvironment(environment)
+        _ = try configuration.validated()
+        return configuration
+    }
+
+    /// The `database` section of a configuration file alone, with `SMSBRIDGE_DATABASE_URL` applied:
+    /// what the commands that use nothing but the database read (`migrate`, `accounts`, `purge`).
+    /// The other sections are not read, so that what only the service needs (a connector password
+    /// it gets from its own environment) does not stop them.
+    public static func loadDatabase(
+        from path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(BridgeConfigurationError) -> Database {
+        struct DatabaseSection: Decodable {
+            var database: Database?
+        }
+        var configuration = BridgeConfiguration()
+        configuration.database = try Self.decode(DatabaseSection.self, try Self.read(path))?.database ?? Database()
+        configuration.applyEnvironment(environment)
+        return configuration.database
+    }
+
+    private static func read(_ path: String) throws(BridgeConfigurationError) -> String {
         do {
-            // An empty file is a configuration of defaults.
-            let isEmpty = try Yams.load(yaml: yaml) == nil
-            configuration =
-                isEmpty ? BridgeConfiguration() : try YAMLDecoder().decode(BridgeConfiguration.self, from: yaml)
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw BridgeConfigurationError(key: "", problem: "cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The file decoded, or nil when it is empty (a configuration of defaults).
+    private static func decode<T: Decodable>(_ type: T.Type, _ yaml: String) throws(BridgeConfigurationError) -> T? {
+        do {
+            guard try Yams.load(yaml: yaml) != nil else { return nil }
+            return try YAMLDecoder().decode(T.self, from: yaml)
         } catch let error as DecodingError {
             throw error.configurationError
         } catch let error as YamlError {
@@ -40,9 +64,6 @@ extension BridgeConfiguration {
         } catch {
             throw BridgeConfigurationError(key: "", problem: "\(error)")
         }
-        configuration.applyEnvironment(environment)
-        _ = try configuration.validated()
-        return configuration
     }
 
     /// The configuration as YAML that ``parse(_:environment:)`` reads back to the same values.
