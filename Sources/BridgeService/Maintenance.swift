@@ -20,6 +20,10 @@ public final class Maintenance: Service, Sendable {
         public var unmatchedReceiptLifetime: TimeInterval = 3 * 86_400
         /// De-duplication keys of inbound PDUs are kept this long. Default 600 s.
         public var dedupeWindow: TimeInterval = 600
+        /// Longest a round may take; a round still waiting for the database then is abandoned
+        /// (PostgresNIO queues a call for as long as it cannot connect, and can miss the
+        /// cancellation of a call being queued). Default 60 s.
+        public var roundTimeout: Duration = .seconds(60)
 
         public init() {}
     }
@@ -52,7 +56,14 @@ public final class Maintenance: Service, Sendable {
         await cancelWhenGracefulShutdown {
             var tick = 0
             while !Task.isCancelled {
-                await self.runOnce(full: tick % 12 == 0)
+                let full = tick % 12 == 0
+                do {
+                    try await withDatabaseDeadline(self.configuration.roundTimeout) { await self.runOnce(full: full) }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
+                }
                 tick += 1
                 try? await Task.sleep(for: self.configuration.heartbeatInterval)
             }

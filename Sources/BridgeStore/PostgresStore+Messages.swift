@@ -95,32 +95,40 @@ extension PostgresStore {
             """
 
         do {
+            // A call its caller gave up on (``withDatabaseDeadline(_:grace:_:)``) writes nothing,
+            // even when its connection comes late.
             guard let idempotency else {
-                try await self.client.query(insertMessages, logger: self.logger)
+                try await self.client.withConnection { connection in
+                    try Task.checkCancellation()
+                    try await connection.query(insertMessages, logger: self.logger)
+                }
                 if anyQueued { self.signalQueued() }
                 return
             }
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                if !messages.isEmpty {
-                    try await connection.query(insertMessages, logger: self.logger)
-                }
-                if let accountID = accountID ?? messages.first?.accountID {
-                    // A record older than 24 hours no longer answers repeats: the key is free again.
-                    let recorded = try await connection.query(
-                        """
-                        INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response)
-                        VALUES (\(accountID), \(idempotency.key), \(ByteBuffer(bytes: idempotency.requestHash)),
-                                \(Int16(idempotency.statusCode)), \(ByteBuffer(bytes: idempotency.response)))
-                        ON CONFLICT (account_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-                            status_code = EXCLUDED.status_code, response = EXCLUDED.response, created_at = now()
-                        WHERE idempotency_keys.created_at <= now() - interval '24 hours'
-                        RETURNING 1
-                        """,
-                        logger: self.logger
-                    )
-                    var inserted = false
-                    for try await _ in recorded { inserted = true }
-                    guard inserted else { throw StoreError.idempotencyKeyTaken }
+            try await self.client.withConnection { connection in
+                try Task.checkCancellation()
+                try await connection.withTransaction(logger: self.logger) { connection in
+                    if !messages.isEmpty {
+                        try await connection.query(insertMessages, logger: self.logger)
+                    }
+                    if let accountID = accountID ?? messages.first?.accountID {
+                        // A record older than 24 hours no longer answers repeats: the key is free again.
+                        let recorded = try await connection.query(
+                            """
+                            INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response)
+                            VALUES (\(accountID), \(idempotency.key), \(ByteBuffer(bytes: idempotency.requestHash)),
+                                    \(Int16(idempotency.statusCode)), \(ByteBuffer(bytes: idempotency.response)))
+                            ON CONFLICT (account_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+                                status_code = EXCLUDED.status_code, response = EXCLUDED.response, created_at = now()
+                            WHERE idempotency_keys.created_at <= now() - interval '24 hours'
+                            RETURNING 1
+                            """,
+                            logger: self.logger
+                        )
+                        var inserted = false
+                        for try await _ in recorded { inserted = true }
+                        guard inserted else { throw StoreError.idempotencyKeyTaken }
+                    }
                 }
             }
             if anyQueued { self.signalQueued() }

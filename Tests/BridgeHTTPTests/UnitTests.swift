@@ -139,6 +139,37 @@ import Testing
         #expect(value == 7)
     }
 
+    @Test func anOperationThatIgnoresItsCancellationIsAbandonedAfterTheGrace() async throws {
+        // Like a pool request that missed its cancellation: it would wait as long as the database
+        // is away, and the caller with it.
+        let never = AsyncStream<Int>.makeStream()
+        let started = ContinuousClock.now
+        await #expect(throws: DatabaseDeadlineExceeded.self) {
+            try await withDatabaseDeadline(.milliseconds(50), grace: .milliseconds(100)) {
+                await Task.detached { for await value in never.stream { return value }; return 0 }.value
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(60), "not as long as the operation would wait")
+        never.continuation.finish()
+    }
+
+    @Test func theCallersCancellationEndsTheWaitAfterTheGraceNotTheDeadline() async throws {
+        // Graceful shutdown cancels a service waiting for a pool request that missed its
+        // cancellation: the service stops after the grace, not after an hour.
+        let never = AsyncStream<Int>.makeStream()
+        let caller = Task {
+            try await withDatabaseDeadline(.seconds(3_600), grace: .milliseconds(100)) {
+                await Task.detached { for await value in never.stream { return value }; return 0 }.value
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        caller.cancel()
+        let started = ContinuousClock.now
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(ContinuousClock.now - started < .seconds(60), "not as long as the deadline")
+        never.continuation.finish()
+    }
+
     @Test func errorsAreSortedIntoUnavailableAndNot() {
         #expect(DatabaseGate.isUnavailable(ChannelError.ioOnClosedChannel), "a connection that went away")
         #expect(!DatabaseGate.isUnavailable(StoreError.idempotencyKeyTaken))

@@ -61,6 +61,6 @@ import Testing
         let stoppedInTime = stopped.load(ordering: .relaxed)
         #expect(stoppedInTime, "the server did not stop within 30 s of the shutdown signal")
         try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS true"#)
-        _ = await running.result
+        _ = await watch("server stopped after the database came back") { await running.result }
     }
 }

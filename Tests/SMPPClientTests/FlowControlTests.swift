@@ -58,7 +58,12 @@ import Testing
         // 25 messages sent with window 1 and no client-side limit.
         let metrics = TestMetrics()
         try await withSimulator(.forClientTests(slowDown.simulator)) { simulator in
-            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) { $0.window = 1 }
+            let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
+                $0.window = 1
+                // Refusals and their growing pauses add up to seconds: the last messages must not
+                // give up waiting in the queue.
+                $0.queueTimeout = .seconds(60)
+            }
             try await withConnector(configuration, metricsFactory: metrics) { connector in
                 let start = ContinuousClock.now
                 let results = await connector.submit(parts: try connector.texts(25, "m"))

@@ -135,14 +135,15 @@ import Testing
     @Test func aRetryAfterAFloodGuardRefusalIsNotADuplicate() async throws {
         let configuration = SimulatorConfiguration.testing {
             $0.conventions.duplicateWindow = 60
-            $0.conventions.floodGuard = .init(limit: 1, interval: 0.2)
+            // Two submits in a row are under 3 s apart even on a busy machine.
+            $0.conventions.floodGuard = .init(limit: 1, interval: 3)
         }
         try await withSimulator(configuration) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transmitter)
                 #expect(try await esme.request(submit("first")).commandStatus == .ok)
                 #expect(try await esme.request(submit("second")).commandStatus == .messageQueueFull)
-                try await Task.sleep(for: .milliseconds(250))
+                try await Task.sleep(for: .milliseconds(3_100))
                 #expect(try await esme.request(submit("second")).commandStatus == .ok)
                 #expect(try await esme.request(submit("second")).commandStatus == .submitFailed)
                 #expect(simulator.counters.floodBlocked == 1)
