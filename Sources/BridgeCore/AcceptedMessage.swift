@@ -28,4 +28,21 @@ public struct AcceptedMessage: Sendable {
     /// The connector that will carry it.
     public var connector: String
     public var createdAt: Date
+    /// Set when the instance accepting the message sends it itself, without a trip through the
+    /// queue: it is stored `sending`, leased to that instance, and handed to its dispatcher after
+    /// the commit. `nil`: stored `queued` (or `scheduled`) for any dispatcher to claim.
+    public var lease: DispatchLease? = nil
+}
+
+/// The lease under which an accepting instance sends a message itself.
+public struct DispatchLease: Sendable, Hashable {
+    /// The instance (its dispatcher's id).
+    public var owner: UUID
+    /// How long the lease holds; past it, another instance may send the message.
+    public var duration: TimeInterval
+
+    public init(owner: UUID, duration: TimeInterval) {
+        self.owner = owner
+        self.duration = duration
+    }
 }

@@ -30,11 +30,14 @@ public struct BridgeAPI: Sendable {
     ///   - store: where messages, received messages, accounts and idempotency records live
     ///     (a `PostgresStore`).
     ///   - validator: checks send requests and builds their parts, with the routes and connectors.
+    ///   - handoff: this instance's dispatcher, to which accepted messages that are due at once go
+    ///     directly (``DispatchHandoff``); `nil`: every message goes through the queue.
     /// - Throws: ``ConfigurationError`` naming the first invalid setting.
     public init(
         store: some APIRepository,
         validator: MessageValidator,
-        configuration: Configuration = Configuration()
+        configuration: Configuration = Configuration(),
+        handoff: (any DispatchHandoff)? = nil
     ) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -59,7 +62,8 @@ public struct BridgeAPI: Sendable {
             validator: validator,
             admission: Admission(queue: queue, rateLimiter: rateLimiter, database: database),
             database: database,
-            secretRotationOverlap: configuration.webhookSecretRotationOverlap
+            secretRotationOverlap: configuration.webhookSecretRotationOverlap,
+            handoff: handoff
         )
         let maximumBodySize = configuration.maximumBodySize
         self.mount = { router in

@@ -211,7 +211,12 @@ public final class BridgeServer: Service, Sendable {
         apiConfiguration.maximumQueueAge = settings.maxQueueAge?.duration
         apiConfiguration.databaseTimeout = settings.databaseTimeout.duration
         apiConfiguration.webhookSecretRotationOverlap = self.configuration.webhooks.secretRotationOverlap.duration
-        let api = try BridgeAPI(store: store, validator: validator, configuration: apiConfiguration)
+        let api = try BridgeAPI(
+            store: store,
+            validator: validator,
+            configuration: apiConfiguration,
+            handoff: self.configuration.dispatcher.handoff ? dispatcher : nil
+        )
         let router = Router(context: APIRequestContext.self)
         // Before the routes: a middleware applies to the routes added after it.
         router.add(middleware: MetricsMiddleware())
@@ -231,7 +236,7 @@ public final class BridgeServer: Service, Sendable {
                 token: token,
                 store: store,
                 connectors: connectors,
-                wakeDispatcher: { dispatcher.wake() },
+                dispatcher: dispatcher,
                 logger: self.logger
             ).addRoutes(to: router)
         }

@@ -1,4 +1,5 @@
-import BridgeCore
+public import BridgeCore
+public import BridgeHTTP
 public import BridgeStore
 import CoreMetrics
 public import Foundation
@@ -40,6 +41,9 @@ public final class Dispatcher: Service, Sendable {
         /// PostgresNIO queues a call while it cannot connect; bounded, a dispatcher whose database
         /// is away still notices shutdown and stops. Default 10 s.
         public var databaseTimeout: Duration = .seconds(10)
+        /// Messages the HTTP API of this instance accepts that are due at once come straight here
+        /// (``DispatchHandoff``) instead of being claimed from the queue. Default true.
+        public var handoff: Bool = true
 
         public init() {}
     }
@@ -54,6 +58,13 @@ public final class Dispatcher: Service, Sendable {
     private let reports = BatchQueue<SubmissionReport>()
     private let inFlight = Atomic<Int>(0)
     private let metrics = ServiceMetrics()
+    /// Messages handed over by the API (``DispatchHandoff``), sent by `handoffLoop`.
+    private let handoffs = AsyncStream<ClaimedMessage>.makeStream()
+    /// Whether handed-over messages are taken: from the start of `run` until graceful shutdown.
+    private let acceptingHandoffs = Atomic<Bool>(false)
+    /// Paused connectors, as last read (at most a second old), for the handoff; claims read the
+    /// pauses themselves.
+    private let pauses = Mutex<(names: Set<String>, readAt: ContinuousClock.Instant?)>(([], nil))
 
     public init(
         store: PostgresStore,
@@ -83,11 +94,18 @@ public final class Dispatcher: Service, Sendable {
                 logger: self.logger
             )
         }
+        await self.refreshPausedConnectors()
+        self.acceptingHandoffs.store(self.configuration.handoff, ordering: .relaxed)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordReports() }
             await withGracefulShutdownHandler {
-                await self.dispatchLoop()
+                await withDiscardingTaskGroup { loops in
+                    loops.addTask { await self.dispatchLoop() }
+                    loops.addTask { await self.handoffLoop() }
+                }
             } onGracefulShutdown: {
+                self.acceptingHandoffs.store(false, ordering: .relaxed)
+                self.handoffs.continuation.finish()
                 self.waker.signal()
             }
             // Every send has reported (dispatchLoop waited for them): the recorder writes what is
@@ -107,6 +125,7 @@ public final class Dispatcher: Service, Sendable {
     private func dispatchLoop() async {
         await withDiscardingTaskGroup { sends in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if self.acceptingHandoffs.load(ordering: .relaxed) { await self.refreshPausedConnectorsIfOld() }
                 let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
                 var claimed: [ClaimedMessage] = []
                 if room > 0 {
@@ -130,8 +149,7 @@ public final class Dispatcher: Service, Sendable {
                     sends.addTask {
                         let report = await self.send(message)
                         self.reports.append(report)
-                        self.inFlight.subtract(1, ordering: .relaxed)
-                        self.waker.signal()
+                        self.sendEnded()
                     }
                 }
                 // A full batch means more may be due: go on at once. Otherwise wait for a notification,
@@ -140,6 +158,52 @@ public final class Dispatcher: Service, Sendable {
                     await self.waker.wait(timeout: self.configuration.pollInterval)
                 }
             }
+        }
+    }
+
+    /// A send ended: its room is free. Wakes the claim loop when it waited for room (not after
+    /// every send: that would be a claim query per message).
+    private func sendEnded() {
+        let before = self.inFlight.subtract(1, ordering: .relaxed).oldValue
+        if before >= self.configuration.maxInFlight { self.waker.signal() }
+    }
+
+    // MARK: Handoff
+
+    /// Sends what the API handed over, until graceful shutdown; then waits for those sends.
+    private func handoffLoop() async {
+        await withDiscardingTaskGroup { sends in
+            for await message in self.handoffs.stream {
+                sends.addTask {
+                    let report = await self.send(message)
+                    self.reports.append(report)
+                    self.sendEnded()
+                }
+            }
+        }
+    }
+
+    /// Reads the paused connectors when the last reading is older than a second.
+    private func refreshPausedConnectorsIfOld() async {
+        let readAt = self.pauses.withLock { $0.readAt }
+        if let readAt, ContinuousClock.now - readAt < .seconds(1) { return }
+        await self.refreshPausedConnectors()
+    }
+
+    private func refreshPausedConnectors() async {
+        do {
+            let store = self.store
+            let names = try await self.withDatabase { Set(try await store.pausedConnectors().map(\.connector)) }
+            self.pauses.withLock { $0 = (names, .now) }
+        } catch {
+            self.logger.warning("reading paused connectors failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The admin API paused or resumed a connector of this instance: the handoff knows at once.
+    public func connectorPauseChanged(_ connector: String, paused: Bool) {
+        self.pauses.withLock {
+            if paused { $0.names.insert(connector) } else { $0.names.remove(connector) }
         }
     }
 
@@ -258,5 +322,42 @@ public final class Dispatcher: Service, Sendable {
                 }
             }
         }
+    }
+}
+
+extension Dispatcher: DispatchHandoff {
+    public func reserve(_ messages: [AcceptedMessage]) -> [AcceptedMessage] {
+        guard self.acceptingHandoffs.load(ordering: .relaxed) else { return messages }
+        let paused = self.pauses.withLock { $0.names }
+        let lease = DispatchLease(owner: self.instanceID, duration: self.configuration.lease)
+        var messages = messages
+        for index in messages.indices {
+            let message = messages[index]
+            guard message.status == .queued, message.sendAt == nil, self.connectors[message.connector] != nil,
+                !paused.contains(message.connector)
+            else { continue }
+            // Room in flight, reserved now; given back by release or when the send ends.
+            guard self.inFlight.add(1, ordering: .relaxed).newValue <= self.configuration.maxInFlight else {
+                self.inFlight.subtract(1, ordering: .relaxed)
+                break
+            }
+            messages[index].lease = lease
+        }
+        return messages
+    }
+
+    public func send(_ messages: [AcceptedMessage]) {
+        for message in messages where message.lease != nil {
+            if case .terminated = self.handoffs.continuation.yield(ClaimedMessage(handedOff: message)) {
+                // Shutting down: the message stays leased to this instance, and goes back to the
+                // queue with the other leases it holds (or when its lease runs out).
+                self.inFlight.subtract(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    public func release(_ messages: [AcceptedMessage]) {
+        let reserved = messages.count { $0.lease != nil }
+        if reserved > 0 { self.inFlight.subtract(reserved, ordering: .relaxed) }
     }
 }

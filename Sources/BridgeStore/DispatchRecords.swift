@@ -13,6 +13,37 @@ public struct ClaimedMessage: Sendable {
     public var attempts: Int
     /// Every part, in order; those already submitted in an earlier attempt have `submitted` set.
     public var parts: [ClaimedPart]
+
+    /// A message its accepting instance sends itself (``AcceptedMessage/lease``): the first attempt.
+    public init(handedOff message: AcceptedMessage) {
+        self.id = message.id
+        self.accountID = message.accountID
+        self.connector = message.connector
+        self.priority = message.priority
+        self.expiresAt = message.expiresAt
+        self.attempts = 1
+        self.parts = message.parts.enumerated().map {
+            ClaimedPart(number: $0.offset + 1, submitSM: $0.element, submitted: false)
+        }
+    }
+
+    init(
+        id: UUID,
+        accountID: UUID,
+        connector: String,
+        priority: MessagePriority,
+        expiresAt: Date?,
+        attempts: Int,
+        parts: [ClaimedPart]
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.connector = connector
+        self.priority = priority
+        self.expiresAt = expiresAt
+        self.attempts = attempts
+        self.parts = parts
+    }
 }
 
 public struct ClaimedPart: Sendable {

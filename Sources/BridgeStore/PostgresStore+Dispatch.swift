@@ -12,17 +12,21 @@ extension PostgresStore {
         let rows = try await self.client.query(
             """
             WITH due AS (
-                SELECT id FROM messages
-                WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= now()
+                SELECT message_id FROM message_queue
+                WHERE lease_owner IS NULL AND next_attempt_at <= now()
                     AND connector NOT IN (SELECT connector FROM connector_pauses)
                 ORDER BY priority DESC, next_attempt_at
                 LIMIT \(Int64(limit))
                 FOR UPDATE SKIP LOCKED
+            ), leased AS (
+                UPDATE message_queue q
+                SET lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease)), scheduled = false
+                FROM due WHERE q.message_id = due.message_id
+                RETURNING q.message_id
             )
             UPDATE messages m
-            SET status = 'sending', lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease)),
-                attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
-            FROM due WHERE m.id = due.id
+            SET status = 'sending', attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
+            FROM leased WHERE m.id = leased.message_id AND m.status IN ('queued', 'scheduled', 'sending')
             RETURNING m.id, m.account_id, m.connector, m.priority, m.expires_at, m.attempts
             """,
             logger: self.logger
@@ -117,13 +121,19 @@ extension PostgresStore {
             }
             // Messages whose status changed here, for their webhook events.
             var changed: [UUID] = []
+            // A message leaves the queue once sent or finished, and goes back to it for a retry;
+            // only while this instance still holds its lease.
             if !sentIDs.isEmpty {
                 let rows = try await connection.query(
                     """
-                    UPDATE messages SET status = 'sent', sent_at = now(), updated_at = now(), lease_owner = NULL,
-                        lease_expires_at = NULL, error_code = NULL, error_description = NULL, status_sequence = status_sequence + 1
-                    WHERE id = ANY(\(sentIDs)) AND status = 'sending' AND lease_owner = \(owner)
-                    RETURNING id
+                    WITH dequeued AS (
+                        DELETE FROM message_queue WHERE message_id = ANY(\(sentIDs)) AND lease_owner = \(owner)
+                        RETURNING message_id
+                    )
+                    UPDATE messages m SET status = 'sent', sent_at = now(), updated_at = now(), error_code = NULL,
+                        error_description = NULL, status_sequence = status_sequence + 1
+                    FROM dequeued WHERE m.id = dequeued.message_id AND m.status = 'sending'
+                    RETURNING m.id
                     """,
                     logger: self.logger
                 )
@@ -132,12 +142,19 @@ extension PostgresStore {
             if !retryIDs.isEmpty {
                 try await connection.query(
                     """
-                    UPDATE messages m SET status = 'queued', next_attempt_at = now() + make_interval(secs => u.delay),
-                        error_code = NULLIF(u.code, -1), error_description = u.description, updated_at = now(),
-                        lease_owner = NULL, lease_expires_at = NULL, status_sequence = m.status_sequence + 1
-                    FROM unnest(\(retryIDs)::uuid[], \(retryDelays)::float8[], \(retryCodes)::int4[], \(retryDescriptions)::text[])
-                        AS u(id, delay, code, description)
-                    WHERE m.id = u.id AND m.status = 'sending' AND m.lease_owner = \(owner)
+                    WITH retries AS (
+                        SELECT * FROM unnest(\(retryIDs)::uuid[], \(retryDelays)::float8[], \(retryCodes)::int4[],
+                            \(retryDescriptions)::text[]) AS u(id, delay, code, description)
+                    ), requeued AS (
+                        UPDATE message_queue q SET lease_owner = NULL, lease_expires_at = NULL,
+                            next_attempt_at = now() + make_interval(secs => r.delay)
+                        FROM retries r WHERE q.message_id = r.id AND q.lease_owner = \(owner)
+                        RETURNING q.message_id
+                    )
+                    UPDATE messages m SET status = 'queued', error_code = NULLIF(r.code, -1), error_description = r.description,
+                        updated_at = now(), status_sequence = m.status_sequence + 1
+                    FROM retries r JOIN requeued q ON q.message_id = r.id
+                    WHERE m.id = r.id AND m.status = 'sending'
                     """,
                     logger: self.logger
                 )
@@ -145,12 +162,17 @@ extension PostgresStore {
             if !finishedIDs.isEmpty {
                 let rows = try await connection.query(
                     """
-                    UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
-                        error_code = NULLIF(u.code, -1), error_description = u.description,
-                        lease_owner = NULL, lease_expires_at = NULL, status_sequence = m.status_sequence + 1
-                    FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[], \(finishedCodes)::int4[], \(finishedDescriptions)::text[])
-                        AS u(id, status, code, description)
-                    WHERE m.id = u.id AND m.status = 'sending' AND m.lease_owner = \(owner)
+                    WITH finished AS (
+                        SELECT * FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[], \(finishedCodes)::int4[],
+                            \(finishedDescriptions)::text[]) AS u(id, status, code, description)
+                    ), dequeued AS (
+                        DELETE FROM message_queue q USING finished f WHERE q.message_id = f.id AND q.lease_owner = \(owner)
+                        RETURNING q.message_id
+                    )
+                    UPDATE messages m SET status = f.status::message_status, done_at = now(), updated_at = now(),
+                        error_code = NULLIF(f.code, -1), error_description = f.description, status_sequence = m.status_sequence + 1
+                    FROM finished f JOIN dequeued d ON d.message_id = f.id
+                    WHERE m.id = f.id AND m.status = 'sending'
                     RETURNING m.id
                     """,
                     logger: self.logger
@@ -253,13 +275,26 @@ extension PostgresStore {
     public func recoverLeases(deadAfter: TimeInterval) async throws -> Int {
         let rows = try await self.client.query(
             """
-            UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now(),
-                updated_at = now(), status_sequence = status_sequence + 1
-            WHERE status = 'sending' AND (
-                lease_expires_at < now()
-                OR lease_owner IN (SELECT id FROM instances WHERE heartbeat_at < now() - make_interval(secs => \(deadAfter)))
+            WITH lapsed AS (
+                SELECT q.message_id, m.status = 'sending' AS open
+                FROM message_queue q LEFT JOIN messages m ON m.id = q.message_id
+                WHERE q.lease_owner IS NOT NULL AND (
+                    q.lease_expires_at < now()
+                    OR q.lease_owner IN (SELECT id FROM instances WHERE heartbeat_at < now() - make_interval(secs => \(deadAfter)))
+                )
+                FOR UPDATE OF q SKIP LOCKED
+            ), forgotten AS (
+                -- Finished meanwhile (a receipt came before the report that would have dequeued it),
+                -- or gone: nothing to send.
+                DELETE FROM message_queue q USING lapsed l WHERE q.message_id = l.message_id AND l.open IS NOT TRUE
+            ), recovered AS (
+                UPDATE message_queue q SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now()
+                FROM lapsed l WHERE q.message_id = l.message_id AND l.open
+                RETURNING q.message_id
             )
-            RETURNING id
+            UPDATE messages m SET status = 'queued', updated_at = now(), status_sequence = status_sequence + 1
+            FROM recovered WHERE m.id = recovered.message_id
+            RETURNING m.id
             """,
             logger: self.logger
         )
@@ -277,9 +312,13 @@ extension PostgresStore {
     public func releaseLeases(owner: UUID) async throws {
         try await self.client.query(
             """
-            UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now(),
-                updated_at = now(), status_sequence = status_sequence + 1
-            WHERE status = 'sending' AND lease_owner = \(owner)
+            WITH released AS (
+                UPDATE message_queue SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now()
+                WHERE lease_owner = \(owner)
+                RETURNING message_id
+            )
+            UPDATE messages m SET status = 'queued', updated_at = now(), status_sequence = status_sequence + 1
+            FROM released WHERE m.id = released.message_id AND m.status = 'sending'
             """,
             logger: self.logger
         )

@@ -50,7 +50,13 @@ extension PostgresStore {
         // NULLs travel as sentinels (empty text, -1, the epoch) because arrays here have no NULL elements.
         let ids = messages.map(\.id)
         let accounts = messages.map(\.accountID)
-        let statuses = messages.map(\.status.rawValue)
+        // A message its accepting instance sends itself is stored as sending (its first attempt).
+        let statuses = messages.map { $0.lease == nil ? $0.status.rawValue : MessageStatus.sending.rawValue }
+        let attempts = messages.map { Int32($0.lease == nil ? 0 : 1) }
+        // Every lease of one call is the same: one instance's dispatcher inserts through one store.
+        let lease = messages.lazy.compactMap(\.lease).first
+        let leaseOwner = lease?.owner
+        let leaseSeconds = lease?.duration ?? 0
         let destinations = messages.map(\.to)
         let sources = messages.map(\.from)
         let bodies = messages.map { $0.text ?? "" }
@@ -67,7 +73,7 @@ extension PostgresStore {
         let expiries = messages.map { $0.expiresAt ?? epoch }
         let connectors = messages.map(\.connector)
         let createdAts = messages.map(\.createdAt)
-        let anyQueued = messages.contains { $0.status == .queued }
+        let anyQueued = messages.contains { $0.status == .queued && $0.lease == nil }
 
         // One statement for the messages and their parts (atomic without BEGIN/COMMIT round trips;
         // the parts' foreign keys are checked at its end, when the messages are there).
@@ -75,20 +81,29 @@ extension PostgresStore {
             WITH inserted AS (
                 INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
                     client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
-                    connector, created_at, updated_at, next_attempt_at)
+                    connector, created_at, updated_at, attempts)
                 SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
                     NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
                     CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
                     priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
-                    connector, created_at, created_at, COALESCE(NULLIF(send_at, 'epoch'), created_at)
+                    connector, created_at, created_at, attempts
                 FROM unnest(\(ids)::uuid[], \(accounts)::uuid[], \(statuses)::text[], \(destinations)::text[],
                     \(sources)::text[], \(bodies)::text[], \(binaries)::bytea[], \(encodings)::text[], \(partCounts)::int2[],
                     \(clientRefs)::text[], \(callbackURLs)::text[], \(tags)::text[], \(priorities)::int2[], \(receipts)::bool[],
                     \(validities)::int4[], \(sendAts)::timestamptz[], \(expiries)::timestamptz[], \(connectors)::text[],
-                    \(createdAts)::timestamptz[])
+                    \(createdAts)::timestamptz[], \(attempts)::int4[])
                     AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
-                         callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at)
-                RETURNING 1
+                         callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at,
+                         attempts)
+                RETURNING id, status, connector, priority, COALESCE(send_at, created_at) AS next_attempt_at
+            ), queued AS (
+                INSERT INTO message_queue (message_id, connector, priority, next_attempt_at, scheduled, lease_owner,
+                    lease_expires_at)
+                SELECT id, connector, priority, next_attempt_at, status = 'scheduled',
+                    CASE WHEN status = 'sending' THEN \(leaseOwner)::uuid END,
+                    CASE WHEN status = 'sending' THEN now() + make_interval(secs => \(leaseSeconds)) END
+                FROM inserted
+                WHERE status IN ('queued', 'scheduled', 'sending')
             )
             INSERT INTO message_parts (message_id, part_number, pdu)
             SELECT * FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(partPDUs)::bytea[])
@@ -240,11 +255,18 @@ extension PostgresStore {
     /// Cancels a scheduled or queued message.
     public func cancel(id: UUID, accountID: UUID) async throws -> CancelOutcome {
         let canceled = try await self.client.withTransaction(logger: self.logger) { connection in
+            // Only a message no dispatcher holds (its queue row is locked while one claims it).
             let rows = try await connection.query(
                 """
-                UPDATE messages SET status = 'canceled', updated_at = now(), done_at = now(), status_sequence = status_sequence + 1
-                WHERE id = \(id) AND account_id = \(accountID) AND status IN ('scheduled', 'queued')
-                RETURNING id
+                WITH dequeued AS (
+                    DELETE FROM message_queue q USING messages m
+                    WHERE q.message_id = \(id) AND q.lease_owner IS NULL
+                        AND m.id = q.message_id AND m.account_id = \(accountID) AND m.status IN ('scheduled', 'queued')
+                    RETURNING q.message_id
+                )
+                UPDATE messages m SET status = 'canceled', updated_at = now(), done_at = now(), status_sequence = status_sequence + 1
+                FROM dequeued WHERE m.id = dequeued.message_id
+                RETURNING m.id
                 """,
                 logger: self.logger
             )
@@ -262,7 +284,7 @@ extension PostgresStore {
         let rows = try await self.client.query(
             """
             SELECT count(*)::int8, COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at)), 0)::float8
-            FROM messages WHERE status = 'queued' AND next_attempt_at <= now()
+            FROM message_queue WHERE lease_owner IS NULL AND NOT scheduled AND next_attempt_at <= now()
             """,
             logger: self.logger
         )
@@ -333,13 +355,14 @@ extension PostgresStore {
 
 extension PostgresStore {
     /// How many messages wait or are being sent, by status (`scheduled`, `queued`, `sending`; a
-    /// status without messages is 0). Cheap: each status has a partial index.
+    /// status without messages is 0). Cheap: counted in the queue, which holds only these.
     public func activeMessageCounts() async throws -> [MessageStatus: Int] {
         var counts: [MessageStatus: Int] = [.scheduled: 0, .queued: 0, .sending: 0]
         let rows = try await self.client.query(
             """
-            SELECT status, count(*)::int8 FROM messages
-            WHERE status IN ('scheduled', 'queued', 'sending') GROUP BY status
+            SELECT CASE WHEN lease_owner IS NOT NULL THEN 'sending' WHEN scheduled THEN 'scheduled' ELSE 'queued' END,
+                count(*)::int8
+            FROM message_queue GROUP BY 1
             """,
             logger: self.logger
         )

@@ -67,11 +67,11 @@ extension PostgresStore {
         let rows = try await self.client.query(
             """
             SELECT connector,
-                count(*) FILTER (WHERE status = 'queued' AND next_attempt_at <= now())::int8,
-                count(*) FILTER (WHERE status = 'scheduled' OR next_attempt_at > now())::int8,
+                count(*) FILTER (WHERE NOT scheduled AND next_attempt_at <= now())::int8,
+                count(*) FILTER (WHERE scheduled OR next_attempt_at > now())::int8,
                 COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at)
-                    FILTER (WHERE status = 'queued' AND next_attempt_at <= now())), 0)::float8
-            FROM messages WHERE status IN ('queued', 'scheduled')
+                    FILTER (WHERE NOT scheduled AND next_attempt_at <= now())), 0)::float8
+            FROM message_queue WHERE lease_owner IS NULL
             GROUP BY connector ORDER BY connector
             """,
             logger: self.logger

@@ -22,6 +22,7 @@ struct DemoTests {
 
     static func start(data: String) async throws -> Demo {
         // Ports free a moment ago may be taken by another test before the demo binds them: try again.
+        let existed = FileManager.default.fileExists(atPath: data)
         for attempt in 1...3 {
             let (http, smpp, simulator, webhooks) = (try freePort(), try freePort(), try freePort(), try freePort())
             let process = try ChildProcess(
@@ -39,8 +40,11 @@ struct DemoTests {
                     simulatorURL: "http://127.0.0.1:\(simulator)",
                     key: key
                 )
-            } catch  where attempt < 3 && process.stderr.contains("Address already in use") {
+            } catch where attempt < 3 && process.stderr.contains("Address already in use") {
+                // It stops its database before it exits. What it made of a new data folder goes,
+                // so that the next attempt is a first run too, as the caller expects.
                 _ = try? await process.wait(timeout: .seconds(30))
+                if !existed { try? FileManager.default.removeItem(atPath: data) }
             }
         }
         throw HarnessError(description: "the demo could not bind its ports")

@@ -34,6 +34,19 @@ import Testing
         return (accountID, message.id)
     }
 
+    /// An account with one message accepted by this test's dispatcher (``AcceptedMessage/lease``).
+    private func handedOff(_ store: PostgresStore) async throws -> (UUID, AcceptedMessage) {
+        let accountID = try await store.createAccount(name: "acme").account.id
+        var message = try self.validator.validate(
+            SendRequest(to: "447700900123", from: "Shop", text: "straight"),
+            accountID: accountID,
+            now: Date()
+        ).get()
+        message.lease = DispatchLease(owner: self.owner, duration: 60)
+        try await store.insert([message])
+        return (accountID, message)
+    }
+
     /// The report of a one-part message accepted by the SMSC under `key`.
     private func sent(_ id: UUID, _ key: String) -> SubmissionReport {
         SubmissionReport(
@@ -287,6 +300,34 @@ import Testing
         }
     }
 
+    @Test func aHandedOffMessageIsStoredSendingAndLeasedNotQueued() async throws {
+        try await withStore { store in
+            let (accountID, message) = try await self.handedOff(store)
+            let stored = try #require(try await store.message(id: message.id, accountID: accountID))
+            #expect(stored.status == .sending)
+            #expect(stored.attempts == 1)
+            #expect(try await store.activeMessageCounts() == [.scheduled: 0, .queued: 0, .sending: 1])
+            #expect(try await store.claimDue(owner: UUID(), limit: 10, lease: 60).isEmpty, "no other dispatcher takes it")
+
+            // Reported like a claimed message: it leaves the queue.
+            try await store.report([self.sent(message.id, "H1")], owner: self.owner)
+            #expect(try await store.message(id: message.id, accountID: accountID)?.status == .sent)
+            #expect(try await store.activeMessageCounts() == [.scheduled: 0, .queued: 0, .sending: 0])
+        }
+    }
+
+    @Test func aHandedOffMessageWhoseInstanceStopsGoesBackToTheQueue() async throws {
+        try await withStore { store in
+            let (accountID, message) = try await self.handedOff(store)
+            try await store.releaseLeases(owner: self.owner)
+            #expect(try await store.message(id: message.id, accountID: accountID)?.status == .queued)
+            let claimed = try await store.claimDue(owner: UUID(), limit: 10, lease: 60)
+            #expect(claimed.map(\.id) == [message.id])
+            #expect(claimed.first?.attempts == 2)
+            #expect(claimed.first?.parts.map(\.submitted) == [false])
+        }
+    }
+
     @Test func retriesWaitAndKeepAcceptedParts() async throws {
         try await withStore { store in
             let (account, id) = try await self.queued(store, parts: 2)
@@ -298,7 +339,7 @@ import Testing
                         connector: "main",
                         submitted: [.init(number: 1, smscMessageID: "E1", key: "E1")],
                         // Long enough that the checks below run before it is due, even on a busy machine.
-                        outcome: .retry(after: 2, errorCode: 0x58, description: "ESME_RTHROTTLED")
+                        outcome: .retry(after: 5, errorCode: 0x58, description: "ESME_RTHROTTLED")
                     )
                 ],
                 owner: self.owner
@@ -307,7 +348,7 @@ import Testing
             #expect(queued.status == .queued)
             #expect(queued.errorCode == 0x58)
             #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).isEmpty, "not due yet")
-            try await Task.sleep(for: .milliseconds(2_100))
+            try await Task.sleep(for: .milliseconds(5_100))
             let again = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
             #expect(again.first?.parts.map(\.submitted) == [true, false], "part 1 is not sent twice")
             #expect(again.first?.attempts == 2)

@@ -1,5 +1,6 @@
 import BridgeStore
 import BridgeTestSupport
+import Foundation
 import Logging
 import PostgresNIO
 import Testing
@@ -81,6 +82,52 @@ import Testing
             await #expect(throws: MigrationError.unknownApplied(version: 2)) {
                 try await MigrationRunner(migrations: [newer[0]]).pending(on: client, logger: self.logger)
             }
+        }
+    }
+
+    @Test func messagesWaitingBeforeTheQueueTableAreInItAfterwards() async throws {
+        try await self.withClient { client in
+            let all = try MigrationRunner.bundled()
+            let queueMigration = try #require(all.migrations.firstIndex { $0.name == "message_queue" })
+            try await MigrationRunner(migrations: Array(all.migrations[..<queueMigration]))
+                .apply(on: client, logger: self.logger)
+            let owner = UUID()
+            try await client.query(
+                """
+                INSERT INTO accounts (id, name) VALUES ('00000000-0000-0000-0000-0000000000aa', 'old');
+                """
+            )
+            // One message in each state, as the old schema held them.
+            for (index, status) in ["queued", "scheduled", "sending", "sent", "delivered"].enumerated() {
+                try await client.query(
+                    """
+                    INSERT INTO messages (id, account_id, status, destination, source, encoding, part_count,
+                        request_receipt, connector, priority, next_attempt_at, lease_owner, lease_expires_at)
+                    VALUES (\(UUID(uuidString: "00000000-0000-0000-0000-00000000000\(index)")!),
+                        '00000000-0000-0000-0000-0000000000aa', \(status)::message_status, '447700900123', 'Shop',
+                        'gsm7', 1, true, 'main', \(Int16(index == 1 ? 1 : 0)),
+                        now() + \(status == "scheduled" ? "1 hour" : "0 seconds")::interval,
+                        \(status == "sending" ? owner : nil), now() + interval '2 minutes')
+                    """
+                )
+            }
+            try await all.apply(on: client, logger: self.logger)
+            let rows = try await client.query(
+                """
+                SELECT message_id, connector, priority, scheduled, lease_owner, lease_expires_at IS NOT NULL,
+                    next_attempt_at > now() + interval '30 minutes'
+                FROM message_queue ORDER BY message_id
+                """
+            )
+            var queue: [(UUID, String, Int16, Bool, UUID?, Bool, Bool)] = []
+            for try await row in rows.decode((UUID, String, Int16, Bool, UUID?, Bool, Bool).self) { queue.append(row) }
+            #expect(queue.map { String($0.0.uuidString.suffix(1)) } == ["0", "1", "2"], "queued, scheduled and sending; not the others")
+            #expect(queue.allSatisfy { $0.1 == "main" })
+            #expect(queue.map(\.2) == [0, 1, 0])
+            #expect(queue.map(\.3) == [false, true, false])
+            #expect(queue.map(\.4) == [nil, nil, owner])
+            #expect(queue.map(\.5) == [false, false, true])
+            #expect(queue.map(\.6) == [false, true, false], "the scheduled one keeps its time")
         }
     }
 }

@@ -25,10 +25,7 @@ extension APIController {
                 response: Array(try APIJSON.encode(message))
             )
         }
-        let timeout = self.database.timeout
-        try await self.database(context.logger) {
-            try await $0.insert([accepted], idempotency: idempotency, accountID: account.id, timeout: timeout)
-        }
+        try await self.insert([accepted], idempotency: idempotency, accountID: account.id, logger: context.logger)
         context.logger.debug(
             "message accepted",
             metadata: ["message.id": "\(message.id)", "message.parts": "\(accepted.parts.count)"]
@@ -81,11 +78,7 @@ extension APIController {
                 response: Array(try APIJSON.encode(response))
             )
         }
-        let messages = accepted
-        let timeout = self.database.timeout
-        try await self.database(context.logger) {
-            try await $0.insert(messages, idempotency: idempotency, accountID: account.id, timeout: timeout)
-        }
+        try await self.insert(accepted, idempotency: idempotency, accountID: account.id, logger: context.logger)
         context.logger.debug(
             "batch accepted",
             metadata: [

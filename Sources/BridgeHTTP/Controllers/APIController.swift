@@ -16,6 +16,8 @@ struct APIController<Repository: APIRepository>: APIProtocol {
     var database: DatabaseGate
     /// The default overlap of a webhook secret rotation.
     var secretRotationOverlap: Duration = .seconds(86_400)
+    /// This instance's dispatcher, which sends what the API accepts without a trip through the queue.
+    var handoff: (any DispatchHandoff)? = nil
 
     /// The largest batch. Also the schema's `maxItems`.
     static var maximumBatchSize: Int { 1000 }

@@ -26,7 +26,7 @@ struct AdminAPI: Sendable {
     let token: String
     let store: PostgresStore
     let connectors: [String: SMPPConnector]
-    let wakeDispatcher: @Sendable () -> Void
+    let dispatcher: Dispatcher
     let logger: Logger
 
     struct ConnectorReport: Codable, Sendable {
@@ -87,6 +87,7 @@ struct AdminAPI: Sendable {
                 reason = decoded.reason
             }
             try await self.database { try await self.store.pauseConnector(name, reason: reason) }
+            self.dispatcher.connectorPauseChanged(name, paused: true)
             self.logger.notice(
                 "connector paused",
                 metadata: ["smpp.connector": "\(name)", "reason": "\(reason ?? "")"]
@@ -97,7 +98,8 @@ struct AdminAPI: Sendable {
             let name = try self.connectorName(context)
             try await self.database { _ = try await self.store.resumeConnector(name) }
             self.connectors[name]!.resume()
-            self.wakeDispatcher()
+            self.dispatcher.connectorPauseChanged(name, paused: false)
+            self.dispatcher.wake()
             self.logger.notice("connector resumed", metadata: ["smpp.connector": "\(name)"])
             return try Response.json(
                 ConnectorReport(name: name, paused: nil, status: self.connectors[name]!.status())

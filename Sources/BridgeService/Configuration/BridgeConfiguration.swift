@@ -225,7 +225,7 @@ public struct BridgeConfiguration: Sendable, Codable {
     }
 
     public struct DispatcherSettings: Sendable, Codable {
-        /// Messages claimed per query. Default 200.
+        /// Messages claimed per query. Default 500.
         public var batchSize = 500
         /// Messages being sent at once by this instance. Default 2000.
         public var maxInFlight = 2_000
@@ -239,6 +239,9 @@ public struct BridgeConfiguration: Sendable, Codable {
         public var maxRetryDelay: ConfigDuration = .minutes(10)
         /// Attempts before a message fails for good. Default 10.
         public var maxAttempts = 10
+        /// Messages this instance accepts that are due at once go to its own dispatcher without a
+        /// trip through the queue. Default true.
+        public var handoff = true
 
         public init() {}
 
@@ -250,6 +253,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             case retryDelay = "retry_delay"
             case maxRetryDelay = "max_retry_delay"
             case maxAttempts = "max_attempts"
+            case handoff
         }
 
         public init(from decoder: any Decoder) throws {
@@ -261,6 +265,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             self.retryDelay = try c(.retryDelay, default: self.retryDelay)
             self.maxRetryDelay = try c(.maxRetryDelay, default: self.maxRetryDelay)
             self.maxAttempts = try c(.maxAttempts, default: self.maxAttempts)
+            self.handoff = try c(.handoff, default: self.handoff)
         }
 
         public var configuration: Dispatcher.Configuration {
@@ -272,6 +277,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             configuration.retryDelay = self.retryDelay.seconds
             configuration.maximumRetryDelay = self.maxRetryDelay.seconds
             configuration.maxAttempts = self.maxAttempts
+            configuration.handoff = self.handoff
             return configuration
         }
     }
