@@ -17,6 +17,13 @@ public struct Migration: Sendable, Hashable {
         return String(hash, radix: 16)
     }
 
+    /// The migration changes tables that instances of the previous version use (it does not only
+    /// add): it is applied only while no instance is running. Marked by a line
+    /// `-- smsbridge: stop all instances` in the file.
+    public var needsStoppedInstances: Bool {
+        self.sql.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "-- smsbridge: stop all instances" }
+    }
+
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
@@ -61,6 +68,8 @@ public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
     case modified(version: Int, name: String)
     /// The database has a migration this build does not know (a newer build migrated it).
     case unknownApplied(version: Int)
+    /// A migration that needs every instance stopped, while some still heart-beat.
+    case instancesRunning(version: Int, name: String, count: Int)
 
     public var description: String {
         switch self {
@@ -68,6 +77,10 @@ public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
         case .modified(let version, let name): "migration \(version) (\(name)) was changed after it was applied"
         case .unknownApplied(let version):
             "the database has migration \(version), which this build does not know: it is newer"
+        case .instancesRunning(let version, let name, let count):
+            "migration \(version) (\(name)) changes tables that running instances use, and \(count) "
+                + "instance(s) heart-beat within the last minute: stop every instance of the previous "
+                + "version, then start this one (docs/OPERATIONS.md, \"Upgrading\")"
         }
     }
 }

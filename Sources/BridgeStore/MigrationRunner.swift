@@ -55,6 +55,16 @@ public struct MigrationRunner: Sendable {
                 }
                 continue
             }
+            if migration.needsStoppedInstances {
+                let running = try await self.runningInstances(on: connection, logger: logger)
+                guard running == 0 else {
+                    throw MigrationError.instancesRunning(
+                        version: migration.version,
+                        name: migration.name,
+                        count: running
+                    )
+                }
+            }
             logger.info(
                 "applying migration",
                 metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"]
@@ -73,6 +83,24 @@ public struct MigrationRunner: Sendable {
             appliedNow.append(migration)
         }
         return appliedNow
+    }
+
+    /// Instances that heart-beat within the last minute (none before the `instances` table exists).
+    /// One that stopped gracefully has removed itself; one that was killed counts for a minute.
+    private func runningInstances(on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        // Two statements: a query naming a table that does not exist fails at parse time.
+        var exists = false
+        for try await present in try await connection.query(
+            "SELECT to_regclass('instances') IS NOT NULL",
+            logger: logger
+        ).decode(Bool.self) { exists = present }
+        guard exists else { return 0 }
+        let rows = try await connection.query(
+            "SELECT count(*)::int8 FROM instances WHERE heartbeat_at > now() - interval '1 minute'",
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     private func applied(on connection: PostgresConnection, logger: Logger) async throws -> [Int: String] {

@@ -130,4 +130,36 @@ import Testing
             #expect(queue.map(\.6) == [false, true, false], "the scheduled one keeps its time")
         }
     }
+
+    @Test func aMigrationThatNeedsEveryInstanceStoppedWaitsForThem() async throws {
+        try await self.withClient { client in
+            let all = try MigrationRunner.bundled()
+            let exclusive = try #require(all.migrations.first { $0.needsStoppedInstances })
+            let before = all.migrations.filter { $0.version < exclusive.version }
+            try await MigrationRunner(migrations: before).apply(on: client, logger: self.logger)
+            // An instance of the previous version, alive.
+            let instance = UUID()
+            try await client.query(
+                "INSERT INTO instances (id, started_at, heartbeat_at) VALUES (\(instance), now(), now())"
+            )
+            await #expect(
+                throws: MigrationError.instancesRunning(version: exclusive.version, name: exclusive.name, count: 1)
+            ) {
+                try await all.apply(on: client, logger: self.logger)
+            }
+            #expect(try await all.pending(on: client, logger: self.logger).first == exclusive, "nothing of it applied")
+
+            // Killed more than a minute ago (one that stops gracefully removes itself).
+            try await client.query(
+                "UPDATE instances SET heartbeat_at = now() - interval '2 minutes' WHERE id = \(instance)"
+            )
+            let applied = try await all.apply(on: client, logger: self.logger)
+            #expect(applied.first == exclusive)
+        }
+    }
+
+    @Test func onlyMarkedMigrationsWaitForInstances() throws {
+        let bundled = try MigrationRunner.bundled().migrations
+        #expect(bundled.filter(\.needsStoppedInstances).map(\.name) == ["message_queue"])
+    }
 }

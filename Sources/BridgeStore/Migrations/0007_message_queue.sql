@@ -6,6 +6,10 @@
 -- insert: status changes are HOT updates (room on the page kept by the fill factor), and only the
 -- queue's two small indexes churn. A message has a row here from acceptance until it leaves the
 -- queue for good (sent, failed, expired or canceled); `lease_owner` is set while an instance sends it.
+--
+-- Instances of the previous version read and write the columns this drops: it is applied only
+-- while no instance runs (docs/OPERATIONS.md, "Upgrading").
+-- smsbridge: stop all instances
 CREATE TABLE message_queue (
     message_id          uuid PRIMARY KEY,
     connector           text NOT NULL,
