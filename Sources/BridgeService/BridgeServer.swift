@@ -130,6 +130,8 @@ public final class BridgeServer: Service, Sendable {
             instanceID: self.instanceID,
             logger: self.logger
         )
+        // Before the HTTP server starts: the first message accepted can go straight to it.
+        await dispatcher.prepare()
         var inboundConfiguration = InboundProcessor.Configuration()
         inboundConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
         let inbound = InboundProcessor(

@@ -60,8 +60,9 @@ public final class Dispatcher: Service, Sendable {
     private let metrics = ServiceMetrics()
     /// Messages handed over by the API (``DispatchHandoff``), sent by `handoffLoop`.
     private let handoffs = AsyncStream<ClaimedMessage>.makeStream()
-    /// Whether handed-over messages are taken: from the start of `run` until graceful shutdown.
+    /// Whether handed-over messages are taken: from ``prepare()`` until graceful shutdown.
     private let acceptingHandoffs = Atomic<Bool>(false)
+    private let prepared = Atomic<Bool>(false)
     /// Paused connectors, as last read (at most a second old), for the handoff; claims read the
     /// pauses themselves.
     private let pauses = Mutex<(names: Set<String>, readAt: ContinuousClock.Instant?)>(([], nil))
@@ -80,6 +81,15 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
     }
 
+    /// Reads the paused connectors and starts taking handed-over messages (they wait for `run`).
+    /// Called before the HTTP server starts, so that the first request can be handed over; `run`
+    /// calls it when nobody did.
+    public func prepare() async {
+        await self.refreshPausedConnectors()
+        self.acceptingHandoffs.store(self.configuration.handoff, ordering: .relaxed)
+        self.prepared.store(true, ordering: .relaxed)
+    }
+
     /// Wakes the dispatcher at once (in-process producers can call it instead of waiting for NOTIFY).
     public func wake() {
         self.waker.signal()
@@ -94,8 +104,7 @@ public final class Dispatcher: Service, Sendable {
                 logger: self.logger
             )
         }
-        await self.refreshPausedConnectors()
-        self.acceptingHandoffs.store(self.configuration.handoff, ordering: .relaxed)
+        if !self.prepared.load(ordering: .relaxed) { await self.prepare() }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordReports() }
             await withGracefulShutdownHandler {
