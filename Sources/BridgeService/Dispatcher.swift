@@ -155,11 +155,7 @@ public final class Dispatcher: Service, Sendable {
                 }
                 for message in claimed {
                     self.inFlight.add(1, ordering: .relaxed)
-                    sends.addTask {
-                        let report = await self.send(message)
-                        self.reports.append(report)
-                        self.sendEnded()
-                    }
+                    sends.addTask { await self.sendAndRecord(message) }
                 }
                 // A full batch means more may be due: go on at once. Otherwise wait for a notification,
                 // a finished send freeing room, or the poll interval.
@@ -170,9 +166,11 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// A send ended: its room is free. Wakes the claim loop when it waited for room (not after
-    /// every send: that would be a claim query per message).
-    private func sendEnded() {
+    /// Sends a claimed or handed-over message and queues its report; then its room is free. Wakes
+    /// the claim loop only when it waited for room (not after every send: that would be a claim
+    /// query per message).
+    private func sendAndRecord(_ message: ClaimedMessage) async {
+        self.reports.append(await self.send(message))
         let before = self.inFlight.subtract(1, ordering: .relaxed).oldValue
         if before >= self.configuration.maxInFlight { self.waker.signal() }
     }
@@ -183,11 +181,7 @@ public final class Dispatcher: Service, Sendable {
     private func handoffLoop() async {
         await withDiscardingTaskGroup { sends in
             for await message in self.handoffs.stream {
-                sends.addTask {
-                    let report = await self.send(message)
-                    self.reports.append(report)
-                    self.sendEnded()
-                }
+                sends.addTask { await self.sendAndRecord(message) }
             }
         }
     }

@@ -27,13 +27,7 @@ extension APIController {
         logger: Logger
     ) async throws {
         let timeout = self.database.timeout
-        guard let handoff = self.handoff else {
-            try await self.database(logger) {
-                try await $0.insert(messages, idempotency: idempotency, accountID: accountID, timeout: timeout)
-            }
-            return
-        }
-        let marked = handoff.reserve(messages)
+        let marked = self.handoff?.reserve(messages) ?? messages
         do {
             try await self.database(logger) {
                 try await $0.insert(marked, idempotency: idempotency, accountID: accountID, timeout: timeout)
@@ -41,9 +35,9 @@ extension APIController {
         } catch {
             // Not stored (or, after a late commit, stored leased: the lease runs out and the
             // message goes back to the queue).
-            handoff.release(marked)
+            self.handoff?.release(marked)
             throw error
         }
-        handoff.send(marked)
+        self.handoff?.send(marked)
     }
 }
