@@ -24,6 +24,9 @@ public final class Maintenance: Service, Sendable {
         /// (PostgresNIO queues a call for as long as it cannot connect, and can miss the
         /// cancellation of a call being queued). Default 60 s.
         public var roundTimeout: Duration = .seconds(60)
+        /// How often the busiest tables are checked for growth that calls for fresh planner
+        /// statistics (``PostgresStore/refreshStatistics()``). Default 1 s.
+        public var statisticsInterval: Duration = .seconds(1)
 
         public init() {}
     }
@@ -54,19 +57,48 @@ public final class Maintenance: Service, Sendable {
     /// lasts) and the sleep between rounds.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var tick = 0
-            while !Task.isCancelled {
-                let full = tick % 12 == 0
-                do {
-                    try await withDatabaseDeadline(self.configuration.roundTimeout) { await self.runOnce(full: full) }
-                } catch is CancellationError {
-                    break
-                } catch {
-                    self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
-                }
-                tick += 1
-                try? await Task.sleep(for: self.configuration.heartbeatInterval)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.statisticsLoop() }
+                await self.rounds()
+                group.cancelAll()
             }
+        }
+    }
+
+    /// Keeps the planner statistics of young, fast-growing tables current; checked often because
+    /// a table can grow a hundredfold in the minute before autovacuum first looks at it.
+    private func statisticsLoop() async {
+        while !Task.isCancelled {
+            do {
+                let analyzed = try await withDatabaseDeadline(self.configuration.roundTimeout) {
+                    try await self.store.refreshStatistics()
+                }
+                if !analyzed.isEmpty {
+                    self.logger.debug("statistics refreshed", metadata: ["tables": "\(analyzed.joined(separator: ", "))"])
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                self.logger.debug("refreshing statistics failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: self.configuration.statisticsInterval)
+        }
+    }
+
+    /// Maintenance rounds, every `heartbeatInterval`.
+    private func rounds() async {
+        var tick = 0
+        while !Task.isCancelled {
+            let full = tick % 12 == 0
+            do {
+                try await withDatabaseDeadline(self.configuration.roundTimeout) { await self.runOnce(full: full) }
+            } catch is CancellationError {
+                break
+            } catch {
+                self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
+            }
+            tick += 1
+            try? await Task.sleep(for: self.configuration.heartbeatInterval)
         }
     }
 

@@ -9,33 +9,10 @@ extension PostgresStore {
     /// `sending` with a lease held by `owner`. Rows other dispatchers hold are skipped, never waited on;
     /// so are the messages of paused connectors (``pauseConnector(_:reason:)``).
     public func claimDue(owner: UUID, limit: Int, lease: TimeInterval) async throws -> [ClaimedMessage] {
-        let rows = try await self.client.query(
-            """
-            WITH due AS (
-                SELECT message_id FROM message_queue
-                WHERE lease_owner IS NULL AND next_attempt_at <= now()
-                    AND connector NOT IN (SELECT connector FROM connector_pauses)
-                ORDER BY priority DESC, next_attempt_at
-                LIMIT \(Int64(limit))
-                FOR UPDATE SKIP LOCKED
-            ), leased AS (
-                UPDATE message_queue q
-                SET lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease)), scheduled = false
-                FROM due WHERE q.message_id = due.message_id
-                RETURNING q.message_id
-            )
-            UPDATE messages m
-            SET status = 'sending', attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
-            FROM leased WHERE m.id = leased.message_id AND m.status IN ('queued', 'scheduled', 'sending')
-            RETURNING m.id, m.account_id, m.connector, m.priority, m.expires_at, m.attempts
-            """,
-            logger: self.logger
-        )
+        let rows = try await self.client.execute(ClaimDue(owner: owner, limit: Int64(limit), lease: lease), logger: self.logger)
         var claimed: [UUID: ClaimedMessage] = [:]
         var order: [UUID] = []
-        for try await (id, account, connector, priority, expiresAt, attempts) in rows.decode(
-            (UUID, UUID, String, Int16, Date?, Int32).self
-        ) {
+        for try await (id, account, connector, priority, expiresAt, attempts) in rows {
             order.append(id)
             claimed[id] = ClaimedMessage(
                 id: id,
@@ -48,14 +25,8 @@ extension PostgresStore {
             )
         }
         guard !order.isEmpty else { return [] }
-        let parts = try await self.client.query(
-            """
-            SELECT message_id, part_number, pdu, smsc_message_id IS NOT NULL
-            FROM message_parts WHERE message_id = ANY(\(order)) ORDER BY message_id, part_number
-            """,
-            logger: self.logger
-        )
-        for try await (id, number, pdu, submitted) in parts.decode((UUID, Int16, ByteBuffer, Bool).self) {
+        let parts = try await self.client.execute(ClaimedParts(messageIDs: order), logger: self.logger)
+        for try await (id, number, pdu, submitted) in parts {
             guard let submitSM = Self.decodePart(pdu) else { continue }
             claimed[id]?.parts.append(ClaimedPart(number: Int(number), submitSM: submitSM, submitted: submitted))
         }
@@ -108,14 +79,8 @@ extension PostgresStore {
         }
         return try await self.client.withTransaction(logger: self.logger) { connection in
             if !partIDs.isEmpty {
-                try await connection.query(
-                    """
-                    UPDATE message_parts p
-                    SET status = 'submitted', smsc_message_id = u.smsc_id, smsc_id_key = u.key, submitted_at = now()
-                    FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(smscIDs)::text[], \(keys)::text[])
-                        AS u(message_id, part_number, smsc_id, key)
-                    WHERE p.message_id = u.message_id AND p.part_number = u.part_number
-                    """,
+                try await connection.execute(
+                    MarkPartsSubmitted(messageIDs: partIDs, partNumbers: partNumbers, smscIDs: smscIDs, keys: keys),
                     logger: self.logger
                 )
             }
@@ -124,20 +89,8 @@ extension PostgresStore {
             // A message leaves the queue once sent or finished, and goes back to it for a retry;
             // only while this instance still holds its lease.
             if !sentIDs.isEmpty {
-                let rows = try await connection.query(
-                    """
-                    WITH dequeued AS (
-                        DELETE FROM message_queue WHERE message_id = ANY(\(sentIDs)) AND lease_owner = \(owner)
-                        RETURNING message_id
-                    )
-                    UPDATE messages m SET status = 'sent', sent_at = now(), updated_at = now(), error_code = NULL,
-                        error_description = NULL, status_sequence = status_sequence + 1
-                    FROM dequeued WHERE m.id = dequeued.message_id AND m.status = 'sending'
-                    RETURNING m.id
-                    """,
-                    logger: self.logger
-                )
-                for try await id in rows.decode(UUID.self) { changed.append(id) }
+                let rows = try await connection.execute(MarkSent(messageIDs: sentIDs, owner: owner), logger: self.logger)
+                for try await id in rows { changed.append(id) }
             }
             if !retryIDs.isEmpty {
                 try await connection.query(
@@ -187,34 +140,27 @@ extension PostgresStore {
             guard !partIDs.isEmpty else { return [] }
             // Receipts that came before their submit response was stored, found by key (see
             // migration 0005); a receipt whose several id forms match takes its likeliest.
-            let early = try await connection.query(
-                """
-                SELECT DISTINCT ON (r.received_at, r.id)
-                    r.id, u.message_id, u.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
-                FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(keys)::text[], \(connectors)::text[])
-                    AS u(message_id, part_number, key, connector)
-                JOIN unmatched_receipt_keys k ON k.connector = u.connector AND k.key = u.key
-                JOIN receipts r ON r.id = k.receipt_id AND r.message_id IS NULL
-                ORDER BY r.received_at, r.id, k.position
-                """,
+            let early = try await connection.execute(
+                EarlyReceipts(messageIDs: partIDs, partNumbers: partNumbers, keys: keys, connectors: connectors),
                 logger: self.logger
             )
             return try await Self.matchReceipts(early, on: connection, logger: self.logger)
         }
     }
 
-    /// Matches receipts selected as `(receipt id, message id, part number, state, intermediate,
-    /// network error, error code, stat)` to their parts and applies them. A receipt another
-    /// transaction matched meanwhile is skipped.
+    /// A stored receipt and the part it belongs to: (receipt id, message id, part number, state,
+    /// intermediate, network error, error code, stat).
+    typealias ReceiptMatch = (Int64, UUID, Int16, String, Bool, Int32?, String?, String?)
+
+    /// Matches receipts to their parts and applies them. A receipt another transaction matched
+    /// meanwhile is skipped.
     static func matchReceipts(
-        _ rows: PostgresRowSequence,
+        _ rows: some AsyncSequence<ReceiptMatch, any Error>,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [ReceiptOutcome] {
-        var matches: [(Int64, UUID, Int16, String, Bool, Int32?, String?, String?)] = []
-        for try await row in rows.decode((Int64, UUID, Int16, String, Bool, Int32?, String?, String?).self) {
-            matches.append(row)
-        }
+        var matches: [ReceiptMatch] = []
+        for try await row in rows { matches.append(row) }
         guard !matches.isEmpty else { return [] }
         // Claim them (a concurrent sweep may have matched some meanwhile), then settle set-based.
         let claimedRows = try await connection.query(
@@ -323,5 +269,154 @@ extension PostgresStore {
             logger: self.logger
         )
         try await self.client.query("DELETE FROM instances WHERE id = \(owner)", logger: self.logger)
+    }
+}
+
+// MARK: Statements
+
+extension PostgresStore {
+    /// Due messages (queued, or scheduled and due), urgent first, leased to `owner` and marked
+    /// `sending`; rows other dispatchers hold and messages of paused connectors are skipped.
+    struct ClaimDue: PostgresPreparedStatement {
+        static let sql = """
+            WITH due AS (
+                SELECT message_id FROM message_queue
+                WHERE lease_owner IS NULL AND next_attempt_at <= now()
+                    AND connector NOT IN (SELECT connector FROM connector_pauses)
+                ORDER BY priority DESC, next_attempt_at
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            ), leased AS (
+                UPDATE message_queue q
+                SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3), scheduled = false
+                FROM due WHERE q.message_id = due.message_id
+                RETURNING q.message_id
+            )
+            UPDATE messages m
+            SET status = 'sending', attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
+            FROM leased WHERE m.id = leased.message_id AND m.status IN ('queued', 'scheduled', 'sending')
+            RETURNING m.id, m.account_id, m.connector, m.priority, m.expires_at, m.attempts
+            """
+        typealias Row = (UUID, UUID, String, Int16, Date?, Int32)
+
+        var owner: UUID
+        var limit: Int64
+        var lease: Double
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(self.owner)
+            bindings.append(self.limit)
+            bindings.append(self.lease)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The parts of claimed messages, in order: number, stored submit_sm, and whether an earlier
+    /// attempt got it accepted.
+    struct ClaimedParts: PostgresPreparedStatement {
+        static let sql = """
+            SELECT message_id, part_number, pdu, smsc_message_id IS NOT NULL
+            FROM message_parts WHERE message_id = ANY($1) ORDER BY message_id, part_number
+            """
+        typealias Row = (UUID, Int16, ByteBuffer, Bool)
+
+        var messageIDs: [UUID]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(self.messageIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Parts the SMSC accepted: their SMSC ids and normalised id keys.
+    struct MarkPartsSubmitted: PostgresPreparedStatement {
+        static let sql = """
+            UPDATE message_parts p
+            SET status = 'submitted', smsc_message_id = u.smsc_id, smsc_id_key = u.key, submitted_at = now()
+            FROM unnest($1::uuid[], $2::int2[], $3::text[], $4::text[]) AS u(message_id, part_number, smsc_id, key)
+            WHERE p.message_id = u.message_id AND p.part_number = u.part_number
+            """
+        typealias Row = ()
+
+        var messageIDs: [UUID]
+        var partNumbers: [Int16]
+        var smscIDs: [String]
+        var keys: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(self.messageIDs)
+            bindings.append(self.partNumbers)
+            bindings.append(self.smscIDs)
+            bindings.append(self.keys)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) {}
+    }
+
+    /// Messages sent: out of the queue and `sending → sent`, only while `owner` still holds their
+    /// lease. Returns the ids that changed.
+    struct MarkSent: PostgresPreparedStatement {
+        static let sql = """
+            WITH dequeued AS (
+                DELETE FROM message_queue WHERE message_id = ANY($1) AND lease_owner = $2
+                RETURNING message_id
+            )
+            UPDATE messages m SET status = 'sent', sent_at = now(), updated_at = now(), error_code = NULL,
+                error_description = NULL, status_sequence = status_sequence + 1
+            FROM dequeued WHERE m.id = dequeued.message_id AND m.status = 'sending'
+            RETURNING m.id
+            """
+        typealias Row = UUID
+
+        var messageIDs: [UUID]
+        var owner: UUID
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(self.messageIDs)
+            bindings.append(self.owner)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+    }
+
+    /// Receipts that came before their submit response was stored, found by key (see migration
+    /// 0005); a receipt whose several id forms match takes its likeliest. Rows as
+    /// ``PostgresStore/ReceiptMatch``.
+    struct EarlyReceipts: PostgresPreparedStatement {
+        static let sql = """
+            SELECT DISTINCT ON (r.received_at, r.id)
+                r.id, u.message_id, u.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat
+            FROM unnest($1::uuid[], $2::int2[], $3::text[], $4::text[]) AS u(message_id, part_number, key, connector)
+            JOIN unmatched_receipt_keys k ON k.connector = u.connector AND k.key = u.key
+            JOIN receipts r ON r.id = k.receipt_id AND r.message_id IS NULL
+            ORDER BY r.received_at, r.id, k.position
+            """
+        typealias Row = ReceiptMatch
+
+        var messageIDs: [UUID]
+        var partNumbers: [Int16]
+        var keys: [String]
+        var connectors: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(self.messageIDs)
+            bindings.append(self.partNumbers)
+            bindings.append(self.keys)
+            bindings.append(self.connectors)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }

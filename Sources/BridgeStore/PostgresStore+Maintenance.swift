@@ -10,3 +10,37 @@ extension PostgresStore {
         )
     }
 }
+
+extension PostgresStore {
+    /// The tables the store's prepared statements read and write under load.
+    static let busyTables = ["messages", "message_parts", "message_queue", "receipts", "unmatched_receipt_keys"]
+
+    /// Analyzes each busy table that has at least doubled (and holds 1 000 rows or more) since its
+    /// statistics were last gathered; returns the tables analyzed.
+    ///
+    /// The store's hot statements are prepared once per connection, and PostgreSQL then reuses a
+    /// generic plan made from the statistics of that moment until they change. Made while a table
+    /// was nearly empty, such a plan scans it whole, at a cost that grows with the table, until
+    /// autovacuum analyzes it (up to a minute later, or much more for a young table under load). A
+    /// fresh `ANALYZE` invalidates those plans; past their first thousands of rows the plans settle
+    /// on indexes, so this runs about ten times while a table grows to a million rows, then not at
+    /// all (autovacuum keeps the statistics of a grown table current).
+    @discardableResult
+    public func refreshStatistics() async throws -> [String] {
+        let rows = try await self.client.query(
+            """
+            SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+            WHERE s.schemaname = current_schema() AND s.relname = ANY(\(Self.busyTables))
+                AND s.n_live_tup >= 1000 AND s.n_live_tup > 2 * greatest(c.reltuples, 0)
+            """,
+            logger: self.logger
+        )
+        var grown: [String] = []
+        for try await name in rows.decode(String.self) { grown.append(name) }
+        for table in grown {
+            // The name is one of busyTables, never input.
+            try await self.client.query("ANALYZE (SKIP_LOCKED) \(unescaped: table)", logger: self.logger)
+        }
+        return grown
+    }
+}

@@ -36,78 +36,8 @@ extension PostgresStore {
         idempotency: IdempotencyRecord?,
         accountID: UUID?
     ) async throws {
-        let epoch = Date(timeIntervalSince1970: 0)
-        var partIDs: [UUID] = []
-        var partNumbers: [Int16] = []
-        var partPDUs: [ByteBuffer] = []
-        for message in messages {
-            for (index, part) in message.parts.enumerated() {
-                partIDs.append(message.id)
-                partNumbers.append(Int16(index + 1))
-                partPDUs.append(Self.encode(part))
-            }
-        }
-        // NULLs travel as sentinels (empty text, -1, the epoch) because arrays here have no NULL elements.
-        let ids = messages.map(\.id)
-        let accounts = messages.map(\.accountID)
-        // A message its accepting instance sends itself is stored as sending (its first attempt).
-        let statuses = messages.map { $0.lease == nil ? $0.status.rawValue : MessageStatus.sending.rawValue }
-        let attempts = messages.map { Int32($0.lease == nil ? 0 : 1) }
-        // Every lease of one call is the same: one instance's dispatcher inserts through one store.
-        let lease = messages.lazy.compactMap(\.lease).first
-        let leaseOwner = lease?.owner
-        let leaseSeconds = lease?.duration ?? 0
-        let destinations = messages.map(\.to)
-        let sources = messages.map(\.from)
-        let bodies = messages.map { $0.text ?? "" }
-        let binaries = messages.map { ByteBuffer(bytes: $0.binaryBody ?? []) }
-        let encodings = messages.map(\.encoding)
-        let partCounts = messages.map { Int16($0.parts.count) }
-        let clientRefs = messages.map { $0.clientRef ?? "" }
-        let callbackURLs = messages.map { $0.callbackURL ?? "" }
-        let tags = messages.map { $0.tags.joined(separator: "\u{1F}") }
-        let priorities = messages.map { Int16($0.priority == .urgent ? 1 : 0) }
-        let receipts = messages.map(\.requestReceipt)
-        let validities = messages.map { Int32($0.validity ?? -1) }
-        let sendAts = messages.map { $0.sendAt ?? epoch }
-        let expiries = messages.map { $0.expiresAt ?? epoch }
-        let connectors = messages.map(\.connector)
-        let createdAts = messages.map(\.createdAt)
+        let insertMessages = InsertMessages(messages: messages)
         let anyQueued = messages.contains { $0.status == .queued && $0.lease == nil }
-
-        // One statement for the messages and their parts (atomic without BEGIN/COMMIT round trips;
-        // the parts' foreign keys are checked at its end, when the messages are there).
-        let insertMessages: PostgresQuery = """
-            WITH inserted AS (
-                INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
-                    client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
-                    connector, created_at, updated_at, attempts)
-                SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
-                    NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
-                    CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
-                    priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
-                    connector, created_at, created_at, attempts
-                FROM unnest(\(ids)::uuid[], \(accounts)::uuid[], \(statuses)::text[], \(destinations)::text[],
-                    \(sources)::text[], \(bodies)::text[], \(binaries)::bytea[], \(encodings)::text[], \(partCounts)::int2[],
-                    \(clientRefs)::text[], \(callbackURLs)::text[], \(tags)::text[], \(priorities)::int2[], \(receipts)::bool[],
-                    \(validities)::int4[], \(sendAts)::timestamptz[], \(expiries)::timestamptz[], \(connectors)::text[],
-                    \(createdAts)::timestamptz[], \(attempts)::int4[])
-                    AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
-                         callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at,
-                         attempts)
-                RETURNING id, status, connector, priority, COALESCE(send_at, created_at) AS next_attempt_at
-            ), queued AS (
-                INSERT INTO message_queue (message_id, connector, priority, next_attempt_at, scheduled, lease_owner,
-                    lease_expires_at)
-                SELECT id, connector, priority, next_attempt_at, status = 'scheduled',
-                    CASE WHEN status = 'sending' THEN \(leaseOwner)::uuid END,
-                    CASE WHEN status = 'sending' THEN now() + make_interval(secs => \(leaseSeconds)) END
-                FROM inserted
-                WHERE status IN ('queued', 'scheduled', 'sending')
-            )
-            INSERT INTO message_parts (message_id, part_number, pdu)
-            SELECT * FROM unnest(\(partIDs)::uuid[], \(partNumbers)::int2[], \(partPDUs)::bytea[])
-            """
 
         do {
             // A call its caller gave up on (``withDatabaseDeadline(_:grace:_:)``) writes nothing,
@@ -115,7 +45,7 @@ extension PostgresStore {
             guard let idempotency else {
                 try await self.client.withConnection { connection in
                     try Task.checkCancellation()
-                    try await connection.query(insertMessages, logger: self.logger)
+                    try await connection.execute(insertMessages, logger: self.logger)
                 }
                 if anyQueued { self.signalQueued() }
                 return
@@ -124,7 +54,7 @@ extension PostgresStore {
                 try Task.checkCancellation()
                 try await connection.withTransaction(logger: self.logger) { connection in
                     if !messages.isEmpty {
-                        try await connection.query(insertMessages, logger: self.logger)
+                        try await connection.execute(insertMessages, logger: self.logger)
                     }
                     if let accountID = accountID ?? messages.first?.accountID {
                         // A record older than 24 hours no longer answers repeats: the key is free again.
@@ -370,5 +300,92 @@ extension PostgresStore {
             if let status = MessageStatus(rawValue: status) { counts[status] = Int(count) }
         }
         return counts
+    }
+}
+
+extension PostgresStore {
+    /// Messages, their queue entries and their parts in one statement (atomic without BEGIN/COMMIT
+    /// round trips; the parts' foreign keys are checked at its end, when the messages are there).
+    /// NULLs travel as sentinels (empty text, -1, the epoch) because arrays here have no NULL
+    /// elements. A message its accepting instance sends itself (``AcceptedMessage/lease``) is
+    /// stored as `sending`, its first attempt, leased to that instance.
+    struct InsertMessages: PostgresPreparedStatement {
+        static let sql = """
+            WITH inserted AS (
+                INSERT INTO messages (id, account_id, status, destination, source, body, binary_body, encoding, part_count,
+                    client_ref, callback_url, tags, priority, request_receipt, validity_seconds, send_at, expires_at,
+                    connector, created_at, updated_at, attempts)
+                SELECT id, account_id, status::message_status, destination, source, NULLIF(body, ''),
+                    NULLIF(binary_body, '\\x'::bytea), encoding, part_count, NULLIF(client_ref, ''), NULLIF(callback_url, ''),
+                    CASE WHEN tags = '' THEN '{}'::text[] ELSE string_to_array(tags, E'\\x1f') END,
+                    priority, request_receipt, NULLIF(validity, -1), NULLIF(send_at, 'epoch'), NULLIF(expires_at, 'epoch'),
+                    connector, created_at, created_at, attempts
+                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[],
+                    $8::text[], $9::int2[], $10::text[], $11::text[], $12::text[], $13::int2[], $14::bool[], $15::int4[],
+                    $16::timestamptz[], $17::timestamptz[], $18::text[], $19::timestamptz[], $20::int4[])
+                    AS t(id, account_id, status, destination, source, body, binary_body, encoding, part_count, client_ref,
+                         callback_url, tags, priority, request_receipt, validity, send_at, expires_at, connector, created_at,
+                         attempts)
+                RETURNING id, status, connector, priority, COALESCE(send_at, created_at) AS next_attempt_at
+            ), queued AS (
+                INSERT INTO message_queue (message_id, connector, priority, next_attempt_at, scheduled, lease_owner,
+                    lease_expires_at)
+                SELECT id, connector, priority, next_attempt_at, status = 'scheduled',
+                    CASE WHEN status = 'sending' THEN $21::uuid END,
+                    CASE WHEN status = 'sending' THEN now() + make_interval(secs => $22::float8) END
+                FROM inserted
+                WHERE status IN ('queued', 'scheduled', 'sending')
+            )
+            INSERT INTO message_parts (message_id, part_number, pdu)
+            SELECT * FROM unnest($23::uuid[], $24::int2[], $25::bytea[])
+            """
+        typealias Row = ()
+
+        var messages: [AcceptedMessage]
+
+        func makeBindings() -> PostgresBindings {
+            let epoch = Date(timeIntervalSince1970: 0)
+            var partIDs: [UUID] = []
+            var partNumbers: [Int16] = []
+            var partPDUs: [ByteBuffer] = []
+            for message in self.messages {
+                for (index, part) in message.parts.enumerated() {
+                    partIDs.append(message.id)
+                    partNumbers.append(Int16(index + 1))
+                    partPDUs.append(PostgresStore.encode(part))
+                }
+            }
+            // Every lease of one call is the same: one instance's dispatcher inserts through one store.
+            let lease = self.messages.lazy.compactMap(\.lease).first
+            var bindings = PostgresBindings(capacity: 25)
+            bindings.append(self.messages.map(\.id))
+            bindings.append(self.messages.map(\.accountID))
+            bindings.append(self.messages.map { $0.lease == nil ? $0.status.rawValue : MessageStatus.sending.rawValue })
+            bindings.append(self.messages.map(\.to))
+            bindings.append(self.messages.map(\.from))
+            bindings.append(self.messages.map { $0.text ?? "" })
+            bindings.append(self.messages.map { ByteBuffer(bytes: $0.binaryBody ?? []) })
+            bindings.append(self.messages.map(\.encoding))
+            bindings.append(self.messages.map { Int16($0.parts.count) })
+            bindings.append(self.messages.map { $0.clientRef ?? "" })
+            bindings.append(self.messages.map { $0.callbackURL ?? "" })
+            bindings.append(self.messages.map { $0.tags.joined(separator: "\u{1F}") })
+            bindings.append(self.messages.map { Int16($0.priority == .urgent ? 1 : 0) })
+            bindings.append(self.messages.map(\.requestReceipt))
+            bindings.append(self.messages.map { Int32($0.validity ?? -1) })
+            bindings.append(self.messages.map { $0.sendAt ?? epoch })
+            bindings.append(self.messages.map { $0.expiresAt ?? epoch })
+            bindings.append(self.messages.map(\.connector))
+            bindings.append(self.messages.map(\.createdAt))
+            bindings.append(self.messages.map { Int32($0.lease == nil ? 0 : 1) })
+            bindings.append(lease?.owner)
+            bindings.append(lease?.duration ?? 0)
+            bindings.append(partIDs)
+            bindings.append(partNumbers)
+            bindings.append(partPDUs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) {}
     }
 }

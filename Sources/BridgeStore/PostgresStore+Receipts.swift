@@ -36,23 +36,16 @@ extension PostgresStore {
             // 1. Which part each receipt belongs to (the most likely id form first, the newest part).
             var matches: [Int: (message: UUID, part: Int16)] = [:]
             if !candidateKeys.isEmpty {
-                let rows = try await connection.query(
-                    """
-                    SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number
-                    FROM unnest(\(candidateReceipt)::int4[], \(candidatePosition)::int4[], \(candidateKeys)::text[],
-                        \(candidateConnectors)::text[]) AS c(receipt, position, key, connector)
-                    CROSS JOIN LATERAL (
-                        SELECT p.message_id, p.part_number FROM message_parts p
-                        WHERE p.smsc_id_key = c.key
-                            AND (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = c.connector
-                        ORDER BY p.submitted_at DESC
-                        LIMIT 1
-                    ) p
-                    ORDER BY c.receipt, c.position
-                    """,
+                let rows = try await connection.execute(
+                    MatchReceiptParts(
+                        receipts: candidateReceipt,
+                        positions: candidatePosition,
+                        keys: candidateKeys,
+                        connectors: candidateConnectors
+                    ),
                     logger: self.logger
                 )
-                for try await (receipt, message, part) in rows.decode((Int32, UUID, Int16).self) {
+                for try await (receipt, message, part) in rows {
                     matches[Int(receipt)] = (message, part)
                 }
             }
@@ -60,37 +53,8 @@ extension PostgresStore {
             // 2. Every receipt into the history (NULLs travel as sentinels: arrays here have none);
             //    an unmatched one's id keys into `unmatched_receipt_keys`, where its submit response
             //    will find it.
-            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            let networkErrors = receipts.map { receipt in
-                receipt.networkError.map { Int32($0.networkType) << 16 | Int32($0.errorCode) } ?? -1
-            }
-            try await connection.query(
-                """
-                WITH inserted AS (
-                INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
-                    intermediate, error_code, network_error, raw, matched_at)
-                SELECT connector, smsc_message_id, string_to_array(id_keys, E'\\x1f'),
-                    NULLIF(message_id, \(none)), NULLIF(part_number, -1), NULLIF(stat, E'\\x1f'), state, intermediate,
-                    NULLIF(error_code, E'\\x1f'), NULLIF(network_error, -1), NULLIF(raw, E'\\x1f'),
-                    CASE WHEN message_id = \(none) THEN NULL ELSE now() END
-                FROM unnest(\(receipts.map(\.connector))::text[], \(receipts.map(\.smscMessageID))::text[],
-                    \(receipts.map { $0.candidates.joined(separator: "\u{1F}") })::text[],
-                    \(receipts.indices.map { matches[$0]?.message ?? none })::uuid[],
-                    \(receipts.indices.map { matches[$0]?.part ?? -1 })::int2[],
-                    \(receipts.map { $0.stat ?? "\u{1F}" })::text[],
-                    \(statuses.map { $0?.rawValue ?? "enroute" })::text[], \(receipts.map(\.intermediate))::bool[],
-                    \(receipts.map { $0.errorCode ?? "\u{1F}" })::text[], \(networkErrors)::int4[],
-                    \(receipts.map { $0.raw ?? "\u{1F}" })::text[])
-                    AS t(connector, smsc_message_id, id_keys, message_id, part_number, stat, state, intermediate,
-                        error_code, network_error, raw)
-                RETURNING id, connector, id_keys, message_id
-                )
-                INSERT INTO unmatched_receipt_keys (connector, key, receipt_id, position)
-                SELECT DISTINCT ON (i.id, k.key) i.connector, k.key, i.id, k.position::int2
-                FROM inserted i CROSS JOIN LATERAL unnest(i.id_keys) WITH ORDINALITY AS k(key, position)
-                WHERE i.message_id IS NULL
-                ORDER BY i.id, k.key, k.position
-                """,
+            try await connection.execute(
+                InsertReceipts(receipts: receipts, matches: matches, statuses: statuses),
                 logger: self.logger
             )
 
@@ -148,7 +112,7 @@ extension PostgresStore {
                 """,
                 logger: self.logger
             )
-            return try await Self.matchReceipts(rows, on: connection, logger: self.logger)
+            return try await Self.matchReceipts(rows.decode(ReceiptMatch.self), on: connection, logger: self.logger)
         }
     }
 
@@ -207,27 +171,11 @@ extension PostgresStore {
     ) async throws -> [MessageStatus?] {
         guard !settlements.isEmpty else { return [] }
         let messageIDs = Array(Set(settlements.map(\.messageID)))
-        let locked = try await connection.query(
-            "SELECT 1 FROM messages WHERE id = ANY(\(messageIDs)) ORDER BY id FOR NO KEY UPDATE",
-            logger: logger
-        )
-        for try await _ in locked {}
-        try await connection.query(
-            """
-            UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
-            FROM unnest(\(settlements.map(\.messageID))::uuid[], \(settlements.map(\.partNumber))::int2[],
-                \(settlements.map(\.status.rawValue))::text[], \(settlements.map { Int32($0.errorCode ?? -1) })::int4[])
-                AS u(message_id, part_number, status, code)
-            WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
-            """,
-            logger: logger
-        )
+        for try await _ in try await connection.execute(LockMessages(messageIDs: messageIDs), logger: logger) {}
+        try await connection.execute(SettleParts(settlements: settlements), logger: logger)
         var partStatuses: [UUID: [MessageStatus]] = [:]
-        let parts = try await connection.query(
-            "SELECT message_id, status FROM message_parts WHERE message_id = ANY(\(messageIDs)) ORDER BY message_id, part_number",
-            logger: logger
-        )
-        for try await (message, status) in parts.decode((UUID, String).self) {
+        let parts = try await connection.execute(PartStatuses(messageIDs: messageIDs), logger: logger)
+        for try await (message, status) in parts {
             partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
         }
         var lastIndex: [UUID: Int] = [:]
@@ -246,26 +194,202 @@ extension PostgresStore {
         }
         var result = [MessageStatus?](repeating: nil, count: settlements.count)
         guard !ids.isEmpty else { return result }
-        let updated = try await connection.query(
-            """
-            UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
-                error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
-                error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
-                status_sequence = status_sequence + 1
-            FROM unnest(\(ids)::uuid[], \(statuses.map(\.rawValue))::text[], \(codes)::int4[], \(descriptions)::text[])
-                AS u(id, status, code, description)
-            WHERE m.id = u.id AND m.status IN ('sending', 'sent')
-            RETURNING m.id, m.status::text
-            """,
+        let updated = try await connection.execute(
+            FinishMessages(ids: ids, statuses: statuses, codes: codes, descriptions: descriptions),
             logger: logger
         )
         var order: [UUID] = []
-        for try await (id, status) in updated.decode((UUID, String).self) {
+        for try await (id, status) in updated {
             result[lastIndex[id]!] = MessageStatus(rawValue: status)
             order.append(id)
         }
         // Their webhook events, in this same transaction.
         try await Self.enqueueStatusEvents(messageIDs: order, on: connection, logger: logger)
         return result
+    }
+}
+
+// MARK: Statements
+
+extension PostgresStore {
+    /// Which part each receipt belongs to: per receipt, its candidate id keys in order of
+    /// likelihood; the first key that finds a part of the receipt's connector wins, the newest
+    /// part if several. Rows: (receipt index, message id, part number).
+    struct MatchReceiptParts: PostgresPreparedStatement {
+        static let sql = """
+            SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number
+            FROM unnest($1::int4[], $2::int4[], $3::text[], $4::text[]) AS c(receipt, position, key, connector)
+            CROSS JOIN LATERAL (
+                SELECT p.message_id, p.part_number FROM message_parts p
+                WHERE p.smsc_id_key = c.key
+                    AND (SELECT m.connector FROM messages m WHERE m.id = p.message_id) = c.connector
+                ORDER BY p.submitted_at DESC
+                LIMIT 1
+            ) p
+            ORDER BY c.receipt, c.position
+            """
+        typealias Row = (Int32, UUID, Int16)
+
+        var receipts: [Int32]
+        var positions: [Int32]
+        var keys: [String]
+        var connectors: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(self.receipts)
+            bindings.append(self.positions)
+            bindings.append(self.keys)
+            bindings.append(self.connectors)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Every receipt into the history; an unmatched one's id keys into `unmatched_receipt_keys`,
+    /// where its submit response will find it. NULLs travel as sentinels (arrays here have none).
+    struct InsertReceipts: PostgresPreparedStatement {
+        static let sql = """
+            WITH inserted AS (
+            INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
+                intermediate, error_code, network_error, raw, matched_at)
+            SELECT connector, smsc_message_id, string_to_array(id_keys, E'\\x1f'),
+                NULLIF(message_id, $12), NULLIF(part_number, -1), NULLIF(stat, E'\\x1f'), state, intermediate,
+                NULLIF(error_code, E'\\x1f'), NULLIF(network_error, -1), NULLIF(raw, E'\\x1f'),
+                CASE WHEN message_id = $12 THEN NULL ELSE now() END
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::int2[], $6::text[], $7::text[], $8::bool[],
+                $9::text[], $10::int4[], $11::text[])
+                AS t(connector, smsc_message_id, id_keys, message_id, part_number, stat, state, intermediate,
+                    error_code, network_error, raw)
+            RETURNING id, connector, id_keys, message_id
+            )
+            INSERT INTO unmatched_receipt_keys (connector, key, receipt_id, position)
+            SELECT DISTINCT ON (i.id, k.key) i.connector, k.key, i.id, k.position::int2
+            FROM inserted i CROSS JOIN LATERAL unnest(i.id_keys) WITH ORDINALITY AS k(key, position)
+            WHERE i.message_id IS NULL
+            ORDER BY i.id, k.key, k.position
+            """
+        typealias Row = ()
+
+        var receipts: [IncomingReceipt]
+        /// The part of the receipt at each index, where it was found.
+        var matches: [Int: (message: UUID, part: Int16)]
+        /// The final status of the receipt at each index, nil for an intermediate one.
+        var statuses: [MessageStatus?]
+
+        func makeBindings() -> PostgresBindings {
+            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            var bindings = PostgresBindings(capacity: 12)
+            bindings.append(self.receipts.map(\.connector))
+            bindings.append(self.receipts.map(\.smscMessageID))
+            bindings.append(self.receipts.map { $0.candidates.joined(separator: "\u{1F}") })
+            bindings.append(self.receipts.indices.map { self.matches[$0]?.message ?? none })
+            bindings.append(self.receipts.indices.map { self.matches[$0]?.part ?? -1 })
+            bindings.append(self.receipts.map { $0.stat ?? "\u{1F}" })
+            bindings.append(self.statuses.map { $0?.rawValue ?? "enroute" })
+            bindings.append(self.receipts.map(\.intermediate))
+            bindings.append(self.receipts.map { $0.errorCode ?? "\u{1F}" })
+            bindings.append(
+                self.receipts.map { receipt in
+                    receipt.networkError.map { Int32($0.networkType) << 16 | Int32($0.errorCode) } ?? -1
+                }
+            )
+            bindings.append(self.receipts.map { $0.raw ?? "\u{1F}" })
+            bindings.append(none)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) {}
+    }
+}
+
+extension PostgresStore {
+    /// Locks messages in id order before their parts change (see ``settleParts(_:on:logger:)``).
+    struct LockMessages: PostgresPreparedStatement {
+        static let sql = "SELECT 1 FROM messages WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
+        typealias Row = ()
+
+        var messageIDs: [UUID]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(self.messageIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) {}
+    }
+
+    /// Parts' final statuses, for parts not final yet.
+    struct SettleParts: PostgresPreparedStatement {
+        static let sql = """
+            UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
+            FROM unnest($1::uuid[], $2::int2[], $3::text[], $4::int4[]) AS u(message_id, part_number, status, code)
+            WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
+            """
+        typealias Row = ()
+
+        var settlements: [PartSettlement]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(self.settlements.map(\.messageID))
+            bindings.append(self.settlements.map(\.partNumber))
+            bindings.append(self.settlements.map(\.status.rawValue))
+            bindings.append(self.settlements.map { Int32($0.errorCode ?? -1) })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) {}
+    }
+
+    /// Every part's status of some messages, in order.
+    struct PartStatuses: PostgresPreparedStatement {
+        static let sql = """
+            SELECT message_id, status FROM message_parts WHERE message_id = ANY($1) ORDER BY message_id, part_number
+            """
+        typealias Row = (UUID, String)
+
+        var messageIDs: [UUID]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(self.messageIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Messages whose parts are all final take their final status (a message still `sending` or
+    /// `sent`); a delivered one has no error. Returns each changed id and status.
+    struct FinishMessages: PostgresPreparedStatement {
+        static let sql = """
+            UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
+                error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
+                error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
+                status_sequence = status_sequence + 1
+            FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[]) AS u(id, status, code, description)
+            WHERE m.id = u.id AND m.status IN ('sending', 'sent')
+            RETURNING m.id, m.status::text
+            """
+        typealias Row = (UUID, String)
+
+        var ids: [UUID]
+        var statuses: [MessageStatus]
+        var codes: [Int32]
+        var descriptions: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(self.ids)
+            bindings.append(self.statuses.map(\.rawValue))
+            bindings.append(self.codes)
+            bindings.append(self.descriptions)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }

@@ -25,51 +25,7 @@ extension PostgresStore {
         logger: Logger
     ) async throws -> Int {
         guard !messageIDs.isEmpty else { return 0 }
-        let rows = try await connection.query(
-            """
-            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-            SELECT e.id, m.account_id, 'message.status', m.id, m.status_sequence, e.url,
-                substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
-                jsonb_build_object(
-                    'id', e.id,
-                    'type', 'message.status',
-                    'created_at', \(unescaped: Self.rfc3339("m.updated_at")),
-                    'sequence', m.status_sequence,
-                    'data', jsonb_build_object(
-                        'message_id', m.id,
-                        'status', m.status,
-                        'to', m.destination,
-                        'from', m.source,
-                        'client_ref', m.client_ref,
-                        'tags', to_jsonb(m.tags),
-                        'part_count', m.part_count,
-                        'error_code', m.error_code,
-                        'error_description', m.error_description,
-                        'sent_at', \(unescaped: Self.rfc3339("m.sent_at")),
-                        'done_at', \(unescaped: Self.rfc3339("m.done_at")),
-                        'parts', COALESCE((
-                            SELECT jsonb_agg(jsonb_build_object(
-                                'number', p.part_number,
-                                'status', p.status,
-                                'smsc_message_id', p.smsc_message_id,
-                                'error_code', p.error_code,
-                                'submitted_at', \(unescaped: Self.rfc3339("p.submitted_at")),
-                                'done_at', \(unescaped: Self.rfc3339("p.done_at"))
-                            ) ORDER BY p.part_number)
-                            FROM message_parts p WHERE p.message_id = m.id
-                        ), '[]'::jsonb)
-                    )
-                )::text
-            FROM messages m
-            CROSS JOIN LATERAL (
-                SELECT gen_random_uuid() AS id,
-                    COALESCE(m.callback_url, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = m.account_id)) AS url
-            ) e
-            WHERE m.id = ANY(\(messageIDs)) AND m.status IN \(unescaped: Self.notifiedStatuses) AND e.url IS NOT NULL
-            RETURNING id
-            """,
-            logger: logger
-        )
+        let rows = try await connection.execute(InsertStatusEvents(messageIDs: messageIDs), logger: logger)
         var count = 0
         for try await _ in rows { count += 1 }
         if count > 0 { try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
@@ -462,5 +418,64 @@ extension PostgresStore {
             return try Self.delivery(from: row)
         }
         return try await self.webhookDelivery(id: id, accountID: accountID)
+    }
+}
+
+extension PostgresStore {
+    /// `message.status` events of messages (see ``enqueueStatusEvents(messageIDs:on:logger:)``).
+    struct InsertStatusEvents: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
+            SELECT e.id, m.account_id, 'message.status', m.id, m.status_sequence, e.url,
+                substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
+                jsonb_build_object(
+                    'id', e.id,
+                    'type', 'message.status',
+                    'created_at', \(PostgresStore.rfc3339("m.updated_at")),
+                    'sequence', m.status_sequence,
+                    'data', jsonb_build_object(
+                        'message_id', m.id,
+                        'status', m.status,
+                        'to', m.destination,
+                        'from', m.source,
+                        'client_ref', m.client_ref,
+                        'tags', to_jsonb(m.tags),
+                        'part_count', m.part_count,
+                        'error_code', m.error_code,
+                        'error_description', m.error_description,
+                        'sent_at', \(PostgresStore.rfc3339("m.sent_at")),
+                        'done_at', \(PostgresStore.rfc3339("m.done_at")),
+                        'parts', COALESCE((
+                            SELECT jsonb_agg(jsonb_build_object(
+                                'number', p.part_number,
+                                'status', p.status,
+                                'smsc_message_id', p.smsc_message_id,
+                                'error_code', p.error_code,
+                                'submitted_at', \(PostgresStore.rfc3339("p.submitted_at")),
+                                'done_at', \(PostgresStore.rfc3339("p.done_at"))
+                            ) ORDER BY p.part_number)
+                            FROM message_parts p WHERE p.message_id = m.id
+                        ), '[]'::jsonb)
+                    )
+                )::text
+            FROM messages m
+            CROSS JOIN LATERAL (
+                SELECT gen_random_uuid() AS id,
+                    COALESCE(m.callback_url, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = m.account_id)) AS url
+            ) e
+            WHERE m.id = ANY($1) AND m.status IN \(PostgresStore.notifiedStatuses) AND e.url IS NOT NULL
+            RETURNING id
+            """
+        typealias Row = UUID
+
+        var messageIDs: [UUID]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(self.messageIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
     }
 }
