@@ -16,23 +16,23 @@ extension PostgresStore {
     /// their unmatched keys are read by plain queries only, planned at each call.
     static let busyTables = ["messages", "message_parts", "message_queue"]
 
-    /// Analyzes each busy table that has at least doubled (and holds 1 000 rows or more) since its
+    /// Analyzes each busy table that has at least doubled (and holds 100 rows or more) since its
     /// statistics were last gathered; returns the tables analyzed.
     ///
     /// The store's hot statements are prepared once per connection, and PostgreSQL then reuses a
     /// generic plan made from the statistics of that moment until they change. Made while a table
     /// was nearly empty, such a plan scans it whole, at a cost that grows with the table, until
     /// autovacuum analyzes it (up to a minute later, or much more for a young table under load). A
-    /// fresh `ANALYZE` invalidates those plans; past their first thousands of rows the plans settle
-    /// on indexes, so this runs about ten times while a table grows to a million rows, then not at
-    /// all (autovacuum keeps the statistics of a grown table current).
+    /// fresh `ANALYZE` invalidates those plans, and past their first thousand rows or so the plans
+    /// settle on indexes. This runs about fourteen times while a table grows to a million rows,
+    /// then only if it doubles again (autovacuum keeps a grown table's statistics current).
     @discardableResult
     public func refreshStatistics() async throws -> [String] {
         let rows = try await self.client.query(
             """
             SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
             WHERE s.schemaname = current_schema() AND s.relname = ANY(\(Self.busyTables))
-                AND s.n_live_tup >= 1000 AND s.n_live_tup > 2 * greatest(c.reltuples, 0)
+                AND s.n_live_tup >= 100 AND s.n_live_tup > 2 * greatest(c.reltuples, 0)
             """,
             logger: self.logger
         )
