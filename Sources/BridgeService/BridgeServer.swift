@@ -123,11 +123,13 @@ public final class BridgeServer: Service, Sendable {
             connectors[configuration.name] = try SMPPConnector(configuration: configuration, logger: self.logger)
             builders[configuration.name] = configuration.submitBuilder
         }
+        let unrecorded = UnrecordedSubmissions()
         let dispatcher = Dispatcher(
             store: store,
             connectors: connectors,
             configuration: self.configuration.dispatcher.configuration,
             instanceID: self.instanceID,
+            unrecorded: unrecorded,
             logger: self.logger
         )
         // Before the HTTP server starts: the first message accepted can go straight to it.
@@ -139,6 +141,7 @@ public final class BridgeServer: Service, Sendable {
             connectors: connectors,
             router: router,
             configuration: inboundConfiguration,
+            unrecorded: unrecorded,
             logger: self.logger
         )
         var maintenanceConfiguration = Maintenance.Configuration()

@@ -53,6 +53,8 @@ public final class Dispatcher: Service, Sendable {
     let configuration: Configuration
     /// This instance's id: it owns the leases of what it claims.
     public let instanceID: UUID
+    /// Where the SMSC ids of reports not recorded yet are noted, for the inbound processor.
+    let unrecorded: UnrecordedSubmissions?
     let logger: Logger
     private let waker = Waker()
     private let reports = BatchQueue<SubmissionReport>()
@@ -72,12 +74,14 @@ public final class Dispatcher: Service, Sendable {
         connectors: [String: SMPPConnector],
         configuration: Configuration = Configuration(),
         instanceID: UUID,
+        unrecorded: UnrecordedSubmissions? = nil,
         logger: Logger
     ) {
         self.store = store
         self.connectors = connectors
         self.configuration = configuration
         self.instanceID = instanceID
+        self.unrecorded = unrecorded
         self.logger = logger
     }
 
@@ -170,7 +174,9 @@ public final class Dispatcher: Service, Sendable {
     /// the claim loop only when it waited for room (not after every send: that would be a claim
     /// query per message).
     private func sendAndRecord(_ message: ClaimedMessage) async {
-        self.reports.append(await self.send(message))
+        let report = await self.send(message)
+        self.unrecorded?.submitted(report)
+        self.reports.append(report)
         let before = self.inFlight.subtract(1, ordering: .relaxed).oldValue
         if before >= self.configuration.maxInFlight { self.waker.signal() }
     }
@@ -324,6 +330,7 @@ public final class Dispatcher: Service, Sendable {
                     try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
                 }
             }
+            self.unrecorded?.recorded(batch)
         }
     }
 }

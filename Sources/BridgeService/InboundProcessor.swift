@@ -38,6 +38,8 @@ public final class InboundProcessor: Service, Sendable {
     let connectors: [String: SMPPConnector]
     let router: InboundRouter<UUID>
     let configuration: Configuration
+    /// This instance's submissions whose reports are not recorded yet: receipts for them wait.
+    let unrecorded: UnrecordedSubmissions?
     let logger: Logger
     private let receipts = BatchQueue<InboundEvent>()
     /// When a receipt was last kept unmatched (seconds since the reference date), or 0.
@@ -49,12 +51,14 @@ public final class InboundProcessor: Service, Sendable {
         connectors: [String: SMPPConnector],
         router: InboundRouter<UUID>,
         configuration: Configuration = Configuration(),
+        unrecorded: UnrecordedSubmissions? = nil,
         logger: Logger
     ) {
         self.store = store
         self.connectors = connectors
         self.router = router
         self.configuration = configuration
+        self.unrecorded = unrecorded
         self.logger = logger
     }
 
@@ -72,6 +76,7 @@ public final class InboundProcessor: Service, Sendable {
                     consumers.addTask { await self.consume(connector) }
                 }
             }
+            self.unrecorded?.releaseOverdue(now: nil)
             self.receipts.finish()
         }
         rematcher.cancel()
@@ -85,6 +90,7 @@ public final class InboundProcessor: Service, Sendable {
     private func rematchLoop() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: self.configuration.rematchInterval)
+            self.unrecorded?.releaseOverdue()
             let last = self.lastUnmatched.load(ordering: .relaxed)
             guard last > 0, Date().timeIntervalSinceReferenceDate - last < 120 else { continue }
             do {
@@ -106,7 +112,13 @@ public final class InboundProcessor: Service, Sendable {
             for await event in connector.events {
                 switch event.kind {
                 case .receipt:
-                    self.receipts.append(event)
+                    // Its part's SMSC id may still be on its way into the database: then the
+                    // receipt waits for it (see UnrecordedSubmissions).
+                    let receipts = self.receipts
+                    let held = self.unrecorded?.hold(connector: event.connector, candidates: event.messageIDCandidates) {
+                        receipts.append(event)
+                    }
+                    if held != true { self.receipts.append(event) }
                 case .message:
                     messages.addTask { await self.storeMessage(event) }
                 case .unreadableReceipt:

@@ -1,0 +1,71 @@
+import BridgeStore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import BridgeService
+
+@Suite struct UnrecordedSubmissionsTests {
+    private func report(_ connector: String, _ keys: String...) -> SubmissionReport {
+        SubmissionReport(
+            messageID: UUID(),
+            connector: connector,
+            submitted: keys.enumerated().map { .init(number: $0.offset + 1, smscMessageID: $0.element, key: $0.element) },
+            outcome: .sent
+        )
+    }
+
+    /// Counts its releases.
+    private final class Released: Sendable {
+        let count = Atomic<Int>(0)
+        func callAsFunction() { self.count.add(1, ordering: .relaxed) }
+        var value: Int { self.count.load(ordering: .relaxed) }
+    }
+
+    @Test func aReceiptForAnUnrecordedPartWaitsForItsReport() {
+        let unrecorded = UnrecordedSubmissions()
+        let first = self.report("main", "a1", "a2")
+        let second = self.report("main", "b1")
+        unrecorded.submitted(first)
+        unrecorded.submitted(second)
+        let released = Released()
+
+        // Any candidate id may be the pending one; another connector's ids are others.
+        #expect(unrecorded.hold(connector: "main", candidates: ["A2", "a2"]) { released() })
+        #expect(!unrecorded.hold(connector: "other", candidates: ["a2"]) { released() })
+        #expect(!unrecorded.hold(connector: "main", candidates: ["zz"]) { released() })
+        #expect(unrecorded.heldCount == 1)
+
+        unrecorded.recorded([second])
+        #expect(released.value == 0, "another report does not release it")
+        unrecorded.recorded([first])
+        #expect(released.value == 1)
+        #expect(unrecorded.heldCount == 0)
+        #expect(!unrecorded.hold(connector: "main", candidates: ["a2"]) { released() }, "recorded: nothing to wait for")
+    }
+
+    @Test func aReceiptIsHeldNoLongerThanTheMaximumWait() {
+        let unrecorded = UnrecordedSubmissions(maximumWait: .seconds(2))
+        unrecorded.submitted(self.report("main", "a1"))
+        let released = Released()
+        let start = ContinuousClock.now
+        #expect(unrecorded.hold(connector: "main", candidates: ["a1"], now: start) { released() })
+        unrecorded.releaseOverdue(now: start + .seconds(1))
+        #expect(released.value == 0)
+        unrecorded.releaseOverdue(now: start + .seconds(2))
+        #expect(released.value == 1)
+        unrecorded.recorded([self.report("main", "a1")])
+        #expect(released.value == 1, "released once")
+    }
+
+    @Test func atShutdownEveryHeldReceiptGoesOn() {
+        let unrecorded = UnrecordedSubmissions()
+        unrecorded.submitted(self.report("main", "a1", "a2"))
+        let released = Released()
+        #expect(unrecorded.hold(connector: "main", candidates: ["a1"]) { released() })
+        #expect(unrecorded.hold(connector: "main", candidates: ["a2"]) { released() })
+        unrecorded.releaseOverdue(now: nil)
+        #expect(released.value == 2)
+        #expect(unrecorded.heldCount == 0)
+    }
+}
