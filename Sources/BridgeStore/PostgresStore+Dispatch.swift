@@ -329,7 +329,7 @@ extension PostgresStore {
 
     /// The parts of claimed messages, in order: number, stored submit_sm, and whether an earlier
     /// attempt got it accepted.
-    struct ClaimedParts: PostgresPreparedStatement {
+    struct ClaimedParts: MessageIDsStatement {
         static let sql = """
             SELECT message_id, part_number, pdu, smsc_message_id IS NOT NULL
             FROM message_parts WHERE message_id = ANY($1) ORDER BY message_id, part_number
@@ -337,12 +337,6 @@ extension PostgresStore {
         typealias Row = (UUID, Int16, ByteBuffer, Bool)
 
         var messageIDs: [UUID]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(self.messageIDs)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }

@@ -306,17 +306,11 @@ extension PostgresStore {
 
 extension PostgresStore {
     /// Locks messages in id order before their parts change (see ``settleParts(_:on:logger:)``).
-    struct LockMessages: PostgresPreparedStatement {
+    struct LockMessages: MessageIDsStatement {
         static let sql = "SELECT 1 FROM messages WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
         typealias Row = ()
 
         var messageIDs: [UUID]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(self.messageIDs)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) {}
     }
@@ -345,19 +339,13 @@ extension PostgresStore {
     }
 
     /// Every part's status of some messages, in order.
-    struct PartStatuses: PostgresPreparedStatement {
+    struct PartStatuses: MessageIDsStatement {
         static let sql = """
             SELECT message_id, status FROM message_parts WHERE message_id = ANY($1) ORDER BY message_id, part_number
             """
         typealias Row = (UUID, String)
 
         var messageIDs: [UUID]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(self.messageIDs)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }

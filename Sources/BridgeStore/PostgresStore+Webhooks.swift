@@ -423,7 +423,7 @@ extension PostgresStore {
 
 extension PostgresStore {
     /// `message.status` events of messages (see ``enqueueStatusEvents(messageIDs:on:logger:)``).
-    struct InsertStatusEvents: PostgresPreparedStatement {
+    struct InsertStatusEvents: MessageIDsStatement {
         static let sql = """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
             SELECT e.id, m.account_id, 'message.status', m.id, m.status_sequence, e.url,
@@ -469,12 +469,6 @@ extension PostgresStore {
         typealias Row = UUID
 
         var messageIDs: [UUID]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(self.messageIDs)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
     }

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 public import PostgresNIO
 
@@ -58,5 +59,18 @@ extension PostgresStore {
             return self.sqlState(of: inner)
         }
         return nil
+    }
+}
+
+/// A prepared statement whose one parameter, `$1`, is a list of message ids.
+protocol MessageIDsStatement: PostgresPreparedStatement {
+    var messageIDs: [UUID] { get }
+}
+
+extension MessageIDsStatement {
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(self.messageIDs)
+        return bindings
     }
 }
