@@ -25,6 +25,14 @@ struct BridgeLoad: AsyncParsableCommand {
     @Option(help: "Concurrent connections, each sending one request at a time.") var concurrency = 32
     @Option(help: "Messages per request: 1 uses POST /v1/messages, more uses POST /v1/messages/batch.")
     var batch = 1
+    @Option(
+        help: ArgumentHelp(
+            "Messages per second to offer (open loop): request i is due at start + i × batch / rate, sent then "
+                + "by a free connection, and its latency counts from when it was due; without it, every "
+                + "connection sends its next request as soon as the last one is answered (closed loop)."
+        )
+    )
+    var rate: Double?
     @Option(help: "Seconds to wait for every message to be final.") var deliveryTimeout = 300.0
     @Flag(help: "Do not wait for delivery.") var noWait = false
 
@@ -35,6 +43,7 @@ struct BridgeLoad: AsyncParsableCommand {
         guard self.messages > 0, self.concurrency > 0, (1...1_000).contains(self.batch) else {
             throw ValidationError("--messages and --concurrency must be > 0, --batch 1…1000")
         }
+        if let rate = self.rate, !(rate > 0) { throw ValidationError("--rate must be > 0") }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60),
@@ -64,6 +73,7 @@ struct BridgeLoad: AsyncParsableCommand {
 
         let requests = (self.messages + self.batch - 1) / self.batch
         let counter = Counter()
+        let interval = self.rate.map { Duration.seconds(Double(self.batch) / $0) }
         let clock = ContinuousClock()
         let start = clock.now
         let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
@@ -74,7 +84,15 @@ struct BridgeLoad: AsyncParsableCommand {
                         let first = request * self.batch
                         let count = min(self.batch, self.messages - first)
                         let body = Self.body(index: first, run: runID, count: count)
-                        let sent = clock.now
+                        // Open loop: wait until the request is due; a request sent late (every
+                        // connection busy) counts its latency from when it was due, not from when
+                        // it left, so a slow service cannot hide its queue (coordinated omission).
+                        var sent = clock.now
+                        if let interval {
+                            let due = start + interval * request
+                            if due > sent { try await Task.sleep(until: due, clock: clock) }
+                            sent = due
+                        }
                         let status = try await self.post(
                             client: client,
                             key: key,
@@ -98,7 +116,10 @@ struct BridgeLoad: AsyncParsableCommand {
         let elapsed = clock.now - start
         let seconds = Self.seconds(elapsed)
         let latencies = results.latencies.sorted()
-        print("sent \(self.messages) messages in \(requests) requests over \(self.concurrency) connections")
+        print(
+            "sent \(self.messages) messages in \(requests) requests over \(self.concurrency) connections"
+                + (self.rate.map { String(format: ", offered at %.0f messages/s", $0) } ?? "")
+        )
         print(
             String(
                 format: "accepted %d in %.2f s: %.0f messages/s",
