@@ -25,8 +25,9 @@ public final class Maintenance: Service, Sendable {
         /// cancellation of a call being queued). Default 60 s.
         public var roundTimeout: Duration = .seconds(60)
         /// How often the busiest tables are checked for growth that calls for fresh planner
-        /// statistics (``PostgresStore/refreshStatistics()``). Default 1 s.
-        public var statisticsInterval: Duration = .seconds(1)
+        /// statistics (``PostgresStore/refreshStatistics()``: one small catalog query). Default
+        /// 0.25 s.
+        public var statisticsInterval: Duration = .milliseconds(250)
 
         public init() {}
     }

@@ -290,6 +290,10 @@ extension PostgresStore {
 extension PostgresStore {
     /// Due messages (queued, or scheduled and due), urgent first, leased to `owner` and marked
     /// `sending`; rows other dispatchers hold and messages of paused connectors are skipped.
+    ///
+    /// `messages` is reached by key through the list of leased ids (`= ANY(ARRAY(…))`), never
+    /// joined to the CTE: for a join, a generic plan made when few rows had the status asked for
+    /// scanned `messages` whole and compared each row with each id (measured: 0.36 s for 500).
     struct ClaimDue: PostgresPreparedStatement {
         static let sql = """
             WITH due AS (
@@ -307,7 +311,7 @@ extension PostgresStore {
             )
             UPDATE messages m
             SET status = 'sending', attempts = attempts + 1, updated_at = now(), status_sequence = status_sequence + 1
-            FROM leased WHERE m.id = leased.message_id AND m.status IN ('queued', 'scheduled', 'sending')
+            WHERE m.id = ANY(ARRAY(SELECT message_id FROM leased)) AND m.status IN ('queued', 'scheduled', 'sending')
             RETURNING m.id, m.account_id, m.connector, m.priority, m.expires_at, m.attempts
             """
         typealias Row = (UUID, UUID, String, Int16, Date?, Int32)
@@ -369,7 +373,7 @@ extension PostgresStore {
     }
 
     /// Messages sent: out of the queue and `sending → sent`, only while `owner` still holds their
-    /// lease. Returns the ids that changed.
+    /// lease. Returns the ids that changed. `messages` is reached by key, as in ``ClaimDue``.
     struct MarkSent: PostgresPreparedStatement {
         static let sql = """
             WITH dequeued AS (
@@ -378,7 +382,7 @@ extension PostgresStore {
             )
             UPDATE messages m SET status = 'sent', sent_at = now(), updated_at = now(), error_code = NULL,
                 error_description = NULL, status_sequence = status_sequence + 1
-            FROM dequeued WHERE m.id = dequeued.message_id AND m.status = 'sending'
+            WHERE m.id = ANY(ARRAY(SELECT message_id FROM dequeued)) AND m.status = 'sending'
             RETURNING m.id
             """
         typealias Row = UUID

@@ -16,8 +16,8 @@ extension PostgresStore {
     /// their unmatched keys are read by plain queries only, planned at each call.
     static let busyTables = ["messages", "message_parts", "message_queue"]
 
-    /// Analyzes each busy table that has at least doubled (and holds 100 rows or more) since its
-    /// statistics were last gathered; returns the tables analyzed.
+    /// Analyzes each busy table that has at least doubled in size (and fills 4 pages, some
+    /// hundred rows, or more) since its statistics were last gathered; returns the tables analyzed.
     ///
     /// The store's hot statements are prepared once per connection, and PostgreSQL then reuses a
     /// generic plan made from the statistics of that moment until they change. Made while a table
@@ -26,13 +26,20 @@ extension PostgresStore {
     /// fresh `ANALYZE` invalidates those plans, and past their first thousand rows or so the plans
     /// settle on indexes. This runs about fourteen times while a table grows to a million rows,
     /// then only if it doubles again (autovacuum keeps a grown table's statistics current).
+    ///
+    /// Growth is the table's size on disk against the page count its last analysis recorded: both
+    /// are current at once, where the server's row counts lag by a second or so — at thousands of
+    /// rows a second, long enough for the plans of an empty table to cost seconds of work.
     @discardableResult
     public func refreshStatistics() async throws -> [String] {
         let rows = try await self.client.query(
             """
-            SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-            WHERE s.schemaname = current_schema() AND s.relname = ANY(\(Self.busyTables))
-                AND s.n_live_tup >= 100 AND s.n_live_tup > 2 * greatest(c.reltuples, 0)
+            SELECT relname FROM (
+                SELECT c.relname, c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int AS pages
+                FROM pg_class c
+                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(\(Self.busyTables))
+            ) t
+            WHERE pages >= 4 AND pages > 2 * relpages
             """,
             logger: self.logger
         )
