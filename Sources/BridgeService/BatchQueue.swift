@@ -48,4 +48,19 @@ final class BatchQueue<Item: Sendable>: Sendable {
             if let ready { continuation.resume(returning: ready) }
         }
     }
+
+    /// Like ``next(limit:)``, but a batch short of `limit` waits `window` once for more to pile up:
+    /// fewer, larger batches when the items come faster than one batch is written but slower than
+    /// a full one fills (each batch costs its statements' fixed work, whatever its size).
+    func next(limit: Int = .max, gathering window: Duration) async -> [Item] {
+        var batch = await self.next(limit: limit)
+        guard !batch.isEmpty, batch.count < limit, (window > .zero) else { return batch }
+        try? await Task.sleep(for: window)
+        batch += self.state.withLock { state in
+            let more = Array(state.items.prefix(limit - batch.count))
+            state.items.removeFirst(more.count)
+            return more
+        }
+        return batch
+    }
 }

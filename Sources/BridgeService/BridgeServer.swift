@@ -136,6 +136,7 @@ public final class BridgeServer: Service, Sendable {
         await dispatcher.prepare()
         var inboundConfiguration = InboundProcessor.Configuration()
         inboundConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
+        inboundConfiguration.receiptGathering = self.configuration.inbound.receiptGathering.duration
         let inbound = InboundProcessor(
             store: store,
             connectors: connectors,

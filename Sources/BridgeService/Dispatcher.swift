@@ -37,6 +37,10 @@ public final class Dispatcher: Service, Sendable {
         public var maxAttempts: Int = 10
         /// Reports recorded per transaction at most. Default 500.
         public var reportBatchSize: Int = 500
+        /// A batch of fewer reports than `reportBatchSize` waits this long once for more
+        /// (``BatchQueue/next(limit:gathering:)``). Default 25 ms; a message shows `sent` that much
+        /// later (a receipt that comes meanwhile waits for its report, ``UnrecordedSubmissions``).
+        public var reportGathering: Duration = .milliseconds(25)
         /// Longest wait for one database call (a claim, a batch of reports, giving leases back).
         /// PostgresNIO queues a call while it cannot connect; bounded, a dispatcher whose database
         /// is away still notices shutdown and stops. Default 10 s.
@@ -294,7 +298,7 @@ public final class Dispatcher: Service, Sendable {
 
     private func recordReports() async {
         while true {
-            let batch = await self.reports.next(limit: self.configuration.reportBatchSize)
+            let batch = await self.reports.next(limit: self.configuration.reportBatchSize, gathering: self.configuration.reportGathering)
             if batch.isEmpty { return }
             var attempt = 0
             while true {

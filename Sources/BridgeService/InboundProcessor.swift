@@ -15,6 +15,11 @@ public final class InboundProcessor: Service, Sendable {
     public struct Configuration: Sendable {
         /// Receipts applied per transaction at most. Default 100.
         public var receiptBatchSize: Int = 100
+        /// A batch of fewer receipts than `receiptBatchSize` waits this long once for more
+        /// (``BatchQueue/next(limit:gathering:)``). Default 25 ms: at 2 500 messages/s it cut
+        /// PostgreSQL's CPU per message by a quarter; a receipt's status and its answer to the SMSC
+        /// come that much later.
+        public var receiptGathering: Duration = .milliseconds(25)
         /// Transactions applying receipts at once. Default 4. Receipts of different messages are
         /// independent; two transactions touching the same messages in a different order may
         /// deadlock, and PostgreSQL then aborts one: its receipts are answered with a temporary
@@ -139,7 +144,7 @@ public final class InboundProcessor: Service, Sendable {
 
     private func applyReceipts() async {
         while true {
-            let batch = await self.receipts.next(limit: self.configuration.receiptBatchSize)
+            let batch = await self.receipts.next(limit: self.configuration.receiptBatchSize, gathering: self.configuration.receiptGathering)
             if batch.isEmpty { return }
             let incoming = batch.compactMap { event -> IncomingReceipt? in
                 guard case .receipt(let receipt) = event.kind else { return nil }

@@ -199,6 +199,8 @@ public struct BridgeConfiguration: Sendable, Codable {
         public var reassemblyTimeout: ConfigDuration = .minutes(5)
         /// A PDU repeated within this time is stored once. Default 10m.
         public var dedupeWindow: ConfigDuration = .minutes(10)
+        /// Receipts wait this long for others to be stored with them. Default 25ms.
+        public var receiptGathering: ConfigDuration = .seconds(0.025)
 
         public init() {}
 
@@ -207,6 +209,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             case defaultAccount = "default_account"
             case reassemblyTimeout = "reassembly_timeout"
             case dedupeWindow = "dedupe_window"
+            case receiptGathering = "receipt_gathering"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -216,6 +219,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             self.defaultAccount = try c.decodeIfPresent(String.self, forKey: .defaultAccount)
             self.reassemblyTimeout = try c(.reassemblyTimeout, default: self.reassemblyTimeout)
             self.dedupeWindow = try c(.dedupeWindow, default: self.dedupeWindow)
+            self.receiptGathering = try c(.receiptGathering, default: self.receiptGathering)
         }
 
         /// Every account name the routes use.
@@ -242,6 +246,8 @@ public struct BridgeConfiguration: Sendable, Codable {
         /// Messages this instance accepts that are due at once go to its own dispatcher without a
         /// trip through the queue. Default true.
         public var handoff = true
+        /// Submission reports wait this long for others to be recorded with them. Default 25ms.
+        public var reportGathering: ConfigDuration = .seconds(0.025)
 
         public init() {}
 
@@ -254,6 +260,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             case maxRetryDelay = "max_retry_delay"
             case maxAttempts = "max_attempts"
             case handoff
+            case reportGathering = "report_gathering"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -266,6 +273,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             self.maxRetryDelay = try c(.maxRetryDelay, default: self.maxRetryDelay)
             self.maxAttempts = try c(.maxAttempts, default: self.maxAttempts)
             self.handoff = try c(.handoff, default: self.handoff)
+            self.reportGathering = try c(.reportGathering, default: self.reportGathering)
         }
 
         public var configuration: Dispatcher.Configuration {
@@ -278,6 +286,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             configuration.maximumRetryDelay = self.maxRetryDelay.seconds
             configuration.maxAttempts = self.maxAttempts
             configuration.handoff = self.handoff
+            configuration.reportGathering = self.reportGathering.duration
             return configuration
         }
     }
