@@ -1,66 +1,123 @@
 import Synchronization
 
-/// Items appended from anywhere, taken in batches by one or more consumers: under load, whatever
-/// piled up while a consumer worked goes into its next batch.
+/// Items appended from anywhere, taken in batches by one or more consumers.
+///
+/// A batch goes when it is full (`limit` items) or when its oldest item has waited `gathering`,
+/// whichever comes first: under load batches fill at once, and below it they still gather what
+/// comes within the window — each batch costs its database statements' fixed work whatever its
+/// size, so fewer, larger batches cost less. One consumer at a time waits out the window of the
+/// batch being formed; the others wait until there is another batch.
 final class BatchQueue<Item: Sendable>: Sendable {
     private struct State {
-        var items: [Item] = []
-        var waiters: [CheckedContinuation<[Item], Never>] = []
+        var items: [(item: Item, at: ContinuousClock.Instant)] = []
+        /// Consumers with nothing to take yet; resumed to look again.
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// The consumer waiting out the window of the oldest item, with the number its timer knows
+        /// it by; resumed to look again when the window ends or the batch fills.
+        var gatherer: (number: Int, continuation: CheckedContinuation<Void, Never>)?
+        var gatherers = 0
         var finished = false
+
+        /// A consumer to resume now: one for a full batch (a waiter, else the gatherer), one for
+        /// a batch that nobody gathers yet. Nil when no consumer is needed or none is free.
+        mutating func consumerNeeded(limit: Int) -> CheckedContinuation<Void, Never>? {
+            if self.items.count >= limit {
+                if !self.waiters.isEmpty { return self.waiters.removeFirst() }
+                return self.takeGatherer()
+            }
+            if !self.items.isEmpty && self.gatherer == nil && !self.waiters.isEmpty {
+                return self.waiters.removeFirst()
+            }
+            return nil
+        }
+
+        mutating func takeGatherer() -> CheckedContinuation<Void, Never>? {
+            defer { self.gatherer = nil }
+            return self.gatherer?.continuation
+        }
     }
 
+    let limit: Int
+    let gathering: Duration
     private let state = Mutex(State())
 
-    func append(_ item: Item) {
-        let resume: (CheckedContinuation<[Item], Never>, [Item])? = self.state.withLock { state in
-            state.items.append(item)
-            guard !state.waiters.isEmpty else { return nil }
-            let waiter = state.waiters.removeFirst()
-            defer { state.items = [] }
-            return (waiter, state.items)
-        }
-        resume.map { $0.0.resume(returning: $0.1) }
+    init(limit: Int = .max, gathering: Duration = .zero) {
+        precondition(limit > 0)
+        self.limit = limit
+        self.gathering = gathering
     }
 
-    /// Ends the queue: a waiting or later `next()` returns what is left, then empty batches.
+    func append(_ item: Item) {
+        let consumer = self.state.withLock { state in
+            state.items.append((item, ContinuousClock.now))
+            return state.consumerNeeded(limit: self.limit)
+        }
+        consumer?.resume()
+    }
+
+    /// Ends the queue: waiting and later `next()` calls return what is left, then empty batches.
     func finish() {
-        let waiters = self.state.withLock { state in
+        let consumers = self.state.withLock { state in
             state.finished = true
             defer { state.waiters = [] }
-            return state.waiters
+            return state.waiters + [state.takeGatherer()].compactMap { $0 }
         }
-        for waiter in waiters { waiter.resume(returning: []) }
+        for consumer in consumers { consumer.resume() }
     }
 
-    /// Everything queued (at most `limit`), waiting for at least one item unless finished.
-    func next(limit: Int = .max) async -> [Item] {
-        await withCheckedContinuation { continuation in
-            let ready: [Item]? = self.state.withLock { state in
-                if !state.items.isEmpty {
-                    let batch = Array(state.items.prefix(limit))
-                    state.items.removeFirst(batch.count)
-                    return batch
+    /// The next batch: at most `limit` items, waiting for the first and, unless the batch fills,
+    /// until the oldest has waited `gathering`. Empty only once the queue is finished (or the
+    /// calling task is cancelled with nothing to take).
+    func next() async -> [Item] {
+        while true {
+            var batch: [Item]?
+            var timer: (number: Int, deadline: ContinuousClock.Instant)?
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready: Bool = self.state.withLock { state in
+                    let now = ContinuousClock.now
+                    if let oldest = state.items.first?.at {
+                        // A cancelled consumer takes what there is rather than wait.
+                        if state.items.count >= self.limit || state.finished || oldest + self.gathering <= now
+                            || Task.isCancelled
+                        {
+                            batch = state.items.prefix(self.limit).map(\.item)
+                            state.items.removeFirst(batch!.count)
+                            return true
+                        }
+                        if state.gatherer == nil {
+                            state.gatherers += 1
+                            state.gatherer = (state.gatherers, continuation)
+                            timer = (state.gatherers, oldest + self.gathering)
+                            return false
+                        }
+                    } else if state.finished || Task.isCancelled {
+                        batch = []
+                        return true
+                    }
+                    state.waiters.append(continuation)
+                    return false
                 }
-                if state.finished { return [] }
-                state.waiters.append(continuation)
-                return nil
+                if ready { continuation.resume() }
+                if let timer { self.endGathering(timer.number, at: timer.deadline) }
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let batch {
+                // What is left may make another batch that needs a consumer.
+                let consumer = self.state.withLock { $0.consumerNeeded(limit: self.limit) }
+                consumer?.resume()
+                return batch
+            }
         }
     }
 
-    /// Like ``next(limit:)``, but a batch short of `limit` waits `window` once for more to pile up:
-    /// fewer, larger batches when the items come faster than one batch is written but slower than
-    /// a full one fills (each batch costs its statements' fixed work, whatever its size).
-    func next(limit: Int = .max, gathering window: Duration) async -> [Item] {
-        var batch = await self.next(limit: limit)
-        guard !batch.isEmpty, batch.count < limit, (window > .zero) else { return batch }
-        try? await Task.sleep(for: window)
-        batch += self.state.withLock { state in
-            let more = Array(state.items.prefix(limit - batch.count))
-            state.items.removeFirst(more.count)
-            return more
+    /// Ends the wait of gatherer `number` at `deadline`, unless something ended it before (a full
+    /// batch, the end of the queue) and it went on.
+    private func endGathering(_ number: Int, at deadline: ContinuousClock.Instant) {
+        Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            let gatherer = self.state.withLock { state in
+                state.gatherer?.number == number ? state.takeGatherer() : nil
+            }
+            gatherer?.resume()
         }
-        return batch
     }
 }

@@ -37,9 +37,9 @@ public final class Dispatcher: Service, Sendable {
         public var maxAttempts: Int = 10
         /// Reports recorded per transaction at most. Default 500.
         public var reportBatchSize: Int = 500
-        /// A batch of fewer reports than `reportBatchSize` waits this long once for more
-        /// (``BatchQueue/next(limit:gathering:)``). Default 25 ms; a message shows `sent` that much
-        /// later (a receipt that comes meanwhile waits for its report, ``UnrecordedSubmissions``).
+        /// A batch of reports goes when it is full or when its oldest report has waited this long
+        /// (``BatchQueue``). Default 25 ms; a message shows `sent` at most that much later (a
+        /// receipt that comes meanwhile waits for its report, ``UnrecordedSubmissions``).
         public var reportGathering: Duration = .milliseconds(25)
         /// Longest wait for one database call (a claim, a batch of reports, giving leases back).
         /// PostgresNIO queues a call while it cannot connect; bounded, a dispatcher whose database
@@ -61,7 +61,7 @@ public final class Dispatcher: Service, Sendable {
     let unrecorded: UnrecordedSubmissions?
     let logger: Logger
     private let waker = Waker()
-    private let reports = BatchQueue<SubmissionReport>()
+    private let reports: BatchQueue<SubmissionReport>
     private let inFlight = Atomic<Int>(0)
     private let metrics = ServiceMetrics()
     /// Messages handed over by the API (``DispatchHandoff``), sent by `handoffLoop`.
@@ -84,6 +84,7 @@ public final class Dispatcher: Service, Sendable {
         self.store = store
         self.connectors = connectors
         self.configuration = configuration
+        self.reports = BatchQueue(limit: configuration.reportBatchSize, gathering: configuration.reportGathering)
         self.instanceID = instanceID
         self.unrecorded = unrecorded
         self.logger = logger
@@ -298,7 +299,7 @@ public final class Dispatcher: Service, Sendable {
 
     private func recordReports() async {
         while true {
-            let batch = await self.reports.next(limit: self.configuration.reportBatchSize, gathering: self.configuration.reportGathering)
+            let batch = await self.reports.next()
             if batch.isEmpty { return }
             var attempt = 0
             while true {

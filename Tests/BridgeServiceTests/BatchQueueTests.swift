@@ -3,48 +3,92 @@ import Testing
 @testable import BridgeService
 
 @Suite(.timeLimit(.minutes(1))) struct BatchQueueTests {
-    /// What comes while a batch short of its limit gathers joins it; what is left waits for the next.
-    @Test func aShortBatchTakesWhatComesWithinTheWindow() async throws {
-        let queue = BatchQueue<Int>()
+    /// What comes within the window of the oldest item joins its batch; the rest waits for the next.
+    @Test func aBatchGathersWhatComesWithinItsWindow() async throws {
+        let queue = BatchQueue<Int>(limit: 4, gathering: .milliseconds(300))
         queue.append(1)
-        async let batch = queue.next(limit: 4, gathering: .milliseconds(300))
-        try await Task.sleep(for: .milliseconds(50))
-        for item in 2...6 { queue.append(item) }
-        #expect(await batch == [1, 2, 3, 4])
-        #expect(await queue.next(limit: 4) == [5, 6])
-    }
-
-    /// A full batch does not wait: with a window of a minute, the suite's limit would stop it.
-    @Test func aFullBatchGoesAtOnce() async {
-        let queue = BatchQueue<Int>()
-        for item in 1...5 { queue.append(item) }
-        #expect(await queue.next(limit: 3, gathering: .seconds(120)) == [1, 2, 3])
-    }
-
-    /// Without a window a batch is what already waits.
-    @Test func noWindowTakesOnlyWhatWaits() async throws {
-        let queue = BatchQueue<Int>()
-        queue.append(1)
-        #expect(await queue.next(limit: 10, gathering: .zero) == [1])
-    }
-
-    /// The first item is still awaited; the window starts with it.
-    @Test func anEmptyQueueWaitsForTheFirstItem() async throws {
-        let queue = BatchQueue<Int>()
-        async let batch = queue.next(limit: 10, gathering: .milliseconds(200))
-        try await Task.sleep(for: .milliseconds(100))
-        queue.append(1)
+        async let batch = queue.next()
         try await Task.sleep(for: .milliseconds(50))
         queue.append(2)
         #expect(await batch == [1, 2])
     }
 
+    /// A full batch goes at once, and a consumer waiting meanwhile takes it: with a window of two
+    /// minutes, the suite's limit would stop a wait.
+    @Test func aFullBatchGoesAtOnce() async throws {
+        let queue = BatchQueue<Int>(limit: 3, gathering: .seconds(120))
+        for item in 1...5 { queue.append(item) }
+        #expect(await queue.next() == [1, 2, 3])
+
+        queue.append(6)  // [4, 5, 6]: full again
+        #expect(await queue.next() == [4, 5, 6])
+
+        async let waiting = queue.next()
+        try await Task.sleep(for: .milliseconds(100))
+        for item in 7...9 { queue.append(item) }
+        #expect(await waiting == [7, 8, 9])
+    }
+
+    /// A batch that fills while its consumer gathers goes then, not when the window ends.
+    @Test func aBatchThatFillsWhileGatheringGoesAtOnce() async throws {
+        let queue = BatchQueue<Int>(limit: 3, gathering: .seconds(120))
+        async let batch = queue.next()
+        try await Task.sleep(for: .milliseconds(100))
+        queue.append(1)
+        try await Task.sleep(for: .milliseconds(100))  // the consumer gathers now
+        queue.append(2)
+        queue.append(3)
+        #expect(await batch == [1, 2, 3])
+    }
+
+    /// Without a window a batch is what already waits.
+    @Test func noWindowTakesOnlyWhatWaits() async {
+        let queue = BatchQueue<Int>(limit: 10)
+        queue.append(1)
+        #expect(await queue.next() == [1])
+    }
+
+    /// The window starts with the oldest item, not with the consumer's call: an item that waited
+    /// longer than the window goes at once.
+    @Test func theWindowCountsFromTheOldestItem() async throws {
+        let queue = BatchQueue<Int>(limit: 10, gathering: .milliseconds(200))
+        queue.append(1)
+        try await Task.sleep(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        #expect(await queue.next() == [1])
+        #expect(ContinuousClock.now - start < .milliseconds(150))
+    }
+
+    /// Several consumers: one gathers, the others wait for another batch, so the items of one
+    /// window make one batch instead of one batch per consumer.
+    @Test func consumersShareOneWindow() async throws {
+        let queue = BatchQueue<Int>(limit: 100, gathering: .seconds(1))
+        let batches = try await withThrowingTaskGroup(of: [[Int]].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var taken: [[Int]] = []
+                    while true {
+                        let batch = await queue.next()
+                        if batch.isEmpty { return taken }
+                        taken.append(batch)
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            for item in 1...5 { queue.append(item) }
+            try await Task.sleep(for: .milliseconds(1_500))
+            queue.finish()
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(batches == [[1, 2, 3, 4, 5]])
+    }
+
     /// A finished queue answers at once with what is left, then with empty batches.
     @Test func aFinishedQueueReturnsWhatIsLeft() async {
-        let queue = BatchQueue<Int>()
+        let queue = BatchQueue<Int>(limit: 10, gathering: .seconds(120))
         queue.append(1)
         queue.finish()
-        #expect(await queue.next(limit: 10, gathering: .zero) == [1])
-        #expect(await queue.next(limit: 10, gathering: .seconds(120)) == [])
+        #expect(await queue.next() == [1])
+        #expect(await queue.next() == [])
     }
 }
