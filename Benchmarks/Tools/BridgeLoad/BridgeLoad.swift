@@ -72,6 +72,11 @@ struct BridgeLoad: AsyncParsableCommand {
         _ = try await self.post(client: client, key: key, body: Self.body(index: -1, run: runID, count: 1))
 
         let requests = (self.messages + self.batch - 1) / self.batch
+        // Every body is made before the clock starts: the tool shares the machine with what it measures.
+        let bodies = (0..<requests).map { request in
+            let first = request * self.batch
+            return Self.body(index: first, run: runID, count: min(self.batch, self.messages - first))
+        }
         let counter = Counter()
         let interval = self.rate.map { Duration.seconds(Double(self.batch) / $0) }
         let clock = ContinuousClock()
@@ -81,9 +86,8 @@ struct BridgeLoad: AsyncParsableCommand {
                 group.addTask {
                     var result = WorkerResult()
                     while let request = counter.next(below: requests) {
-                        let first = request * self.batch
-                        let count = min(self.batch, self.messages - first)
-                        let body = Self.body(index: first, run: runID, count: count)
+                        let count = min(self.batch, self.messages - request * self.batch)
+                        let body = bodies[request]
                         // Open loop: wait until the request is due; a request sent late (every
                         // connection busy) counts its latency from when it was due, not from when
                         // it left, so a slow service cannot hide its queue (coordinated omission).
