@@ -120,8 +120,9 @@ public final class InboundProcessor: Service, Sendable {
                 case .receipt:
                     // Its part's SMSC id may still be on its way into the database: then the
                     // receipt waits for it (see UnrecordedSubmissions).
-                    let receipts = self.receipts
+                    let (receipts, metrics) = (self.receipts, self.metrics)
                     let held = self.unrecorded?.hold(connector: event.connector, candidates: event.messageIDCandidates) {
+                        metrics.recordHeldReceipt(connector: event.connector, release: $0)
                         receipts.append(event)
                     }
                     if held != true { self.receipts.append(event) }

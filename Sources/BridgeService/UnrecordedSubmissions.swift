@@ -17,10 +17,20 @@ public final class UnrecordedSubmissions: Sendable {
         var smscID: String
     }
 
+    /// Why a held receipt goes on.
+    enum Release: String, Sendable {
+        /// Its report was recorded: it finds its part.
+        case recorded
+        /// It waited ``UnrecordedSubmissions/maximumWait``: it goes the unmatched way.
+        case overdue
+        /// The service stops.
+        case shutdown
+    }
+
     private struct Waiter {
         var key: Key
         var deadline: ContinuousClock.Instant
-        var release: @Sendable () -> Void
+        var release: @Sendable (Release) -> Void
     }
 
     private struct State {
@@ -51,8 +61,8 @@ public final class UnrecordedSubmissions: Sendable {
 
     /// The reports were recorded (or given up on): receipts held for their ids go on.
     func recorded(_ reports: [SubmissionReport]) {
-        let released: [@Sendable () -> Void] = self.state.withLock { state in
-            var released: [@Sendable () -> Void] = []
+        let released: [@Sendable (Release) -> Void] = self.state.withLock { state in
+            var released: [@Sendable (Release) -> Void] = []
             for report in reports {
                 for part in report.submitted {
                     let key = Key(connector: report.connector, smscID: part.key)
@@ -69,7 +79,7 @@ public final class UnrecordedSubmissions: Sendable {
             }
             return released
         }
-        for release in released { release() }
+        for release in released { release(.recorded) }
     }
 
     /// Holds a receipt whose candidate ids include one not recorded yet: `release` runs once that
@@ -79,7 +89,7 @@ public final class UnrecordedSubmissions: Sendable {
         connector: String,
         candidates: [String],
         now: ContinuousClock.Instant = .now,
-        release: @escaping @Sendable () -> Void
+        release: @escaping @Sendable (Release) -> Void
     ) -> Bool {
         self.state.withLock { state in
             guard !state.pending.isEmpty,
@@ -94,9 +104,10 @@ public final class UnrecordedSubmissions: Sendable {
         }
     }
 
-    /// Lets go of receipts held longer than ``maximumWait``; with `now: nil`, of every receipt held.
+    /// Lets go of receipts held longer than ``maximumWait``; with `now: nil` (shutdown), of every
+    /// receipt held.
     func releaseOverdue(now: ContinuousClock.Instant? = .now) {
-        let released: [@Sendable () -> Void] = self.state.withLock { state in
+        let released: [@Sendable (Release) -> Void] = self.state.withLock { state in
             let overdue = state.waiters.filter { now == nil || $0.value.deadline <= now! }
             for (id, waiter) in overdue {
                 state.waiters[id] = nil
@@ -105,7 +116,7 @@ public final class UnrecordedSubmissions: Sendable {
             }
             return overdue.values.map(\.release)
         }
-        for release in released { release() }
+        for release in released { release(now == nil ? .shutdown : .overdue) }
     }
 
     /// Receipts held now.

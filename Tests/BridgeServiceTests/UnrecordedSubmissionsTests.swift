@@ -15,11 +15,12 @@ import Testing
         )
     }
 
-    /// Counts its releases.
+    /// Notes its releases.
     private final class Released: Sendable {
-        let count = Atomic<Int>(0)
-        func callAsFunction() { self.count.add(1, ordering: .relaxed) }
-        var value: Int { self.count.load(ordering: .relaxed) }
+        private let reasons = Mutex<[UnrecordedSubmissions.Release]>([])
+        func callAsFunction(_ reason: UnrecordedSubmissions.Release) { self.reasons.withLock { $0.append(reason) } }
+        var value: Int { self.reasons.withLock { $0.count } }
+        var all: [UnrecordedSubmissions.Release] { self.reasons.withLock { $0 } }
     }
 
     @Test func aReceiptForAnUnrecordedPartWaitsForItsReport() {
@@ -31,17 +32,17 @@ import Testing
         let released = Released()
 
         // Any candidate id may be the pending one; another connector's ids are others.
-        #expect(unrecorded.hold(connector: "main", candidates: ["A2", "a2"]) { released() })
-        #expect(!unrecorded.hold(connector: "other", candidates: ["a2"]) { released() })
-        #expect(!unrecorded.hold(connector: "main", candidates: ["zz"]) { released() })
+        #expect(unrecorded.hold(connector: "main", candidates: ["A2", "a2"]) { released($0) })
+        #expect(!unrecorded.hold(connector: "other", candidates: ["a2"]) { released($0) })
+        #expect(!unrecorded.hold(connector: "main", candidates: ["zz"]) { released($0) })
         #expect(unrecorded.heldCount == 1)
 
         unrecorded.recorded([second])
         #expect(released.value == 0, "another report does not release it")
         unrecorded.recorded([first])
-        #expect(released.value == 1)
+        #expect(released.all == [.recorded])
         #expect(unrecorded.heldCount == 0)
-        #expect(!unrecorded.hold(connector: "main", candidates: ["a2"]) { released() }, "recorded: nothing to wait for")
+        #expect(!unrecorded.hold(connector: "main", candidates: ["a2"]) { released($0) }, "recorded: nothing to wait for")
     }
 
     @Test func aReceiptIsHeldNoLongerThanTheMaximumWait() {
@@ -49,23 +50,23 @@ import Testing
         unrecorded.submitted(self.report("main", "a1"))
         let released = Released()
         let start = ContinuousClock.now
-        #expect(unrecorded.hold(connector: "main", candidates: ["a1"], now: start) { released() })
+        #expect(unrecorded.hold(connector: "main", candidates: ["a1"], now: start) { released($0) })
         unrecorded.releaseOverdue(now: start + .seconds(1))
         #expect(released.value == 0)
         unrecorded.releaseOverdue(now: start + .seconds(2))
-        #expect(released.value == 1)
+        #expect(released.all == [.overdue])
         unrecorded.recorded([self.report("main", "a1")])
-        #expect(released.value == 1, "released once")
+        #expect(released.all == [.overdue], "released once")
     }
 
     @Test func atShutdownEveryHeldReceiptGoesOn() {
         let unrecorded = UnrecordedSubmissions()
         unrecorded.submitted(self.report("main", "a1", "a2"))
         let released = Released()
-        #expect(unrecorded.hold(connector: "main", candidates: ["a1"]) { released() })
-        #expect(unrecorded.hold(connector: "main", candidates: ["a2"]) { released() })
+        #expect(unrecorded.hold(connector: "main", candidates: ["a1"]) { released($0) })
+        #expect(unrecorded.hold(connector: "main", candidates: ["a2"]) { released($0) })
         unrecorded.releaseOverdue(now: nil)
-        #expect(released.value == 2)
+        #expect(released.all == [.shutdown, .shutdown])
         #expect(unrecorded.heldCount == 0)
     }
 }

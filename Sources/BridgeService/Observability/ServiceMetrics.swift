@@ -60,6 +60,16 @@ struct ServiceMetrics: Sendable {
         }
     }
 
+    /// Counts a receipt that waited in memory for its part's report, by how the wait ended.
+    func recordHeldReceipt(connector: String, release: UnrecordedSubmissions.Release) {
+        Counter(
+            label: "smsbridge_receipts_held_total",
+            dimensions: [("connector", connector), ("release", release.rawValue)],
+            factory: self.factory
+        )
+        .increment()
+    }
+
     /// Counts a whole inbound message stored from `connector`.
     func recordInbound(connector: String) {
         Counter(
