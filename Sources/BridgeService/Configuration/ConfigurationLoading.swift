@@ -119,6 +119,13 @@ extension BridgeConfiguration {
         guard self.http.rateLimitBurst > 0 else { throw fail("http.rate_limit_burst", "must be > 0") }
         if let depth = self.http.maxQueueDepth, depth <= 0 { throw fail("http.max_queue_depth", "must be > 0") }
         guard self.http.databaseTimeout.seconds > 0 else { throw fail("http.database_timeout", "must be > 0") }
+        // Receipts wait in memory for a report at most 2 s, and the SMSC waits for each receipt's answer.
+        guard self.dispatcher.reportGathering.seconds <= 1 else {
+            throw fail("dispatcher.report_gathering", "must be at most 1s (receipts wait for their report at most 2 s)")
+        }
+        guard self.inbound.receiptGathering.seconds <= 1 else {
+            throw fail("inbound.receipt_gathering", "must be at most 1s (the SMSC waits for each receipt's answer)")
+        }
         guard self.messages.minValidity.seconds <= self.messages.maxValidity.seconds else {
             throw fail("messages.min_validity", "must not exceed max_validity")
         }
