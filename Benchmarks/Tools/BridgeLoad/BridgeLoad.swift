@@ -33,6 +33,13 @@ struct BridgeLoad: AsyncParsableCommand {
         )
     )
     var rate: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Messages to send first, the same way, outside the measurement (tables, statistics and caches "
+                + "of a fresh database warm up); they count in the wait for delivery."
+        )
+    )
+    var warmup = 0
     @Option(help: "Seconds to wait for every message to be final.") var deliveryTimeout = 300.0
     @Flag(help: "Do not wait for delivery.") var noWait = false
 
@@ -40,8 +47,8 @@ struct BridgeLoad: AsyncParsableCommand {
         guard let key = self.apiKey ?? ProcessInfo.processInfo.environment["SMSBRIDGE_KEY"] else {
             throw ValidationError("give --api-key or set SMSBRIDGE_KEY")
         }
-        guard self.messages > 0, self.concurrency > 0, (1...1_000).contains(self.batch) else {
-            throw ValidationError("--messages and --concurrency must be > 0, --batch 1…1000")
+        guard self.messages > 0, self.concurrency > 0, (1...1_000).contains(self.batch), self.warmup >= 0 else {
+            throw ValidationError("--messages and --concurrency must be > 0, --batch 1…1000, --warmup ≥ 0")
         }
         if let rate = self.rate, !(rate > 0) { throw ValidationError("--rate must be > 0") }
         var configuration = HTTPClient.Configuration()
@@ -71,53 +78,15 @@ struct BridgeLoad: AsyncParsableCommand {
         // Warm the connections (and the service's caches) outside the measurement.
         _ = try await self.post(client: client, key: key, body: Self.body(index: -1, run: runID, count: 1))
 
+        var warmedUp = 0
+        if self.warmup > 0 {
+            let warm = try await self.send(self.warmup, from: self.messages, run: runID, client: client, key: key)
+            warmedUp = warm.results.accepted
+            print(String(format: "warm-up: %d messages accepted in %.2f s", warmedUp, Self.seconds(warm.elapsed)))
+        }
         let requests = (self.messages + self.batch - 1) / self.batch
-        // Every body is made before the clock starts: the tool shares the machine with what it measures.
-        let bodies = (0..<requests).map { request in
-            let first = request * self.batch
-            return Self.body(index: first, run: runID, count: min(self.batch, self.messages - first))
-        }
-        let counter = Counter()
-        let interval = self.rate.map { Duration.seconds(Double(self.batch) / $0) }
         let clock = ContinuousClock()
-        let start = clock.now
-        let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
-            for _ in 0..<min(self.concurrency, requests) {
-                group.addTask {
-                    var result = WorkerResult()
-                    while let request = counter.next(below: requests) {
-                        let count = min(self.batch, self.messages - request * self.batch)
-                        let body = bodies[request]
-                        // Open loop: wait until the request is due; a request sent late (every
-                        // connection busy) counts its latency from when it was due, not from when
-                        // it left, so a slow service cannot hide its queue (coordinated omission).
-                        var sent = clock.now
-                        if let interval {
-                            let due = start + interval * request
-                            if due > sent { try await Task.sleep(until: due, clock: clock) }
-                            sent = due
-                        }
-                        let status = try await self.post(
-                            client: client,
-                            key: key,
-                            body: body,
-                            batch: count > 1 || self.batch > 1
-                        )
-                        result.latencies.append(clock.now - sent)
-                        if status == 202 || status == 207 {
-                            result.accepted += count
-                        } else {
-                            result.refused[status, default: 0] += count
-                        }
-                    }
-                    return result
-                }
-            }
-            var all = WorkerResult()
-            for try await result in group { all.merge(result) }
-            return all
-        }
-        let elapsed = clock.now - start
+        let (results, start, elapsed) = try await self.send(self.messages, from: 0, run: runID, client: client, key: key)
         let seconds = Self.seconds(elapsed)
         let latencies = results.latencies.sorted()
         print(
@@ -151,7 +120,7 @@ struct BridgeLoad: AsyncParsableCommand {
         while clock.now < deadline {
             var pending = false
             if let finishedBefore, let finished = try await self.finishedCount(client: client) {
-                pending = finished - finishedBefore < results.accepted + 1
+                pending = finished - finishedBefore < results.accepted + warmedUp + 1
             } else {
                 for status in ["queued", "sending", "sent"] where !pending {
                     pending = try await self.any(client: client, key: key, status: status, since: startedAt)
@@ -181,6 +150,64 @@ struct BridgeLoad: AsyncParsableCommand {
             )
             throw ExitCode.failure
         }
+    }
+
+    /// Sends messages `first ..< first + count` in requests of `batch`, from `concurrency`
+    /// connections, at `rate` if one is given; returns what was answered, when the first request
+    /// was sent (or due) and how long it took.
+    func send(
+        _ count: Int,
+        from first: Int,
+        run runID: String,
+        client: HTTPClient,
+        key: String
+    ) async throws -> (results: WorkerResult, started: ContinuousClock.Instant, elapsed: Duration) {
+        let requests = (count + self.batch - 1) / self.batch
+        // Every body is made before the clock starts: the tool shares the machine with what it measures.
+        let bodies = (0..<requests).map { request in
+            let offset = request * self.batch
+            return Self.body(index: first + offset, run: runID, count: min(self.batch, count - offset))
+        }
+        let counter = Counter()
+        let interval = self.rate.map { Duration.seconds(Double(self.batch) / $0) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
+            for _ in 0..<min(self.concurrency, requests) {
+                group.addTask {
+                    var result = WorkerResult()
+                    while let request = counter.next(below: requests) {
+                        let size = min(self.batch, count - request * self.batch)
+                        // Open loop: wait until the request is due; a request sent late (every
+                        // connection busy) counts its latency from when it was due, not from when
+                        // it left, so a slow service cannot hide its queue (coordinated omission).
+                        var sent = clock.now
+                        if let interval {
+                            let due = start + interval * request
+                            if due > sent { try await Task.sleep(until: due, clock: clock) }
+                            sent = due
+                        }
+                        let status = try await self.post(
+                            client: client,
+                            key: key,
+                            body: bodies[request],
+                            batch: size > 1 || self.batch > 1
+                        )
+                        result.latencies.append(clock.now - sent)
+                        if status == 202 || status == 207 {
+                            result.accepted += size
+                        } else {
+                            result.refused[status, default: 0] += size
+                        }
+                    }
+                    return result
+                }
+            }
+            var all = WorkerResult()
+            for try await result in group { all.merge(result) }
+            return all
+        }
+        return (results, start, clock.now - start)
     }
 
     static func body(index: Int, run: String, count: Int) -> ByteBuffer {
