@@ -6,7 +6,8 @@ import Synchronization
 /// whichever comes first: under load batches fill at once, and below it they still gather what
 /// comes within the window — each batch costs its database statements' fixed work whatever its
 /// size, so fewer, larger batches cost less. One consumer at a time waits out the window of the
-/// batch being formed; the others wait until there is another batch.
+/// batch being formed; the others wait until there is another batch. With a `quietGap`, a batch
+/// also goes once no other batch is in flight and nothing came for that long.
 final class BatchQueue<Item: Sendable>: Sendable {
     private struct State {
         var items: [(item: Item, at: ContinuousClock.Instant)] = []
@@ -17,6 +18,9 @@ final class BatchQueue<Item: Sendable>: Sendable {
         var gatherer: (number: Int, continuation: CheckedContinuation<Void, Never>)?
         var gatherers = 0
         var finished = false
+        /// Batches taken and not ``BatchQueue/done()`` yet (counted with `quietGap`).
+        var inFlight = 0
+        var lastArrival = ContinuousClock.Instant.now
 
         /// A consumer to resume now: one for a full batch (a waiter, else the gatherer), one for
         /// a batch that nobody gathers yet. Nil when no consumer is needed or none is free.
@@ -39,17 +43,25 @@ final class BatchQueue<Item: Sendable>: Sendable {
 
     let limit: Int
     let gathering: Duration
+    /// When set, a batch short of `limit` also goes once nothing else is in flight (consumers then
+    /// call ``done()`` after each batch) and no item came for this long. For items whose senders
+    /// wait for them, such as receipts an SMSC sends within a window of unanswered ones: once it
+    /// stopped sending, waiting out the window could only stall it.
+    let quietGap: Duration?
     private let state = Mutex(State())
 
-    init(limit: Int = .max, gathering: Duration = .zero) {
+    init(limit: Int = .max, gathering: Duration = .zero, quietGap: Duration? = nil) {
         precondition(limit > 0)
         self.limit = limit
         self.gathering = gathering
+        self.quietGap = quietGap
     }
 
     func append(_ item: Item) {
         let consumer = self.state.withLock { state in
-            state.items.append((item, ContinuousClock.now))
+            let now = ContinuousClock.now
+            state.items.append((item, now))
+            state.lastArrival = now
             return state.consumerNeeded(limit: self.limit)
         }
         consumer?.resume()
@@ -77,17 +89,23 @@ final class BatchQueue<Item: Sendable>: Sendable {
                     let now = ContinuousClock.now
                     if let oldest = state.items.first?.at {
                         // A cancelled consumer takes what there is rather than wait.
+                        let quiet = self.quietGap.map { state.inFlight == 0 && state.lastArrival + $0 <= now } ?? false
                         if state.items.count >= self.limit || state.finished || oldest + self.gathering <= now
-                            || Task.isCancelled
+                            || quiet || Task.isCancelled
                         {
                             batch = state.items.prefix(self.limit).map(\.item)
                             state.items.removeFirst(batch!.count)
+                            if self.quietGap != nil { state.inFlight += 1 }
                             return true
                         }
                         if state.gatherer == nil {
                             state.gatherers += 1
                             state.gatherer = (state.gatherers, continuation)
-                            timer = (state.gatherers, oldest + self.gathering)
+                            var deadline = oldest + self.gathering
+                            if let gap = self.quietGap, state.inFlight == 0 {
+                                deadline = min(deadline, state.lastArrival + gap)
+                            }
+                            timer = (state.gatherers, deadline)
                             return false
                         }
                     } else if state.finished || Task.isCancelled {
@@ -107,6 +125,17 @@ final class BatchQueue<Item: Sendable>: Sendable {
                 return batch
             }
         }
+    }
+
+    /// A batch taken from a queue with a `quietGap` is written: with none left in flight, the
+    /// gathering consumer looks again.
+    func done() {
+        let consumer = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.inFlight -= 1
+            guard state.inFlight == 0, !state.items.isEmpty else { return nil }
+            return state.gatherer != nil ? state.takeGatherer() : (state.waiters.isEmpty ? nil : state.waiters.removeFirst())
+        }
+        consumer?.resume()
     }
 
     /// Ends the wait of gatherer `number` at `deadline`, unless something ended it before (a full

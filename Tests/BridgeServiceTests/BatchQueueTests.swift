@@ -96,6 +96,30 @@ import Testing
         #expect(batches == [[1, 2, 3, 4, 5]])
     }
 
+    /// With a quiet gap, a short batch goes once nothing is in flight and nothing came for the gap
+    /// (the window here outlasts the test); while another batch is being written it gathers, and
+    /// it goes when that one is done.
+    @Test func aQuietIdleQueueLetsAShortBatchGo() async throws {
+        let queue = BatchQueue<Int>(limit: 100, gathering: .seconds(120), quietGap: .milliseconds(50))
+        queue.append(1)
+        let start = ContinuousClock.now
+        #expect(await queue.next() == [1])  // nothing in flight: after the gap
+        #expect(ContinuousClock.now - start >= .milliseconds(40))
+
+        async let second = queue.next()
+        try await Task.sleep(for: .milliseconds(100))
+        queue.append(2)
+        queue.append(3)
+        try await Task.sleep(for: .milliseconds(200))  // quiet, but the first batch is in flight
+        queue.append(4)
+        queue.done()  // the first batch is written
+        #expect(await second == [2, 3, 4])
+        queue.done()
+
+        queue.append(5)
+        #expect(await queue.next() == [5])
+    }
+
     /// A finished queue answers at once with what is left, then with empty batches.
     @Test func aFinishedQueueReturnsWhatIsLeft() async {
         let queue = BatchQueue<Int>(limit: 10, gathering: .seconds(120))
