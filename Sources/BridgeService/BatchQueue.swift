@@ -25,14 +25,13 @@ final class BatchQueue<Item: Sendable>: Sendable {
         /// A consumer to resume now: one for a full batch (a waiter, else the gatherer), one for
         /// a batch that nobody gathers yet. Nil when no consumer is needed or none is free.
         mutating func consumerNeeded(limit: Int) -> CheckedContinuation<Void, Never>? {
-            if self.items.count >= limit {
-                if !self.waiters.isEmpty { return self.waiters.removeFirst() }
-                return self.takeGatherer()
-            }
-            if !self.items.isEmpty && self.gatherer == nil && !self.waiters.isEmpty {
-                return self.waiters.removeFirst()
-            }
+            if self.items.count >= limit { return self.takeWaiter() ?? self.takeGatherer() }
+            if !self.items.isEmpty && self.gatherer == nil { return self.takeWaiter() }
             return nil
+        }
+
+        mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
+            self.waiters.isEmpty ? nil : self.waiters.removeFirst()
         }
 
         mutating func takeGatherer() -> CheckedContinuation<Void, Never>? {
@@ -133,7 +132,7 @@ final class BatchQueue<Item: Sendable>: Sendable {
         let consumer = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.inFlight -= 1
             guard state.inFlight == 0, !state.items.isEmpty else { return nil }
-            return state.gatherer != nil ? state.takeGatherer() : (state.waiters.isEmpty ? nil : state.waiters.removeFirst())
+            return state.takeGatherer() ?? state.takeWaiter()
         }
         consumer?.resume()
     }

@@ -20,8 +20,9 @@ public final class PostgresStore: Sendable {
     /// connection. PostgreSQL's default plans them again at each call whenever the generic plan's
     /// estimate (ten rows per array) is dearer than a plan for the call's actual few rows — every
     /// call when messages come one at a time, where planning was 40 % of PostgreSQL's time. The
-    /// generic plans follow the tables' growth through ``refreshStatistics()``; plain queries are
-    /// planned at each call whatever this says.
+    /// generic plans follow the tables' growth through ``refreshStatistics()``. Plain queries with
+    /// parameters get a generic plan too, but made afresh at each call, from the statistics of
+    /// that moment.
     public static let sessionParameters: [(String, String)] = [
         ("jit", "off"), ("plan_cache_mode", "force_generic_plan"),
     ]

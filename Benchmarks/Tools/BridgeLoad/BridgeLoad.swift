@@ -84,13 +84,12 @@ struct BridgeLoad: AsyncParsableCommand {
             warmedUp = warm.results.accepted
             print(String(format: "warm-up: %d messages accepted in %.2f s", warmedUp, Self.seconds(warm.elapsed)))
         }
-        let requests = (self.messages + self.batch - 1) / self.batch
         let clock = ContinuousClock()
         let (results, start, elapsed) = try await self.send(self.messages, from: 0, run: runID, client: client, key: key)
         let seconds = Self.seconds(elapsed)
         let latencies = results.latencies.sorted()
         print(
-            "sent \(self.messages) messages in \(requests) requests over \(self.concurrency) connections"
+            "sent \(self.messages) messages in \(results.latencies.count) requests over \(self.concurrency) connections"
                 + (self.rate.map { String(format: ", offered at %.0f messages/s", $0) } ?? "")
         )
         print(
