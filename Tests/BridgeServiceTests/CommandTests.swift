@@ -62,6 +62,7 @@ import Testing
     @Test func theReadmeStepsWorkOnAFreshDatabase() async throws {
         let url = try await makeEmptyDatabase("readme")
         let file = try Self.configurationFile(databaseURL: url)
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let checked = try await Self.run(["config", "check", file])
         #expect(checked.status == 0)
         #expect(checked.stdout == "\(file): ok (connectors: main)\n")
@@ -83,6 +84,7 @@ import Testing
     @Test func withMigrateFalseTheCommandsWaitForSmsbridgeMigrate() async throws {
         let url = try await makeEmptyDatabase("nomigrate")
         let file = try Self.configurationFile(databaseURL: url, extra: "  migrate: false")
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let bundled = try MigrationRunner.bundled().migrations
         for command in [["accounts", "create", "shop"], ["accounts", "list"], ["purge", "--older-than", "90d"]] {
             let refused = try await Self.run(command + ["--config", file])
@@ -170,11 +172,13 @@ import Testing
             databaseURL: "postgres://smsbridge@localhost:5432/smsbridge",
             extra: "http:\n  port: 70000"
         )
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let refused = try await Self.run(["config", "check", file])
         #expect(refused.status == 1)
         #expect(refused.stdout == "\(file): http.port: must be 0…65535\n")
 
         let misspelt = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
+        defer { try? FileManager.default.removeItem(at: misspelt) }
         try "connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n"
             .write(to: misspelt, atomically: true, encoding: .utf8)
         let unknown = try await Self.run(["config", "check", misspelt.path])

@@ -50,6 +50,8 @@ struct ProcessTests {
         configuration.http.port = try freePort()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(name)-\(UUID()).yaml")
         try configuration.yaml.write(to: file, atomically: true, encoding: .utf8)
+        // The process reads its configuration once, at start; by the time this returns it is ready.
+        defer { try? FileManager.default.removeItem(at: file) }
         let process = try ChildProcess(try smsbridgeExecutable(), ["serve", "--config", file.path])
         let server = RunningServer(
             baseURL: "http://127.0.0.1:\(configuration.http.port)",
