@@ -17,21 +17,25 @@ extension PostgresStore {
     static let busyTables = ["messages", "message_parts", "message_queue"]
 
     /// Analyzes each busy table that has at least doubled in size (and fills 4 pages, some
-    /// hundred rows, or more) since its statistics were last gathered; returns the tables analyzed.
+    /// hundred rows, or more) since its statistics were last gathered, while those statistics saw
+    /// fewer than `settledPages` pages; returns the tables analyzed.
     ///
     /// The store's hot statements are prepared once per connection, and PostgreSQL then reuses a
     /// generic plan made from the statistics of that moment until they change. Made while a table
     /// was nearly empty, such a plan scans it whole, at a cost that grows with the table, until
     /// autovacuum analyzes it (up to a minute later, or much more for a young table under load). A
     /// fresh `ANALYZE` invalidates those plans, and past their first thousand rows or so the plans
-    /// settle on indexes. This runs about fourteen times while a table grows to a million rows,
-    /// then only if it doubles again (autovacuum keeps a grown table's statistics current).
+    /// settle on indexes. This runs about six times while a young table grows to `settledPages`
+    /// (128 pages, 1 MB: some thousands of messages), then never again: the planner scales the
+    /// row counts of statistics that old by the table's current size, its plans stay on indexes,
+    /// and autovacuum keeps the statistics current. (Going on doubling cost a burst of up to a
+    /// tenth of a second of one core per table each time the sample grew towards its 30 000 rows.)
     ///
     /// Growth is the table's size on disk against the page count its last analysis recorded: both
     /// are current at once, where the server's row counts lag by a second or so — at thousands of
     /// rows a second, long enough for the plans of an empty table to cost seconds of work.
     @discardableResult
-    public func refreshStatistics() async throws -> [String] {
+    public func refreshStatistics(settledPages: Int = 128) async throws -> [String] {
         let rows = try await self.client.query(
             """
             SELECT relname FROM (
@@ -39,7 +43,7 @@ extension PostgresStore {
                 FROM pg_class c
                 WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(\(Self.busyTables))
             ) t
-            WHERE pages >= 4 AND pages > 2 * relpages
+            WHERE pages >= 4 AND pages > 2 * relpages AND relpages < \(settledPages)
             """,
             logger: self.logger
         )
