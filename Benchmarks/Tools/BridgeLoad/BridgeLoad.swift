@@ -40,6 +40,13 @@ struct BridgeLoad: AsyncParsableCommand {
         )
     )
     var warmup = 0
+    @Option(
+        help: ArgumentHelp(
+            "Write one line per measured request to this file: when it was sent (or due), in ms since the "
+                + "first, and its latency in ms (to see whether slow answers come together)."
+        )
+    )
+    var latencyLog: String?
     @Option(help: "Seconds to wait for every message to be final.") var deliveryTimeout = 300.0
     @Flag(help: "Do not wait for delivery.") var noWait = false
 
@@ -87,9 +94,15 @@ struct BridgeLoad: AsyncParsableCommand {
         let clock = ContinuousClock()
         let (results, start, elapsed) = try await self.send(self.messages, from: 0, run: runID, client: client, key: key)
         let seconds = Self.seconds(elapsed)
-        let latencies = results.latencies.sorted()
+        let latencies = results.answers.map(\.latency).sorted()
+        if let path = self.latencyLog {
+            let lines = results.answers.sorted { $0.sent < $1.sent }.map {
+                String(format: "%.3f %.3f\n", Self.seconds($0.sent - start) * 1_000, Self.seconds($0.latency) * 1_000)
+            }
+            try lines.joined().write(toFile: path, atomically: true, encoding: .utf8)
+        }
         print(
-            "sent \(self.messages) messages in \(results.latencies.count) requests over \(self.concurrency) connections"
+            "sent \(self.messages) messages in \(results.answers.count) requests over \(self.concurrency) connections"
                 + (self.rate.map { String(format: ", offered at %.0f messages/s", $0) } ?? "")
         )
         print(
@@ -192,7 +205,7 @@ struct BridgeLoad: AsyncParsableCommand {
                             body: bodies[request],
                             batch: size > 1 || self.batch > 1
                         )
-                        result.latencies.append(clock.now - sent)
+                        result.answers.append((sent, clock.now - sent))
                         if status == 202 || status == 207 {
                             result.accepted += size
                         } else {
@@ -275,12 +288,13 @@ struct BridgeLoad: AsyncParsableCommand {
 }
 
 struct WorkerResult: Sendable {
-    var latencies: [Duration] = []
+    /// Each request's send (or due) time and latency.
+    var answers: [(sent: ContinuousClock.Instant, latency: Duration)] = []
     var accepted = 0
     var refused: [Int: Int] = [:]
 
     mutating func merge(_ other: WorkerResult) {
-        self.latencies += other.latencies
+        self.answers += other.answers
         self.accepted += other.accepted
         self.refused.merge(other.refused, uniquingKeysWith: +)
     }
