@@ -64,8 +64,9 @@ public final class Dispatcher: Service, Sendable {
     private let reports: BatchQueue<SubmissionReport>
     private let inFlight = Atomic<Int>(0)
     private let metrics = ServiceMetrics()
-    /// Messages handed over by the API (``DispatchHandoff``), sent by `handoffLoop`.
-    private let handoffs = AsyncStream<ClaimedMessage>.makeStream()
+    /// Sends under way (claimed or handed over): none starts after graceful shutdown began, and
+    /// the reports are written to the end once all have reported.
+    private let sends = SendTracker()
     /// Whether handed-over messages are taken: from ``prepare()`` until graceful shutdown.
     private let acceptingHandoffs = Atomic<Bool>(false)
     private let prepared = Atomic<Bool>(false)
@@ -117,17 +118,16 @@ public final class Dispatcher: Service, Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordReports() }
             await withGracefulShutdownHandler {
-                await withDiscardingTaskGroup { loops in
-                    loops.addTask { await self.dispatchLoop() }
-                    loops.addTask { await self.handoffLoop() }
-                }
+                await self.dispatchLoop()
             } onGracefulShutdown: {
                 self.acceptingHandoffs.store(false, ordering: .relaxed)
-                self.handoffs.continuation.finish()
+                self.sends.close()
                 self.waker.signal()
             }
-            // Every send has reported (dispatchLoop waited for them): the recorder writes what is
-            // left and ends; the group waits for it.
+            self.sends.close()
+            // Once every send has reported, the recorder writes what is left and ends; the group
+            // waits for it.
+            await self.sends.finished()
             self.reports.finish()
         }
         listener.cancel()
@@ -141,60 +141,54 @@ public final class Dispatcher: Service, Sendable {
     // MARK: Claiming
 
     private func dispatchLoop() async {
-        await withDiscardingTaskGroup { sends in
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                if self.acceptingHandoffs.load(ordering: .relaxed) { await self.refreshPausedConnectorsIfOld() }
-                let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
-                var claimed: [ClaimedMessage] = []
-                if room > 0 {
-                    do {
-                        let (store, owner, limit, lease) = (
-                            self.store, self.instanceID, min(self.configuration.batchSize, room),
-                            self.configuration.lease
-                        )
-                        // A claim waiting for the database is dropped at shutdown (nothing was claimed).
-                        claimed = try await cancelWhenGracefulShutdown {
-                            try await self.withDatabase {
-                                try await store.claimDue(owner: owner, limit: limit, lease: lease)
-                            }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if self.acceptingHandoffs.load(ordering: .relaxed) { await self.refreshPausedConnectorsIfOld() }
+            let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
+            var claimed: [ClaimedMessage] = []
+            if room > 0 {
+                do {
+                    let (store, owner, limit, lease) = (
+                        self.store, self.instanceID, min(self.configuration.batchSize, room),
+                        self.configuration.lease
+                    )
+                    // A claim waiting for the database is dropped at shutdown (nothing was claimed).
+                    claimed = try await cancelWhenGracefulShutdown {
+                        try await self.withDatabase {
+                            try await store.claimDue(owner: owner, limit: limit, lease: lease)
                         }
-                    } catch {
-                        self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
                     }
+                } catch {
+                    self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
                 }
-                for message in claimed {
-                    self.inFlight.add(1, ordering: .relaxed)
-                    sends.addTask { await self.sendAndRecord(message) }
-                }
-                // A full batch means more may be due: go on at once. Otherwise wait for a notification,
-                // a finished send freeing room, or the poll interval.
-                if claimed.count < self.configuration.batchSize || room <= claimed.count {
-                    await self.waker.wait(timeout: self.configuration.pollInterval)
-                }
+            }
+            for message in claimed {
+                self.inFlight.add(1, ordering: .relaxed)
+                // Shutting down: what was claimed stays leased to this instance, and `run`
+                // gives it back to the queue with the other leases.
+                if !self.sendAndRecord(message) { self.inFlight.subtract(1, ordering: .relaxed) }
+            }
+            // A full batch means more may be due: go on at once. Otherwise wait for a notification,
+            // a finished send freeing room, or the poll interval.
+            if claimed.count < self.configuration.batchSize || room <= claimed.count {
+                await self.waker.wait(timeout: self.configuration.pollInterval)
             }
         }
     }
 
-    /// Sends a claimed or handed-over message and queues its report; then its room is free. Wakes
-    /// the claim loop only when it waited for room (not after every send: that would be a claim
-    /// query per message).
-    private func sendAndRecord(_ message: ClaimedMessage) async {
-        let report = await self.send(message)
-        self.unrecorded?.submitted(report)
-        self.reports.append(report)
-        let before = self.inFlight.subtract(1, ordering: .relaxed).oldValue
-        if before >= self.configuration.maxInFlight { self.waker.signal() }
-    }
-
-    // MARK: Handoff
-
-    /// Sends what the API handed over, until graceful shutdown; then waits for those sends.
-    private func handoffLoop() async {
-        await withDiscardingTaskGroup { sends in
-            for await message in self.handoffs.stream {
-                sends.addTask { await self.sendAndRecord(message) }
-            }
+    /// Sends a claimed or handed-over message and queues its report when the SMSC answered; then
+    /// its room is free. Wakes the claim loop only when it waited for room (not after every send:
+    /// that would be a claim query per message). Returns false, sending nothing, once graceful
+    /// shutdown began.
+    private func sendAndRecord(_ message: ClaimedMessage) -> Bool {
+        guard self.sends.begin() else { return false }
+        self.send(message) { report in
+            self.unrecorded?.submitted(report)
+            self.reports.append(report)
+            let before = self.inFlight.subtract(1, ordering: .relaxed).oldValue
+            if before >= self.configuration.maxInFlight { self.waker.signal() }
+            self.sends.end()
         }
+        return true
     }
 
     /// Reads the paused connectors when the last reading is older than a second.
@@ -223,13 +217,17 @@ public final class Dispatcher: Service, Sendable {
 
     // MARK: Sending
 
-    func send(_ message: ClaimedMessage) async -> SubmissionReport {
-        func report(_ submitted: [SubmissionReport.Part], _ outcome: SubmissionReport.Outcome) -> SubmissionReport {
-            SubmissionReport(
-                messageID: message.id,
-                connector: message.connector,
-                submitted: submitted,
-                outcome: outcome
+    /// Submits the message's pending parts; `completion` gets its report once the SMSC answered
+    /// every part (on the thread that settled the last one), or at once when nothing is sent.
+    func send(_ message: ClaimedMessage, completion: @escaping @Sendable (SubmissionReport) -> Void) {
+        @Sendable func report(_ submitted: [SubmissionReport.Part], _ outcome: SubmissionReport.Outcome) {
+            completion(
+                SubmissionReport(
+                    messageID: message.id,
+                    connector: message.connector,
+                    submitted: submitted,
+                    outcome: outcome
+                )
             )
         }
         let now = Date()
@@ -254,7 +252,18 @@ public final class Dispatcher: Service, Sendable {
             }
             return submitSM
         }
-        let results = await connector.submit(parts: parts, priority: message.priority == .urgent ? .urgent : .normal)
+        connector.submit(parts: parts, priority: message.priority == .urgent ? .urgent : .normal) { results in
+            self.settle(message, pending: pending, results: results, report: report)
+        }
+    }
+
+    /// The report of a message whose pending parts got `results`.
+    private func settle(
+        _ message: ClaimedMessage,
+        pending: [ClaimedPart],
+        results: [Result<SubmitResult, SMPPClientError>],
+        report: (_ submitted: [SubmissionReport.Part], _ outcome: SubmissionReport.Outcome) -> Void
+    ) {
         var submitted: [SubmissionReport.Part] = []
         var failure: SMPPClientError?
         for (part, result) in zip(pending, results) {
@@ -363,7 +372,7 @@ extension Dispatcher: DispatchHandoff {
 
     public func send(_ messages: [AcceptedMessage]) {
         for message in messages where message.lease != nil {
-            if case .terminated = self.handoffs.continuation.yield(ClaimedMessage(handedOff: message)) {
+            if !self.sendAndRecord(ClaimedMessage(handedOff: message)) {
                 // Shutting down: the message stays leased to this instance, and goes back to the
                 // queue with the other leases it holds (or when its lease runs out).
                 self.inFlight.subtract(1, ordering: .relaxed)
@@ -374,5 +383,59 @@ extension Dispatcher: DispatchHandoff {
     public func release(_ messages: [AcceptedMessage]) {
         let reserved = messages.count { $0.lease != nil }
         if reserved > 0 { self.inFlight.subtract(reserved, ordering: .relaxed) }
+    }
+}
+
+/// The sends under way: refuses new ones once closed, and tells when the last one has ended.
+final class SendTracker: Sendable {
+    private struct State {
+        var open = true
+        var running = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// A send starts; false (and nothing counted) once closed.
+    func begin() -> Bool {
+        self.state.withLock { state in
+            guard state.open else { return false }
+            state.running += 1
+            return true
+        }
+    }
+
+    /// A send that began has ended.
+    func end() {
+        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.running -= 1
+            guard !state.open, state.running == 0 else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// No send begins from now on.
+    func close() {
+        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = false
+            guard state.running == 0 else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once closed and every send has ended.
+    func finished() async {
+        await withCheckedContinuation { continuation in
+            let done = self.state.withLock { state in
+                if !state.open && state.running == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
     }
 }

@@ -14,7 +14,7 @@ import Synchronization
 /// Run it as a swift-service-lifecycle `Service` (`run()` connects, and on graceful shutdown stops
 /// taking submits, waits for in-flight responses, unbinds), or call `start()` and `shutdown()`.
 public final class SMPPConnector: Service, Sendable {
-    typealias Waiter = CheckedContinuation<SubmitResult, any Error>
+    typealias Waiter = SubmitWaiter
     typealias Pool = PoolStateMachine<Waiter>
     typealias Pending = Pool.Pending
 
@@ -158,7 +158,7 @@ public final class SMPPConnector: Service, Sendable {
     public func submit(_ pdu: PDU, priority: SubmitPriority = .normal) async throws -> SubmitResult {
         try self.validate(pdu)
         return try await withCheckedThrowingContinuation { continuation in
-            self.enqueue([(pdu, continuation)], priority: priority)
+            self.enqueue([(pdu, .continuation(continuation))], priority: priority)
         }
     }
 
@@ -172,36 +172,37 @@ public final class SMPPConnector: Service, Sendable {
         parts: [SubmitSM],
         priority: SubmitPriority = .normal
     ) async -> [Result<SubmitResult, SMPPClientError>] {
+        await withCheckedContinuation { continuation in
+            self.submit(parts: parts, priority: priority) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Sends the parts of one message, queued together and in order, and calls `completion` once
+    /// with one result per part when every part has one — without a task per submit, for callers
+    /// that send many messages at once (the bridge's dispatcher).
+    ///
+    /// `completion` runs where the last result was settled, often a session's event loop: it must
+    /// be short and must not block. It runs before this returns when a part is refused up front.
+    public func submit(
+        parts: [SubmitSM],
+        priority: SubmitPriority = .normal,
+        completion: @escaping @Sendable ([Result<SubmitResult, SMPPClientError>]) -> Void
+    ) {
         for part in parts {
             do {
                 try self.validate(.submitSM(part))
             } catch {
-                return parts.map { _ in .failure(error) }
+                completion(parts.map { _ in .failure(error) })
+                return
             }
         }
-        return await withTaskGroup(of: (Int, Result<SubmitResult, SMPPClientError>).self) { group in
-            // One continuation per part, created before the parts are queued together.
-            let gate = PartGate(count: parts.count)
-            for index in parts.indices {
-                group.addTask {
-                    do {
-                        let result = try await withCheckedThrowingContinuation { continuation in
-                            gate.register(index, continuation) { all in
-                                self.enqueue(zip(parts, all).map { (.submitSM($0.0), $0.1) }, priority: priority)
-                            }
-                        }
-                        return (index, .success(result))
-                    } catch let error as SMPPClientError {
-                        return (index, .failure(error))
-                    } catch {
-                        return (index, .failure(.invalidMessage("\(error)")))
-                    }
-                }
-            }
-            var results = [Result<SubmitResult, SMPPClientError>?](repeating: nil, count: parts.count)
-            for await (index, result) in group { results[index] = result }
-            return results.map { $0! }
-        }
+        let results = PartResults(count: parts.count, completion: completion)
+        self.enqueue(
+            parts.enumerated().map { index, part in
+                (.submitSM(part), .callback { results.settle(index, $0) })
+            },
+            priority: priority
+        )
     }
 
     /// Turns a message into submit_sm parts with this connector's defaults: TON/NPI, data_coding,
@@ -601,21 +602,42 @@ public final class SMPPConnector: Service, Sendable {
     }
 }
 
-/// Collects one continuation per part, then queues all parts together (in order) once every
-/// continuation exists.
-final class PartGate: Sendable {
-    private let state: Mutex<(count: Int, continuations: [Int: SMPPConnector.Waiter])>
+/// Who is told a submit's outcome: a task waiting for it, or a callback.
+enum SubmitWaiter: Sendable {
+    case continuation(CheckedContinuation<SubmitResult, any Error>)
+    case callback(@Sendable (Result<SubmitResult, SMPPClientError>) -> Void)
 
-    init(count: Int) {
-        self.state = Mutex((count, [:]))
+    func resume(returning result: SubmitResult) {
+        switch self {
+        case .continuation(let continuation): continuation.resume(returning: result)
+        case .callback(let callback): callback(.success(result))
+        }
     }
 
-    func register(_ index: Int, _ continuation: SMPPConnector.Waiter, whenAll: ([SMPPConnector.Waiter]) -> Void) {
-        let all: [SMPPConnector.Waiter]? = self.state.withLock { state in
-            state.continuations[index] = continuation
-            guard state.continuations.count == state.count else { return nil }
-            return (0..<state.count).map { state.continuations[$0]! }
+    func resume(throwing error: SMPPClientError) {
+        switch self {
+        case .continuation(let continuation): continuation.resume(throwing: error)
+        case .callback(let callback): callback(.failure(error))
         }
-        if let all { whenAll(all) }
+    }
+}
+
+/// The results of a message's parts as they come; hands them over together once all are in.
+final class PartResults: Sendable {
+    private let state: Mutex<(results: [Result<SubmitResult, SMPPClientError>?], missing: Int)>
+    private let completion: @Sendable ([Result<SubmitResult, SMPPClientError>]) -> Void
+
+    init(count: Int, completion: @escaping @Sendable ([Result<SubmitResult, SMPPClientError>]) -> Void) {
+        self.state = Mutex((Array(repeating: nil, count: count), count))
+        self.completion = completion
+    }
+
+    func settle(_ index: Int, _ result: Result<SubmitResult, SMPPClientError>) {
+        let all: [Result<SubmitResult, SMPPClientError>]? = self.state.withLock { state in
+            state.results[index] = result
+            state.missing -= 1
+            return state.missing == 0 ? state.results.map { $0! } : nil
+        }
+        if let all { self.completion(all) }
     }
 }
