@@ -84,13 +84,13 @@ extension PostgresStore {
                     logger: self.logger
                 )
             }
-            // Messages whose status changed here, for their webhook events.
+            // Messages whose status changed here and that have a status URL, for their webhook events.
             var changed: [UUID] = []
             // A message leaves the queue once sent or finished, and goes back to it for a retry;
             // only while this instance still holds its lease.
             if !sentIDs.isEmpty {
                 let rows = try await connection.execute(MarkSent(messageIDs: sentIDs, owner: owner), logger: self.logger)
-                for try await id in rows { changed.append(id) }
+                for try await (id, hasURL) in rows where hasURL { changed.append(id) }
             }
             if !retryIDs.isEmpty {
                 try await connection.query(
@@ -126,11 +126,11 @@ extension PostgresStore {
                         error_code = NULLIF(f.code, -1), error_description = f.description, status_sequence = m.status_sequence + 1
                     FROM finished f JOIN dequeued d ON d.message_id = f.id
                     WHERE m.id = f.id AND m.status = 'sending'
-                    RETURNING m.id
+                    RETURNING m.id, \(unescaped: Self.hasStatusURL)
                     """,
                     logger: self.logger
                 )
-                for try await id in rows.decode(UUID.self) { changed.append(id) }
+                for try await (id, hasURL) in rows.decode((UUID, Bool).self) where hasURL { changed.append(id) }
                 try await connection.query(
                     "UPDATE message_parts SET status = 'failed', done_at = now() WHERE message_id = ANY(\(finishedIDs)) AND status = 'pending'",
                     logger: self.logger
@@ -383,9 +383,10 @@ extension PostgresStore {
             UPDATE messages m SET status = 'sent', sent_at = now(), updated_at = now(), error_code = NULL,
                 error_description = NULL, status_sequence = status_sequence + 1
             WHERE m.id = ANY(ARRAY(SELECT message_id FROM dequeued)) AND m.status = 'sending'
-            RETURNING m.id
+            RETURNING m.id, \(PostgresStore.hasStatusURL)
             """
-        typealias Row = UUID
+        /// A message marked sent, and whether it has a status URL.
+        typealias Row = (UUID, Bool)
 
         var messageIDs: [UUID]
         var owner: UUID
@@ -397,6 +398,6 @@ extension PostgresStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }

@@ -198,13 +198,13 @@ extension PostgresStore {
             FinishMessages(ids: ids, statuses: statuses, codes: codes, descriptions: descriptions),
             logger: logger
         )
-        var order: [UUID] = []
-        for try await (id, status) in updated {
+        var notified: [UUID] = []
+        for try await (id, status, hasURL) in updated {
             result[lastIndex[id]!] = MessageStatus(rawValue: status)
-            order.append(id)
+            if hasURL { notified.append(id) }
         }
-        // Their webhook events, in this same transaction.
-        try await Self.enqueueStatusEvents(messageIDs: order, on: connection, logger: logger)
+        // The webhook events of those with somewhere to go, in this same transaction.
+        try await Self.enqueueStatusEvents(messageIDs: notified, on: connection, logger: logger)
         return result
     }
 }
@@ -360,9 +360,10 @@ extension PostgresStore {
                 status_sequence = status_sequence + 1
             FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[]) AS u(id, status, code, description)
             WHERE m.id = u.id AND m.status IN ('sending', 'sent')
-            RETURNING m.id, m.status::text
+            RETURNING m.id, m.status::text, \(PostgresStore.hasStatusURL)
             """
-        typealias Row = (UUID, String)
+        /// A finished message, its status, and whether it has a status URL.
+        typealias Row = (UUID, String, Bool)
 
         var ids: [UUID]
         var statuses: [MessageStatus]

@@ -10,6 +10,17 @@ extension PostgresStore {
     /// `queued` → `sending` → `queued` moves of dispatching).
     static let notifiedStatuses = "('sent', 'delivered', 'undelivered', 'expired', 'rejected', 'failed', 'canceled')"
 
+    /// Whether the message `m` has somewhere to send status events: its own `callback_url`, or its
+    /// account's status URL. For the `RETURNING` of a status change, so that events are written
+    /// (``enqueueStatusEvents(messageIDs:on:logger:)``) only for messages that have one: without,
+    /// every batch of reports and receipts looked each of its messages up again for nothing (a
+    /// tenth of PostgreSQL's time at 5 000 messages/s with no webhook set). The list of accounts
+    /// with a status URL is read once per statement.
+    static let hasStatusURL = """
+        (m.callback_url IS NOT NULL
+            OR m.account_id = ANY(ARRAY(SELECT w.account_id FROM account_webhooks w WHERE w.status_url IS NOT NULL)))
+        """
+
     /// RFC 3339 in UTC with milliseconds, as the API writes dates.
     static func rfc3339(_ column: String) -> String {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"

@@ -115,6 +115,44 @@ import Testing
         }
     }
 
+    /// Events are written for a message with its own callback URL, or whose account has a status
+    /// URL — another account's URL does not count.
+    @Test func onlyMessagesWithAURLOfTheirOwnOrTheirAccountsGetEvents() async throws {
+        try await withStore { store in
+            let hooked = try await store.createAccount(name: "hooked").account.id
+            _ = try await store.setWebhookURLs(
+                accountID: hooked,
+                statusURL: "https://hooks.example.com/status",
+                inboundURL: nil
+            )
+            let plain = try await store.createAccount(name: "plain").account.id
+            let viaAccount = try await self.queued(store, account: hooked)
+            let viaCallback = try await self.queued(store, account: plain, callback: "https://plain.example.com/cb")
+            let silent = try await self.queued(store, account: plain)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report(
+                [viaAccount, viaCallback, silent].enumerated().map { index, id in
+                    SubmissionReport(
+                        messageID: id,
+                        connector: "main",
+                        submitted: [.init(number: 1, smscMessageID: "k\(index)", key: "k\(index)")],
+                        outcome: .sent
+                    )
+                },
+                owner: self.owner
+            )
+            _ = try await store.applyReceipts((0..<3).map { self.delivered("k\($0)") })
+
+            let hookedEvents = try await self.events(store, account: hooked)
+            #expect(hookedEvents.map(\.messageID) == [viaAccount, viaAccount])
+            let plainEvents = try await self.events(store, account: plain)
+            #expect(plainEvents.map(\.messageID) == [viaCallback, viaCallback])
+            #expect(plainEvents.allSatisfy { $0.url == "https://plain.example.com/cb" })
+            let statuses = try plainEvents.map { try self.json($0.payload)["data"] as? [String: Any] }
+            #expect(statuses.map { $0?["status"] as? String } == ["sent", "delivered"])
+        }
+    }
+
     @Test func noURLNoEvent() async throws {
         try await withStore { store in
             let account = try await store.createAccount(name: "acme").account.id
