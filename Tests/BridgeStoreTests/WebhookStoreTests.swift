@@ -33,6 +33,17 @@ import Testing
         return message.id
     }
 
+    /// A new account whose status events go to https://hooks.example.com/status.
+    private func accountWithStatusURL(_ store: PostgresStore, name: String) async throws -> UUID {
+        let account = try await store.createAccount(name: name).account.id
+        _ = try await store.setWebhookURLs(
+            accountID: account,
+            statusURL: "https://hooks.example.com/status",
+            inboundURL: nil
+        )
+        return account
+    }
+
     private func delivered(_ key: String) -> IncomingReceipt {
         IncomingReceipt(
             connector: "main",
@@ -57,12 +68,7 @@ import Testing
 
     @Test func statusChangesWriteEventsInOrderToTheMessageOrAccountURL() async throws {
         try await withStore { store in
-            let account = try await store.createAccount(name: "acme").account.id
-            _ = try await store.setWebhookURLs(
-                accountID: account,
-                statusURL: "https://hooks.example.com/status",
-                inboundURL: nil
-            )
+            let account = try await self.accountWithStatusURL(store, name: "acme")
             let id = try await self.queued(store, account: account, parts: 2)
             let own = try await self.queued(store, account: account, callback: "https://other.example.com/cb")
             _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
@@ -119,12 +125,7 @@ import Testing
     /// URL — another account's URL does not count.
     @Test func onlyMessagesWithAURLOfTheirOwnOrTheirAccountsGetEvents() async throws {
         try await withStore { store in
-            let hooked = try await store.createAccount(name: "hooked").account.id
-            _ = try await store.setWebhookURLs(
-                accountID: hooked,
-                statusURL: "https://hooks.example.com/status",
-                inboundURL: nil
-            )
+            let hooked = try await self.accountWithStatusURL(store, name: "hooked")
             let plain = try await store.createAccount(name: "plain").account.id
             let viaAccount = try await self.queued(store, account: hooked)
             let viaCallback = try await self.queued(store, account: plain, callback: "https://plain.example.com/cb")
