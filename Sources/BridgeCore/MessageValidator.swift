@@ -30,7 +30,7 @@ public struct MessageValidator: Sendable {
         } else {
             fail("to", "required", "is required")
         }
-        let from = request.from.map { $0.trimmingCharacters(in: .whitespaces) }
+        let from = request.from.map(Self.trimmingWhitespace)
         if let from {
             if let problem = Self.senderProblem(from) { fail("from", "invalid_sender", problem) }
         } else {
@@ -166,9 +166,30 @@ public struct MessageValidator: Sendable {
         }
     }
 
-    /// The text without spaces, dashes, dots and parentheses, as people write numbers.
+    /// The text without spaces, dashes, dots and parentheses, as people write numbers. By Unicode
+    /// scalar, not by Character: every request runs it, and a number is ASCII.
     static func compact(_ text: String) -> String {
-        text.filter { !" -.()".contains($0) }
+        func isSeparator(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")
+        }
+        guard text.utf8.contains(where: isSeparator) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where !(scalar.isASCII && isSeparator(UInt8(scalar.value))) {
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
+    /// The text without the white space (`CharacterSet.whitespaces`) at either end.
+    static func trimmingWhitespace(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        var (start, end) = (scalars.startIndex, scalars.endIndex)
+        while start < end, CharacterSet.whitespaces.contains(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, CharacterSet.whitespaces.contains(scalars[scalars.index(before: end)]) {
+            end = scalars.index(before: end)
+        }
+        return start == scalars.startIndex && end == scalars.endIndex ? text : String(scalars[start..<end])
     }
 
     /// E.164 with `+` (7–15 digits), without (3–15 digits: international or a short code).

@@ -1,7 +1,8 @@
-import BridgeCore
 import Foundation
 import SMPP
 import Testing
+
+@testable import BridgeCore
 
 @Suite struct MessageValidatorTests {
     private let account = UUID()
@@ -39,6 +40,21 @@ import Testing
         #expect(message.connector == "main")
         #expect(message.priority == .normal)
         #expect(message.requestReceipt)
+    }
+
+    /// Numbers as people write them lose their separators; a sender loses the white space at its
+    /// ends only.
+    @Test func numbersAreCompactedAndSendersTrimmed() throws {
+        let message = try self.accepted(SendRequest(to: "+44 (0)7700-900.123", from: " \tMy Shop\u{00A0} ", text: "Hi"))
+        #expect(message.to == "+4407700900123")
+        #expect(message.from == "My Shop")
+        #expect(MessageValidator.compact("+447700900123") == "+447700900123")
+        #expect(MessageValidator.compact("(0) 7700–900") == "07700–900", "an en dash is no separator")
+        #expect(MessageValidator.compact("-\u{0301}12") == "\u{0301}12", "by scalar, not by Character")
+        #expect(MessageValidator.trimmingWhitespace("\u{2003}Shop\t") == "Shop")
+        #expect(MessageValidator.trimmingWhitespace("Shop\n") == "Shop\n", "a newline is not white space here")
+        #expect(MessageValidator.trimmingWhitespace("   ") == "")
+        #expect(self.errors(SendRequest(to: "+44 7700 9001 x", from: "Shop", text: "Hi")).map(\.field) == ["to"])
     }
 
     @Test func everyMissingFieldIsReported() {
