@@ -182,12 +182,14 @@ public final class SMPPConnector: Service, Sendable {
     /// that send many messages at once (the bridge's dispatcher).
     ///
     /// `completion` runs where the last result was settled, often a session's event loop: it must
-    /// be short and must not block. It runs before this returns when a part is refused up front.
+    /// be short and must not block. It runs before this returns when a part is refused up front
+    /// (every part fails with that error), and when there are no parts.
     public func submit(
         parts: [SubmitSM],
         priority: SubmitPriority = .normal,
         completion: @escaping @Sendable ([Result<SubmitResult, SMPPClientError>]) -> Void
     ) {
+        guard !parts.isEmpty else { return completion([]) }
         for part in parts {
             do {
                 try self.validate(.submitSM(part))

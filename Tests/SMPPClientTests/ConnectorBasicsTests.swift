@@ -98,6 +98,31 @@ import Testing
         }
     }
 
+    /// The parts of a message have their results together; a message with none has nothing to
+    /// wait for, and one with a part refused up front fails whole, before anything is sent.
+    @Test func partsHaveTheirResultsTogether() async throws {
+        try await withSimulator { simulator in
+            try await withConnector(.forTests(port: simulator.port!)) { connector in
+                let long = try connector.makeParts(
+                    for: .text(String(repeating: "long ", count: 70), from: "Shop", to: "447700900002")
+                )
+                #expect(long.count == 3)
+                let results = await connector.submit(parts: long)
+                let ids = try results.map { try $0.get().messageID }
+                #expect(Set(ids).count == 3)
+                #expect(ids.allSatisfy { simulator.message(id: $0) != nil })
+
+                #expect(await connector.submit(parts: []).isEmpty)
+
+                let refused = SubmitSM(source: Address("TooLongSenderNameForSMPP"), destination: Address("4477"))
+                let mixed = await connector.submit(parts: [long[0], refused])
+                #expect(mixed.count == 2)
+                #expect(mixed.allSatisfy { (try? $0.get()) == nil })
+                #expect(simulator.counters.submitsReceived == 3, "nothing of the refused message was sent")
+            }
+        }
+    }
+
     @Test func configurationErrorsNameTheKey() {
         var configuration = ConnectorConfiguration.forTests(port: 2775)
         configuration.window = 0
