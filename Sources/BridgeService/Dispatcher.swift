@@ -407,24 +407,23 @@ final class SendTracker: Sendable {
 
     /// A send that began has ended.
     func end() {
-        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.running -= 1
-            guard !state.open, state.running == 0 else { return [] }
-            defer { state.waiters = [] }
-            return state.waiters
+        for waiter in self.state.withLock({ $0.running -= 1; return Self.takeWaitersIfFinished(&$0) }) {
+            waiter.resume()
         }
-        for waiter in waiters { waiter.resume() }
     }
 
     /// No send begins from now on.
     func close() {
-        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = false
-            guard state.running == 0 else { return [] }
-            defer { state.waiters = [] }
-            return state.waiters
+        for waiter in self.state.withLock({ $0.open = false; return Self.takeWaitersIfFinished(&$0) }) {
+            waiter.resume()
         }
-        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Those waiting for the end, once closed and every send has ended; none before.
+    private static func takeWaitersIfFinished(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard !state.open, state.running == 0 else { return [] }
+        defer { state.waiters = [] }
+        return state.waiters
     }
 
     /// Returns once closed and every send has ended.
