@@ -253,17 +253,17 @@ public final class Dispatcher: Service, Sendable {
             return submitSM
         }
         connector.submit(parts: parts, priority: message.priority == .urgent ? .urgent : .normal) { results in
-            self.settle(message, pending: pending, results: results, report: report)
+            let (submitted, outcome) = self.outcome(of: message, pending: pending, results: results)
+            report(submitted, outcome)
         }
     }
 
-    /// The report of a message whose pending parts got `results`.
-    private func settle(
-        _ message: ClaimedMessage,
+    /// The parts submitted and the outcome of a message whose pending parts got `results`.
+    private func outcome(
+        of message: ClaimedMessage,
         pending: [ClaimedPart],
-        results: [Result<SubmitResult, SMPPClientError>],
-        report: (_ submitted: [SubmissionReport.Part], _ outcome: SubmissionReport.Outcome) -> Void
-    ) {
+        results: [Result<SubmitResult, SMPPClientError>]
+    ) -> (submitted: [SubmissionReport.Part], outcome: SubmissionReport.Outcome) {
         var submitted: [SubmissionReport.Part] = []
         var failure: SMPPClientError?
         for (part, result) in zip(pending, results) {
@@ -276,14 +276,14 @@ public final class Dispatcher: Service, Sendable {
                 failure = failure ?? error
             }
         }
-        guard let failure else { return report(submitted, .sent) }
+        guard let failure else { return (submitted, .sent) }
         let code = failure.commandStatus.map { Int($0.rawValue) }
         let description = failure.commandStatus?.name ?? "\(failure)"
         self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])
         if failure.isRetryable {
-            return report(submitted, self.retry(message, errorCode: code, description: description))
+            return (submitted, self.retry(message, errorCode: code, description: description))
         }
-        return report(submitted, .finished(.failed, errorCode: code, description: description))
+        return (submitted, .finished(.failed, errorCode: code, description: description))
     }
 
     private func retry(_ message: ClaimedMessage, errorCode: Int?, description: String) -> SubmissionReport.Outcome {
@@ -392,6 +392,9 @@ final class SendTracker: Sendable {
         var open = true
         var running = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
+
+        /// Closed, and every send that began has ended.
+        var isFinished: Bool { !self.open && self.running == 0 }
     }
 
     private let state = Mutex(State())
@@ -421,7 +424,7 @@ final class SendTracker: Sendable {
 
     /// Those waiting for the end, once closed and every send has ended; none before.
     private static func takeWaitersIfFinished(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
-        guard !state.open, state.running == 0 else { return [] }
+        guard state.isFinished else { return [] }
         defer { state.waiters = [] }
         return state.waiters
     }
@@ -430,7 +433,7 @@ final class SendTracker: Sendable {
     func finished() async {
         await withCheckedContinuation { continuation in
             let done = self.state.withLock { state in
-                if !state.open && state.running == 0 { return true }
+                if state.isFinished { return true }
                 state.waiters.append(continuation)
                 return false
             }
