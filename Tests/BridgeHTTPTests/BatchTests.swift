@@ -15,7 +15,7 @@ import Testing
         try await withAPI { api in
             let body = """
                 {"messages": [
-                    \(messageJSON(text: "first")),
+                    \(messageJSON(text: "first", extra: #""client_ref": "order-1""#)),
                     \(messageJSON(to: "not a number", text: "second")),
                     \(messageJSON(text: String(repeating: "Ж", count: 71))),
                     {"to": "447700900123"}
@@ -28,9 +28,15 @@ import Testing
             #expect(batch.rejected == 2)
             #expect(batch.results.map(\.index) == [0, 1, 2, 3])
             #expect(batch.results.map(\.status) == [202, 400, 202, 400])
-            #expect(batch.results[0].message?.text == "first")
+            #expect(batch.results[0].message?.status == .queued)
+            #expect(batch.results[0].message?.clientRef == "order-1")
+            #expect(batch.results[0].message?.partCount == 1)
+            #expect(batch.results[0].message?.encoding == "gsm7")
+            #expect(batch.results[2].message?.clientRef == nil)
             #expect(batch.results[2].message?.partCount == 2)
             #expect(batch.results[2].message?.encoding == "ucs2")
+            // An accepted item says how to follow the message, not the request back.
+            #expect(!response.text.contains("\"text\""))
             let invalid = try #require(batch.results[1].problem)
             #expect(invalid._type == "https://smsbridge.dev/problems/invalid-field")
             #expect(invalid.field == "messages[1].to")

@@ -113,6 +113,9 @@ struct BridgeLoad: AsyncParsableCommand {
                 Double(results.accepted) / seconds
             )
         )
+        if results.refusedItems > 0 {
+            print("refused in batches answered 207: \(results.refusedItems) items")
+        }
         if !results.refused.isEmpty {
             print(
                 "refused: \(results.refused.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))"
@@ -199,16 +202,20 @@ struct BridgeLoad: AsyncParsableCommand {
                             if due > sent { try await Task.sleep(until: due, clock: clock) }
                             sent = due
                         }
-                        let status = try await self.post(
+                        let (status, accepted) = try await self.post(
                             client: client,
                             key: key,
                             body: bodies[request],
                             batch: size > 1 || self.batch > 1
                         )
                         result.answers.append((sent, clock.now - sent))
-                        if status == 202 || status == 207 {
+                        switch status {
+                        case 202:
                             result.accepted += size
-                        } else {
+                        case 207:
+                            result.accepted += accepted
+                            result.refusedItems += size - accepted
+                        default:
                             result.refused[status, default: 0] += size
                         }
                     }
@@ -232,15 +239,27 @@ struct BridgeLoad: AsyncParsableCommand {
         )
     }
 
-    func post(client: HTTPClient, key: String, body: ByteBuffer, batch: Bool = false) async throws -> Int {
+    /// Posts one request; answers its HTTP status and, for a batch's 207, how many items it stored.
+    func post(
+        client: HTTPClient,
+        key: String,
+        body: ByteBuffer,
+        batch: Bool = false
+    ) async throws -> (status: Int, accepted: Int) {
         var request = HTTPClientRequest(url: self.url + (batch ? "/v1/messages/batch" : "/v1/messages"))
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(body)
         let response = try await client.execute(request, timeout: .seconds(30))
-        _ = try await response.body.collect(upTo: 16 << 20)
-        return Int(response.status.code)
+        let answer = try await response.body.collect(upTo: 16 << 20)
+        guard response.status.code == 207 else { return (Int(response.status.code), 0) }
+        return (207, try JSONDecoder().decode(BatchCounts.self, from: answer).accepted)
+    }
+
+    /// The counts of a batch's 207 (its per-item results are left unread).
+    struct BatchCounts: Decodable {
+        var accepted: Int
     }
 
     /// The sum of `smsbridge_messages_total` over the final statuses, from the service's `/metrics`;
@@ -291,11 +310,15 @@ struct WorkerResult: Sendable {
     /// Each request's send (or due) time and latency.
     var answers: [(sent: ContinuousClock.Instant, latency: Duration)] = []
     var accepted = 0
+    /// Items a batch's 207 refused (each with its own problem).
+    var refusedItems = 0
+    /// Messages of requests refused as a whole, by HTTP status.
     var refused: [Int: Int] = [:]
 
     mutating func merge(_ other: WorkerResult) {
         self.answers += other.answers
         self.accepted += other.accepted
+        self.refusedItems += other.refusedItems
         self.refused.merge(other.refused, uniquingKeysWith: +)
     }
 }

@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "faeea6d7079b78568767a1c99e56b2da08e7aaf2c5de9288b29435c295f2e562"
+let openAPISpecSHA256 = "04d023aa1a84cc3db30db6059cc3e35bbc8f6be7b1535e7ab1a751b1d02c17f0"

@@ -610,8 +610,10 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     ///
     /// Validates every item on its own. The valid items are stored together in one transaction;
     /// each invalid item gets its own problem. The answer lists one result per item, in order:
-    /// `status` 202 with the accepted `message`, or the item's `status` with a `problem` whose
-    /// fields are named inside the batch (`messages[3].to`).
+    /// `status` 202 with the accepted `message` (its id, status, encoding, part count and
+    /// `client_ref` — not an echo of the whole request: `GET /v1/messages/{id}` shows the rest), or
+    /// the item's `status` with a `problem` whose fields are named inside the batch
+    /// (`messages[3].to`).
     ///
     /// A request that is not a batch at all (malformed JSON, a value of the wrong JSON type, an
     /// unknown field, no `messages`, more than 1000 items) is refused as a whole with `400`.

@@ -606,7 +606,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/BatchResult/status`.
             internal var status: Swift.Int
             /// - Remark: Generated from `#/components/schemas/BatchResult/message`.
-            internal var message: Components.Schemas.Message?
+            internal var message: Components.Schemas.BatchMessage?
             /// - Remark: Generated from `#/components/schemas/BatchResult/problem`.
             internal var problem: Components.Schemas.Problem?
             /// Creates a new `BatchResult`.
@@ -619,7 +619,7 @@ extension Components {
             internal init(
                 index: Swift.Int,
                 status: Swift.Int,
-                message: Components.Schemas.Message? = nil,
+                message: Components.Schemas.BatchMessage? = nil,
                 problem: Components.Schemas.Problem? = nil
             ) {
                 self.index = index
@@ -632,6 +632,59 @@ extension Components {
                 case status
                 case message
                 case problem
+            }
+        }
+        /// A message a batch stored: what the sender needs to follow it. `GET /v1/messages/{id}` shows
+        /// the rest (the batch does not echo each item's text back).
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/BatchMessage`.
+        internal struct BatchMessage: Codable, Hashable, Sendable {
+            /// The message id (a time-ordered UUID).
+            ///
+            /// - Remark: Generated from `#/components/schemas/BatchMessage/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/BatchMessage/status`.
+            internal var status: Components.Schemas.MessageStatus
+            /// The encoding used, `gsm7`, `ucs2`, `latin1`, `ascii` or `binary`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/BatchMessage/encoding`.
+            internal var encoding: Swift.String
+            /// How many SMS parts the message takes.
+            ///
+            /// - Remark: Generated from `#/components/schemas/BatchMessage/part_count`.
+            internal var partCount: Swift.Int
+            /// The item's `client_ref`, when it had one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/BatchMessage/client_ref`.
+            internal var clientRef: Swift.String?
+            /// Creates a new `BatchMessage`.
+            ///
+            /// - Parameters:
+            ///   - id: The message id (a time-ordered UUID).
+            ///   - status:
+            ///   - encoding: The encoding used, `gsm7`, `ucs2`, `latin1`, `ascii` or `binary`.
+            ///   - partCount: How many SMS parts the message takes.
+            ///   - clientRef: The item's `client_ref`, when it had one.
+            internal init(
+                id: Swift.String,
+                status: Components.Schemas.MessageStatus,
+                encoding: Swift.String,
+                partCount: Swift.Int,
+                clientRef: Swift.String? = nil
+            ) {
+                self.id = id
+                self.status = status
+                self.encoding = encoding
+                self.partCount = partCount
+                self.clientRef = clientRef
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case status
+                case encoding
+                case partCount = "part_count"
+                case clientRef = "client_ref"
             }
         }
         /// A message received from a mobile phone.

@@ -88,6 +88,19 @@ extension MessageStatus {
     }
 }
 
+extension Components.Schemas.BatchMessage {
+    /// A batch item just accepted: what its sender needs to follow it.
+    init(_ message: AcceptedMessage) {
+        self.init(
+            id: message.id.uuidString.lowercased(),
+            status: .init(message.status),
+            encoding: message.encoding,
+            partCount: message.parts.count,
+            clientRef: message.clientRef
+        )
+    }
+}
+
 extension Components.Schemas.Message {
     /// A message just accepted (not yet sent): its parts are all pending.
     init(_ message: AcceptedMessage) {
