@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A database call did not get an answer in time.
@@ -31,11 +33,16 @@ public func withDatabaseDeadline<T: Sendable>(
     grace: Duration = .seconds(2),
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let call = Task { try await operation() }
-    let deadline = Race<Result<T, any Error>?>()
+    let deadline = Race<T>()
+    let call = Task {
+        let result: Result<T, any Error>
+        do { result = .success(try await operation()) } catch { result = .failure(error) }
+        deadline.finish(result)
+        return try result.get()
+    }
     // The caller's own cancellation (e.g. at shutdown) ends the wait as the deadline does.
     let outcome = await withTaskCancellationHandler {
-        await deadline.run(waitingFor: call, orAfter: timeout)
+        await deadline.wait(orAfter: timeout)
     } onCancel: {
         call.cancel()
         deadline.finish(nil)
@@ -47,29 +54,30 @@ public func withDatabaseDeadline<T: Sendable>(
         throw error
     case .none:
         call.cancel()
-        if case .success(let value) = await Race().run(waitingFor: call, orAfter: grace) { return value }
+        let graced = Race<T>()
+        Task { graced.finish(await call.result) }
+        if case .success(let value) = await graced.wait(orAfter: grace) { return value }
         if Task.isCancelled { throw CancellationError() }
         throw DatabaseDeadlineExceeded(timeout: timeout)
     }
 }
 
-/// Resumes one waiter once, with whichever value comes first.
-private final class Race<Value: Sendable>: Sendable {
+/// Resumes one waiter once, with the first result, or nil when its delay passes (or ``finish(_:)``
+/// is called with nil) first.
+private final class Race<T: Sendable>: Sendable {
+    typealias Value = Result<T, any Error>?
+
     private struct State {
         var continuation: CheckedContinuation<Value, Never>?
         /// Set once decided (a box: `Value` is itself optional).
         var result: [Value] = []
-        var cleanup: (@Sendable () -> Void)?
+        var timer: DeadlineTimer.Entry?
     }
 
     private let state = Mutex(State())
 
-    /// The result of `task`, or nil when `delay` passes first (the task goes on) or ``finish(_:)``
-    /// decides first.
-    func run<T: Sendable>(
-        waitingFor task: Task<T, any Error>,
-        orAfter delay: Duration
-    ) async -> Value where Value == Result<T, any Error>? {
+    /// The first value given to ``finish(_:)``, or nil when `delay` passes first.
+    func wait(orAfter delay: Duration) async -> Value {
         await withCheckedContinuation { continuation in
             let decided = self.state.withLock { state -> [Value] in
                 if state.result.isEmpty { state.continuation = continuation }
@@ -79,41 +87,89 @@ private final class Race<Value: Sendable>: Sendable {
                 continuation.resume(returning: value)
                 return
             }
-            let waiter = Task { self.finish(await task.result) }
-            let timer = Task {
-                try? await Task.sleep(for: delay)
-                self.finish(nil)
+            let timer = DeadlineTimer.shared.schedule(after: delay) { self.finish(nil) }
+            let late = self.state.withLock { state -> Bool in
+                if state.result.isEmpty { state.timer = timer }
+                return !state.result.isEmpty
             }
-            self.onFinish {
-                waiter.cancel()
-                timer.cancel()
-            }
+            if late { DeadlineTimer.shared.cancel(timer) }
         }
-    }
-
-    /// Runs `cleanup` once the race is decided (at once if it already is).
-    private func onFinish(_ cleanup: @escaping @Sendable () -> Void) {
-        let decided = self.state.withLock { state -> Bool in
-            if !state.result.isEmpty { return true }
-            state.cleanup = cleanup
-            return false
-        }
-        if decided { cleanup() }
     }
 
     /// Decides the race (the first call only).
     func finish(_ value: Value) {
-        let (continuation, cleanup) = self.state.withLock {
-            state -> (CheckedContinuation<Value, Never>?, (@Sendable () -> Void)?) in
+        let (continuation, timer) = self.state.withLock {
+            state -> (CheckedContinuation<Value, Never>?, DeadlineTimer.Entry?) in
             guard state.result.isEmpty else { return (nil, nil) }
             state.result = [value]
             defer {
                 state.continuation = nil
-                state.cleanup = nil
+                state.timer = nil
             }
-            return (state.continuation, state.cleanup)
+            return (state.continuation, state.timer)
         }
         continuation?.resume(returning: value)
-        cleanup?()
+        if let timer { DeadlineTimer.shared.cancel(timer) }
+    }
+}
+
+/// One timer for every database deadline of the process.
+///
+/// A deadline almost never passes, and every database call has one: as a task of its own sleeping
+/// on a timer, each cost two more tasks (scheduling, a thread wake-up, a kernel timer) per call.
+/// Here a deadline is an entry in a table; one event-loop timer is armed for the earliest, and moved
+/// only when an earlier one comes. Entries of calls that ended are dropped at once; the timer, when
+/// it fires for one of them, finds nothing due and re-arms for the earliest left.
+final class DeadlineTimer: Sendable {
+    struct Entry: Sendable, Hashable {
+        fileprivate var id: Int
+    }
+
+    private struct State {
+        var entries: [Int: (deadline: NIODeadline, action: @Sendable () -> Void)] = [:]
+        var nextID = 0
+        var armed: (deadline: NIODeadline, task: Scheduled<Void>)?
+    }
+
+    static let shared = DeadlineTimer(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+
+    private let eventLoop: any EventLoop
+    private let state = Mutex(State())
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// Calls `action` once `delay` has passed, unless the entry is cancelled first.
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Entry {
+        let deadline = NIODeadline.now() + TimeAmount(delay)
+        return self.state.withLock { state in
+            state.nextID += 1
+            state.entries[state.nextID] = (deadline, action)
+            if state.armed.map({ deadline < $0.deadline }) ?? true { self.arm(deadline, &state) }
+            return Entry(id: state.nextID)
+        }
+    }
+
+    /// Forgets an entry (its action is not called); nothing happens when it was called already.
+    func cancel(_ entry: Entry) {
+        _ = self.state.withLock { $0.entries.removeValue(forKey: entry.id) }
+    }
+
+    private func arm(_ deadline: NIODeadline, _ state: inout State) {
+        state.armed?.task.cancel()
+        state.armed = (deadline, self.eventLoop.scheduleTask(deadline: deadline) { self.fire() })
+    }
+
+    private func fire() {
+        let now = NIODeadline.now()
+        let due = self.state.withLock { state -> [@Sendable () -> Void] in
+            state.armed = nil
+            let due = state.entries.filter { $0.value.deadline <= now }
+            for id in due.keys { state.entries.removeValue(forKey: id) }
+            if let earliest = state.entries.values.lazy.map(\.deadline).min() { self.arm(earliest, &state) }
+            return due.values.map(\.action)
+        }
+        for action in due { action() }
     }
 }
