@@ -1,4 +1,4 @@
-public import BridgeStore
+import BridgeStore
 import Synchronization
 
 /// The SMSC ids of parts this instance submitted whose report is not committed yet, so that a

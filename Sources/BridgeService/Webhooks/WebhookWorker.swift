@@ -276,8 +276,14 @@ public final class WebhookWorker: Service, Sendable {
         for attempt in 1...3 {
             do {
                 let store = self.store
-                try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                let recorded = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                     try await store.recordWebhookAttempt(claim, result: result)
+                }
+                if !recorded {
+                    self.logger.info(
+                        "webhook attempt not recorded: the claim's lease ran out and another worker took it",
+                        metadata: ["webhook.id": "\(claim.id)"]
+                    )
                 }
                 return
             } catch {
