@@ -181,14 +181,16 @@ public struct MessageValidator: Sendable {
         return String(scalars)
     }
 
-    /// The text without the white space (`CharacterSet.whitespaces`) at either end.
+    /// The text without the white space at either end: the space separators (general category Zs)
+    /// and tab — what `CharacterSet.whitespaces` holds, without building that set for every sender.
     static func trimmingWhitespace(_ text: String) -> String {
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
         let scalars = text.unicodeScalars
         var (start, end) = (scalars.startIndex, scalars.endIndex)
-        while start < end, CharacterSet.whitespaces.contains(scalars[start]) { start = scalars.index(after: start) }
-        while end > start, CharacterSet.whitespaces.contains(scalars[scalars.index(before: end)]) {
-            end = scalars.index(before: end)
-        }
+        while start < end, isWhitespace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isWhitespace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
         return start == scalars.startIndex && end == scalars.endIndex ? text : String(scalars[start..<end])
     }
 

@@ -54,6 +54,8 @@ import Testing
         #expect(MessageValidator.trimmingWhitespace("\u{2003}Shop\t") == "Shop")
         #expect(MessageValidator.trimmingWhitespace("Shop\n") == "Shop\n", "a newline is not white space here")
         #expect(MessageValidator.trimmingWhitespace("   ") == "")
+        #expect(MessageValidator.trimmingWhitespace("\u{A0}Shop\u{3000}") == "Shop", "no-break and ideographic spaces")
+        #expect(MessageValidator.trimmingWhitespace("\u{200B}Shop") == "\u{200B}Shop", "a zero-width space is no Zs")
         #expect(self.errors(SendRequest(to: "+44 7700 9001 x", from: "Shop", text: "Hi")).map(\.field) == ["to"])
     }
 
