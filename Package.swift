@@ -75,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "BridgeCore",
-            dependencies: ["SMPP"],
+            dependencies: ["SMPP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,4 +1,5 @@
 public import Foundation
+public import NIOCore
 public import SMPP
 
 /// A message that passed validation, with its parts built: what the store inserts.
@@ -16,6 +17,9 @@ public struct AcceptedMessage: Sendable {
     public var encoding: String
     /// The submit_sm body of each part, in order.
     public var parts: [SubmitSM]
+    /// Each part encoded as a frame (sequence number 1), as the store keeps it: encoded once, by the
+    /// builder's check.
+    public var frames: [ByteBuffer]
     public var clientRef: String?
     public var callbackURL: String?
     public var tags: [String]

@@ -109,9 +109,9 @@ public struct MessageValidator: Sendable {
             registeredDelivery: requestReceipt ? .receipt : RegisteredDelivery.none,
             validity: request.validity
         )
-        let parts: [SubmitSM]
+        let parts: [SubmitBuilder.EncodedPart]
         do {
-            parts = try builder.parts(for: outgoing, reference: UInt16.random(in: 0...UInt16.max))
+            parts = try builder.encodedParts(for: outgoing, reference: UInt16.random(in: 0...UInt16.max))
         } catch {
             return .failure(FieldErrors([Self.fieldError(for: error, isText: request.text != nil)]))
         }
@@ -129,7 +129,8 @@ public struct MessageValidator: Sendable {
                 text: request.text,
                 binaryBody: { if case .binary(let octets, _) = body { return octets } else { return nil } }(),
                 encoding: encodingName,
-                parts: parts,
+                parts: parts.map(\.pdu),
+                frames: parts.map(\.frame),
                 clientRef: request.clientRef,
                 callbackURL: request.callbackURL,
                 tags: tags,

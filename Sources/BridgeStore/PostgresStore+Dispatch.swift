@@ -79,7 +79,7 @@ extension PostgresStore {
         }
         return try await self.client.withTransaction(logger: self.logger) { connection in
             if !partIDs.isEmpty {
-                try await connection.execute(
+                _ = try await connection.execute(
                     MarkPartsSubmitted(messageIDs: partIDs, partNumbers: partNumbers, smscIDs: smscIDs, keys: keys),
                     logger: self.logger
                 )

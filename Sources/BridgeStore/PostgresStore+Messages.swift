@@ -267,15 +267,7 @@ extension PostgresStore {
         )
     }
 
-    /// A part's submit_sm as stored: the encoded frame.
-    static func encode(_ part: SubmitSM) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        // Parts were encoded once when built, so this cannot fail.
-        try! buffer.writeSMPPFrame(SMPPFrame(.submitSM(part), sequenceNumber: 1))
-        return buffer
-    }
-
-    /// A stored part back as a submit_sm.
+    /// A stored part (the frame the builder encoded, ``AcceptedMessage/frames``) back as a submit_sm.
     static func decodePart(_ buffer: ByteBuffer) -> SubmitSM? {
         var buffer = buffer
         guard case .submitSM(let part) = try? buffer.readSMPPFrame()?.pdu else { return nil }
@@ -349,10 +341,10 @@ extension PostgresStore {
             var partNumbers: [Int16] = []
             var partPDUs: [ByteBuffer] = []
             for message in self.messages {
-                for (index, part) in message.parts.enumerated() {
+                for (index, frame) in message.frames.enumerated() {
                     partIDs.append(message.id)
                     partNumbers.append(Int16(index + 1))
-                    partPDUs.append(PostgresStore.encode(part))
+                    partPDUs.append(frame)
                 }
             }
             // Every lease of one call is the same: one instance's dispatcher inserts through one store.

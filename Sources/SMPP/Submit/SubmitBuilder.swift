@@ -1,4 +1,4 @@
-internal import NIOCore
+public import NIOCore
 
 /// Turns an ``OutgoingMessage`` into submit_sm parts: TON/NPI chosen by policy, the encoding (GSM-7
 /// when every character fits, else UCS-2, unless the message says), data_coding per alphabet, the
@@ -44,9 +44,39 @@ public struct SubmitBuilder: Sendable, Hashable {
         return encoding ?? TextEncoding.automatic(for: text)
     }
 
+    /// A part as built: its submit_sm body, and the body encoded as a frame (sequence number 1).
+    public struct EncodedPart: Sendable {
+        public var pdu: SubmitSM
+        public var frame: ByteBuffer
+    }
+
     /// The submit_sm bodies of a message, in order. `reference` is the concatenation reference the
     /// parts share; pick a different one for each message to a handset.
     public func parts(for message: OutgoingMessage, reference: UInt16) throws(Failure) -> [SubmitSM] {
+        let parts = try self.build(message, reference: reference)
+        // Encode once, so that what the encoder would refuse is refused here, with the field.
+        var scratch = ByteBuffer()
+        for part in parts {
+            try Self.encode(part, into: &scratch)
+            scratch.clear()
+        }
+        return parts
+    }
+
+    /// The parts of a message with their encoded frames, for a caller that keeps the encoded form
+    /// (the bridge stores it): each part is encoded once, and what the encoder would refuse is
+    /// refused here, with the field.
+    public func encodedParts(for message: OutgoingMessage, reference: UInt16) throws(Failure) -> [EncodedPart] {
+        var encoded: [EncodedPart] = []
+        for part in try self.build(message, reference: reference) {
+            var frame = ByteBuffer()
+            try Self.encode(part, into: &frame)
+            encoded.append(EncodedPart(pdu: part, frame: frame))
+        }
+        return encoded
+    }
+
+    private func build(_ message: OutgoingMessage, reference: UInt16) throws(Failure) -> [SubmitSM] {
         let template = SubmitSM(
             serviceType: message.serviceType,
             source: self.sourceAddress.address(message.from),
@@ -88,25 +118,24 @@ public struct SubmitBuilder: Sendable, Hashable {
             case .invalidConfiguration(let key, let reason): throw .invalidField(.shortMessage, "\(key): \(reason)")
             }
         }
-        // Encode once, so that what the encoder would refuse is refused here, with the field.
-        var scratch = ByteBuffer()
-        for part in parts {
-            do {
-                try scratch.writeSMPPFrame(SMPPFrame(.submitSM(part), sequenceNumber: 1))
-            } catch {
-                switch error.kind {
-                case .valueTooLong(let field, _, let maximum):
-                    throw .invalidField(field, "longer than \(maximum - 1) octets")
-                case .containsNUL(let field):
-                    throw .invalidField(field, "contains a NUL character")
-                case .invalidTimeLength(let field, _):
-                    throw .invalidField(field, "not an SMPP time")
-                default:
-                    throw .invalidField(.shortMessage, "\(error)")
-                }
-            }
-            scratch.clear()
-        }
         return parts
+    }
+
+    /// Appends `part` as a frame (sequence number 1); an encoder's refusal becomes the field's failure.
+    private static func encode(_ part: SubmitSM, into buffer: inout ByteBuffer) throws(Failure) {
+        do {
+            try buffer.writeSMPPFrame(SMPPFrame(.submitSM(part), sequenceNumber: 1))
+        } catch {
+            switch error.kind {
+            case .valueTooLong(let field, _, let maximum):
+                throw .invalidField(field, "longer than \(maximum - 1) octets")
+            case .containsNUL(let field):
+                throw .invalidField(field, "contains a NUL character")
+            case .invalidTimeLength(let field, _):
+                throw .invalidField(field, "not an SMPP time")
+            default:
+                throw .invalidField(.shortMessage, "\(error)")
+            }
+        }
     }
 }

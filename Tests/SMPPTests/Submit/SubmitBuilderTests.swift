@@ -41,6 +41,22 @@ import Testing
         #expect(part.validityPeriod == "000001010101000R")
     }
 
+    @Test func encodedPartsAreThePartsAsFrames() throws {
+        let message = OutgoingMessage.text(String(repeating: "ж", count: 71), from: "Shop", to: "447700900123")
+        let encoded = try self.builder.encodedParts(for: message, reference: 7)
+        #expect(encoded.map(\.pdu) == (try self.builder.parts(for: message, reference: 7)))
+        for part in encoded {
+            var frame = part.frame
+            let decoded = try #require(try frame.readSMPPFrame())
+            #expect(decoded.sequenceNumber == 1)
+            #expect(decoded.pdu == .submitSM(part.pdu))
+            #expect(frame.readableBytes == 0, "one frame each")
+        }
+        #expect(throws: SubmitBuilder.Failure.invalidField(.sourceAddress, "longer than 20 octets")) {
+            try self.builder.encodedParts(for: .text("Hi", from: "A-sender-name-far-too-long", to: "4477"), reference: 1)
+        }
+    }
+
     @Test func refusalsSayWhy() {
         var builder = SubmitBuilder()
         builder.maximumParts = 2
