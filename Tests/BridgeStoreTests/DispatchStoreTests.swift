@@ -8,12 +8,6 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct DispatchStoreTests {
     private let owner = UUID()
-    private let validator = MessageValidator(
-        policy: MessagePolicy(),
-        router: MessageRouter(defaultConnector: "main"),
-        builders: ["main": SubmitBuilder()]
-    )
-
     /// An account with one message of `parts` parts, queued.
     private func queued(
         _ store: PostgresStore,
@@ -25,11 +19,10 @@ import Testing
         if account == nil { account = try await store.createAccount(name: "acme").account.id }
         let accountID = account!
         let body = text ?? (parts == 1 ? "Hello" : String(repeating: "x", count: 153 * parts))
-        let message = try self.validator.validate(
+        let message = try AcceptedMessages.make(
             SendRequest(to: "447700900123", from: "Shop", text: body, sendAt: sendAt),
-            accountID: accountID,
-            now: Date()
-        ).get()
+            account: accountID
+        )
         try await store.insert([message])
         return (accountID, message.id)
     }
@@ -37,11 +30,10 @@ import Testing
     /// An account with one message accepted by this test's dispatcher (``AcceptedMessage/lease``).
     private func handedOff(_ store: PostgresStore) async throws -> (UUID, AcceptedMessage) {
         let accountID = try await store.createAccount(name: "acme").account.id
-        var message = try self.validator.validate(
+        var message = try AcceptedMessages.make(
             SendRequest(to: "447700900123", from: "Shop", text: "straight"),
-            accountID: accountID,
-            now: Date()
-        ).get()
+            account: accountID
+        )
         message.lease = DispatchLease(owner: self.owner, duration: 60)
         try await store.insert([message])
         return (accountID, message)
@@ -307,7 +299,10 @@ import Testing
             #expect(stored.status == .sending)
             #expect(stored.attempts == 1)
             #expect(try await store.activeMessageCounts() == [.scheduled: 0, .queued: 0, .sending: 1])
-            #expect(try await store.claimDue(owner: UUID(), limit: 10, lease: 60).isEmpty, "no other dispatcher takes it")
+            #expect(
+                try await store.claimDue(owner: UUID(), limit: 10, lease: 60).isEmpty,
+                "no other dispatcher takes it"
+            )
 
             // Reported like a claimed message: it leaves the queue.
             try await store.report([self.sent(message.id, "H1")], owner: self.owner)

@@ -7,16 +7,6 @@ import SMPP
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct MessageStoreTests {
-    private let validator = MessageValidator(
-        policy: MessagePolicy(),
-        router: MessageRouter(defaultConnector: "main"),
-        builders: ["main": SubmitBuilder()]
-    )
-
-    private func accepted(_ request: SendRequest, account: UUID, at date: Date = Date()) throws -> AcceptedMessage {
-        try self.validator.validate(request, accountID: account, now: date).get()
-    }
-
     @Test func accountsAuthenticateByKeyUntilRevoked() async throws {
         try await withStore { store in
             let (account, key) = try await store.createAccount(name: "acme")
@@ -40,7 +30,7 @@ import Testing
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
             let long = String(repeating: "Long text. ", count: 20)
-            let message = try self.accepted(
+            let message = try AcceptedMessages.make(
                 SendRequest(
                     to: "+447700900123",
                     from: "Shop",
@@ -70,7 +60,10 @@ import Testing
         try await withStore { store in
             let account = try await store.createAccount(name: "acme").account.id
             let messages = try (0..<300).map {
-                try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "burst \($0)"), account: account)
+                try AcceptedMessages.make(
+                    SendRequest(to: "447700900123", from: "Shop", text: "burst \($0)"),
+                    account: account
+                )
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for message in messages {
@@ -92,7 +85,7 @@ import Testing
         try await withStore { store in
             let (owner, _) = try await store.createAccount(name: "owner")
             let (other, _) = try await store.createAccount(name: "other")
-            let message = try self.accepted(
+            let message = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "private"),
                 account: owner.id
             )
@@ -109,11 +102,11 @@ import Testing
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
             let later = Date().addingTimeInterval(3600)
-            let binary = try self.accepted(
+            let binary = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", body: "AQID", encoding: .binary),
                 account: account.id
             )
-            let scheduled = try self.accepted(
+            let scheduled = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "later", sendAt: later),
                 account: account.id
             )
@@ -132,7 +125,7 @@ import Testing
             var messages: [AcceptedMessage] = []
             for index in 0..<25 {
                 messages.append(
-                    try self.accepted(
+                    try AcceptedMessages.make(
                         SendRequest(
                             to: index.isMultiple(of: 2) ? "447700900001" : "447700900002",
                             from: "Shop",
@@ -191,7 +184,7 @@ import Testing
     @Test func onlyUnsentMessagesCanBeCanceled() async throws {
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
-            let message = try self.accepted(
+            let message = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "cancel me"),
                 account: account.id
             )
@@ -210,7 +203,7 @@ import Testing
     @Test func idempotencyRecordsAreKeptAndRaceSafe() async throws {
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
-            let first = try self.accepted(
+            let first = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "once"),
                 account: account.id
             )
@@ -222,7 +215,7 @@ import Testing
             )
             try await store.insert([first], idempotency: record)
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == record)
-            let second = try self.accepted(
+            let second = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "twice"),
                 account: account.id
             )
@@ -239,7 +232,7 @@ import Testing
             let old = IdempotencyRecord(key: "k1", requestHash: [1], statusCode: 202, response: Array("{}".utf8))
             try await store.insert(
                 [
-                    try self.accepted(
+                    try AcceptedMessages.make(
                         SendRequest(to: "447700900123", from: "Shop", text: "yesterday"),
                         account: account.id
                     )
@@ -249,7 +242,7 @@ import Testing
             try await store.client.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == nil)
             let fresh = IdempotencyRecord(key: "k1", requestHash: [2], statusCode: 202, response: Array("[]".utf8))
-            let today = try self.accepted(
+            let today = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "today"),
                 account: account.id
             )
@@ -262,13 +255,16 @@ import Testing
     @Test func queueStatisticsCountDueMessages() async throws {
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
-            let old = try self.accepted(
+            let old = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "old"),
                 account: account.id,
                 at: Date().addingTimeInterval(-30)
             )
-            let new = try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "new"), account: account.id)
-            let future = try self.accepted(
+            let new = try AcceptedMessages.make(
+                SendRequest(to: "447700900123", from: "Shop", text: "new"),
+                account: account.id
+            )
+            let future = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "x", sendAt: Date().addingTimeInterval(600)),
                 account: account.id
             )

@@ -7,12 +7,6 @@ import SMPP
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct RetentionTests {
-    private let validator = MessageValidator(
-        policy: MessagePolicy(),
-        router: MessageRouter(defaultConnector: "main"),
-        builders: ["main": SubmitBuilder()]
-    )
-
     /// A two-part message of `account` in `status`, created `age` seconds ago, with a receipt.
     private func message(
         _ store: PostgresStore,
@@ -20,11 +14,10 @@ import Testing
         status: MessageStatus,
         age: TimeInterval
     ) async throws -> UUID {
-        let message = try self.validator.validate(
+        let message = try AcceptedMessages.make(
             SendRequest(to: "447700900123", from: "Shop", text: String(repeating: "x", count: 300)),
-            accountID: account,
-            now: Date()
-        ).get()
+            account: account
+        )
         try await store.insert([message])
         let created = Date().addingTimeInterval(-age)
         try await store.client.query(

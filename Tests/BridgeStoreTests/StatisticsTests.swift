@@ -20,17 +20,8 @@ import Testing
     }
 
     private func messages(_ count: Int, for account: UUID) throws -> [AcceptedMessage] {
-        let validator = MessageValidator(
-            policy: MessagePolicy(),
-            router: MessageRouter(defaultConnector: "main"),
-            builders: ["main": SubmitBuilder()]
-        )
-        return try (0..<count).map { _ in
-            try validator.validate(
-                SendRequest(to: "447700900123", from: "Shop", text: "hello"),
-                accountID: account,
-                now: Date()
-            ).get()
+        try (0..<count).map { _ in
+            try AcceptedMessages.make(SendRequest(to: "447700900123", from: "Shop", text: "hello"), account: account)
         }
     }
 

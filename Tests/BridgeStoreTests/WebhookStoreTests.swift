@@ -7,12 +7,6 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct WebhookStoreTests {
     private let owner = UUID()
-    private let validator = MessageValidator(
-        policy: MessagePolicy(),
-        router: MessageRouter(defaultConnector: "main"),
-        builders: ["main": SubmitBuilder()]
-    )
-
     private func queued(
         _ store: PostgresStore,
         account: UUID,
@@ -28,7 +22,7 @@ import Testing
         )
         request.callbackURL = callback
         request.clientRef = "order-7"
-        let message = try self.validator.validate(request, accountID: account, now: Date()).get()
+        let message = try AcceptedMessages.make(request, account: account)
         try await store.insert([message])
         return message.id
     }
