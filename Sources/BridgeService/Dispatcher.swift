@@ -163,9 +163,7 @@ public final class Dispatcher: Service, Sendable {
             }
             for message in claimed {
                 self.inFlight.add(1, ordering: .relaxed)
-                // Shutting down: what was claimed stays leased to this instance, and `run`
-                // gives it back to the queue with the other leases.
-                if !self.sendAndRecord(message) { self.inFlight.subtract(1, ordering: .relaxed) }
+                self.sendAndRecord(message)
             }
             // A full batch means more may be due: go on at once. Otherwise wait for a notification,
             // a finished send freeing room, or the poll interval.
@@ -175,12 +173,18 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Sends a claimed or handed-over message and queues its report when the SMSC answered; then
-    /// its room is free. Wakes the claim loop only when it waited for room (not after every send:
-    /// that would be a claim query per message). Returns false, sending nothing, once graceful
-    /// shutdown began.
-    private func sendAndRecord(_ message: ClaimedMessage) -> Bool {
-        guard self.sends.begin() else { return false }
+    /// Sends a claimed or handed-over message, whose room in flight the caller counted, and queues
+    /// its report when the SMSC answered; then its room is free. Wakes the claim loop only when it
+    /// waited for room (not after every send: that would be a claim query per message).
+    ///
+    /// Once graceful shutdown began it sends nothing and frees the room at once: the message stays
+    /// leased to this instance, and goes back to the queue with the other leases `run` gives back
+    /// (or when its lease runs out).
+    private func sendAndRecord(_ message: ClaimedMessage) {
+        guard self.sends.begin() else {
+            self.inFlight.subtract(1, ordering: .relaxed)
+            return
+        }
         self.send(message) { report in
             self.unrecorded?.submitted(report)
             self.reports.append(report)
@@ -188,7 +192,6 @@ public final class Dispatcher: Service, Sendable {
             if before >= self.configuration.maxInFlight { self.waker.signal() }
             self.sends.end()
         }
-        return true
     }
 
     /// Reads the paused connectors when the last reading is older than a second.
@@ -372,11 +375,7 @@ extension Dispatcher: DispatchHandoff {
 
     public func send(_ messages: [AcceptedMessage]) {
         for message in messages where message.lease != nil {
-            if !self.sendAndRecord(ClaimedMessage(handedOff: message)) {
-                // Shutting down: the message stays leased to this instance, and goes back to the
-                // queue with the other leases it holds (or when its lease runs out).
-                self.inFlight.subtract(1, ordering: .relaxed)
-            }
+            self.sendAndRecord(ClaimedMessage(handedOff: message))
         }
     }
 
