@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Items appended from anywhere, taken in batches by one or more consumers.
@@ -38,6 +40,22 @@ final class BatchQueue<Item: Sendable>: Sendable {
             defer { self.gatherer = nil }
             return self.gatherer?.continuation
         }
+
+        /// Whether the items waiting make a batch now (full, the oldest's window over, quiet, or
+        /// the queue finished).
+        func batchReady(now: ContinuousClock.Instant, _ queue: BatchQueue) -> Bool {
+            guard let oldest = self.items.first?.at else { return false }
+            let quiet = queue.quietGap.map { self.inFlight == 0 && self.lastArrival + $0 <= now } ?? false
+            return self.items.count >= queue.limit || self.finished || oldest + queue.gathering <= now || quiet
+        }
+
+        /// When the items waiting make a batch at the latest, unless more come.
+        func gatheringEnds(_ queue: BatchQueue) -> ContinuousClock.Instant? {
+            guard let oldest = self.items.first?.at else { return nil }
+            var deadline = oldest + queue.gathering
+            if let gap = queue.quietGap, self.inFlight == 0 { deadline = min(deadline, self.lastArrival + gap) }
+            return deadline
+        }
     }
 
     let limit: Int
@@ -48,12 +66,20 @@ final class BatchQueue<Item: Sendable>: Sendable {
     /// stopped sending, waiting out the window could only stall it.
     let quietGap: Duration?
     private let state = Mutex(State())
+    /// Runs the gathering timer.
+    private let timerLoop: any EventLoop
 
-    init(limit: Int = .max, gathering: Duration = .zero, quietGap: Duration? = nil) {
+    init(
+        limit: Int = .max,
+        gathering: Duration = .zero,
+        quietGap: Duration? = nil,
+        timerLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) {
         precondition(limit > 0)
         self.limit = limit
         self.gathering = gathering
         self.quietGap = quietGap
+        self.timerLoop = timerLoop
     }
 
     func append(_ item: Item) {
@@ -85,13 +111,9 @@ final class BatchQueue<Item: Sendable>: Sendable {
             var timer: (number: Int, deadline: ContinuousClock.Instant)?
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready: Bool = self.state.withLock { state in
-                    let now = ContinuousClock.now
-                    if let oldest = state.items.first?.at {
+                    if let deadline = state.gatheringEnds(self) {
                         // A cancelled consumer takes what there is rather than wait.
-                        let quiet = self.quietGap.map { state.inFlight == 0 && state.lastArrival + $0 <= now } ?? false
-                        if state.items.count >= self.limit || state.finished || oldest + self.gathering <= now
-                            || quiet || Task.isCancelled
-                        {
+                        if state.batchReady(now: .now, self) || Task.isCancelled {
                             batch = state.items.prefix(self.limit).map(\.item)
                             state.items.removeFirst(batch!.count)
                             if self.quietGap != nil { state.inFlight += 1 }
@@ -100,10 +122,6 @@ final class BatchQueue<Item: Sendable>: Sendable {
                         if state.gatherer == nil {
                             state.gatherers += 1
                             state.gatherer = (state.gatherers, continuation)
-                            var deadline = oldest + self.gathering
-                            if let gap = self.quietGap, state.inFlight == 0 {
-                                deadline = min(deadline, state.lastArrival + gap)
-                            }
                             timer = (state.gatherers, deadline)
                             return false
                         }
@@ -137,15 +155,32 @@ final class BatchQueue<Item: Sendable>: Sendable {
         consumer?.resume()
     }
 
-    /// Ends the wait of gatherer `number` at `deadline`, unless something ended it before (a full
-    /// batch, the end of the queue) and it went on.
+    private enum GatheringStep {
+        case resume(CheckedContinuation<Void, Never>)
+        case wait(until: ContinuousClock.Instant)
+    }
+
+    /// Ends the wait of gatherer `number` once its batch is ready — looking at `deadline`, and again
+    /// after each item that came meanwhile moved the quiet gap on — unless something ended it before
+    /// (a full batch, the end of the queue, a written batch) and it went on.
+    ///
+    /// An event-loop timer, re-armed on its loop while items keep coming: under a steady trickle
+    /// the quiet gap moves on with every item, and a task sleeping each gap and waking the gatherer
+    /// to look again cost a task, two thread wake-ups and a dispatch timer every 2 ms.
     private func endGathering(_ number: Int, at deadline: ContinuousClock.Instant) {
-        Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            let gatherer = self.state.withLock { state in
-                state.gatherer?.number == number ? state.takeGatherer() : nil
+        self.timerLoop.scheduleTask(in: TimeAmount(deadline - .now)) {
+            let next = self.state.withLock { state -> GatheringStep? in
+                guard state.gatherer?.number == number else { return nil }
+                if !state.batchReady(now: .now, self), let later = state.gatheringEnds(self) {
+                    return .wait(until: later)
+                }
+                return state.takeGatherer().map(GatheringStep.resume)
             }
-            gatherer?.resume()
+            switch next {
+            case .resume(let gatherer): gatherer.resume()
+            case .wait(let later): self.endGathering(number, at: later)
+            case nil: break
+            }
         }
     }
 }

@@ -120,6 +120,23 @@ import Testing
         #expect(await queue.next() == [5])
     }
 
+    /// Items that keep coming within the quiet gap keep the batch gathering: it goes once they
+    /// stop — the gap after the last, where the timer armed for the gap after the first finds
+    /// that more came and moves on — with all of them. (A gap of seconds: a busy test run may
+    /// stretch the trickle's short sleeps, never that much.)
+    @Test func aTrickleWithinTheQuietGapKeepsGathering() async throws {
+        let queue = BatchQueue<Int>(limit: 100, gathering: .seconds(120), quietGap: .seconds(2))
+        async let batch = queue.next()
+        queue.append(1)
+        for item in 2...10 {
+            try await Task.sleep(for: .milliseconds(30))
+            queue.append(item)
+        }
+        let lastAppended = ContinuousClock.now
+        #expect(await batch == Array(1...10))
+        #expect(ContinuousClock.now - lastAppended >= .milliseconds(1_900))
+    }
+
     /// A finished queue answers at once with what is left, then with empty batches.
     @Test func aFinishedQueueReturnsWhatIsLeft() async {
         let queue = BatchQueue<Int>(limit: 10, gathering: .seconds(120))
