@@ -172,7 +172,7 @@ public final class InboundProcessor: Service, Sendable {
                 let outcomes = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                     try await store.applyReceipts(incoming)
                 }
-                for event in batch { event.acknowledgement?.acknowledge(.ok) }
+                batch.compactMap(\.acknowledgement).acknowledge(.ok)
                 self.metrics.recordReceipts(incoming, outcomes: outcomes)
                 let unmatched = outcomes.filter { $0 == .unmatched }.count
                 if unmatched > 0 {
@@ -184,7 +184,7 @@ public final class InboundProcessor: Service, Sendable {
                     "storing receipts failed; the SMSC will deliver them again",
                     metadata: ["error": "\(error)"]
                 )
-                for event in batch { event.acknowledgement?.acknowledge(.temporaryAppError) }
+                batch.compactMap(\.acknowledgement).acknowledge(.temporaryAppError)
             }
         }
     }

@@ -260,7 +260,7 @@ final class ClientSession: ChannelInboundHandler {
             self.wrapOutboundOut(SMPPFrame(response, sequenceNumber: sequenceNumber, commandStatus: status)),
             promise: nil
         )
-        // Acknowledgements of a batch of receipts arrive one by one: one write syscall for them all.
+        // Acknowledgements of a batch of receipts come together or one by one: one write syscall for them all.
         self.flushSoon(context)
     }
 
@@ -363,8 +363,10 @@ final class ClientSessionHandle: Sendable {
         self.run { $0.send(pendings) }
     }
 
-    func acknowledge(sequenceNumber: UInt32, status: CommandStatus) {
-        self.run { $0.acknowledge(sequenceNumber: sequenceNumber, status: status) }
+    func acknowledge(sequenceNumbers: [UInt32], status: CommandStatus) {
+        self.run { session in
+            for sequenceNumber in sequenceNumbers { session.acknowledge(sequenceNumber: sequenceNumber, status: status) }
+        }
     }
 
     func unbind() {

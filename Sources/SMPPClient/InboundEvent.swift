@@ -71,6 +71,21 @@ public struct InboundAcknowledgement: Sendable {
     /// Sends the response: `.ok` when stored; a temporary error (ESME_RX_T_APPN, ESME_RSYSERR) makes the
     /// SMSC try again later; a permanent one (ESME_RX_P_APPN) makes it give up.
     public func acknowledge(_ status: CommandStatus = .ok) {
-        self.session.acknowledge(sequenceNumber: self.sequenceNumber, status: status)
+        self.session.acknowledge(sequenceNumbers: [self.sequenceNumber], status: status)
+    }
+}
+
+extension Sequence<InboundAcknowledgement> {
+    /// Sends every response, with the same status: one hand-over to each session's event loop for
+    /// all of its responses (and one write), instead of one per response.
+    public func acknowledge(_ status: CommandStatus = .ok) {
+        var bySession: [ObjectIdentifier: (session: ClientSessionHandle, sequenceNumbers: [UInt32])] = [:]
+        for acknowledgement in self {
+            bySession[ObjectIdentifier(acknowledgement.session), default: (acknowledgement.session, [])]
+                .sequenceNumbers.append(acknowledgement.sequenceNumber)
+        }
+        for (session, sequenceNumbers) in bySession.values {
+            session.acknowledge(sequenceNumbers: sequenceNumbers, status: status)
+        }
     }
 }

@@ -39,6 +39,25 @@ import Testing
         }
     }
 
+    /// Acknowledgements given together (as the bridge answers a batch of receipts) answer every
+    /// delivery, whichever session it came on.
+    @Test func acknowledgementsGivenTogetherAnswerEveryDelivery() async throws {
+        try await withSimulator { simulator in
+            try await withConnector(.forTests(port: simulator.port!) { $0.sessions = 2 }) { connector in
+                let collector = EventCollector(connector) { _ in nil }
+                try await eventually("both binds") { connector.status().sessions.allSatisfy { $0.state == "bound" } }
+                for number in 1...6 {
+                    _ = try simulator.injectMO(.init(from: "447700900123", to: "7726", text: "message \(number)"))
+                }
+                try await eventually("every MO") { collector.messages.count == 6 }
+                #expect(Set(collector.messages.map(\.session)).count == 2)
+                #expect(simulator.counters.moAcknowledged == 0)
+                collector.messages.compactMap(\.acknowledgement).acknowledge(.ok)
+                try await eventually("every acknowledgement") { simulator.counters.moAcknowledged == 6 }
+            }
+        }
+    }
+
     @Test func unacknowledgedInboundIsRefusedTemporarilySoTheSMSCRedelivers() async throws {
         let simulatorConfiguration = SimulatorConfiguration.forClientTests { $0.deliveryRetryInterval = 0.1 }
         try await withSimulator(simulatorConfiguration) { simulator in
