@@ -248,13 +248,16 @@ extension PostgresStore {
     }
 
     /// Every receipt into the history; an unmatched one's id keys into `unmatched_receipt_keys`,
-    /// where its submit response will find it. NULLs travel as sentinels (arrays here have none).
+    /// where its submit response will find it (and into its row, for the sweep that matches it
+    /// later); a matched one keeps none — nothing looks for it by them. NULLs travel as sentinels
+    /// (arrays here have none).
     struct InsertReceipts: PostgresPreparedStatement {
         static let sql = """
             WITH inserted AS (
             INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
                 intermediate, error_code, network_error, raw, matched_at)
-            SELECT connector, smsc_message_id, string_to_array(id_keys, E'\\x1f'),
+            SELECT connector, smsc_message_id,
+                CASE WHEN message_id = $12 THEN string_to_array(id_keys, E'\\x1f') ELSE '{}' END,
                 NULLIF(message_id, $12), NULLIF(part_number, -1), NULLIF(stat, E'\\x1f'), state, intermediate,
                 NULLIF(error_code, E'\\x1f'), NULLIF(network_error, -1), NULLIF(raw, E'\\x1f'),
                 CASE WHEN message_id = $12 THEN NULL ELSE now() END

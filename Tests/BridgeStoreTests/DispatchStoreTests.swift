@@ -175,6 +175,14 @@ import Testing
             #expect(record.errorCode == 1)
             #expect(record.receipts.count == 3, "the history has every matched receipt")
             #expect(try await store.unmatchedReceipts().map(\.smscMessageID) == ["NOPE"])
+            // Only the unmatched receipt keeps its id keys: nothing looks a matched one up by them.
+            let keys = try await store.client.query(
+                "SELECT smsc_message_id, cardinality(id_keys) FROM receipts ORDER BY id",
+                logger: Logger(label: "test")
+            )
+            var kept: [String: Int] = [:]
+            for try await (smscID, count) in keys.decode((String, Int).self) { kept[smscID, default: 0] += count }
+            #expect(kept == ["D1": 0, "D2": 0, "NOPE": 1])
         }
     }
 
