@@ -16,6 +16,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         guard request.uri.path.hasPrefix(self.pathPrefix) else { return try await next(request, context) }
         let start = ContinuousClock.now
         let response = try await next(request, context)
+        // Below debug the line is not written: no metadata is built for it (strings and a
+        // dictionary per request).
+        guard context.logger.logLevel <= .debug else { return response }
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method.rawValue)",
             "http.path": "\(request.uri.path)",
