@@ -43,7 +43,8 @@ struct BridgeLoad: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Write one line per measured request to this file: when it was sent (or due), in ms since the "
-                + "first, and its latency in ms (to see whether slow answers come together)."
+                + "first, its latency in ms (to see whether slow answers come together), and how late in ms "
+                + "this tool sent it (open loop; part of the latency)."
         )
     )
     var latencyLog: String?
@@ -97,7 +98,12 @@ struct BridgeLoad: AsyncParsableCommand {
         let latencies = results.answers.map(\.latency).sorted()
         if let path = self.latencyLog {
             let lines = results.answers.sorted { $0.sent < $1.sent }.map {
-                String(format: "%.3f %.3f\n", Self.seconds($0.sent - start) * 1_000, Self.seconds($0.latency) * 1_000)
+                String(
+                    format: "%.3f %.3f %.3f\n",
+                    Self.seconds($0.sent - start) * 1_000,
+                    Self.seconds($0.latency) * 1_000,
+                    Self.seconds($0.late) * 1_000
+                )
             }
             try lines.joined().write(toFile: path, atomically: true, encoding: .utf8)
         }
@@ -125,6 +131,14 @@ struct BridgeLoad: AsyncParsableCommand {
             "accept latency per request: p50 \(Self.ms(latencies, 0.50)) ms, p90 \(Self.ms(latencies, 0.90)) ms, "
                 + "p99 \(Self.ms(latencies, 0.99)) ms, max \(Self.ms(latencies, 1.0)) ms"
         )
+        if self.rate != nil {
+            // The tool shares the machine: when the CPU is busy it too wakes late, and that counts.
+            let late = results.answers.map(\.late).sorted()
+            print(
+                "of which sent late by this tool (waking up, or every connection busy): p50 \(Self.ms(late, 0.50)) ms, "
+                    + "p99 \(Self.ms(late, 0.99)) ms, max \(Self.ms(late, 1.0)) ms"
+            )
+        }
         guard !self.noWait else { return }
 
         // Final when the service counts every message of this run (and the warm-up one) finished,
@@ -197,10 +211,12 @@ struct BridgeLoad: AsyncParsableCommand {
                         // connection busy) counts its latency from when it was due, not from when
                         // it left, so a slow service cannot hide its queue (coordinated omission).
                         var sent = clock.now
+                        var late = Duration.zero
                         if let interval {
                             let due = start + interval * request
                             if due > sent { try await Task.sleep(until: due, clock: clock) }
                             sent = due
+                            late = clock.now - due
                         }
                         let (status, accepted) = try await self.post(
                             client: client,
@@ -208,7 +224,7 @@ struct BridgeLoad: AsyncParsableCommand {
                             body: bodies[request],
                             batch: size > 1 || self.batch > 1
                         )
-                        result.answers.append((sent, clock.now - sent))
+                        result.answers.append((sent, clock.now - sent, late))
                         switch status {
                         case 202:
                             result.accepted += size
@@ -307,8 +323,9 @@ struct BridgeLoad: AsyncParsableCommand {
 }
 
 struct WorkerResult: Sendable {
-    /// Each request's send (or due) time and latency.
-    var answers: [(sent: ContinuousClock.Instant, latency: Duration)] = []
+    /// Each request's send (or due) time, latency, and how late the tool sent it (open loop: the
+    /// time between when it was due and when a connection took it; part of its latency).
+    var answers: [(sent: ContinuousClock.Instant, latency: Duration, late: Duration)] = []
     var accepted = 0
     /// Items a batch's 207 refused (each with its own problem).
     var refusedItems = 0
