@@ -196,10 +196,12 @@ final class SMSCSession: ChannelInboundHandler {
     /// Encodes a PDU into the outbound buffer. `flush` makes sure it goes out soon: at the end of
     /// the current read, or else at the end of this event-loop tick (so a burst of receipts from the
     /// timer still leaves in one write).
-    private func write(_ frame: SMPPFrame, flush: Bool = false) {
-        guard let context = self.context else { return }
+    /// Encodes `frame` for the next flush; `false` (nothing written) when it cannot be encoded.
+    @discardableResult
+    private func write(_ frame: SMPPFrame, flush: Bool = false) -> Bool {
+        guard let context = self.context else { return false }
+        guard self.encode(frame) else { return false }
         self.pdusSent += 1
-        self.encode(frame)
         if flush && !self.inRead && !self.flushScheduled {
             self.flushScheduled = true
             context.eventLoop.assumeIsolated().execute { [self] in
@@ -207,14 +209,20 @@ final class SMSCSession: ChannelInboundHandler {
                 self.flushOutbound()
             }
         }
+        return true
     }
 
-    private func encode(_ frame: SMPPFrame) {
+    private func encode(_ frame: SMPPFrame) -> Bool {
         do {
             try self.outbound.writeSMPPFrame(frame)
+            return true
         } catch {
             // The encoder wrote nothing; a value the simulator built should always fit.
-            self.logger.error("PDU not sent: cannot encode", metadata: ["error": "\(error)"])
+            self.logger.error(
+                "PDU not sent: cannot encode",
+                metadata: ["smpp.command": "\(frame.commandID)", "error": "\(error)"]
+            )
+            return false
         }
     }
 
@@ -306,18 +314,20 @@ final class SMSCSession: ChannelInboundHandler {
             self.core.count { $0.submitsReceived += 1 }
             self.submitMulti(frame, multi: multi)
         case .querySM(let query):
-            switch self.core.query(query, now: .now()) {
+            switch self.core.query(query, systemID: self.systemID ?? "", now: .now()) {
             case .found(let response): self.respond(to: frame, with: .querySMResp(response))
             case .notFound: self.refuse(frame, status: .invalidMessageID)
             }
         case .cancelSM(let cancel):
-            if self.core.cancel(cancel, now: .now()) {
+            if self.core.cancel(cancel, systemID: self.systemID ?? "", now: .now()) {
                 self.respond(to: frame, with: .cancelSMResp)
             } else {
                 self.refuse(frame, status: .cancelFailed)
             }
         case .replaceSM(let replace):
-            if self.core.replace(replace, now: .now()) {
+            if let status = Self.validate(replace) {
+                self.refuse(frame, status: status)
+            } else if self.core.replace(replace, systemID: self.systemID ?? "", now: .now()) {
                 self.respond(to: frame, with: .replaceSMResp)
             } else {
                 self.refuse(frame, status: .replaceFailed)
@@ -478,10 +488,44 @@ final class SMSCSession: ChannelInboundHandler {
     }
 
     /// Accepts a submit_multi once per SME destination; every destination shares the first one's
-    /// message id (the only id the ESME learns), and each gets its own receipt.
+    /// message id (the only id the ESME learns), and each gets its own receipt. What is wrong with
+    /// the message itself refuses the whole request with its own status, as submit_sm would; what
+    /// is wrong with one destination goes into `unsuccess_sme`. When no destination could be taken
+    /// the response is ESME_RSUBMITFAIL with that list.
     private func submitMulti(_ frame: SMPPFrame, multi: SubmitMulti) {
         let configuration = self.configuration
         guard self.admit(frame, configuration: configuration, now: .now()) else { return }
+        guard (1...254).contains(multi.destinations.count) else {
+            self.refuse(frame, status: .invalidNumberOfDestinations)
+            return
+        }
+        let template = ShortMessage(
+            serviceType: multi.serviceType,
+            source: multi.source,
+            destination: Address("0"),
+            esmClass: multi.esmClass,
+            protocolID: multi.protocolID,
+            priorityFlag: multi.priorityFlag,
+            scheduleDeliveryTime: multi.scheduleDeliveryTime,
+            validityPeriod: multi.validityPeriod,
+            registeredDelivery: multi.registeredDelivery,
+            replaceIfPresentFlag: multi.replaceIfPresentFlag,
+            dataCoding: multi.dataCoding,
+            smDefaultMessageID: multi.smDefaultMessageID,
+            shortMessage: multi.shortMessage,
+            tlvs: multi.tlvs
+        )
+        var refusal = Self.validate(template)
+        if refusal == nil,
+            !Self.decode(template.userData, dataCoding: template.dataCoding, udhi: template.esmClass.hasUDHI).udhValid
+        {
+            refusal = .invalidESMClass
+        }
+        if let refusal {
+            self.core.count { $0.submitsRefused[refusal.name ?? "\(refusal)", default: 0] += 1 }
+            self.refuse(frame, status: refusal)
+            return
+        }
         var sharedID: String?
         var unsuccessful: [SubmitMultiResponse.UnsuccessfulDelivery] = []
         var receipts: [Delivery] = []
@@ -493,31 +537,13 @@ final class SMSCSession: ChannelInboundHandler {
                 }
                 continue
             }
-            let message = ShortMessage(
-                serviceType: multi.serviceType,
-                source: multi.source,
-                destination: address,
-                esmClass: multi.esmClass,
-                protocolID: multi.protocolID,
-                priorityFlag: multi.priorityFlag,
-                scheduleDeliveryTime: multi.scheduleDeliveryTime,
-                validityPeriod: multi.validityPeriod,
-                registeredDelivery: multi.registeredDelivery,
-                replaceIfPresentFlag: multi.replaceIfPresentFlag,
-                dataCoding: multi.dataCoding,
-                smDefaultMessageID: multi.smDefaultMessageID,
-                shortMessage: multi.shortMessage,
-                tlvs: multi.tlvs
-            )
+            var message = template
+            message.destination = address
             if let status = Self.validate(message) {
                 unsuccessful.append(.init(address: address, errorStatus: status))
                 continue
             }
             let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
-            guard decoded.udhValid else {
-                unsuccessful.append(.init(address: address, errorStatus: .invalidESMClass))
-                continue
-            }
             let now = NIODeadline.now()
             let wallClock = UTCInstant.now
             let submission = SimulatorCore.Submission(
@@ -557,7 +583,11 @@ final class SMSCSession: ChannelInboundHandler {
             }
         }
         guard let sharedID else {
-            self.refuse(frame, status: multi.destinations.isEmpty ? .invalidNumberOfDestinations : .submitFailed)
+            self.respond(
+                to: frame,
+                with: .submitMultiResp(SubmitMultiResponse(messageID: "", unsuccessful: unsuccessful)),
+                status: .submitFailed
+            )
             return
         }
         self.respond(
@@ -574,15 +604,29 @@ final class SMSCSession: ChannelInboundHandler {
         if message.priorityFlag > 3 { return .invalidPriorityFlag }
         if message.replaceIfPresentFlag > 1 { return .invalidReplaceIfPresentFlag }
         if message.registeredDelivery.rawValue & 0xE0 != 0 { return .invalidRegisteredDelivery }
-        if message.shortMessage.readableBytes > 0 && message.tlvs.contains(.messagePayload) {
+        if message.shortMessage.readableBytes > 254
+            || (message.shortMessage.readableBytes > 0 && message.tlvs.contains(.messagePayload))
+        {
             return .invalidMessageLength
         }
-        if (try? SMPPTime(field: message.scheduleDeliveryTime)) == nil && !message.scheduleDeliveryTime.isEmpty {
-            return .invalidScheduleDeliveryTime
+        return Self.validateTimes(schedule: message.scheduleDeliveryTime, validity: message.validityPeriod)
+    }
+
+    /// The submit checks that apply to a replace_sm's new values.
+    static func validate(_ replace: ReplaceSM) -> CommandStatus? {
+        if replace.registeredDelivery.rawValue & 0xE0 != 0 { return .invalidRegisteredDelivery }
+        if replace.shortMessage.readableBytes > 254
+            || (replace.shortMessage.readableBytes > 0 && replace.tlvs.contains(.messagePayload))
+        {
+            return .invalidMessageLength
         }
-        if (try? SMPPTime(field: message.validityPeriod)) == nil && !message.validityPeriod.isEmpty {
-            return .invalidValidityPeriod
-        }
+        return Self.validateTimes(schedule: replace.scheduleDeliveryTime, validity: replace.validityPeriod)
+    }
+
+    /// schedule_delivery_time and validity_period: empty, or an absolute or relative SMPP time.
+    private static func validateTimes(schedule: String, validity: String) -> CommandStatus? {
+        if !schedule.isEmpty && (try? SMPPTime(field: schedule)) == nil { return .invalidScheduleDeliveryTime }
+        if !validity.isEmpty && (try? SMPPTime(field: validity)) == nil { return .invalidValidityPeriod }
         return nil
     }
 
@@ -667,9 +711,13 @@ final class SMSCSession: ChannelInboundHandler {
         let sequenceNumber = self.sequenceNumbers.next()
         let timeout = TimeAmount.nanoseconds(Int64(self.configuration.deliveryResponseTimeout * 1e9))
         let deadline = NIODeadline.now() + timeout
+        guard self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true) else {
+            // No peer can take what cannot be encoded: failed for good, not retried.
+            self.core.delivered(delivery, acknowledged: false)
+            return
+        }
         self.outstanding[sequenceNumber] = (delivery, deadline)
         self.armDeliveryTimer(at: deadline, context: context)
-        self.write(SMPPFrame(pdu, sequenceNumber: sequenceNumber), flush: true)
         self.core.sent(delivery)
         switch delivery.kind {
         case .receipt(_, let messageID, let stat):

@@ -619,7 +619,7 @@ final class SimulatorCore: Sendable {
             error: intermediate ? "000" : outcome.error,
             text: Self.receiptText(stored.message.text)
         )
-        let pdu = DeliverSM.receipt(
+        let deliverSM = DeliverSM.receipt(
             receipt,
             from: stored.message.destination,
             to: stored.message.source,
@@ -631,11 +631,29 @@ final class SimulatorCore: Sendable {
                 dateLength: configuration.receipts.dateDigits == 12 ? .twelveDigits : .tenDigits
             )
         )
+        let pdu: PDU
+        if Self.fitsDeliverSM(deliverSM.source) && Self.fitsDeliverSM(deliverSM.destination) {
+            pdu = .deliverSM(deliverSM)
+        } else {
+            // A data_sm may carry addresses of up to 64 characters, a deliver_sm only 20: the
+            // receipt of such a message goes back as a data_sm, its text in message_payload.
+            var tlvs = deliverSM.tlvs
+            tlvs.messagePayload = deliverSM.shortMessage
+            pdu = .dataSM(
+                DataSM(
+                    source: deliverSM.source,
+                    destination: deliverSM.destination,
+                    esmClass: deliverSM.esmClass,
+                    dataCoding: deliverSM.dataCoding,
+                    tlvs: tlvs
+                )
+            )
+        }
         return Delivery(
             kind: .receipt(key: key, messageID: stored.message.id, stat: receiptState.receiptStat ?? "?"),
             systemID: stored.message.systemID,
             preferredSession: stored.message.sessionID,
-            pdu: .deliverSM(pdu)
+            pdu: pdu
         )
     }
 
@@ -695,6 +713,11 @@ final class SimulatorCore: Sendable {
         if let next { self.armTimer(at: next) }
     }
 
+    /// Whether an address fits a deliver_sm's address fields (20 octets and the NUL).
+    static func fitsDeliverSM(_ address: Address) -> Bool {
+        address.value.smppOctets.count <= 20
+    }
+
     // MARK: query_sm, cancel_sm, replace_sm
 
     enum QueryResult {
@@ -702,10 +725,12 @@ final class SimulatorCore: Sendable {
         case notFound
     }
 
-    func query(_ query: QuerySM, now: NIODeadline) -> QueryResult {
+    /// The state of a message of login `systemID` (a message of another login is not found, as
+    /// real SMSCs keep each account's messages to itself).
+    func query(_ query: QuerySM, systemID: String, now: NIODeadline) -> QueryResult {
         self.state.withLock { state in
             state.counters.queries += 1
-            guard let stored = state.messages[query.messageID],
+            guard let stored = state.messages[query.messageID], stored.message.systemID == systemID,
                 query.source.value.isEmpty || query.source.value == stored.message.source.value
             else { return .notFound }
             let message = Self.current(stored, now: now)
@@ -727,9 +752,10 @@ final class SimulatorCore: Sendable {
         }
     }
 
-    /// Cancels a pending message by id, or every pending message of the source (and destination, and
-    /// service type) when the id is empty. `false` when nothing could be cancelled.
-    func cancel(_ cancel: CancelSM, now: NIODeadline) -> Bool {
+    /// Cancels a pending message of login `systemID` by id, or every pending message of the source
+    /// (and destination, and service type) when the id is empty. `false` when nothing could be
+    /// cancelled.
+    func cancel(_ cancel: CancelSM, systemID: String, now: NIODeadline) -> Bool {
         self.state.withLock { state in
             state.counters.cancels += 1
             let candidates: [String]
@@ -745,8 +771,10 @@ final class SimulatorCore: Sendable {
             }
             var cancelled = false
             for id in candidates {
-                guard let stored = state.messages[id], !stored.cancelled, stored.finalAt > now,
-                    cancel.source.value.isEmpty || stored.message.source.value == cancel.source.value
+                guard let stored = state.messages[id], stored.message.systemID == systemID, !stored.cancelled,
+                    stored.finalAt > now,
+                    cancel.source.value.isEmpty || stored.message.source.value == cancel.source.value,
+                    cancel.destination.value.isEmpty || stored.message.destination.value == cancel.destination.value
                 else { continue }
                 state.messages[id]?.cancelled = true
                 state.messages[id]?.message.state = .deleted
@@ -758,15 +786,19 @@ final class SimulatorCore: Sendable {
         }
     }
 
-    /// Replaces the user data (and times) of a pending message; the new user data is read in the
-    /// original's data coding. `false` when the message is unknown or final.
-    func replace(_ replace: ReplaceSM, now: NIODeadline) -> Bool {
+    /// Replaces the user data (and times) of a pending message of login `systemID`; the new user
+    /// data (short_message, or SMPP 5.0's message_payload) is read in the original's data coding.
+    /// `false` when the message is unknown, another login's, or final.
+    func replace(_ replace: ReplaceSM, systemID: String, now: NIODeadline) -> Bool {
         self.state.withLock { state in
             state.counters.replaces += 1
-            guard let stored = state.messages[replace.messageID], !stored.cancelled, stored.finalAt > now,
+            guard let stored = state.messages[replace.messageID], stored.message.systemID == systemID,
+                !stored.cancelled, stored.finalAt > now,
                 replace.source.value.isEmpty || stored.message.source.value == replace.source.value
             else { return false }
-            let decoded = SMSCSession.decode(replace.shortMessage, dataCoding: stored.message.dataCoding, udhi: false)
+            let userData = replace.shortMessage.readableBytes == 0
+                ? replace.tlvs.messagePayload ?? replace.shortMessage : replace.shortMessage
+            let decoded = SMSCSession.decode(userData, dataCoding: stored.message.dataCoding, udhi: false)
             state.messages[replace.messageID]?.message.userData = decoded.userData
             state.messages[replace.messageID]?.message.text = decoded.text
             if !replace.validityPeriod.isEmpty {

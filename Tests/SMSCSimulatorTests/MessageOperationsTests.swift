@@ -282,7 +282,7 @@ import Testing
         }
     }
 
-    @Test func submitMultiWithNoDeliverableDestinationFails() async throws {
+    @Test func submitMultiWithNoDeliverableDestinationFailsAndSaysWhy() async throws {
         try await withSimulator { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
@@ -294,6 +294,211 @@ import Testing
                 let response = try await esme.request(.submitMulti(multi))
                 #expect(response.commandID == .submitMultiResp)
                 #expect(response.commandStatus == .submitFailed)
+                guard case .submitMultiResp(let body) = response.pdu else {
+                    Issue.record("expected submit_multi_resp, got \(response.pdu)")
+                    return
+                }
+                #expect(body.unsuccessful.map(\.address.value) == ["friends"])
+                #expect(body.unsuccessful.map(\.errorStatus) == [.invalidDistributionListName])
+            }
+        }
+    }
+
+    @Test func submitMultiRefusesAFaultOfTheMessageWithItsOwnStatus() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let destinations: [SubmitMulti.Destination] = [
+                    .address(Address(ton: .international, npi: .isdn, "447700900001")),
+                    .address(Address(ton: .international, npi: .isdn, "447700900002")),
+                ]
+                let faults: [(String, (inout SubmitMulti) -> Void, CommandStatus)] = [
+                    ("priority 9", { $0.priorityFlag = 9 }, .invalidPriorityFlag),
+                    ("month 13", { $0.scheduleDeliveryTime = "991399000000000+" }, .invalidScheduleDeliveryTime),
+                    ("validity", { $0.validityPeriod = "000001000000100R" }, .invalidValidityPeriod),
+                    ("registered_delivery", { $0.registeredDelivery = RegisteredDelivery(rawValue: 0xFF) }, .invalidRegisteredDelivery),
+                ]
+                for (name, fault, status) in faults {
+                    var multi = SubmitMulti(
+                        source: Self.shop,
+                        destinations: destinations,
+                        shortMessage: ByteBuffer(string: "Hello")
+                    )
+                    fault(&multi)
+                    let response = try await esme.request(.submitMulti(multi))
+                    #expect(response.commandStatus == status, "\(name)")
+                }
+                #expect(simulator.messages().isEmpty)
+            }
+        }
+    }
+
+    @Test func submitMultiToMoreThan254DestinationsIsRefused() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                // Written by hand: the encoder refuses more than 254 destinations.
+                var body: [UInt8] = [0x00, 0x05, 0x00] + Array("Shop".utf8) + [0x00, 255]
+                for index in 0..<255 {
+                    body += [0x01, 0x01, 0x01] + Array("4477009\(10_000 + index)".utf8) + [0x00]
+                }
+                body += [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02] + Array("Hi".utf8)
+                let sequenceNumber = esme.nextSequenceNumber()
+                try await esme.sendRaw(
+                    Wire.header(length: 16 + body.count, commandID: 0x21, sequenceNumber: sequenceNumber) + body
+                )
+                let response = try await esme.frame("submit_multi_resp") { $0.sequenceNumber == sequenceNumber }
+                #expect(response.commandID == .submitMultiResp)
+                #expect(response.commandStatus == .invalidNumberOfDestinations)
+                #expect(simulator.messages().isEmpty)
+            }
+        }
+    }
+
+    @Test func aShortMessageOf255OctetsIsRefused() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                // Written by hand: the encoder refuses a short_message over 254 octets.
+                let body: [UInt8] =
+                    [0x00, 0x05, 0x00] + Array("Shop".utf8) + [0x00]
+                    + [0x01, 0x01] + Array("447700900123".utf8) + [0x00]
+                    + [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 255]
+                    + Array(repeating: UInt8(ascii: "a"), count: 255)
+                let sequenceNumber = esme.nextSequenceNumber()
+                try await esme.sendRaw(
+                    Wire.header(length: 16 + body.count, commandID: 0x04, sequenceNumber: sequenceNumber) + body
+                )
+                let response = try await esme.frame("submit_sm_resp") { $0.sequenceNumber == sequenceNumber }
+                #expect(response.commandStatus == .invalidMessageLength)
+                #expect(simulator.messages().isEmpty)
+                #expect(try await esme.request(submit("still here")).commandStatus == .ok)
+            }
+        }
+    }
+
+    @Test func replaceChecksItsValuesAsASubmitDoes() async throws {
+        try await withSimulator(.testing { $0.receipts.delay = 5 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let id = try #require(try await esme.request(submit("Hello")).messageID)
+                var payload = TLVs()
+                payload.messagePayload = ByteBuffer(string: "payload")
+                let faults: [(String, ReplaceSM, CommandStatus)] = [
+                    (
+                        "month 13",
+                        ReplaceSM(messageID: id, source: Self.shop, scheduleDeliveryTime: "991399000000000+", shortMessage: ByteBuffer(string: "x")),
+                        .invalidScheduleDeliveryTime
+                    ),
+                    (
+                        "validity",
+                        ReplaceSM(messageID: id, source: Self.shop, validityPeriod: "000001000000100R", shortMessage: ByteBuffer(string: "x")),
+                        .invalidValidityPeriod
+                    ),
+                    (
+                        "registered_delivery",
+                        ReplaceSM(messageID: id, source: Self.shop, registeredDelivery: RegisteredDelivery(rawValue: 0xFF), shortMessage: ByteBuffer(string: "x")),
+                        .invalidRegisteredDelivery
+                    ),
+                    (
+                        "short_message and message_payload",
+                        ReplaceSM(messageID: id, source: Self.shop, shortMessage: ByteBuffer(string: "x"), tlvs: payload),
+                        .invalidMessageLength
+                    ),
+                ]
+                for (name, replace, status) in faults {
+                    #expect(try await esme.request(.replaceSM(replace)).commandStatus == status, "\(name)")
+                }
+                let stored = try #require(simulator.message(id: id))
+                #expect(stored.text == "Hello")
+                #expect(stored.scheduleDeliveryTime.isEmpty)
+                #expect(stored.validityPeriod.isEmpty)
+            }
+        }
+    }
+
+    @Test func anotherLoginCannotQueryReplaceOrCancelAMessage() async throws {
+        try await withSimulator(.testing { $0.receipts.delay = 5 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { owner in
+                try await owner.bind(.transceiver, systemID: "owner")
+                let id = try #require(try await owner.request(submit("Hello")).messageID)
+                try await TestESME.with(port: simulator.port!) { other in
+                    try await other.bind(.transceiver, systemID: "other")
+                    let query = try await other.request(.querySM(QuerySM(messageID: id, source: Self.shop)))
+                    #expect(query.commandStatus == .invalidMessageID)
+                    let replace = try await other.request(
+                        .replaceSM(ReplaceSM(messageID: id, source: Self.shop, shortMessage: ByteBuffer(string: "Taken")))
+                    )
+                    #expect(replace.commandStatus == .replaceFailed)
+                    let cancel = try await other.request(.cancelSM(CancelSM(messageID: id, source: Self.shop)))
+                    #expect(cancel.commandStatus == .cancelFailed)
+                    let cancelAll = try await other.request(.cancelSM(CancelSM(messageID: "", source: Self.shop)))
+                    #expect(cancelAll.commandStatus == .cancelFailed)
+                }
+                let mine = try await owner.request(.querySM(QuerySM(messageID: id, source: Self.shop)))
+                guard case .querySMResp(let state) = mine.pdu else {
+                    Issue.record("expected query_sm_resp, got \(mine.pdu)")
+                    return
+                }
+                #expect(state.messageState == .enroute)
+                #expect(simulator.message(id: id)?.text == "Hello")
+            }
+        }
+    }
+
+    @Test func cancelWithAnIdChecksTheDestinationWhenGiven() async throws {
+        try await withSimulator(.testing { $0.receipts.delay = 5 }) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let id = try #require(try await esme.request(submit("Hello")).messageID)
+                let stored = try #require(simulator.message(id: id))
+                let wrong = try await esme.request(
+                    .cancelSM(
+                        CancelSM(
+                            messageID: id,
+                            source: Self.shop,
+                            destination: Address(ton: .international, npi: .isdn, "447700900999")
+                        )
+                    )
+                )
+                #expect(wrong.commandStatus == .cancelFailed)
+                let right = try await esme.request(
+                    .cancelSM(CancelSM(messageID: id, source: Self.shop, destination: stored.destination))
+                )
+                #expect(right.commandStatus == .ok)
+            }
+        }
+    }
+
+    @Test func aReceiptForAddressesTooLongForDeliverSMComesAsDataSM() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                var tlvs = TLVs()
+                tlvs.messagePayload = ByteBuffer(string: "hi")
+                let longSource = Address(ton: .unknown, npi: .unknown, String(repeating: "1", count: 64))
+                let response = try await esme.request(
+                    .dataSM(
+                        DataSM(
+                            source: longSource,
+                            destination: Address(ton: .international, npi: .isdn, "447700900002"),
+                            registeredDelivery: .receipt,
+                            tlvs: tlvs
+                        )
+                    )
+                )
+                #expect(response.commandStatus == .ok)
+                let id = try #require(response.messageID)
+                let frame = try await esme.frame("data_sm receipt") { $0.commandID == .dataSM }
+                guard case .dataSM(let receipt) = frame.pdu else {
+                    Issue.record("expected data_sm, got \(frame.pdu)")
+                    return
+                }
+                #expect(receipt.isDeliveryReceipt)
+                #expect(receipt.destination == longSource)
+                #expect(receipt.deliveryReceipt?.messageID == id)
+                try await eventually("the receipt acknowledged") { simulator.counters.receiptsAcknowledged == 1 }
+                #expect(simulator.counters.receiptsFailed == 0)
             }
         }
     }
