@@ -58,10 +58,10 @@ extension PostgresStore {
         let rows = try await connection.query(
             """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-            SELECT e.id, w.account_id, 'message.inbound', \(record.id), 1, w.inbound_url,
+            SELECT w.event_id, w.account_id, 'message.inbound', \(record.id), 1, w.inbound_url,
                 substring(w.inbound_url from '^[A-Za-z]+://([^/?#]*)'),
                 jsonb_build_object(
-                    'id', e.id,
+                    'id', w.event_id,
                     'type', 'message.inbound',
                     'created_at', \(unescaped: Self.rfc3339("now()")),
                     'sequence', 1,
@@ -77,8 +77,10 @@ extension PostgresStore {
                         'received_at', \(unescaped: Self.rfc3339("now()"))
                     )
                 )::text
-            FROM account_webhooks w CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) e
-            WHERE w.account_id = \(accountID) AND w.inbound_url IS NOT NULL
+            FROM (
+                SELECT gen_random_uuid() AS event_id, w.* FROM account_webhooks w
+                WHERE w.account_id = \(accountID) AND w.inbound_url IS NOT NULL
+            ) w
             RETURNING id
             """,
             logger: logger
@@ -97,20 +99,20 @@ extension PostgresStore {
         let rows = try await self.client.query(
             """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-            SELECT e.id, a.id, 'webhook.test', NULL, 1, e.url, substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
+            SELECT a.event_id, a.id, 'webhook.test', NULL, 1, a.url, substring(a.url from '^[A-Za-z]+://([^/?#]*)'),
                 jsonb_build_object(
-                    'id', e.id,
+                    'id', a.event_id,
                     'type', 'webhook.test',
                     'created_at', \(unescaped: Self.rfc3339("now()")),
                     'sequence', 1,
                     'data', jsonb_build_object('account', a.name)
                 )::text
-            FROM accounts a
-            CROSS JOIN LATERAL (
-                SELECT gen_random_uuid() AS id,
+            FROM (
+                SELECT gen_random_uuid() AS event_id, a.id, a.name,
                     COALESCE(\(url)::text, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = a.id)) AS url
-            ) e
-            WHERE a.id = \(accountID) AND e.url IS NOT NULL
+                FROM accounts a WHERE a.id = \(accountID)
+            ) a
+            WHERE a.url IS NOT NULL
             RETURNING \(unescaped: Self.deliveryColumns)
             """,
             logger: self.logger
@@ -437,13 +439,18 @@ extension PostgresStore {
 
 extension PostgresStore {
     /// `message.status` events of messages (see ``enqueueStatusEvents(messageIDs:on:logger:)``).
+    ///
+    /// Each event's id is drawn in a subquery in `FROM`, one per message row: PostgreSQL does not
+    /// flatten a subquery whose output calls a volatile function. Drawn in a lateral subquery, a
+    /// plan with `Memoize` (keyed on what the subquery read: callback URL, account) handed every
+    /// message of an account the same id, and the batch failed on the primary key.
     struct InsertStatusEvents: MessageIDsStatement {
         static let sql = """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-            SELECT e.id, m.account_id, 'message.status', m.id, m.status_sequence, e.url,
-                substring(e.url from '^[A-Za-z]+://([^/?#]*)'),
+            SELECT m.event_id, m.account_id, 'message.status', m.id, m.status_sequence, m.url,
+                substring(m.url from '^[A-Za-z]+://([^/?#]*)'),
                 jsonb_build_object(
-                    'id', e.id,
+                    'id', m.event_id,
                     'type', 'message.status',
                     'created_at', \(PostgresStore.rfc3339("m.updated_at")),
                     'sequence', m.status_sequence,
@@ -472,12 +479,14 @@ extension PostgresStore {
                         ), '[]'::jsonb)
                     )
                 )::text
-            FROM messages m
-            CROSS JOIN LATERAL (
-                SELECT gen_random_uuid() AS id,
-                    COALESCE(m.callback_url, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = m.account_id)) AS url
-            ) e
-            WHERE m.id = ANY($1) AND m.status IN \(PostgresStore.notifiedStatuses) AND e.url IS NOT NULL
+            FROM (
+                SELECT gen_random_uuid() AS event_id,
+                    COALESCE(m.callback_url, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = m.account_id)) AS url,
+                    m.*
+                FROM messages m
+                WHERE m.id = ANY($1) AND m.status IN \(PostgresStore.notifiedStatuses)
+            ) m
+            WHERE m.url IS NOT NULL
             RETURNING id
             """
         typealias Row = UUID
