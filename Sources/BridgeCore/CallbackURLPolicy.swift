@@ -18,6 +18,10 @@ public struct CallbackURLPolicy: Sendable, Hashable {
     public func check(_ text: String, field: String) -> FieldError? {
         func invalid(_ detail: String) -> FieldError { FieldError(field: field, code: "invalid_url", detail: detail) }
         guard text.count <= self.maximumLength else { return invalid("longer than \(self.maximumLength) characters") }
+        // A URL has neither (RFC 3986); Foundation's parser would let them through.
+        guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            return invalid("contains a control character or a space")
+        }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             return invalid("is not a URL")
         }

@@ -48,6 +48,9 @@ public struct MessageValidator: Sendable {
         case (.some(let text), nil):
             if text.isEmpty {
                 fail("text", "required", "must not be empty")
+            } else if text.unicodeScalars.contains("\u{0}") {
+                // PostgreSQL text cannot hold it; binary data goes in `body`.
+                fail("text", "invalid_character", "contains U+0000 (NUL); send binary data as body with encoding binary")
             } else {
                 switch request.encoding ?? .auto {
                 case .binary: fail("encoding", "invalid", "binary needs body (base64), not text")
@@ -60,10 +63,10 @@ public struct MessageValidator: Sendable {
         case (nil, .some(let encoded)):
             if let encoding = request.encoding, encoding != .binary {
                 fail("encoding", "invalid", "body is binary data: use encoding binary, or send text")
-            } else if let octets = Data(base64Encoded: encoded), !octets.isEmpty {
-                body = .binary(Array(octets), dataCoding: .binary)
+            } else if let octets = Self.base64Decoded(encoded), !octets.isEmpty {
+                body = .binary(octets, dataCoding: .binary)
             } else {
-                fail("body", "invalid", "must be non-empty base64")
+                fail("body", "invalid", "must be non-empty base64 (RFC 4648, standard alphabet)")
             }
         }
 
@@ -80,13 +83,21 @@ public struct MessageValidator: Sendable {
         if let sendAt = request.sendAt, sendAt.timeIntervalSince(now) > Double(self.policy.maximumScheduleAhead) {
             fail("send_at", "out_of_range", "lies more than \(self.policy.maximumScheduleAhead / 86_400) days ahead")
         }
-        if let clientRef = request.clientRef, clientRef.count > self.policy.maximumClientRefLength {
-            fail("client_ref", "too_long", "at most \(self.policy.maximumClientRefLength) characters")
+        if let clientRef = request.clientRef {
+            if clientRef.count > self.policy.maximumClientRefLength {
+                fail("client_ref", "too_long", "at most \(self.policy.maximumClientRefLength) characters")
+            } else if Self.hasControlCharacter(clientRef) {
+                fail("client_ref", "invalid_character", Self.controlCharacterDetail)
+            }
         }
         let tags = request.tags ?? []
         if tags.count > self.policy.maximumTags { fail("tags", "too_many", "at most \(self.policy.maximumTags) tags") }
-        for (index, tag) in tags.enumerated() where tag.isEmpty || tag.count > self.policy.maximumTagLength {
-            fail("tags[\(index)]", "invalid", "must be 1–\(self.policy.maximumTagLength) characters")
+        for (index, tag) in tags.enumerated() {
+            if tag.isEmpty || tag.count > self.policy.maximumTagLength {
+                fail("tags[\(index)]", "invalid", "must be 1–\(self.policy.maximumTagLength) characters")
+            } else if Self.hasControlCharacter(tag) {
+                fail("tags[\(index)]", "invalid_character", Self.controlCharacterDetail)
+            }
         }
         if let url = request.callbackURL, let error = self.policy.callbackURLs.check(url, field: "callback_url") {
             errors.append(error)
@@ -196,6 +207,27 @@ public struct MessageValidator: Sendable {
     }
 
     /// E.164 with `+` (7–15 digits), without (3–15 digits: international or a short code).
+    /// Strict base64 (RFC 4648 §4; the padding may be left out): nil for anything else. Foundation's
+    /// decoder is lenient — it read "====" as one zero octet and "AA=A" as two.
+    static func base64Decoded(_ text: String) -> [UInt8]? {
+        let unpadded = text.hasSuffix("==") ? text.dropLast(2) : text.hasSuffix("=") ? text.dropLast(1) : Substring(text)
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        guard unpadded.utf8.allSatisfy(alphabet.contains), unpadded.utf8.count % 4 != 1 else { return nil }
+        let padded = unpadded + String(repeating: "=", count: (4 - unpadded.utf8.count % 4) % 4)
+        guard text == unpadded || text == padded, let data = Data(base64Encoded: String(padded)) else { return nil }
+        // Unused low bits must be zero, so that each octet string has one encoding.
+        guard data.base64EncodedString() == padded else { return nil }
+        return Array(data)
+    }
+
+    /// Whether `text` has a C0 control character or DEL (U+0000–U+001F, U+007F): never part of an
+    /// identifier (client_ref, tags, senders), and U+0000 cannot be stored at all.
+    public static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
+    public static let controlCharacterDetail = "must not contain control characters (U+0000–U+001F, U+007F)"
+
     static func isNumber(_ text: String) -> Bool {
         let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
@@ -211,6 +243,7 @@ public struct MessageValidator: Sendable {
             return self.isNumber(compact) ? nil : "a numeric sender must be an E.164 number or a short code"
         }
         guard !text.isEmpty, text.count <= 11 else { return "an alphanumeric sender has 1–11 characters" }
+        guard !self.hasControlCharacter(text) else { return "an alphanumeric sender has no control characters" }
         guard let septets = GSM7.septetCount(of: text), septets == text.count else {
             return "an alphanumeric sender uses GSM characters without extension characters"
         }

@@ -102,6 +102,42 @@ import Testing
         #expect(unencodable.first?.detail.contains("П") == true)
     }
 
+    /// PostgreSQL text cannot hold U+0000, and an identifier never has a control character (a tag
+    /// with U+001F came back as two tags): each is refused on its field, none reaches the store.
+    @Test func controlCharactersAreRefusedOnTheirField() {
+        let bad = SendRequest(
+            to: "447700900123",
+            from: "Shop\n",
+            text: "a\u{0}b",
+            clientRef: "order\u{0}",
+            callbackURL: "https://example.com/\u{0}",
+            tags: ["a\u{1F}b", "ok", "\u{7F}"]
+        )
+        let errors = self.errors(bad)
+        #expect(Set(errors.map(\.field)) == ["from", "text", "client_ref", "callback_url", "tags[0]", "tags[2]"])
+        #expect(errors.first { $0.field == "text" }?.code == "invalid_character")
+        #expect(errors.first { $0.field == "tags[0]" }?.code == "invalid_character")
+        // A line break is text like any other.
+        #expect(self.errors(SendRequest(to: "447700900123", from: "Shop", text: "line 1\nline 2")).isEmpty)
+    }
+
+    @Test func base64IsReadStrictly() throws {
+        for good in ["AQID", "AQIDBA==", "AQIDBA", "AQIDBAU=", "AQIDBAU", "+/+/"] {
+            #expect(throws: Never.self, "\(good)") {
+                _ = try self.accepted(SendRequest(to: "447700900123", from: "Shop", body: good, encoding: .binary))
+            }
+        }
+        #expect(try self.accepted(SendRequest(to: "447700900123", from: "Shop", body: "AQIDBA", encoding: .binary)).binaryBody == [1, 2, 3, 4])
+        // Foundation read "====" as one zero octet, "AA=A" as two, and ignored stray bits ("AB==").
+        for bad in ["====", "AA=A", "AAAA====", "AB==", "A", "AQ-_", "AQ ID", "AQID\n"] {
+            #expect(
+                self.errors(SendRequest(to: "447700900123", from: "Shop", body: bad, encoding: .binary)).map(\.field)
+                    == ["body"],
+                "\(bad)"
+            )
+        }
+    }
+
     @Test func tooLongTextsAreRefusedNotCut() {
         let text = String(repeating: "a", count: 153 * 10 + 1)
         let errors = self.errors(SendRequest(to: "447700900123", from: "Shop", text: text))

@@ -126,6 +126,43 @@ import Testing
                 field: "messages[1].send_at",
                 code: "invalid_date"
             )
+            // A date that does not exist is not rolled over to one that does.
+            try self.expectProblem(
+                try await api.send(messageJSON(extra: #""send_at": "2026-02-30T00:00:00Z""#)),
+                .badRequest,
+                type: "invalid-field",
+                field: "send_at",
+                code: "invalid_date"
+            )
+            try await self.expectNothingStored(api)
+        }
+    }
+
+    /// PostgreSQL text cannot hold U+0000: refused on its field (it was a 500), in a batch item by item.
+    @Test func aNulCharacterIsRefusedOnItsField() async throws {
+        try await withAPI { api in
+            try self.expectProblem(
+                try await api.send(#"{"to": "+447700900123", "from": "Shop", "text": "a\u0000b"}"#),
+                .badRequest,
+                type: "invalid-field",
+                field: "text",
+                code: "invalid_character"
+            )
+            try self.expectProblem(
+                try await api.send(messageJSON(extra: #""client_ref": "x\u0000""#)),
+                .badRequest,
+                type: "invalid-field",
+                field: "client_ref",
+                code: "invalid_character"
+            )
+            try await self.expectNothingStored(api)
+            let batch = #"{"messages": [\#(messageJSON()), \#(messageJSON(extra: #""tags": ["a\u0000"]"#))]}"#
+            let response = try await api.request(.post, "/v1/messages/batch", json: batch)
+            #expect(response.status.code == 207, "\(response.text)")
+            let results = try response.decode(Components.Schemas.BatchResponse.self)
+            #expect(results.accepted == 1)
+            #expect(results.results.map(\.status) == [202, 400])
+            #expect(results.results[1].problem?.errors?.first?.field == "messages[1].tags[0]")
         }
     }
 
@@ -221,7 +258,8 @@ import Testing
             for (query, field) in [
                 ("limit=abc", "limit"), ("limit=0", "limit"), ("limit=501", "limit"), ("status=lost", "status"),
                 ("created_since=yesterday", "created_since"), ("created_until=2025-13-01", "created_until"),
-                ("cursor=not-a-cursor", "cursor"),
+                ("cursor=not-a-cursor", "cursor"), ("created_until=2026-02-30T00:00:00Z", "created_until"),
+                ("client_ref=%00", "client_ref"), ("to=%00", "to"),
             ] {
                 let response = try await api.request(.get, "/v1/messages?\(query)")
                 try self.expectProblem(response, .badRequest, type: "invalid-field", field: field)
@@ -256,6 +294,13 @@ import Testing
             let response = try await api.send(messageJSON(), headers: [.accept: "text/html"])
             try self.expectProblem(response, .notAcceptable, type: "not-acceptable", field: nil)
             try await self.expectNothingStored(api)
+            // The success answer is application/json: a client that accepts only problems is told
+            // so before anything is stored (the generated server would say it after the insert).
+            for accept in ["application/problem+json", "application/json;q=0"] {
+                let refused = try await api.send(messageJSON(), headers: [.accept: accept])
+                try self.expectProblem(refused, .notAcceptable, type: "not-acceptable", field: nil)
+                try await self.expectNothingStored(api)
+            }
             #expect(
                 try await api.send(messageJSON(), headers: [.accept: "text/html, application/*;q=0.5"]).status
                     == .accepted

@@ -208,9 +208,15 @@ import Testing
         #expect(ContentNegotiationMiddleware.acceptsJSON("application/json"))
         #expect(ContentNegotiationMiddleware.acceptsJSON("*/*"))
         #expect(ContentNegotiationMiddleware.acceptsJSON("text/html, application/*;q=0.1"))
-        #expect(ContentNegotiationMiddleware.acceptsJSON("application/problem+json"))
+        #expect(ContentNegotiationMiddleware.acceptsJSON("application/problem+json, application/json;q=0.2"))
+        #expect(ContentNegotiationMiddleware.acceptsJSON(" , "))
+        // A successful answer is application/json: problems alone are not enough.
+        #expect(!ContentNegotiationMiddleware.acceptsJSON("application/problem+json"))
         #expect(!ContentNegotiationMiddleware.acceptsJSON("text/html"))
         #expect(!ContentNegotiationMiddleware.acceptsJSON("application/xml, text/*"))
+        // q=0 means "not acceptable" (RFC 9110 §12.4.2).
+        #expect(!ContentNegotiationMiddleware.acceptsJSON("text/html;q=1, application/json;q=0"))
+        #expect(!ContentNegotiationMiddleware.acceptsJSON("*/*;q=0"))
     }
 
     @Test func datesAreRFC3339WithMilliseconds() throws {
@@ -220,6 +226,15 @@ import Testing
         #expect(try transcoder.decode("2023-11-14T22:13:20.125Z") == date)
         #expect(try transcoder.decode("2023-11-14T23:13:20+01:00") == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(throws: DecodingError.self) { try transcoder.decode("14/11/2023") }
+        #expect(try transcoder.decode("2024-02-29T23:59:59Z") == Date(timeIntervalSince1970: 1_709_251_199))
+        // The parser alone rolled these over (2026-02-30 to March 2nd, 25:00 to the next day).
+        for bad in [
+            "2026-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z",
+            "2026-12-03T25:00:00Z", "2026-12-03T10:60:00Z", "2026-12-03T10:00:61Z", "2026-12-03T10:00:00+24:00",
+            "2026-12-03T10:00:00.Z", "2026-12-03T10:00:00", "2026-12-03 10:00:00Z", "2026-12-03T10:00:00+0100",
+        ] {
+            #expect(throws: DecodingError.self, "\(bad)") { try transcoder.decode(bad) }
+        }
     }
 
     @Test func recipientFiltersAreStoredForm() {

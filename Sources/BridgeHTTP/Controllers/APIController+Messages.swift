@@ -39,6 +39,11 @@ extension APIController {
         let query = input.query
         let limit = try Self.pageSize(query.limit)
         let cursor = try Self.cursor(query.cursor)
+        for (name, value) in [("to", query.to), ("client_ref", query.clientRef)] {
+            if let value, MessageValidator.hasControlCharacter(value) {
+                throw APIProblem.invalidField(name, code: "invalid_character", MessageValidator.controlCharacterDetail)
+            }
+        }
         let filter = MessageFilter(
             status: query.status.map(MessageStatus.init),
             to: query.to.map(Self.recipient),

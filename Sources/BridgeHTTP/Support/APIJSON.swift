@@ -48,11 +48,48 @@ struct APIDateTranscoder: DateTranscoder {
     }
 
     func decode(_ text: String) throws -> Date {
-        guard let date = try? Self.style.parse(text) else {
+        guard Self.fieldsAreInRange(text), let date = try? Self.style.parse(text) else {
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(codingPath: [], debugDescription: "\(Self.failureMessage), got '\(text)'")
             )
         }
         return date
+    }
+
+    /// Whether the fields of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` are each in range (month
+    /// 1–12, a day the month has, hour 0–23, minute and second 0–59, offset up to 23:59). The
+    /// parser alone rolls 2026-02-30 over to March 2nd and 25:00 to the next day.
+    static func fieldsAreInRange(_ text: String) -> Bool {
+        let octets = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= octets.count else { return nil }
+            var value = 0
+            for index in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(octets[index]) else { return nil }
+                value = value * 10 + Int(octets[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        func octet(_ index: Int, in set: String) -> Bool { index < octets.count && set.utf8.contains(octets[index]) }
+        guard let year = number(0..<4), octet(4, in: "-"), let month = number(5..<7), octet(7, in: "-"),
+            let day = number(8..<10), octet(10, in: "T"), let hour = number(11..<13), octet(13, in: ":"),
+            let minute = number(14..<16), octet(16, in: ":"), let second = number(17..<19)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour <= 23, minute <= 59, second <= 59
+        else { return false }
+        var index = 19
+        if octet(index, in: ".") {
+            index += 1
+            let start = index
+            while number(index..<index + 1) != nil { index += 1 }
+            guard index > start else { return false }
+        }
+        if octet(index, in: "Z") { return index == octets.count - 1 }
+        guard octet(index, in: "+-"), octets.count == index + 6, let offsetHours = number(index + 1..<index + 3),
+            octet(index + 3, in: ":"), let offsetMinutes = number(index + 4..<index + 6)
+        else { return false }
+        return offsetHours <= 23 && offsetMinutes <= 59
     }
 }
