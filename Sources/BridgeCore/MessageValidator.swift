@@ -30,7 +30,8 @@ public struct MessageValidator: Sendable {
         } else {
             fail("to", "required", "is required")
         }
-        let from = request.from.map(Self.trimmingWhitespace)
+        // A numeric sender goes out as compacted as a recipient (`+44 (7700) 900123` → `+447700900123`).
+        let from = request.from.map(Self.trimmingWhitespace).map { Self.numericSender($0) ?? $0 }
         if let from {
             if let problem = Self.senderProblem(from) { fail("from", "invalid_sender", problem) }
         } else {
@@ -228,18 +229,26 @@ public struct MessageValidator: Sendable {
 
     public static let controlCharacterDetail = "must not contain control characters (U+0000–U+001F, U+007F)"
 
+    /// The compacted form of a sender that is a number (a `+`, or digits only, once separators are
+    /// gone); nil for a name.
+    static func numericSender(_ text: String) -> String? {
+        let compact = self.compact(text)
+        return compact.hasPrefix("+") || (!compact.isEmpty && compact.allSatisfy(\.isNumber)) ? compact : nil
+    }
+
     static func isNumber(_ text: String) -> Bool {
         let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             return false
         }
+        // No country code starts with 0.
+        if text.hasPrefix("+") && digits.first == "0" { return false }
         return text.hasPrefix("+") ? (7...15).contains(digits.count) : (3...15).contains(digits.count)
     }
 
     /// Why a sender is not acceptable: a number as for recipients, or a name of 1–11 GSM-7 characters.
     static func senderProblem(_ text: String) -> String? {
-        let compact = self.compact(text)
-        if compact.hasPrefix("+") || (!compact.isEmpty && compact.allSatisfy(\.isNumber)) {
+        if let compact = self.numericSender(text) {
             return self.isNumber(compact) ? nil : "a numeric sender must be an E.164 number or a short code"
         }
         guard !text.isEmpty, text.count <= 11 else { return "an alphanumeric sender has 1–11 characters" }

@@ -82,6 +82,16 @@ import Testing
             "GSM extension characters"
         )
         #expect(self.errors(SendRequest(to: "447700900123", from: "+447700900999", text: "x")).isEmpty)
+        #expect(
+            self.errors(SendRequest(to: "+0447700900123", from: "Shop", text: "x")).map(\.field) == ["to"],
+            "no country code starts with 0"
+        )
+    }
+
+    @Test func aNumericSenderGoesOutCompacted() throws {
+        let message = try self.accepted(SendRequest(to: "447700900123", from: " +44 (7700) 900-123 ", text: "Hi"))
+        #expect(message.from == "+447700900123")
+        #expect(try self.accepted(SendRequest(to: "447700900123", from: "My Shop", text: "Hi")).from == "My Shop")
     }
 
     @Test func textAndBodyAndEncoding() {
