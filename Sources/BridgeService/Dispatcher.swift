@@ -313,42 +313,79 @@ public final class Dispatcher: Service, Sendable {
         while true {
             let batch = await self.reports.next()
             if batch.isEmpty { return }
-            var attempt = 0
-            while true {
-                do {
-                    // Receipts that came before these responses are matched now.
-                    let (store, owner) = (self.store, self.instanceID)
-                    let early = try await self.withDatabase { try await store.report(batch, owner: owner) }
-                    self.metrics.recordLateMatches(early)
-                    for report in batch {
-                        switch report.outcome {
-                        case .sent: self.metrics.recordStatus(.sent)
-                        case .finished(let status, _, _): self.metrics.recordStatus(status)
-                        case .retry: self.metrics.retries.increment()
-                        }
-                    }
-                    break
-                } catch {
-                    // The database is away: keep the reports (the SMSC ids matter) and try again —
-                    // a bounded number of times once shutting down; the leases then expire and
-                    // the messages are sent again (at least once, never lost).
-                    attempt += 1
-                    if Task.isShuttingDownGracefully && attempt >= 5 {
-                        self.logger.error(
-                            "giving up recording submissions at shutdown",
-                            metadata: ["error": "\(error)"]
-                        )
-                        break
-                    }
-                    self.logger.warning(
-                        "recording submissions failed; retrying",
-                        metadata: ["error": "\(error)", "attempt": "\(attempt)"]
-                    )
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
-                }
-            }
+            await self.record(batch)
             self.unrecorded?.recorded(batch)
         }
+    }
+
+    /// Records a batch of reports, trying again while the database is away. A statement the
+    /// database refuses for what it holds (a constraint, a data error: the same batch would fail
+    /// again) is split in halves so that the others are recorded; a single report refused so three
+    /// times is given up, with an error in the log: its message's lease then runs out and it is
+    /// sent again — at least once, never lost, and never a queue stuck behind one report.
+    private func record(_ batch: [SubmissionReport]) async {
+        var attempt = 0
+        while true {
+            do {
+                // Receipts that came before these responses are matched now.
+                let (store, owner) = (self.store, self.instanceID)
+                let early = try await self.withDatabase { try await store.report(batch, owner: owner) }
+                self.metrics.recordLateMatches(early)
+                for report in batch {
+                    switch report.outcome {
+                    case .sent: self.metrics.recordStatus(.sent)
+                    case .finished(let status, _, _): self.metrics.recordStatus(status)
+                    case .retry: self.metrics.retries.increment()
+                    }
+                }
+                return
+            } catch {
+                attempt += 1
+                if Self.isRefusedForItsContent(error) {
+                    if batch.count > 1 {
+                        self.logger.warning(
+                            "recording submissions refused; recording them in halves",
+                            metadata: ["error": "\(error)", "reports": "\(batch.count)"]
+                        )
+                        await self.record(Array(batch.prefix(batch.count / 2)))
+                        await self.record(Array(batch.dropFirst(batch.count / 2)))
+                        return
+                    }
+                    if attempt >= 3 {
+                        self.logger.error(
+                            "could not record a submission; its message is sent again when its lease runs out",
+                            metadata: ["error": "\(error)", "message.id": "\(batch[0].messageID.uuidString.lowercased())"]
+                        )
+                        return
+                    }
+                }
+                // The database is away: keep the reports (the SMSC ids matter) and try again —
+                // a bounded number of times once shutting down; the leases then expire and
+                // the messages are sent again (at least once, never lost).
+                if Task.isShuttingDownGracefully && attempt >= 5 {
+                    self.logger.error(
+                        "giving up recording submissions at shutdown",
+                        metadata: ["error": "\(error)"]
+                    )
+                    return
+                }
+                self.logger.warning(
+                    "recording submissions failed; retrying",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                )
+                try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
+            }
+        }
+    }
+
+    /// Whether the database refused a statement for the data it was given (SQLSTATE classes 22
+    /// data exception, 23 integrity constraint violation, P0 raised by a function), not because it
+    /// is away or busy.
+    static func isRefusedForItsContent(_ error: any Error) -> Bool {
+        let error = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError } ?? error
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return ["22", "23", "P0"].contains { state.hasPrefix($0) }
     }
 }
 

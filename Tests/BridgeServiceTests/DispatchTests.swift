@@ -117,6 +117,47 @@ import Testing
         }
     }
 
+    /// A report the database refuses for its content (here a trigger refuses one message's parts)
+    /// must not hold up the others: the batch is recorded in halves, and the one report is given up.
+    @Test func aReportTheDatabaseRefusesDoesNotHoldUpTheOthers() async throws {
+        try await withBridge(prepare: { store, _ in
+            try await store.client.query(
+                """
+                CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF (SELECT body FROM messages WHERE id = NEW.message_id) = 'poison' THEN
+                        RAISE EXCEPTION 'poisoned report';
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """
+            )
+            try await store.client.query(
+                """
+                CREATE TRIGGER refuse_poison BEFORE UPDATE ON message_parts FOR EACH ROW
+                WHEN (NEW.smsc_message_id IS NOT NULL) EXECUTE FUNCTION refuse_poison()
+                """
+            )
+        }) { bridge in
+            let poison = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "poison"))
+            var good: [UUID] = []
+            for index in 0..<3 {
+                good.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "good \(index)")))
+            }
+            for id in good { _ = try await bridge.waitFor(id, .delivered) }
+            try await waitUntil("the poisoned message submitted") {
+                bridge.simulator.messages().contains { $0.text == "poison" }
+            }
+            // Later reports are not stuck behind it either.
+            let later = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "later"))
+            _ = try await bridge.waitFor(later, .delivered)
+            let stuck = try #require(try await bridge.message(poison))
+            #expect(stuck.status == .sending, "its report was not recorded; its lease will run out")
+            #expect(stuck.parts.allSatisfy { $0.smscMessageID == nil })
+            #expect(bridge.simulator.messages().filter { $0.text == "poison" }.count == 1)
+        }
+    }
+
     @Test func manyMessagesAreEachSubmittedOnce() async throws {
         try await withBridge(connector: { $0.window = 50 }) { bridge in
             var ids: [UUID] = []
