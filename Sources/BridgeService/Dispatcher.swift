@@ -341,7 +341,7 @@ public final class Dispatcher: Service, Sendable {
                 return
             } catch {
                 attempt += 1
-                if Self.isRefusedForItsContent(error) {
+                if isRefusedForItsContent(error) {
                     if batch.count > 1 {
                         self.logger.warning(
                             "recording submissions refused; recording them in halves",
@@ -376,16 +376,6 @@ public final class Dispatcher: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
             }
         }
-    }
-
-    /// Whether the database refused a statement for the data it was given (SQLSTATE classes 22
-    /// data exception, 23 integrity constraint violation, P0 raised by a function), not because it
-    /// is away or busy.
-    static func isRefusedForItsContent(_ error: any Error) -> Bool {
-        let error = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError } ?? error
-        guard let error = error as? PSQLError, error.code == .server else { return false }
-        let state = error.serverInfo?[.sqlState] ?? ""
-        return ["22", "23", "P0"].contains { state.hasPrefix($0) }
     }
 }
 

@@ -153,6 +153,17 @@ public final class InboundProcessor: Service, Sendable {
             let batch = await self.receipts.next()
             if batch.isEmpty { return }
             defer { self.receipts.done() }
+            await self.apply(batch)
+        }
+    }
+
+    /// Stores a batch of receipts in one transaction and answers them: `ok` once committed, a
+    /// temporary error when the database is away (the SMSC delivers them again). A batch the
+    /// database refuses for what it holds is stored in halves, so that one receipt it cannot take
+    /// does not turn the others away with it; that one is answered with a permanent error (the
+    /// SMSC would otherwise deliver it, and the batches it lands in, again and again).
+    private func apply(_ batch: [InboundEvent]) async {
+        do {
             let incoming = batch.compactMap { event -> IncomingReceipt? in
                 guard case .receipt(let receipt) = event.kind else { return nil }
                 return IncomingReceipt(
@@ -167,25 +178,32 @@ public final class InboundProcessor: Service, Sendable {
                     raw: event.text
                 )
             }
-            do {
-                let store = self.store
-                let outcomes = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
-                    try await store.applyReceipts(incoming)
-                }
-                batch.compactMap(\.acknowledgement).acknowledge(.ok)
-                self.metrics.recordReceipts(incoming, outcomes: outcomes)
-                let unmatched = outcomes.filter { $0 == .unmatched }.count
-                if unmatched > 0 {
-                    self.lastUnmatched.store(Date().timeIntervalSinceReferenceDate, ordering: .relaxed)
-                    self.logger.debug("receipts kept unmatched", metadata: ["count": "\(unmatched)"])
-                }
-            } catch {
-                self.logger.warning(
-                    "storing receipts failed; the SMSC will deliver them again",
-                    metadata: ["error": "\(error)"]
-                )
-                batch.compactMap(\.acknowledgement).acknowledge(.temporaryAppError)
+            let store = self.store
+            let outcomes = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                try await store.applyReceipts(incoming)
             }
+            batch.compactMap(\.acknowledgement).acknowledge(.ok)
+            self.metrics.recordReceipts(incoming, outcomes: outcomes)
+            let unmatched = outcomes.filter { $0 == .unmatched }.count
+            if unmatched > 0 {
+                self.lastUnmatched.store(Date().timeIntervalSinceReferenceDate, ordering: .relaxed)
+                self.logger.debug("receipts kept unmatched", metadata: ["count": "\(unmatched)"])
+            }
+        } catch where isRefusedForItsContent(error) && batch.count > 1 {
+            await self.apply(Array(batch.prefix(batch.count / 2)))
+            await self.apply(Array(batch.dropFirst(batch.count / 2)))
+        } catch where isRefusedForItsContent(error) {
+            self.logger.error(
+                "the database refuses this receipt; answered with a permanent error",
+                metadata: ["error": "\(error)", "smpp.connector": "\(batch[0].connector)"]
+            )
+            batch.compactMap(\.acknowledgement).acknowledge(.permanentAppError)
+        } catch {
+            self.logger.warning(
+                "storing receipts failed; the SMSC will deliver them again",
+                metadata: ["error": "\(error)"]
+            )
+            batch.compactMap(\.acknowledgement).acknowledge(.temporaryAppError)
         }
     }
 

@@ -121,23 +121,7 @@ import Testing
     /// must not hold up the others: the batch is recorded in halves, and the one report is given up.
     @Test func aReportTheDatabaseRefusesDoesNotHoldUpTheOthers() async throws {
         try await withBridge(prepare: { store, _ in
-            try await store.client.query(
-                """
-                CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF (SELECT body FROM messages WHERE id = NEW.message_id) = 'poison' THEN
-                        RAISE EXCEPTION 'poisoned report';
-                    END IF;
-                    RETURN NEW;
-                END $$
-                """
-            )
-            try await store.client.query(
-                """
-                CREATE TRIGGER refuse_poison BEFORE UPDATE ON message_parts FOR EACH ROW
-                WHEN (NEW.smsc_message_id IS NOT NULL) EXECUTE FUNCTION refuse_poison()
-                """
-            )
+            try await refusePoison(store, "BEFORE UPDATE ON message_parts FOR EACH ROW WHEN (NEW.smsc_message_id IS NOT NULL)")
         }) { bridge in
             let poison = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "poison"))
             var good: [UUID] = []
@@ -155,6 +139,28 @@ import Testing
             #expect(stuck.status == .sending, "its report was not recorded; its lease will run out")
             #expect(stuck.parts.allSatisfy { $0.smscMessageID == nil })
             #expect(bridge.simulator.messages().filter { $0.text == "poison" }.count == 1)
+        }
+    }
+
+    /// A receipt the database refuses for its content does not turn away the receipts stored with
+    /// it: the batch is stored in halves, and that one is answered with a permanent error (a
+    /// temporary one would have it, and whatever batch it lands in, delivered again and again).
+    @Test func aReceiptTheDatabaseRefusesDoesNotTurnAwayTheOthers() async throws {
+        // Receipts after the reports, so that each finds its message when it is stored.
+        try await withBridge(simulator: { $0.receipts.delay = 0.3 }, prepare: { store, _ in
+            try await refusePoison(store, "BEFORE INSERT ON receipts FOR EACH ROW")
+        }) { bridge in
+            let poison = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "poison"))
+            var good: [UUID] = []
+            for index in 0..<5 {
+                good.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "good \(index)")))
+            }
+            for id in good { _ = try await bridge.waitFor(id, .delivered) }
+            try await waitUntil("the poisoned receipt refused for good") {
+                bridge.simulator.counters.receiptsFailed == 1
+            }
+            #expect(bridge.simulator.counters.receiptRetries == 0)
+            #expect(try await bridge.message(poison)?.status == .sent)
         }
     }
 
@@ -227,6 +233,23 @@ import Testing
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
+/// A trigger (`event`: when, on which table, for which rows) that refuses, with a PL/pgSQL error
+/// (SQLSTATE P0001), the rows of messages whose text is "poison".
+func refusePoison(_ store: PostgresStore, _ event: String) async throws {
+    try await store.client.query(
+        """
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF (SELECT body FROM messages WHERE id = NEW.message_id) = 'poison' THEN
+                RAISE EXCEPTION 'poisoned row';
+            END IF;
+            RETURN NEW;
+        END $$
+        """
+    )
+    try await store.client.query(PostgresQuery(unsafeSQL: "CREATE TRIGGER refuse_poison \(event) EXECUTE FUNCTION refuse_poison()"))
+}
+
 func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
