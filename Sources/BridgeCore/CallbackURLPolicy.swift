@@ -36,27 +36,45 @@ public struct CallbackURLPolicy: Sendable, Hashable {
         return nil
     }
 
-    /// Whether a host names a private, loopback or link-local address (literals and `localhost`).
+    /// Whether a host names an address that is not on the public internet (literals in any form
+    /// `inet_aton` and `inet_pton` read — `127.1`, `2130706433`, `0x7f000001`, `[::ffff:7f00:1]` —
+    /// and `localhost`): loopback, private, link-local, shared (100.64/10), benchmarking
+    /// (198.18/15), IETF (192.0.0/24), "this network" (0/8), multicast, reserved and broadcast
+    /// (224/3); for IPv6 also unique-local (fc00::/7), link-local (fe80::/10), multicast (ff00::/8),
+    /// and IPv4 addresses mapped (::ffff:0:0/96) or translated (64:ff9b::/96) judged as IPv4.
     /// Names that resolve to such addresses are refused again when the webhook is sent.
     public static func isPrivate(host: String) -> Bool {
-        let lower = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var lower = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if lower.hasSuffix(".") { lower.removeLast() }
         if lower == "localhost" || lower.hasSuffix(".localhost") { return true }
-        let octets = lower.split(separator: ".").compactMap { UInt8($0) }
-        if octets.count == 4, lower.split(separator: ".").count == 4 {
-            switch (octets[0], octets[1]) {
-            case (10, _), (127, _), (0, _): return true
-            case (172, 16...31), (192, 168), (169, 254), (100, 64...127): return true
-            default: return false
-            }
+        var v4 = in_addr()
+        if lower.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "x") || Self.isHexDigit($0) }),
+            inet_aton(lower, &v4) != 0
+        {
+            return self.isPrivate(ipv4: UInt32(bigEndian: v4.s_addr))
         }
-        if lower.contains(":") {
-            // IPv4-mapped addresses are judged by their IPv4 address.
-            if lower.hasPrefix("::ffff:"), lower.dropFirst(7).contains(".") {
-                return self.isPrivate(host: String(lower.dropFirst(7)))
-            }
-            return lower == "::1" || lower == "::" || lower.hasPrefix("fe80:") || lower.hasPrefix("fc")
-                || lower.hasPrefix("fd")
+        var v6 = in6_addr()
+        guard lower.contains(":"), inet_pton(AF_INET6, lower, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        let embedded = bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return self.isPrivate(ipv4: embedded)
         }
-        return false
+        if bytes[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return self.isPrivate(ipv4: embedded) }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] <= 1 { return true }  // :: and ::1
+        return bytes[0] & 0xFE == 0xFC || (bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80) || bytes[0] == 0xFF
+    }
+
+    private static func isHexDigit(_ octet: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(octet) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(octet)
+    }
+
+    /// Whether an IPv4 address (host byte order) is one of the ranges of ``isPrivate(host:)``.
+    static func isPrivate(ipv4 address: UInt32) -> Bool {
+        let ranges: [(network: UInt32, prefix: UInt32)] = [
+            (0x0000_0000, 8), (0x0A00_0000, 8), (0x6440_0000, 10), (0x7F00_0000, 8), (0xA9FE_0000, 16),
+            (0xAC10_0000, 12), (0xC000_0000, 24), (0xC0A8_0000, 16), (0xC612_0000, 15), (0xE000_0000, 3),
+        ]
+        return ranges.contains { address >> (32 - $0.prefix) == $0.network >> (32 - $0.prefix) }
     }
 }

@@ -11,9 +11,12 @@ public import Hummingbird
 /// ```
 ///
 /// What a request goes through, outermost first:
-/// 1. request log (debug) and problem rendering, for every path under `/v1` (unknown ones are `404`);
+/// 1. request log (debug), dropping the body of `HEAD` answers, and problem rendering, for every
+///    path under `/v1` (unknown ones are `404`);
 /// 2. content negotiation (`406` unless JSON is acceptable);
 /// 3. authentication: `Authorization: Bearer sbk_…` → the account in ``APIRequestContext`` (`401`);
+///    a path asked with a method it does not have is answered here, once authenticated (`405`
+///    with `Allow`; `OPTIONS` `204` with `Allow`; `HEAD` as `GET`: ``MethodRoutes``);
 /// 4. the body limit (`413`);
 /// 5. idempotency: replay or `409` for a known `Idempotency-Key`;
 /// 6. the generated server and the handlers, which check back-pressure (`503` queue, `429` rate)
@@ -65,13 +68,18 @@ public struct BridgeAPI: Sendable {
             secretRotationOverlap: configuration.webhookSecretRotationOverlap,
             handoff: handoff
         )
+        // The paths and methods of the generated server's operations, with the settings of
+        // `controller.addRoutes(to:)` (its GET handlers also answer HEAD).
+        let methodRoutes = try MethodRoutes(operationsOf: controller, configuration: APIJSON.openAPIConfiguration)
         let maximumBodySize = configuration.maximumBodySize
         self.mount = { router in
             router.add(middleware: RequestLogMiddleware(pathPrefix: Self.pathPrefix))
+            router.add(middleware: HeadMiddleware(pathPrefix: Self.pathPrefix))
             router.add(middleware: ProblemMiddleware(pathPrefix: Self.pathPrefix))
+            let authentication = AuthenticationMiddleware(accounts: store, cache: keyCache, database: database)
             let routes = router.group()
                 .add(middleware: ContentNegotiationMiddleware())
-                .add(middleware: AuthenticationMiddleware(accounts: store, cache: keyCache, database: database))
+                .add(middleware: authentication)
                 .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
                 .add(
@@ -88,15 +96,21 @@ public struct BridgeAPI: Sendable {
                 // Registering on a Hummingbird router fails only for an invalid server URL; ours is "/".
                 preconditionFailure("cannot register the API's routes: \(error)")
             }
+            // HEAD, OPTIONS and 405 on the API's paths, after authentication like the operations.
+            methodRoutes.addRoutes(
+                operations: routes,
+                others: router.group().add(middleware: ContentNegotiationMiddleware()).add(middleware: authentication)
+            )
         }
     }
 
-    /// Adds the API's routes (every path and method of the OpenAPI document, nothing else) and its
-    /// middleware to `router`.
+    /// Adds the API's routes (every path and method of the OpenAPI document; on those paths `HEAD`
+    /// where there is a `GET`, `OPTIONS`, and `405` for other methods) and its middleware to `router`.
     ///
-    /// Two router-wide middlewares are added as well, which act only on paths under `/v1`: the
-    /// request log and the rendering of errors as problems (so that unknown `/v1` paths get a
-    /// problem `404` too). Other routes of `router` are not affected.
+    /// Three router-wide middlewares are added as well, which act only on paths under `/v1`: the
+    /// request log, dropping the body of answers to `HEAD`, and the rendering of errors as problems
+    /// (so that unknown `/v1` paths get a problem `404` too). Other routes of `router` are not
+    /// affected.
     public func addRoutes(to router: Router<APIRequestContext>) {
         self.mount(router)
     }

@@ -194,6 +194,21 @@ import Testing
             self.errors(SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://192.168.1.5/"))
                 .count == 1
         )
+        // Every spelling of a private address that the resolver reads, and ranges that are not
+        // on the public internet.
+        for host in [
+            "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0", "localhost.", "[0:0:0:0:0:0:0:1]",
+            "[::ffff:7f00:1]", "[::ffff:10.0.0.1]", "[64:ff9b::a00:1]", "[fd00::1]", "[fe80::1]", "[ff02::1]",
+            "224.0.0.1", "255.255.255.255", "198.18.0.1", "100.64.0.1", "169.254.169.254", "172.31.255.255",
+        ] {
+            #expect(CallbackURLPolicy.isPrivate(host: host), "\(host)")
+        }
+        for host in [
+            "example.com", "8.8.8.8", "172.32.0.1", "100.128.0.1", "198.20.0.1", "[2001:db8::1]",
+            "[::ffff:8.8.8.8]", "1e100.net", "dead.beef",
+        ] {
+            #expect(!CallbackURLPolicy.isPrivate(host: host), "\(host)")
+        }
         let allowed = self.validator(allowPrivate: true).validate(
             SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://127.0.0.1:8080/hook"),
             accountID: self.account,

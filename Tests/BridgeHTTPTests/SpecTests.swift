@@ -47,28 +47,7 @@ import Yams
     }
 
     @Test func theGeneratedServerRegistersExactlyTheSpecOperations() throws {
-        // A store whose client never runs: registering touches no database.
-        let client = PostgresClient(
-            configuration: .init(host: "127.0.0.1", port: 1, username: "x", password: nil, database: nil, tls: .disable)
-        )
-        let store = PostgresStore(client: client, logger: Logger(label: "spec"))
-        let database = DatabaseGate(timeout: .seconds(1), retryAfter: 1)
-        let controller = APIController(
-            repository: store,
-            validator: APIHarness.validator,
-            admission: Admission(
-                queue: QueueMonitor(
-                    messages: store,
-                    interval: .zero,
-                    maximumDepth: nil,
-                    maximumAge: nil,
-                    retryAfter: 1
-                ),
-                rateLimiter: RateLimiter(defaultRate: 1, burst: 1),
-                database: database
-            ),
-            database: database
-        )
+        let controller = APIHarness.offlineController()
         let transport = RecordingTransport()
         try controller.registerHandlers(on: transport)
         let specOperations = try Self.specOperations()
@@ -87,12 +66,20 @@ import Yams
                 let response = try await api.request(method, path, key: .some(nil))
                 #expect(response.status == .unauthorized, "\(operation) is served")
             }
-            // Not served, even with a valid key: other methods and other paths.
+            // Not served, even with a valid key: other methods of the paths (405, MethodTests) and
+            // other paths.
             for (method, path) in [
                 (HTTPRequest.Method.put, "/v1/messages"), (.patch, "/v1/messages"), (.delete, "/v1/messages"),
-                (.put, "/v1/messages/\(id)"), (.post, "/v1/messages/\(id)"), (.get, "/v1"), (.get, "/v1/"),
-                (.get, "/v1/accounts"), (.get, "/v1/messages/\(id)/parts"), (.delete, "/v1/inbound/\(id)"),
-                (.post, "/v1/inbound"), (.get, "/v1/messages/batch"), (.get, "/v2/messages"),
+                (.put, "/v1/messages/\(id)"), (.post, "/v1/messages/\(id)"), (.delete, "/v1/inbound/\(id)"),
+                (.post, "/v1/inbound"), (.get, "/v1/messages/batch"),
+            ] {
+                let response = try await api.request(method, path)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(path)")
+            }
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/v1"), (.get, "/v1/"), (.get, "/v1/accounts"),
+                (.get, "/v1/messages/\(id)/parts"), (.get, "/v2/messages"),
             ] {
                 let response = try await api.request(method, path)
                 #expect(response.status == .notFound, "\(method) \(path)")

@@ -92,6 +92,21 @@ extension APIProblem {
         APIProblem(.malformedBody, detail: detail, errors: [FieldError(field: "$", code: code, detail: detail)])
     }
 
+    /// 405 for a path of the API asked with a method it does not have, with `Allow` listing those
+    /// it has (RFC 9110 §15.5.6).
+    public static func methodNotAllowed(
+        _ method: HTTPRequest.Method,
+        path: String,
+        allowed: [HTTPRequest.Method]
+    ) -> APIProblem {
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        return APIProblem(
+            .methodNotAllowed,
+            detail: "\(method.rawValue) is not a method of \(path); it has \(allow)",
+            headers: [.allow: allow]
+        )
+    }
+
     /// 404 for an id this account does not have (whether or not another account has it).
     public static func notFound(_ what: String) -> APIProblem {
         APIProblem(.notFound, detail: "no \(what) with this id")

@@ -27,6 +27,12 @@ public struct ProblemType: Hashable, Sendable, CustomStringConvertible {
     public static let invalidField = ProblemType(slug: "invalid-field", title: "Invalid field", status: .badRequest)
     public static let unauthorized = ProblemType(slug: "unauthorized", title: "Unauthorized", status: .unauthorized)
     public static let notFound = ProblemType(slug: "not-found", title: "Not found", status: .notFound)
+    /// A path of the API asked with a method it does not have; the answer's `Allow` lists those it has.
+    public static let methodNotAllowed = ProblemType(
+        slug: "method-not-allowed",
+        title: "Method not allowed",
+        status: .methodNotAllowed
+    )
     public static let notAcceptable = ProblemType(
         slug: "not-acceptable",
         title: "Not acceptable",

@@ -82,7 +82,20 @@ enum RequestProblems {
                 )
             }
             if context.codingPath.isEmpty {
-                return .malformedBody(code: "malformed_json", "the body is not valid JSON: \(Self.syntaxError(body))")
+                // Foundation reports a number the field's type cannot hold (1.5 or 1e30 for an
+                // integer) as invalid JSON, without a path: find the field in the body.
+                guard let numbers = Self.numbers(in: body) else {
+                    // A number beyond a Double (`1e400`) stops Foundation's parser as well.
+                    let reason = Self.syntaxError(body)
+                    return .malformedBody(
+                        code: "malformed_json",
+                        reason.hasPrefix("Number ")
+                            ? "the body cannot be read: \(reason)" : "the body is not valid JSON: \(reason)"
+                    )
+                }
+                let errors = Self.numberErrors(numbers, operationID: operationID)
+                guard errors.isEmpty else { return .invalidFields(errors) }
+                return .invalidField("$", code: "invalid", "cannot be read as this request's body")
             }
             let field = Self.path(context.codingPath)
             let allowed = Self.allowedValues(of: context.codingPath.last?.stringValue ?? "")
@@ -143,6 +156,74 @@ enum RequestProblems {
             if let item = item as? [String: Any], invalid(item) { fields.append("messages[\(index)].send_at") }
         }
         return fields
+    }
+
+    /// The numbers of the body that the schema's integer fields cannot hold: not an integer
+    /// (`1.5`, `invalid_type`), or an integer outside the field's type (`out_of_range`). Foundation's
+    /// decoder reports these as invalid JSON, without a path.
+    static func numberErrors(_ numbers: [JSONNumber], operationID: String) -> [FieldError] {
+        var integerTypes: [String: (any FixedWidthInteger.Type)?] = [:]
+        return numbers.compactMap { number in
+            let schema: any Decodable.Type
+            switch (operationID, number.path.count) {
+            case (Operations.SendMessageBatch.id, 3) where number.path[0].stringValue == "messages":
+                schema = Components.Schemas.SendMessageRequest.self
+            case (_, 1):
+                guard let root = Self.bodySchema(of: operationID) else { return nil }
+                schema = root
+            default:
+                return nil
+            }
+            guard let last = number.path.last, last.intValue == nil else { return nil }
+            let key = "\(schema).\(last.stringValue)"
+            let type = integerTypes[key] ?? Self.integerType(of: last.stringValue, in: schema)
+            integerTypes[key] = type
+            guard let type, let (code, detail) = Self.integerProblem(number.literal, as: type) else { return nil }
+            return FieldError(field: Self.path(number.path), code: code, detail: detail)
+        }
+    }
+
+    /// The schema of an operation's body.
+    static func bodySchema(of operationID: String) -> (any Decodable.Type)? {
+        switch operationID {
+        case Operations.SendMessage.id: Components.Schemas.SendMessageRequest.self
+        case Operations.SendMessageBatch.id: Components.Schemas.BatchRequest.self
+        case Operations.PutWebhookSettings.id: Components.Schemas.WebhookSettingsUpdate.self
+        case Operations.SendTestWebhook.id: Components.Schemas.TestWebhookRequest.self
+        case Operations.RotateWebhookSecret.id: Components.Schemas.RotateSecretRequest.self
+        default: nil
+        }
+    }
+
+    /// The integer type of `field` in `schema`, or `nil` when it is not an integer field: the
+    /// generated decoder, given a string there, names the type it wanted.
+    static func integerType(of field: String, in schema: any Decodable.Type) -> (any FixedWidthInteger.Type)? {
+        guard let probe = try? APIJSON.encode([field: "?"]) else { return nil }
+        do {
+            _ = try APIJSON.decode(schema, from: probe)
+            return nil
+        } catch DecodingError.typeMismatch(let type, _) {
+            return type as? any FixedWidthInteger.Type
+        } catch {
+            return nil
+        }
+    }
+
+    /// What is wrong with a JSON number `literal` for an integer of `type`, or `nil` if it fits.
+    static func integerProblem(
+        _ literal: String,
+        as type: any FixedWidthInteger.Type
+    ) -> (code: String, detail: String)? {
+        func problem<Integer: FixedWidthInteger>(_: Integer.Type) -> (code: String, detail: String)? {
+            let outOfRange = ("out_of_range", literal.hasPrefix("-") ? "is too small" : "is too large")
+            guard literal.contains(where: { ".eE".contains($0) }) else {
+                return Integer(literal) == nil ? outOfRange : nil
+            }
+            guard let value = Double(literal), value.isFinite else { return outOfRange }
+            guard value.rounded(.towardZero) == value else { return ("invalid_type", "must be an integer") }
+            return Integer(exactly: value) == nil ? outOfRange : nil
+        }
+        return problem(type)
     }
 
     /// Where the body stops being UTF-8, or `nil` when it is UTF-8.
@@ -243,5 +324,50 @@ enum RequestProblems {
         case "priority": Components.Schemas.MessagePriority.allCases.map(\.rawValue)
         default: nil
         }
+    }
+}
+
+extension RequestProblems {
+    /// A number of a JSON body and where it is.
+    struct JSONNumber {
+        var path: [PathKey]
+        /// The number in decimal, as Foundation read it (`1.5`, `99999999999999999999999`).
+        var literal: String
+    }
+
+    /// A key or an index of a path.
+    struct PathKey: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+
+        init(stringValue: String) { self.stringValue = stringValue }
+        init(intValue: Int) {
+            self.stringValue = String(intValue)
+            self.intValue = intValue
+        }
+    }
+
+    /// The numbers of a JSON body with their paths, in path order; `nil` when Foundation cannot
+    /// read the body (not JSON, or a number it cannot represent, such as `1e400`).
+    static func numbers(in body: [UInt8]) -> [JSONNumber]? {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
+            return nil
+        }
+        var numbers: [JSONNumber] = []
+        func walk(_ value: Any, _ path: [PathKey]) {
+            switch value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() { walk(object[key]!, path + [PathKey(stringValue: key)]) }
+            case let array as [Any]:
+                for (index, element) in array.enumerated() { walk(element, path + [PathKey(intValue: index)]) }
+            case let number as NSNumber where number.objCType.pointee != CChar(UInt8(ascii: "c")):
+                // `true` and `false` come as NSNumbers too, of type char ("c"); numbers never do.
+                numbers.append(JSONNumber(path: path, literal: number.stringValue))
+            default:
+                break
+            }
+        }
+        walk(root, [])
+        return numbers
     }
 }

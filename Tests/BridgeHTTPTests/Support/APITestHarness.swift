@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import SMPP
 import Synchronization
 import Testing
@@ -182,4 +183,26 @@ final class LogRecorder: Sendable {
 extension HTTPResponse.Status {
     /// 207, the answer to a batch.
     static var multiStatus: Self { Self(code: 207) }
+}
+
+extension APIHarness {
+    /// A controller whose store never reaches a database (its client is never run): for what
+    /// registering the routes shows, which touches no database.
+    static func offlineController() -> APIController<PostgresStore> {
+        let client = PostgresClient(
+            configuration: .init(host: "127.0.0.1", port: 1, username: "x", password: nil, database: nil, tls: .disable)
+        )
+        let store = PostgresStore(client: client, logger: Logger(label: "offline"))
+        let database = DatabaseGate(timeout: .seconds(1), retryAfter: 1)
+        return APIController(
+            repository: store,
+            validator: Self.validator,
+            admission: Admission(
+                queue: QueueMonitor(messages: store, interval: .zero, maximumDepth: nil, maximumAge: nil, retryAfter: 1),
+                rateLimiter: RateLimiter(defaultRate: 1, burst: 1),
+                database: database
+            ),
+            database: database
+        )
+    }
 }
