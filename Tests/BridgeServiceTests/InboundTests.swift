@@ -113,11 +113,12 @@ extension Bridge {
 
     @Test func receiptsRefusedWhileTheDatabaseIsAwayAreAppliedLater() async throws {
         try await withBridge { bridge in
-            // Storing receipts fails (reads and the rest still work), as on a full disk.
+            // Storing receipts fails (reads and the rest still work), as on a full disk (SQLSTATE
+            // 53100: a condition that passes, unlike a refusal of the data itself).
             try await bridge.store.client.query(
                 """
                 CREATE FUNCTION refuse_receipts() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'receipts are away'; END $$
+                BEGIN RAISE EXCEPTION 'receipts are away' USING ERRCODE = 'disk_full'; END $$
                 """
             )
             try await bridge.store.client.query(
