@@ -604,6 +604,15 @@ final class SMSCSession: ChannelInboundHandler {
         if message.priorityFlag > 3 { return .invalidPriorityFlag }
         if message.replaceIfPresentFlag > 1 { return .invalidReplaceIfPresentFlag }
         if message.registeredDelivery.rawValue & 0xE0 != 0 { return .invalidRegisteredDelivery }
+        // From an ESME only the default type and its acknowledgements (SMPP 3.4 §5.2.12); receipts and
+        // intermediate notifications travel the other way.
+        if ![ESMClass.defaultMode.rawValue, ESMClass.deliveryAcknowledgement.rawValue,
+            ESMClass.manualAcknowledgement.rawValue].contains(message.esmClass.messageType)
+        {
+            return .invalidESMClass
+        }
+        // The simulator keeps no canned messages.
+        if message.smDefaultMessageID != 0 { return .invalidPredefinedMessage }
         if message.shortMessage.readableBytes > 254
             || (message.shortMessage.readableBytes > 0 && message.tlvs.contains(.messagePayload))
         {

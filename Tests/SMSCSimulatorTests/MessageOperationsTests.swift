@@ -377,6 +377,25 @@ import Testing
         }
     }
 
+    @Test func aSubmitOfAReceiptTypeOrACannedMessageIsRefused() async throws {
+        try await withSimulator { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                try await esme.bind(.transceiver)
+                let destination = Address(ton: .international, npi: .isdn, "447700900123")
+                for (esmClass, status) in [
+                    (ESMClass.deliveryReceipt, CommandStatus.invalidESMClass), (.intermediateNotification, .invalidESMClass),
+                    (.conversationAbort, .invalidESMClass), (.deliveryAcknowledgement, .ok), (.manualAcknowledgement, .ok),
+                ] {
+                    let message = SubmitSM(source: Self.shop, destination: destination, esmClass: esmClass, shortMessage: ByteBuffer(string: "x"))
+                    #expect(try await esme.request(.submitSM(message)).commandStatus == status, "\(esmClass)")
+                }
+                let canned = SubmitSM(source: Self.shop, destination: destination, smDefaultMessageID: 1, shortMessage: ByteBuffer())
+                #expect(try await esme.request(.submitSM(canned)).commandStatus == .invalidPredefinedMessage)
+                #expect(simulator.messages().count == 2)
+            }
+        }
+    }
+
     @Test func replaceChecksItsValuesAsASubmitDoes() async throws {
         try await withSimulator(.testing { $0.receipts.delay = 5 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
