@@ -48,6 +48,23 @@ import Testing
         }
     }
 
+    /// A refused request spends no tokens: corrected and sent again, it goes through; in a batch
+    /// only the items that are stored count.
+    @Test func onlyWhatIsStoredCountsAgainstTheRate() async throws {
+        var configuration = BridgeAPI.Configuration.testing
+        configuration.defaultRateLimit = 0.01
+        configuration.rateLimitBurst = 200  // 2 messages saved up
+        try await withAPI(configuration: configuration) { api in
+            let invalid = #"{"to": "hello", "from": "Shop", "text": "x"}"#
+            for _ in 0..<3 { #expect(try await api.send(invalid).status == .badRequest) }
+            let mixed = #"{"messages": [\#(messageJSON()), \#(invalid), \#(invalid), \#(invalid)]}"#
+            let batch = try await api.request(.post, "/v1/messages/batch", json: mixed)
+            #expect(batch.status == .multiStatus, "1 stored of 4: within 2")
+            #expect(try await api.send(messageJSON()).status == .accepted, "1 + 1 = 2")
+            #expect(try await api.send(messageJSON()).status == .tooManyRequests)
+        }
+    }
+
     @Test func aBatchLargerThanTheBucketPassesWhenItIsFull() async throws {
         var configuration = BridgeAPI.Configuration.testing
         configuration.defaultRateLimit = 0.01

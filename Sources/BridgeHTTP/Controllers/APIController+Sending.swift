@@ -9,13 +9,14 @@ extension APIController {
     func sendMessage(_ input: Operations.SendMessage.Input) async throws -> Operations.SendMessage.Output {
         let (account, context) = try APIRequestContext.currentAccount()
         guard case .json(let body) = input.body else { preconditionFailure("JSON is the only content type") }
-        try await self.admission.admit(1, for: account, logger: context.logger)
-
         let accepted: AcceptedMessage
         switch self.validator.validate(SendRequest(body), accountID: account.id, now: Date()) {
         case .success(let message): accepted = message
         case .failure(let errors): throw APIProblem.invalidFields(errors.errors)
         }
+        // Only what would be stored counts against the queue's bounds and the account's rate: a
+        // refused request, corrected and sent again, does not find its own tokens spent.
+        try await self.admission.admit(1, for: account, logger: context.logger)
         let message = Components.Schemas.Message(accepted)
         let idempotency = try context.idempotency.map {
             IdempotencyRecord(
@@ -48,8 +49,6 @@ extension APIController {
                 "must hold 1–\(Self.maximumBatchSize) messages, not \(items.count)"
             )
         }
-        try await self.admission.admit(items.count, for: account, logger: context.logger)
-
         let now = Date()
         var accepted: [AcceptedMessage] = []
         var results: [Components.Schemas.BatchResult] = []
@@ -65,6 +64,8 @@ extension APIController {
                 results.append(.init(index: index, status: problem.status.code, problem: problem.body))
             }
         }
+        // Only the items that would be stored count against the queue's bounds and the rate.
+        if !accepted.isEmpty { try await self.admission.admit(accepted.count, for: account, logger: context.logger) }
         let response = Components.Schemas.BatchResponse(
             results: results,
             accepted: accepted.count,
