@@ -25,7 +25,7 @@ public struct MessageValidator: Sendable {
         let to = request.to.map(Self.compact)
         if let to {
             if !Self.isNumber(to) {
-                fail("to", "invalid_number", "must be an E.164 number (+447700900123) or a short code (3–8 digits)")
+                fail("to", "invalid_number", "must be an E.164 number (+447700900123) or 3–15 digits (a short code, or a number without its +)")
             }
         } else {
             fail("to", "required", "is required")
@@ -143,7 +143,8 @@ public struct MessageValidator: Sendable {
                 encoding: encodingName,
                 parts: parts.map(\.pdu),
                 frames: parts.map(\.frame),
-                clientRef: request.clientRef,
+                // An empty reference is none (it is stored as none; the answer says the same).
+                clientRef: request.clientRef.flatMap { $0.isEmpty ? nil : $0 },
                 callbackURL: request.callbackURL,
                 tags: tags,
                 priority: request.priority ?? .normal,

@@ -2,7 +2,7 @@ public import Foundation
 
 /// A request to send one message, as the API received it (decoded, not yet checked).
 public struct SendRequest: Sendable, Hashable {
-    /// The recipient: E.164 (`+447700900123`, `447700900123`) or a short code (3–8 digits).
+    /// The recipient: E.164 (`+447700900123`, or `447700900123` without its `+`) or a short code: 3–15 digits without `+`.
     public var to: String?
     /// The sender: a number, a short code, or an alphanumeric name of up to 11 GSM characters.
     public var from: String?

@@ -202,11 +202,18 @@ extension PostgresStore {
             )
             var canceled = false
             for try await _ in rows { canceled = true }
-            if canceled { try await Self.enqueueStatusEvents(messageIDs: [id], on: connection, logger: self.logger) }
-            return canceled
+            guard canceled else { return false }
+            // Its parts were never sent: they end with it.
+            try await connection.query(
+                "UPDATE message_parts SET status = 'canceled', done_at = now() WHERE message_id = \(id) AND status = 'pending'",
+                logger: self.logger
+            )
+            try await Self.enqueueStatusEvents(messageIDs: [id], on: connection, logger: self.logger)
+            return true
         }
         guard let record = try await self.message(id: id, accountID: accountID) else { return .notFound }
-        return canceled ? .canceled(record) : .notCancelable(record.status)
+        // Canceling a canceled message again changes nothing and says so (DELETE is idempotent).
+        return canceled || record.status == .canceled ? .canceled(record) : .notCancelable(record.status)
     }
 
     /// How many messages are due and how long the oldest has waited.

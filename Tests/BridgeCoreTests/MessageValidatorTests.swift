@@ -88,6 +88,11 @@ import Testing
         )
     }
 
+    @Test func anEmptyClientRefIsNone() throws {
+        #expect(try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "Hi", clientRef: "")).clientRef == nil)
+        #expect(try self.accepted(SendRequest(to: "447700900123", from: "Shop", text: "Hi", clientRef: "r")).clientRef == "r")
+    }
+
     @Test func aNumericSenderGoesOutCompacted() throws {
         let message = try self.accepted(SendRequest(to: "447700900123", from: " +44 (7700) 900-123 ", text: "Hi"))
         #expect(message.from == "+447700900123")

@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "04d023aa1a84cc3db30db6059cc3e35bbc8f6be7b1535e7ab1a751b1d02c17f0"
+let openAPISpecSHA256 = "d3feda38a953571c02185b21b1508f54e4fb60d29637f2008bb1d34944fc52aa"

@@ -12,7 +12,7 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/SendMessageRequest`.
         internal struct SendMessageRequest: Codable, Hashable, Sendable {
-            /// Required. The recipient, E.164 (`+447700900123`) or a short code (3–8 digits). Spaces, dashes, dots and parentheses are ignored.
+            /// Required. The recipient, E.164 (`+447700900123`), or 3–15 digits without `+` (a short code, or an international number written without its `+`). Spaces, dashes, dots and parentheses are ignored.
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/to`.
             internal var to: Swift.String?
@@ -59,7 +59,7 @@ extension Components {
             /// Creates a new `SendMessageRequest`.
             ///
             /// - Parameters:
-            ///   - to: Required. The recipient, E.164 (`+447700900123`) or a short code (3–8 digits). Spaces, dashes, dots and parentheses are ignored.
+            ///   - to: Required. The recipient, E.164 (`+447700900123`), or 3–15 digits without `+` (a short code, or an international number written without its `+`). Spaces, dashes, dots and parentheses are ignored.
             ///   - from: Required. The sender, a number or short code, or a name of 1–11 GSM characters.
             ///   - text: The text. Long texts are split into concatenated parts.
             ///   - body: Binary user data, base64, with `encoding` `binary`. Exclusive with `text`.
@@ -427,7 +427,7 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/MessagePart/part_number`.
             internal var partNumber: Swift.Int
-            /// `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected` or `failed`.
+            /// `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected`, `failed` or `canceled` (its message was canceled before it was sent).
             ///
             /// - Remark: Generated from `#/components/schemas/MessagePart/status`.
             internal var status: Swift.String
@@ -445,7 +445,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - partNumber: 1-based.
-            ///   - status: `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected` or `failed`.
+            ///   - status: `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected`, `failed` or `canceled` (its message was canceled before it was sent).
             ///   - smscMessageId: The id the SMSC gave the part.
             ///   - submittedAt:
             ///   - doneAt:
