@@ -533,7 +533,12 @@ public final class SMPPConnector: Service, Sendable {
                             try NIOSSLClientHandler(context: sslContext, serverHostname: hostname)
                         )
                     }
-                    try operations.addHandler(ByteToMessageHandler(SMPPFrameDecoder(maximumLength: maximumLength)))
+                    // Lenient with what the SMSC writes: a C-string over its maximum whose NUL is in the
+                    // PDU is read (an over-long message id refused would fail a submit the SMSC took,
+                    // and it would go out again).
+                    try operations.addHandler(
+                        ByteToMessageHandler(SMPPFrameDecoder(maximumLength: maximumLength, strictFieldLengths: false))
+                    )
                     try operations.addHandler(SMPPFrameEncoderHandler())
                     let session = ClientSession(
                         slot: slot,

@@ -101,6 +101,27 @@ import Testing
         }
     }
 
+    /// An SMSC that takes a submit and answers with an id over the 65 octets SMPP 3.4 allows: the
+    /// submit succeeds with that id — refused as malformed, it would fail and go out again.
+    @Test func anOverLongMessageIDFromTheSMSCIsRead() async throws {
+        let id = String(repeating: "A", count: 70)
+        let reply: @Sendable (Int, SMPPFrame) -> RawSMSC.Reply = { _, frame in
+            guard frame.commandID == .submitSM else { return RawSMSC.standardReply(to: frame) }
+            var octets = ByteBuffer()
+            octets.writeMultipleIntegers(UInt32(16 + id.utf8.count + 1), UInt32(0x8000_0004), UInt32(0), frame.sequenceNumber)
+            octets.writeString(id)
+            octets.writeInteger(UInt8(0))
+            return .answerOctets(Array(octets.readableBytesView))
+        }
+        try await withRawSMSC(reply: reply) { smsc, port in
+            try await withConnector(.forTests(port: port)) { connector in
+                let result = try await connector.submit(.submitSM(try connector.texts(1, "long id")[0]))
+                #expect(result.messageID == id)
+                #expect(smsc.received.filter { $0.frame.commandID == .submitSM }.count == 1, "sent once")
+            }
+        }
+    }
+
     @Test func submitsWhoseWritesTheDisconnectCancelledFailRetryably() async throws {
         // The SMSC binds, then stops reading at the first submit: our writes pile up unsent until it
         // closes the connection, and NIO fails them before the session sees the connection go.

@@ -10,6 +10,8 @@ final class RawSMSC: Sendable {
     /// What to do with a received PDU.
     enum Reply: Sendable {
         case answer(SMPPFrame)
+        /// These octets as they are, for what the encoder refuses to write (an over-long id, say).
+        case answerOctets([UInt8])
         case nothing
         /// Read nothing more on this connection (the peer's writes pile up).
         case stopReading
@@ -23,7 +25,7 @@ final class RawSMSC: Sendable {
 
     private final class Handler: ChannelInboundHandler, Sendable {
         typealias InboundIn = SMPPFrameDecoder.Output
-        typealias OutboundOut = SMPPFrame
+        typealias OutboundOut = ByteBuffer
 
         let connection: Int
         let smsc: RawSMSC
@@ -43,7 +45,9 @@ final class RawSMSC: Sendable {
             self.smsc.state.withLock { $0.received.append(Received(connection: self.connection, frame: frame)) }
             switch self.smsc.reply(self.connection, frame) {
             case .answer(let answer):
-                context.writeAndFlush(Self.wrapOutboundOut(answer), promise: nil)
+                context.writeAndFlush(Self.wrapOutboundOut(RawSMSC.encode(answer)), promise: nil)
+            case .answerOctets(let octets):
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: octets)), promise: nil)
             case .nothing:
                 break
             case .stopReading:
@@ -81,7 +85,6 @@ final class RawSMSC: Sendable {
                     }
                     let operations = channel.pipeline.syncOperations
                     try operations.addHandler(ByteToMessageHandler(SMPPFrameDecoder()))
-                    try operations.addHandler(SMPPFrameEncoderHandler())
                     try operations.addHandler(Handler(connection: connection, smsc: self))
                 }
             }
@@ -103,7 +106,14 @@ final class RawSMSC: Sendable {
             guard let channel = state.channels.last else { throw NoConnection() }
             return channel
         }
-        try await channel.writeAndFlush(frame)
+        try await channel.writeAndFlush(Self.encode(frame))
+    }
+
+    /// The octets of a frame the test built (it must encode).
+    static func encode(_ frame: SMPPFrame) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        try! buffer.writeSMPPFrame(frame)
+        return buffer
     }
 
     /// Closes the latest connection (with a reset when it holds unread data).
