@@ -205,6 +205,7 @@ import Testing
             )
             #expect(paused.status == 200, "\(paused.body)")
             #expect((try paused.json()["paused"] as? [String: Any])?["reason"] as? String == "maintenance window")
+            #expect((try paused.json()["status"] as? [String: Any])?["state"] as? String == "paused")
 
             let accepted = try await server.request(
                 .POST,
@@ -221,7 +222,9 @@ import Testing
             #expect((queue["connectors"] as? [[String: Any]])?.first?["due"] as? Int == 1)
             #expect((queue["messages"] as? [String: Int])?["queued"] == 1)
 
-            #expect(try await self.admin(server, .POST, "/admin/connectors/main/resume").status == 200)
+            let resumed = try await self.admin(server, .POST, "/admin/connectors/main/resume")
+            #expect(resumed.status == 200)
+            #expect((try resumed.json()["status"] as? [String: Any])?["state"] as? String == "running")
             _ = try await server.waitForStatus(id, "delivered")
         }
     }
@@ -231,6 +234,7 @@ import Testing
             let reply = try await self.admin(server, .POST, "/admin/connectors/nope/pause")
             #expect(reply.status == 404)
             #expect(reply.headers.first(name: "Content-Type") == "application/problem+json")
+            #expect(try reply.json()["status"] as? Int == 404, "a number, as RFC 9457 has it")
             #expect((try reply.json()["detail"] as? String)?.contains("main") == true)
             let bad = try await self.admin(server, .POST, "/admin/connectors/main/pause", json: "{not json")
             #expect(bad.status == 400)

@@ -33,6 +33,15 @@ struct AdminAPI: Sendable {
         var name: String
         var paused: ConnectorPause?
         var status: ConnectorStatus
+
+        /// A connector whose dispatch is paused here says `paused`, though its sessions run (they
+        /// still carry receipts and inbound messages).
+        init(name: String, paused: ConnectorPause?, status: ConnectorStatus) {
+            self.name = name
+            self.paused = paused
+            self.status = status
+            if paused != nil && status.state == "running" { self.status.state = "paused" }
+        }
     }
 
     struct QueueReport: Codable, Sendable {
@@ -188,10 +197,10 @@ struct AdminProblem: Error, HTTPResponseError {
     var detail: String
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: [String: String] = [
+        let body: [String: Any] = [
             "type": "https://smsbridge.dev/problems/admin",
             "title": self.title,
-            "status": "\(self.status.code)",
+            "status": self.status.code,  // a number (RFC 9457), as in the API's problems
             "detail": self.detail,
         ]
         var data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
