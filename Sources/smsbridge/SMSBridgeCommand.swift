@@ -81,6 +81,8 @@ struct DatabaseOption: ParsableArguments {
         }
         var logger = Logger(label: "smsbridge")
         logger.logLevel = .warning
+        // One connection first: a database that cannot be reached is named at once, with why.
+        try await url.probe(logger: logger)
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -47,6 +47,22 @@ import Testing
         #expect(purged.stdout.hasPrefix("deleted 0 messages"))
     }
 
+    /// A database that cannot be reached is named at once, with why (the pool retried for a minute,
+    /// then named only its circuit breaker).
+    @Test func anUnreachableDatabaseIsNamedAtOnceWithWhy() async throws {
+        // `run` gives each command 30 s: the pool's minute of retries would fail it.
+        let refused = try await Self.run(["migrate", "--database-url", "postgres://x@127.0.0.1:1/x?sslmode=disable"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("cannot reach the database postgres://x@127.0.0.1:1/x"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("Connection refused"), "\(refused.stderr)")
+        let (url, _) = try await prepareDatabase(accounts: [])
+        var stranger = try #require(URLComponents(string: url))
+        stranger.user = "nobody"
+        let unknown = try await Self.run(["accounts", "list", "--database-url", try #require(stranger.string)])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains(#"role "nobody" does not exist"#), "\(unknown.stderr)")
+    }
+
     @Test func purgeRefusesAgesThatWouldEmptyTheTables() async throws {
         for age in ["5m", "soon"] {
             let refused = try await Self.run([
