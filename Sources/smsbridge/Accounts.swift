@@ -21,7 +21,7 @@ struct Accounts: AsyncParsableCommand {
         func run() async throws {
             try await self.database.withStore { store in
                 if try await store.account(named: self.name) != nil {
-                    throw ValidationError("an account named \(self.name) exists already")
+                    throw CommandFailure("an account named \(self.name) exists already")
                 }
                 let (account, key) = try await store.createAccount(name: self.name, rateLimit: self.rateLimit)
                 print("account \(account.name) \(account.id)")
@@ -96,7 +96,7 @@ struct Accounts: AsyncParsableCommand {
             try await self.database.withStore { store in
                 let prefix = self.prefix.hasSuffix("…") ? String(self.prefix.dropLast()) : self.prefix
                 guard try await store.revokeAPIKey(prefix: prefix) else {
-                    throw ValidationError("no active key with prefix \(prefix)")
+                    throw CommandFailure("no active key with prefix \(prefix)")
                 }
                 print("revoked \(prefix)")
             }
@@ -108,7 +108,7 @@ extension PostgresStore {
     /// The account with this name, or a usage error naming it.
     func existingAccount(named name: String) async throws -> Account {
         guard let account = try await self.account(named: name) else {
-            throw ValidationError("no account named \(name)")
+            throw CommandFailure("no account named \(name)")
         }
         return account
     }

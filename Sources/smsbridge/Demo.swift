@@ -169,7 +169,7 @@ struct DemoAccount {
             let store = PostgresStore(client: client, logger: logger)
             let key = try await self.apiKey(store: store, file: folder + "/demo-account.json")
             guard let account = try await store.account(named: "demo") else {
-                throw ValidationError("the demo account is missing")
+                throw CommandFailure("the demo account is missing")
             }
             let settings = try await store.setWebhookURLs(
                 accountID: account.id,
@@ -196,7 +196,7 @@ struct DemoAccount {
         let data = try JSONEncoder().encode(Saved(account: "demo", apiKey: key))
         guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600])
         else {
-            throw ValidationError("cannot write \(file)")
+            throw CommandFailure("cannot write \(file)")
         }
         return key
     }

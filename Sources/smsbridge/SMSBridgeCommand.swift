@@ -37,6 +37,16 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
+/// A command that ran and failed — not a misuse of its arguments: ArgumentParser prints it as
+/// `Error: …` without the usage, and the exit status is 1 (a `ValidationError` gets the usage and 64).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// The database alone, for the commands that use nothing else (`migrate`, `accounts`, `purge`): the
 /// configuration file's `database` section (its other sections are not read), `SMSBRIDGE_DATABASE_URL`
 /// over it, `--database-url` over both. Without a file (none named, no `./smsbridge.yaml`) the

@@ -35,6 +35,11 @@ import Testing
         #expect(created.stdout.contains("api key sbk_"))
         let listed = try await Self.run(["accounts", "list", "--database-url", url])
         #expect(listed.stdout.contains("shop"))
+        // A command that ran and failed is not a misuse of its arguments: no usage, status 1 (not 64).
+        let again = try await Self.run(["accounts", "create", "shop", "--database-url", url])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("an account named shop exists already"), "\(again.stderr)")
+        #expect(!again.stderr.contains("Usage:"), "\(again.stderr)")
 
         let dryRun = try await Self.run(["purge", "--older-than", "90d", "--dry-run", "--database-url", url])
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
