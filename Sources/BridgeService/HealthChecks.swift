@@ -72,6 +72,8 @@ struct HealthChecks: Sendable {
         for connector in self.connectors {
             let status = connector.status()
             bound[status.name] = status.sessions.filter { $0.state == "bound" }.count
+            // A connector that stopped binding after its credentials were refused says why.
+            if let alert = status.alert { problems.append("connector \(status.name): \(alert)") }
         }
         if !bound.values.contains(where: { $0 > 0 }) {
             problems.append("connectors: no session bound")

@@ -71,6 +71,20 @@ import Testing
         }
     }
 
+    /// Refused credentials stop the connector binding (an alert, not a reconnect loop): readiness says why.
+    @Test func readinessNamesACredentialsAlert() async throws {
+        try await withServer(simulator: { $0.users = [.init(systemID: "someone-else", password: "pw")] }) { server in
+            try await waitUntil("the alert") {
+                let problems = try await server.request(.GET, "/readyz").json()["problems"] as? [String]
+                return problems?.contains { $0.hasPrefix("connector main: ") } == true
+            }
+            let reply = try await server.request(.GET, "/readyz")
+            #expect(reply.status == 503)
+            let problems = try #require(try reply.json()["problems"] as? [String])
+            #expect(problems.contains { $0.hasPrefix("connector main: ") && $0.contains("ESME_RINVSYSID") }, "\(problems)")
+        }
+    }
+
     @Test func notReadyWhileNoSessionIsBound() async throws {
         try await withServer(configure: { $0.connectors["main"]?.endpoints = ["127.0.0.1:1"] }) { server in
             let reply = try await server.request(.GET, "/readyz")
