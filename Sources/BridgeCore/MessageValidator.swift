@@ -208,7 +208,6 @@ public struct MessageValidator: Sendable {
         return start == scalars.startIndex && end == scalars.endIndex ? text : String(scalars[start..<end])
     }
 
-    /// E.164 with `+` (7–15 digits), without (3–15 digits: international or a short code).
     /// Strict base64 (RFC 4648 §4; the padding may be left out): nil for anything else. Foundation's
     /// decoder is lenient — it read "====" as one zero octet and "AA=A" as two.
     static func base64Decoded(_ text: String) -> [UInt8]? {
@@ -237,6 +236,7 @@ public struct MessageValidator: Sendable {
         return compact.hasPrefix("+") || (!compact.isEmpty && compact.allSatisfy(\.isNumber)) ? compact : nil
     }
 
+    /// E.164 with `+` (7–15 digits), without (3–15 digits: international or a short code).
     static func isNumber(_ text: String) -> Bool {
         let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {

@@ -193,10 +193,9 @@ final class SMSCSession: ChannelInboundHandler {
 
     // MARK: Writing
 
-    /// Encodes a PDU into the outbound buffer. `flush` makes sure it goes out soon: at the end of
-    /// the current read, or else at the end of this event-loop tick (so a burst of receipts from the
-    /// timer still leaves in one write).
-    /// Encodes `frame` for the next flush; `false` (nothing written) when it cannot be encoded.
+    /// Encodes a PDU into the outbound buffer; `false` (nothing written) when it cannot be encoded.
+    /// `flush` makes sure it goes out soon: at the end of the current read, or else at the end of
+    /// this event-loop tick (so a burst of receipts from the timer still leaves in one write).
     @discardableResult
     private func write(_ frame: SMPPFrame, flush: Bool = false) -> Bool {
         guard let context = self.context else { return false }
@@ -515,12 +514,10 @@ final class SMSCSession: ChannelInboundHandler {
             shortMessage: multi.shortMessage,
             tlvs: multi.tlvs
         )
+        // The same user data for every destination: decoded once.
+        let decoded = Self.decode(template.userData, dataCoding: template.dataCoding, udhi: template.esmClass.hasUDHI)
         var refusal = Self.validate(template)
-        if refusal == nil,
-            !Self.decode(template.userData, dataCoding: template.dataCoding, udhi: template.esmClass.hasUDHI).udhValid
-        {
-            refusal = .invalidESMClass
-        }
+        if refusal == nil, !decoded.udhValid { refusal = .invalidESMClass }
         if let refusal {
             self.core.count { $0.submitsRefused[refusal.name ?? "\(refusal)", default: 0] += 1 }
             self.refuse(frame, status: refusal)
@@ -537,13 +534,13 @@ final class SMSCSession: ChannelInboundHandler {
                 }
                 continue
             }
-            var message = template
-            message.destination = address
-            if let status = Self.validate(message) {
-                unsuccessful.append(.init(address: address, errorStatus: status))
+            // The rest of the message was checked once, above: only the address is new.
+            guard !address.value.isEmpty else {
+                unsuccessful.append(.init(address: address, errorStatus: .invalidDestinationAddress))
                 continue
             }
-            let decoded = Self.decode(message.userData, dataCoding: message.dataCoding, udhi: message.esmClass.hasUDHI)
+            var message = template
+            message.destination = address
             let now = NIODeadline.now()
             let wallClock = UTCInstant.now
             let submission = SimulatorCore.Submission(

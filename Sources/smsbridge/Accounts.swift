@@ -105,7 +105,7 @@ struct Accounts: AsyncParsableCommand {
 }
 
 extension PostgresStore {
-    /// The account with this name, or a usage error naming it.
+    /// The account with this name, or a failure naming it.
     func existingAccount(named name: String) async throws -> Account {
         guard let account = try await self.account(named: name) else {
             throw CommandFailure("no account named \(name)")
