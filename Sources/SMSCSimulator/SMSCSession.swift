@@ -782,6 +782,7 @@ final class SMSCSession: ChannelInboundHandler {
             // Any PDU received since proves the link is alive (SMPP.md §11.1); only silence closes it.
             guard self.lastReceived > outstanding.sentAt else {
                 self.logger.info("peer did not answer enquire_link, closing")
+                self.flushOutbound()
                 context.close(promise: nil)
                 return
             }
@@ -792,7 +793,10 @@ final class SMSCSession: ChannelInboundHandler {
         let sequenceNumber = self.sequenceNumbers.next()
         self.enquireLinkOutstanding = (sequenceNumber, now)
         self.core.count { $0.enquireLinksSent += 1 }
-        self.write(SMPPFrame(.enquireLink, sequenceNumber: sequenceNumber), flush: true)
+        // Flushed now, not on a later turn of the loop: a loop late by more than an interval would
+        // otherwise run the next timer first, and close before the probe ever left.
+        guard self.write(SMPPFrame(.enquireLink, sequenceNumber: sequenceNumber)) else { return }
+        self.flushOutbound()
     }
 
     func close() {
