@@ -103,14 +103,17 @@ import Testing
 
     /// An SMSC that takes a submit and answers with an id over the 65 octets SMPP 3.4 allows: the
     /// submit succeeds with that id — refused as malformed, it would fail and go out again.
-    @Test func anOverLongMessageIDFromTheSMSCIsRead() async throws {
-        let id = String(repeating: "A", count: 70)
+    /// Sloppy SMSCs seen in the field: an id over the 65 octets SMPP allows, and an id whose NUL is
+    /// missing at the end of the body. Either is read; failing the submit would send it again.
+    @Test(arguments: [(String(repeating: "A", count: 70), true), ("4F2A9C", false)])
+    func aSloppyMessageIDFromTheSMSCIsRead(id: String, terminated: Bool) async throws {
         let reply: @Sendable (Int, SMPPFrame) -> RawSMSC.Reply = { _, frame in
             guard frame.commandID == .submitSM else { return RawSMSC.standardReply(to: frame) }
             var octets = ByteBuffer()
-            octets.writeMultipleIntegers(UInt32(16 + id.utf8.count + 1), UInt32(0x8000_0004), UInt32(0), frame.sequenceNumber)
+            let length = 16 + id.utf8.count + (terminated ? 1 : 0)
+            octets.writeMultipleIntegers(UInt32(length), UInt32(0x8000_0004), UInt32(0), frame.sequenceNumber)
             octets.writeString(id)
-            octets.writeInteger(UInt8(0))
+            if terminated { octets.writeInteger(UInt8(0)) }
             return .answerOctets(Array(octets.readableBytesView))
         }
         try await withRawSMSC(reply: reply) { smsc, port in

@@ -182,6 +182,18 @@ import Testing
         #expect(bind.systemID == "abcdefghijklmnop")
     }
 
+    @Test func aResponseMessageIDWithoutItsNULIsReadWhenLenient() throws {
+        // submit_sm_resp whose message id runs to the end of the body.
+        let bytes = wire("00000016 80000004 00000000 00000007", .text("4F2A9C"))
+        var strict = ByteBuffer(bytes: bytes)
+        let error = try #require(throws: SMPPDecodingError.self) { _ = try strict.readSMPPFrame() }
+        #expect(error.kind == .missingTerminator(.messageID))
+        var lenient = ByteBuffer(bytes: bytes)
+        let frame = try #require(try lenient.readSMPPFrame(strictFieldLengths: false))
+        #expect(frame.pdu == .submitSMResp(SubmitSMResponse(messageID: "4F2A9C")))
+        #expect(lenient.readableBytes == 0)
+    }
+
     @Test func sourceAddressTooLongAnswersInvalidSourceAddress() throws {
         let error = try self.decodeError(
             wire(
