@@ -326,6 +326,13 @@ final class ClientSession: ChannelInboundHandler {
         guard let context = self.context else { return }
         let action = self.machine.timerFired(now: .now())
         if action.close != nil { self.leavePool() }
+        if !action.timedOut.isEmpty {
+            // One line for all the requests of this moment: a silent SMSC times out a whole window.
+            self.logger.warning(
+                "no response from the SMSC in time; the requests fail retryably",
+                metadata: ["requests": "\(action.timedOut.count)"]
+            )
+        }
         for pending in action.timedOut {
             self.connector.completed(slot: self.slot, pending: pending, outcome: .failure(.responseTimeout))
         }

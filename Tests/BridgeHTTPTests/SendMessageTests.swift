@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeStore
+import BridgeTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -144,7 +145,7 @@ import Testing
         try await withAPI { api in
             let message = try await api.send(messageJSON()).decode(Components.Schemas.Message.self)
             _ = try await api.request(.get, "/v1/messages/\(message.id)")
-            let entries = api.logs.entries.filter { $0.level == .debug }
+            let entries = api.logs.all.filter { $0.level == .debug }
             #expect(entries.contains { $0.message == "message accepted" && $0.metadata["message.id"] == message.id })
             #expect(
                 entries.contains {

@@ -1,4 +1,6 @@
+import BridgeTestSupport
 import Foundation
+import Logging
 import MetricsTestKit
 import NIOCore
 import NIOPosix
@@ -15,7 +17,8 @@ import Testing
             let configuration = ConnectorConfiguration.forTests(port: simulator.port!) {
                 $0.responseTimeout = .milliseconds(300)
             }
-            try await withConnector(configuration) { connector in
+            let logs = CapturedLogs()
+            try await withConnector(configuration, logs: logs) { connector in
                 do {
                     _ = try await connector.send(.text("lost", from: "Shop", to: "4477001"))
                     Issue.record("expected a timeout")
@@ -24,6 +27,10 @@ import Testing
                     #expect(error.isRetryable)
                 }
             }
+            // An operator sees it: a silent SMSC is not only a metric.
+            let warnings = logs.records("no response from the SMSC in time; the requests fail retryably")
+            #expect(warnings.map(\.level) == [.warning])
+            #expect(warnings.first?.metadata["requests"] == "1")
         }
     }
 

@@ -9,7 +9,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SMPP
-import Synchronization
 import Testing
 
 @testable import BridgeHTTP
@@ -20,7 +19,7 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let account: Account
     let key: String
-    let logs: LogRecorder
+    let logs: CapturedLogs
 
     /// The validator every test uses: one connector, default policy, private callback URLs allowed.
     static let validator: MessageValidator = {
@@ -98,11 +97,10 @@ func withAPI(
     try await startTestCluster()
     try await withStore("http") { store in
         let (account, key) = try await store.createAccount(name: "acme", rateLimit: accountRateLimit)
-        let logs = LogRecorder()
+        let logs = CapturedLogs()
         let repository = makeRepository?(store) ?? store
         let api = try BridgeAPI(store: repository, validator: APIHarness.validator, configuration: configuration)
-        var logger = Logger(label: "api-test") { _ in logs.handler }
-        logger.logLevel = .debug
+        let logger = logs.logger(label: "api-test", level: .debug)
         let app = Application(router: api.makeRouter(), logger: logger)
         try await app.test(setup) { client in
             try await body(APIHarness(store: store, client: client, account: account, key: key, logs: logs))
@@ -142,42 +140,6 @@ func messageJSON(
 ) -> String {
     let extraFields = extra.isEmpty ? "" : ", \(extra)"
     return #"{"to": "\#(to)", "from": "\#(from)", "text": "\#(text)"\#(extraFields)}"#
-}
-
-// MARK: Logs
-
-/// Keeps every log entry, to check what was logged.
-final class LogRecorder: Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    private let storage = Mutex<[Entry]>([])
-
-    var entries: [Entry] { self.storage.withLock { $0 } }
-
-    func append(_ entry: Entry) { self.storage.withLock { $0.append(entry) } }
-
-    /// A log handler writing here.
-    var handler: Handler { Handler(recorder: self) }
-
-    struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { self.metadata[key] }
-            set { self.metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-            self.recorder.append(Entry(level: event.level, message: "\(event.message)", metadata: merged))
-        }
-    }
 }
 
 extension HTTPResponse.Status {

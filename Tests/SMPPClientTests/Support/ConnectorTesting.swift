@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import CoreMetrics
 import Foundation
 import Logging
@@ -78,14 +79,17 @@ func withSimulator<T>(
 }
 
 /// Starts a connector, runs `body`, shuts it down.
+///
+/// - Parameter logs: where the connector's log records (info and above) go; default nowhere but warnings.
 func withConnector<T>(
     _ configuration: ConnectorConfiguration,
     metricsFactory: any MetricsFactory = MetricsSystem.factory,
+    logs: CapturedLogs? = nil,
     _ body: (SMPPConnector) async throws -> T
 ) async throws -> T {
     let connector = try SMPPConnector(
         configuration: configuration,
-        logger: testLogger("connector"),
+        logger: logs?.logger(label: "connector") ?? testLogger("connector"),
         metricsFactory: metricsFactory
     )
     connector.start()

@@ -1,3 +1,4 @@
+import BridgeTestSupport
 import Logging
 import NIOCore
 import SMPP

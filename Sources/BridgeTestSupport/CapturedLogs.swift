@@ -1,20 +1,22 @@
-import Logging
+public import Logging
 import Synchronization
 
-/// Log records kept in memory, for tests that check what the simulator logs.
-final class CapturedLogs: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+/// Log records kept in memory, for tests that check what was logged.
+public final class CapturedLogs: Sendable {
+    public struct Record: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
     }
 
     private let records = Mutex<[Record]>([])
 
-    var all: [Record] { self.records.withLock { $0 } }
+    public init() {}
+
+    public var all: [Record] { self.records.withLock { $0 } }
 
     /// The records with this message.
-    func records(_ message: String) -> [Record] {
+    public func records(_ message: String) -> [Record] {
         self.all.filter { $0.message == message }
     }
 
@@ -23,8 +25,8 @@ final class CapturedLogs: Sendable {
     }
 
     /// A logger writing into this store.
-    func logger(level: Logger.Level = .info) -> Logger {
-        var logger = Logger(label: "smsc-sim-test") { _ in CapturingLogHandler(store: self) }
+    public func logger(label: String = "test", level: Logger.Level = .info) -> Logger {
+        var logger = Logger(label: label) { _ in CapturingLogHandler(store: self) }
         logger.logLevel = level
         return logger
     }
