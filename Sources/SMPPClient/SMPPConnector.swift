@@ -470,6 +470,12 @@ public final class SMPPConnector: Service, Sendable {
             default:
                 break
             }
+            if messageID.isEmpty, case .submitSM(let submit) = pending.pdu, submit.registeredDelivery.receiptRequest != 0 {
+                self.logger.warning(
+                    "the SMSC accepted a submit without a message id: no receipt can be matched to it",
+                    metadata: ["smpp.session": "\(slot)"]
+                )
+            }
             let latency = now - pending.enqueuedAt
             self.metrics.submitsOK.increment()
             self.metrics.submitDuration.recordNanoseconds(latency.nanoseconds)

@@ -1,3 +1,5 @@
+import BridgeTestSupport
+import Logging
 import NIOCore
 import SMPP
 import SMPPClient
@@ -123,6 +125,25 @@ import Testing
                 #expect(smsc.received.filter { $0.frame.commandID == .submitSM }.count == 1, "sent once")
             }
         }
+    }
+
+    @Test func anEmptyMessageIDIsAcceptedWithAWarning() async throws {
+        // Status 0 with an empty id: the SMSC took the message (sending it again would duplicate
+        // it), but its receipt can never be matched — the operator is told.
+        let reply: @Sendable (Int, SMPPFrame) -> RawSMSC.Reply = { _, frame in
+            guard frame.commandID == .submitSM else { return RawSMSC.standardReply(to: frame) }
+            return .answer(SMPPFrame(.submitSMResp(SubmitSMResponse(messageID: "")), sequenceNumber: frame.sequenceNumber))
+        }
+        let logs = CapturedLogs()
+        try await withRawSMSC(reply: reply) { smsc, port in
+            try await withConnector(.forTests(port: port), logs: logs) { connector in
+                let result = try await connector.submit(.submitSM(try connector.texts(1, "no id")[0]))
+                #expect(result.messageID == "")
+                #expect(smsc.received.filter { $0.frame.commandID == .submitSM }.count == 1, "sent once")
+            }
+        }
+        let warnings = logs.records("the SMSC accepted a submit without a message id: no receipt can be matched to it")
+        #expect(warnings.map(\.level) == [.warning])
     }
 
     @Test func submitsWhoseWritesTheDisconnectCancelledFailRetryably() async throws {
