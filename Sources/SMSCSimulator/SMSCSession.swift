@@ -85,6 +85,15 @@ final class SMSCSession: ChannelInboundHandler {
         self.logger.info("connect", metadata: ["remote": "\(self.remoteAddress)"])
         let interval = self.configuration.enquireLinkInterval
         if interval > 0 { self.armKeepAlive(.nanoseconds(Int64(interval * 1e9))) }
+        let initTimeout = self.configuration.sessionInitTimeout
+        if initTimeout > 0 {
+            context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(initTimeout * 1e9))) { [self] in
+                // Still not bound (a session that bound and unbound is closed by the unbind).
+                guard self.state == .open, let context = self.context else { return }
+                self.logger.info("no bind within the session init timeout, closing")
+                context.close(promise: nil)
+            }
+        }
         context.fireChannelActive()
     }
 
@@ -168,7 +177,7 @@ final class SMSCSession: ChannelInboundHandler {
             $0.genericNacksSent += 1
         }
         self.logger.warning("framing error, closing", metadata: ["error": "\(error)"])
-        self.encode(
+        _ = self.encode(
             SMPPFrame(
                 .genericNack,
                 sequenceNumber: error.header?.sequenceNumber ?? 0,

@@ -33,6 +33,9 @@ public struct SimulatorConfiguration: Sendable {
     public var faults: Faults = Faults()
     /// Seconds of silence after which the simulator sends its own enquire_link. Default 30; 0 turns it off.
     public var enquireLinkInterval: Double = 30
+    /// Seconds a connection may stay open without a bind before the simulator closes it (SMPP 3.4
+    /// §7.2, session_init_timer). Default 60; 0 turns it off.
+    public var sessionInitTimeout: Double = 60
     /// Seconds to wait for a deliver_sm_resp before redelivering. Default 10.
     public var deliveryResponseTimeout: Double = 10
     /// Seconds between redeliveries of a deliver_sm answered with a temporary error or not answered. Default 1.

@@ -38,6 +38,7 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
     public var dropAfter: Int?
     public var earlyReceiptRate: Double?
     public var enquireLinkInterval: Double?
+    public var sessionInitTimeout: Double?
     public var deliveryTimeout: Double?
     public var deliveryRetryInterval: Double?
     public var deliveryAttempts: Int?
@@ -77,6 +78,7 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
         case dropAfter = "drop_after"
         case earlyReceiptRate = "early_receipt_rate"
         case enquireLinkInterval = "enquire_link_interval"
+        case sessionInitTimeout = "session_init_timeout"
         case deliveryTimeout = "delivery_timeout"
         case deliveryRetryInterval = "delivery_retry_interval"
         case deliveryAttempts = "delivery_attempts"
@@ -177,6 +179,7 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
         merged.dropAfter = other.dropAfter ?? self.dropAfter
         merged.earlyReceiptRate = other.earlyReceiptRate ?? self.earlyReceiptRate
         merged.enquireLinkInterval = other.enquireLinkInterval ?? self.enquireLinkInterval
+        merged.sessionInitTimeout = other.sessionInitTimeout ?? self.sessionInitTimeout
         merged.deliveryTimeout = other.deliveryTimeout ?? self.deliveryTimeout
         merged.deliveryRetryInterval = other.deliveryRetryInterval ?? self.deliveryRetryInterval
         merged.deliveryAttempts = other.deliveryAttempts ?? self.deliveryAttempts
@@ -298,6 +301,9 @@ public struct SimulatorSettings: Sendable, Codable, Hashable {
         }
         if let interval = try nonNegative(self.enquireLinkInterval, "enquire_link_interval") {
             configuration.enquireLinkInterval = interval
+        }
+        if let timeout = try nonNegative(self.sessionInitTimeout, "session_init_timeout") {
+            configuration.sessionInitTimeout = timeout
         }
         if let timeout = try nonNegative(self.deliveryTimeout, "delivery_timeout") {
             guard timeout > 0 else {

@@ -69,6 +69,8 @@ struct SMSCSimCommand: AsyncParsableCommand {
     var earlyReceiptRate: Double?
     @Option(help: "Seconds of silence before the simulator sends enquire_link (default 30; 0 = never).")
     var enquireLinkInterval: Double?
+    @Option(help: "Seconds a connection may stay open without a bind before it is closed (default 60; 0 = never).")
+    var sessionInitTimeout: Double?
     @Option(help: "Seconds to wait for deliver_sm_resp before redelivering (default 10).") var deliveryTimeout: Double?
     @Option(help: "Seconds between redeliveries of refused or unanswered deliver_sm (default 1).")
     var deliveryRetryInterval: Double?
@@ -167,6 +169,7 @@ struct SMSCSimCommand: AsyncParsableCommand {
         settings.dropAfter = self.dropAfter
         settings.earlyReceiptRate = self.earlyReceiptRate
         settings.enquireLinkInterval = self.enquireLinkInterval
+        settings.sessionInitTimeout = self.sessionInitTimeout
         settings.deliveryTimeout = self.deliveryTimeout
         settings.deliveryRetryInterval = self.deliveryRetryInterval
         settings.deliveryAttempts = self.deliveryAttempts

@@ -180,6 +180,7 @@ struct ExecutableTests {
                 flag("drop-after", "1001", \.dropAfter, 1001)
                 flag("early-receipt-rate", "0.2", \.earlyReceiptRate, 0.2)
                 flag("enquire-link-interval", "59", \.enquireLinkInterval, 59)
+                flag("session-init-timeout", "21", \.sessionInitTimeout, 21)
                 flag("delivery-timeout", "4", \.deliveryTimeout, 4)
                 flag("delivery-retry-interval", "2.5", \.deliveryRetryInterval, 2.5)
                 flag("delivery-attempts", "3", \.deliveryAttempts, 3)

@@ -166,6 +166,29 @@ import Testing
         }
     }
 
+    /// SMPP's session_init_timer: a connection that has not bound in time is closed; one that bound is not.
+    @Test(arguments: [false, true])
+    func theSessionInitTimeoutClosesOnlyAConnectionThatHasNotBound(binds: Bool) async throws {
+        let logs = CapturedLogs()
+        let configuration = SimulatorConfiguration.testing {
+            $0.sessionInitTimeout = 0.2
+            $0.enquireLinkInterval = 0
+        }
+        try await withSimulator(configuration, logs: logs) { simulator in
+            try await TestESME.with(port: simulator.port!) { esme in
+                guard binds else {
+                    try await esme.closed(timeout: .seconds(5))
+                    return
+                }
+                try await esme.bind(.transceiver)
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await esme.request(.enquireLink).commandStatus == .ok)
+                #expect(esme.isActive)
+            }
+        }
+        #expect(logs.records("no bind within the session init timeout, closing").count == (binds ? 0 : 1))
+    }
+
     @Test func aPeerThatKeepsTalkingIsNotDisconnectedForAMissingEnquireLinkResp() async throws {
         // The peer's PDU must arrive within one interval of the probe: 2 s leaves room for a
         // machine busy with other tests.

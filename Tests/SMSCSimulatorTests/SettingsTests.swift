@@ -35,6 +35,7 @@ import Testing
                 drop_after: 1000
                 early_receipt_rate: 0.2
                 enquire_link_interval: 60
+                session_init_timeout: 20
                 delivery_timeout: 5
                 delivery_retry_interval: 2
                 delivery_attempts: 3
@@ -73,6 +74,7 @@ import Testing
         #expect(configuration.faults.dropAfterPDUs == 1000)
         #expect(configuration.faults.earlyReceiptRate == 0.2)
         #expect(configuration.enquireLinkInterval == 60)
+        #expect(configuration.sessionInitTimeout == 20)
         #expect(configuration.deliveryResponseTimeout == 5)
         #expect(configuration.deliveryRetryInterval == 2)
         #expect(configuration.deliveryAttempts == 3)
