@@ -81,6 +81,7 @@ public struct BridgeAPI: Sendable {
                 .add(middleware: ContentNegotiationMiddleware())
                 .add(middleware: authentication)
                 .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
+                .add(middleware: DuplicateKeyMiddleware())
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
                 .add(
                     middleware: OptionalBodyMiddleware(

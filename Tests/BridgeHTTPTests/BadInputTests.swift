@@ -228,6 +228,32 @@ import Testing
         }
     }
 
+    @Test func aFieldGivenTwiceIsRefused() async throws {
+        // Readers disagree on which value counts (Foundation the first, most proxies the last).
+        try await withAPI { api in
+            try self.expectProblem(
+                try await api.send(messageJSON(extra: #""to": "+33612345678""#)),
+                .badRequest,
+                type: "invalid-field",
+                field: "to",
+                code: "duplicate_field"
+            )
+            // Inside a batch's item, and written with an escape.
+            let batch = #"{"messages": [\#(messageJSON()), \#(messageJSON(extra: #""t\u0065xt": "other""#))]}"#
+            try self.expectProblem(
+                try await api.request(.post, "/v1/messages/batch", json: batch),
+                .badRequest,
+                type: "invalid-field",
+                field: "messages[1].text",
+                code: "duplicate_field"
+            )
+            try await self.expectNothingStored(api)
+            // The same name in different objects is no duplicate.
+            let twoItems = #"{"messages": [\#(messageJSON()), \#(messageJSON())]}"#
+            #expect(try await api.request(.post, "/v1/messages/batch", json: twoItems).status == .multiStatus)
+        }
+    }
+
     @Test func anOversizedBody() async throws {
         var configuration = BridgeAPI.Configuration.testing
         configuration.maximumBodySize = 2048

@@ -243,3 +243,31 @@ import Testing
         #expect(APIController<PostgresStore>.recipient(" 447700900123") == "+447700900123")
     }
 }
+
+@Suite struct DuplicateKeysTests {
+    private func first(_ json: String) -> String? {
+        Array(json.utf8).withUnsafeBytes { DuplicateKeys.first(in: $0) }
+    }
+
+    @Test func aRepeatedNameIsFoundWithItsPath() {
+        #expect(self.first(#"{"a": 1, "b": 2, "a": 3}"#) == "a")
+        #expect(self.first(#"{"messages": [{"to": "1"}, {"to": "1", "tags": ["x"], "to": "2"}]}"#) == "messages[1].to")
+        #expect(self.first(#"{"o": {"p": {"q": true, "q": null}}}"#) == "o.p.q")
+        // Escapes name the same field.
+        #expect(self.first(#"{"to": 1, "t\u006f": 2}"#) == "to")
+        #expect(self.first(#"{"\"": 1, "\u0022": 2}"#) == #"""#)
+    }
+
+    @Test func distinctNamesAndOtherObjectsAreNoDuplicates() {
+        #expect(self.first(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "a\"a", "d": [1, -2.5e3, true, false, null]}"#) == nil)
+        #expect(self.first(#"{"to": 1, "To": 2}"#) == nil)
+        #expect(self.first("{}") == nil)
+        #expect(self.first("[]") == nil)
+    }
+
+    @Test func whatIsNotJSONIsLeftToTheDecoder() {
+        for text in ["", "{", #"{"a" 1}"#, #"{"a": 1,"#, #"{"a": "unterminated"#, String(repeating: "[", count: 100_000)] {
+            #expect(self.first(text) == nil, "\(text.prefix(20))")
+        }
+    }
+}
