@@ -50,6 +50,8 @@ public final class InboundProcessor: Service, Sendable {
     /// When a receipt was last kept unmatched (seconds since the reference date), or 0.
     private let lastUnmatched = Atomic<Double>(0)
     private let metrics = ServiceMetrics()
+    /// Inbound PDUs answered late or with an error: a repeat on their connection is a redelivery.
+    private let lateAnswers: LateAnswers
 
     public init(
         store: PostgresStore,
@@ -70,6 +72,7 @@ public final class InboundProcessor: Service, Sendable {
         )
         self.unrecorded = unrecorded
         self.logger = logger
+        self.lateAnswers = LateAnswers(keep: .seconds(configuration.dedupeWindow))
     }
 
     /// Consumes every connector's events until they end. Put it before the connectors in a service
@@ -221,14 +224,24 @@ public final class InboundProcessor: Service, Sendable {
                 concatenation = nil
             }
         }
-        let part = IncomingPart(
+        let received = IncomingPart(
             connector: event.connector,
             source: message.source.value,
             destination: message.destination.value,
             dataCoding: message.dataCoding,
             userData: Array(userData.readableBytesView),
-            concatenation: concatenation
+            concatenation: concatenation,
+            connection: event.connection
         )
+        var repeatable = received
+        // Answered late or with an error before: a repeat is the SMSC delivering again.
+        if self.lateAnswers.contains(received) { repeatable.connection = nil }
+        let part = repeatable
+        let openConnections = self.connectors.values.flatMap(\.openConnections)
+        let started = ContinuousClock.now
+        let answerBy = self.connectors[event.connector].map {
+            Duration.nanoseconds($0.configuration.inboundAcknowledgementTimeout.nanoseconds)
+        }
         do {
             let (store, accountID, dedupeWindow, smscDefault) = (
                 self.store, self.router.account(for: part.destination), self.configuration.dedupeWindow,
@@ -239,10 +252,12 @@ public final class InboundProcessor: Service, Sendable {
                     part,
                     accountID: accountID,
                     dedupeWindow: dedupeWindow,
+                    openConnections: openConnections,
                     smscDefault: smscDefault
                 )
             }
             event.acknowledgement?.acknowledge(.ok)
+            if let answerBy, ContinuousClock.now - started >= answerBy { self.lateAnswers.note(received) }
             if case .stored(let record) = outcome {
                 self.metrics.recordInbound(connector: event.connector)
                 self.logger.debug(
@@ -255,6 +270,7 @@ public final class InboundProcessor: Service, Sendable {
                 "storing an inbound message failed; the SMSC will deliver it again",
                 metadata: ["error": "\(error)"]
             )
+            self.lateAnswers.note(received)
             event.acknowledgement?.acknowledge(.temporaryAppError)
         }
     }

@@ -14,6 +14,9 @@ public struct IncomingPart: Sendable, Hashable {
     public var userData: [UInt8]
     /// Set when this is one part of a concatenated message.
     public var concatenation: ConcatenationInfo?
+    /// The connection it arrived on (``SMPPClient/InboundEvent/connection``); `nil` when a repeat
+    /// must count as a redelivery whatever carried it (see ``PostgresStore/storeInbound(_:accountID:dedupeWindow:openConnections:smscDefault:)``).
+    public var connection: UInt64?
 
     public init(
         connector: String,
@@ -21,7 +24,8 @@ public struct IncomingPart: Sendable, Hashable {
         destination: String,
         dataCoding: DataCoding,
         userData: [UInt8],
-        concatenation: ConcatenationInfo?
+        concatenation: ConcatenationInfo?,
+        connection: UInt64? = nil
     ) {
         self.connector = connector
         self.source = source
@@ -29,6 +33,7 @@ public struct IncomingPart: Sendable, Hashable {
         self.dataCoding = dataCoding
         self.userData = userData
         self.concatenation = concatenation
+        self.connection = connection
     }
 }
 
@@ -45,27 +50,39 @@ public enum InboundOutcome: Sendable, Hashable {
 
 extension PostgresStore {
     /// Stores an inbound message or part in one transaction. A repeat of the same PDU within
-    /// `dedupeWindow` seconds is recognised and stored once. Parts are kept until every part of
+    /// `dedupeWindow` seconds is a redelivery (an SMSC that did not get our answer), stored once —
+    /// unless the connection that brought the last copy is still open (one of `openConnections`,
+    /// which holds the part's own): an answer sent in time on a connection that stays up arrives,
+    /// so the phone sent the same text again. The caller leaves out the part's connection when its
+    /// last copy was answered late or with an error. A redelivery moves the entry to its
+    /// connection, so that the phone's next repeat on it is new again. Parts are kept until every part of
     /// their message arrived (any order), then joined, decoded and stored as one message.
     public func storeInbound(
         _ part: IncomingPart,
         accountID: UUID?,
         dedupeWindow: TimeInterval,
+        openConnections: [UInt64] = [],
         smscDefault: TextEncoding = .gsm7
     ) async throws -> InboundOutcome {
         let dedupeKey = Self.dedupeKey(part)
+        let carrier = part.connection.map { Int64(bitPattern: $0) }
+        let open = part.connection == nil ? [] : openConnections.map { Int64(bitPattern: $0) }
         return try await self.client.withTransaction(logger: self.logger) { connection in
+            // Fresh when new, older than the window, or last seen on a connection still open; the
+            // entry's time is that of the last fresh copy (seen_at = now() tells which this was).
             let fresh = try await connection.query(
                 """
-                INSERT INTO inbound_dedupe (key, seen_at) VALUES (\(dedupeKey), now())
-                ON CONFLICT (key) DO UPDATE SET seen_at = now()
-                    WHERE inbound_dedupe.seen_at < now() - make_interval(secs => \(dedupeWindow))
-                RETURNING key
+                INSERT INTO inbound_dedupe AS d (key, seen_at, connection) VALUES (\(dedupeKey), now(), \(carrier))
+                ON CONFLICT (key) DO UPDATE SET
+                    seen_at = CASE WHEN d.seen_at < now() - make_interval(secs => \(dedupeWindow))
+                        OR d.connection = ANY(\(open)::int8[]) THEN now() ELSE d.seen_at END,
+                    connection = EXCLUDED.connection
+                RETURNING seen_at = now()
                 """,
                 logger: self.logger
             )
             var isFresh = false
-            for try await _ in fresh { isFresh = true }
+            for try await value in fresh.decode(Bool.self) { isFresh = value }
             guard isFresh else { return .duplicate }
 
             guard let concatenation = part.concatenation, concatenation.total > 1 else {

@@ -11,6 +11,8 @@ final class ClientSession: ChannelInboundHandler {
     typealias Pending = SMPPConnector.Pending
 
     let slot: Int
+    /// This connection's id in ``InboundEvent/connection``.
+    let connection: UInt64
     private let connector: SMPPConnector
     private var machine: ESMESessionStateMachine<Pending>
     private var logger: Logger
@@ -38,6 +40,7 @@ final class ClientSession: ChannelInboundHandler {
         logger: Logger
     ) {
         self.slot = slot
+        self.connection = UInt64.random(in: 1...UInt64.max)
         self.connector = connector
         self.machine = ESMESessionStateMachine(configuration: configuration, now: .now())
         self.logger = logger
@@ -158,7 +161,7 @@ final class ClientSession: ChannelInboundHandler {
 
     private func deliver(_ frame: SMPPFrame, context: ChannelHandlerContext) {
         guard frame.commandID != .alertNotification else {
-            self.connector.inbound(slot: self.slot, frame: frame, acknowledgement: nil)
+            self.connector.inbound(slot: self.slot, connection: self.connection, frame: frame, acknowledgement: nil)
             return
         }
         let sequenceNumber = frame.sequenceNumber
@@ -169,6 +172,7 @@ final class ClientSession: ChannelInboundHandler {
         if self.acknowledgementTimer == nil { self.armAcknowledgementTimer(context) }
         self.connector.inbound(
             slot: self.slot,
+            connection: self.connection,
             frame: frame,
             acknowledgement: InboundAcknowledgement(session: self.handle!, sequenceNumber: sequenceNumber)
         )
@@ -351,10 +355,13 @@ final class ClientSession: ChannelInboundHandler {
 /// Reaches a ``ClientSession`` from any thread: every call hops to its event loop.
 final class ClientSessionHandle: Sendable {
     let eventLoop: any EventLoop
+    /// The session's ``ClientSession/connection``.
+    let connection: UInt64
     private let session: NIOLoopBound<ClientSession>
 
     init(session: ClientSession, eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        self.connection = session.connection
         self.session = NIOLoopBound(session, eventLoop: eventLoop)
     }
 

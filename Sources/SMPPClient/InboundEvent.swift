@@ -22,6 +22,9 @@ public struct InboundEvent: Sendable {
     public var connector: String
     /// The session it arrived on.
     public var session: Int
+    /// The connection it arrived on: drawn at random for each connection (a session's slot gets a
+    /// new one at every reconnect), so it tells connections apart across reconnects and instances.
+    public var connection: UInt64
     public var kind: Kind
     /// The PDU as received: deliver_sm, data_sm or alert_notification.
     public var frame: SMPPFrame

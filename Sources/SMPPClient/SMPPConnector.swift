@@ -312,6 +312,11 @@ public final class SMPPConnector: Service, Sendable {
 
     // MARK: Events from sessions
 
+    /// The ``InboundEvent/connection`` of every connection open now.
+    public var openConnections: [UInt64] {
+        self.state.withLock { $0.handles.values.map(\.connection) }
+    }
+
     func sessionConnected(slot: Int, handle: ClientSessionHandle) {
         self.state.withLock { $0.handles[slot] = handle }
     }
@@ -393,7 +398,7 @@ public final class SMPPConnector: Service, Sendable {
         self.arm(wakeup)
     }
 
-    func inbound(slot: Int, frame: SMPPFrame, acknowledgement: InboundAcknowledgement?) {
+    func inbound(slot: Int, connection: UInt64, frame: SMPPFrame, acknowledgement: InboundAcknowledgement?) {
         var kind: InboundEvent.Kind = .message
         var candidates: [String] = []
         switch frame.pdu {
@@ -429,6 +434,7 @@ public final class SMPPConnector: Service, Sendable {
             InboundEvent(
                 connector: self.configuration.name,
                 session: slot,
+                connection: connection,
                 kind: kind,
                 frame: frame,
                 acknowledgement: acknowledgement,

@@ -94,6 +94,18 @@ extension Bridge {
         }
     }
 
+    @Test func thePhoneSendingTheSameTextTwiceGivesTwoMessages() async throws {
+        // Answered in time on a connection that stays up: the SMSC got our answer, so the same
+        // PDU again is a new message ("YES" twice), not a redelivery.
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "YES"))
+            try await waitUntil("the first acknowledged") { bridge.simulator.counters.moAcknowledged == 1 }
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "YES"))
+            let stored = try await bridge.waitForInbound(count: 2)
+            #expect(stored.map(\.text) == ["YES", "YES"])
+        }
+    }
+
     @Test func aDatabaseFailureAsksTheSMSCToDeliverAgain() async throws {
         try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
             try await bridge.store.client.query("ALTER TABLE inbound_messages RENAME TO inbound_messages_away")

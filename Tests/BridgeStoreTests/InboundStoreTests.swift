@@ -1,6 +1,7 @@
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import PostgresNIO
 import SMPP
 import Testing
 
@@ -9,7 +10,8 @@ import Testing
         _ text: String,
         sequence: UInt8? = nil,
         total: UInt8 = 3,
-        from: String = "447700900123"
+        from: String = "447700900123",
+        connection: UInt64? = nil
     ) -> IncomingPart {
         IncomingPart(
             connector: "main",
@@ -17,7 +19,8 @@ import Testing
             destination: "7726",
             dataCoding: .smscDefault,
             userData: try! GSM7.septets(from: text),
-            concatenation: sequence.map { ConcatenationInfo(reference: 42, total: total, sequence: $0) }
+            concatenation: sequence.map { ConcatenationInfo(reference: 42, total: total, sequence: $0) },
+            connection: connection
         )
     }
 
@@ -38,6 +41,31 @@ import Testing
             #expect(record.accountID == account)
             #expect(record.complete)
             #expect(record.partCount == 1)
+        }
+    }
+
+    /// A repeat while the connection of the last copy is still open is the phone sending the same
+    /// text again; once that connection is gone (our answer may have been lost with it), it is a
+    /// redelivery — which moves the entry to its own connection.
+    @Test func aRepeatIsANewMessageWhileTheLastCopysConnectionIsOpen() async throws {
+        try await withStore { store in
+            func isNew(on connection: UInt64?, open: [UInt64]) async throws -> Bool {
+                let outcome = try await store.storeInbound(
+                    self.part("YES", connection: connection),
+                    accountID: nil,
+                    dedupeWindow: 600,
+                    openConnections: open
+                )
+                return outcome != .duplicate
+            }
+            #expect(try await isNew(on: 7, open: [7]))
+            #expect(try await isNew(on: 7, open: [7]), "same connection, still open")
+            #expect(try await isNew(on: 8, open: [7, 8]), "another connection, the last one still open")
+            #expect(try await isNew(on: 9, open: [9]) == false, "the last copy's connection is gone: a redelivery")
+            #expect(try await isNew(on: 9, open: [9]), "the redelivery's connection took over")
+            #expect(try await isNew(on: nil, open: [9]) == false, "answered late before: any repeat is a redelivery")
+            let count = try await store.client.query("SELECT count(*)::int4 FROM inbound_messages")
+            for try await stored in count.decode(Int32.self) { #expect(stored == 4) }
         }
     }
 
