@@ -35,8 +35,9 @@ public enum MessageStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .delivered, .accepted: self = .delivered
         case .expired: self = .expired
         case .rejected: self = .rejected
-        case .deleted: self = .canceled
-        case .undeliverable, .unknown, .skipped: self = .undelivered
+        // Deleted at the SMSC (by its operator, or a cancel_sm of another ESME): not delivered.
+        // `canceled` is the customer's own cancel, before sending.
+        case .deleted, .undeliverable, .unknown, .skipped: self = .undelivered
         default: return nil
         }
     }

@@ -109,6 +109,15 @@ public struct IncomingReceipt: Sendable, Hashable {
     /// The receipt text.
     public var raw: String?
 
+    /// The status this receipt gives its part: nil for an intermediate notification or a state
+    /// that is not final (ENROUTE). A final receipt whose `stat:` word names no state (`NOROUTE`,
+    /// a gateway's own word) is a failure: left as it was, the message would wait for good.
+    public var finalStatus: MessageStatus? {
+        guard !self.intermediate else { return nil }
+        if let state = self.state { return MessageStatus(receiptState: state) }
+        return self.stat == nil ? nil : .undelivered
+    }
+
     public init(
         connector: String,
         smscMessageID: String,

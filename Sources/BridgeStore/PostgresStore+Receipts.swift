@@ -31,7 +31,7 @@ extension PostgresStore {
                 candidateConnectors.append(receipt.connector)
             }
         }
-        let statuses = receipts.map { $0.intermediate ? nil : $0.state.flatMap(MessageStatus.init(receiptState:)) }
+        let statuses = receipts.map(\.finalStatus)
         return try await self.client.withTransaction(logger: self.logger) { connection in
             // 1. Which part each receipt belongs to (the most likely id form first, the newest part).
             var matches: [Int: (message: UUID, part: Int16)] = [:]
@@ -319,11 +319,16 @@ extension PostgresStore {
     }
 
     /// Parts' final statuses, for parts not final yet.
+    ///
+    /// A receipt settles every part of its message that the SMSC gave the same id: SMSCs that take
+    /// a long message whole answer each part's submit with one id and send one receipt.
     struct SettleParts: PostgresPreparedStatement {
         static let sql = """
             UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
             FROM unnest($1::uuid[], $2::int2[], $3::text[], $4::int4[]) AS u(message_id, part_number, status, code)
-            WHERE p.message_id = u.message_id AND p.part_number = u.part_number AND p.status IN ('pending', 'submitted')
+            JOIN message_parts s ON s.message_id = u.message_id AND s.part_number = u.part_number
+            WHERE p.message_id = u.message_id AND p.status IN ('pending', 'submitted')
+                AND (p.part_number = u.part_number OR p.smsc_id_key = s.smsc_id_key)
             """
         typealias Row = ()
 
@@ -354,14 +359,27 @@ extension PostgresStore {
     }
 
     /// Messages whose parts are all final take their final status (a message still `sending` or
-    /// `sent`); a delivered one has no error. Returns each changed id and status.
+    /// `sent`); a delivered one has no error, another has that of the newest final receipt with its
+    /// status — the part that failed, not the last one settled (nor, failing that, this batch's
+    /// last receipt of the message). Returns each changed id and status.
     struct FinishMessages: PostgresPreparedStatement {
         static let sql = """
             UPDATE messages m SET status = u.status::message_status, done_at = now(), updated_at = now(),
-                error_code = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.code, -1) END,
-                error_description = CASE WHEN u.status = 'delivered' THEN NULL ELSE NULLIF(u.description, '') END,
+                error_code = CASE WHEN u.status = 'delivered' THEN NULL
+                    WHEN f.stat IS NOT NULL THEN COALESCE(f.network_error & 65535,
+                        CASE WHEN f.error_code ~ '^[0-9]{1,9}$' THEN f.error_code::int4 END)
+                    ELSE NULLIF(u.code, -1) END,
+                error_description = CASE WHEN u.status = 'delivered' THEN NULL
+                    WHEN f.stat IS NOT NULL THEN f.stat || ' err:' || COALESCE(f.error_code, '-')
+                    ELSE NULLIF(u.description, '') END,
                 status_sequence = status_sequence + 1
             FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[]) AS u(id, status, code, description)
+            LEFT JOIN LATERAL (
+                SELECT r.stat, r.error_code, r.network_error FROM receipts r
+                WHERE r.message_id = u.id AND r.state = u.status AND NOT r.intermediate
+                ORDER BY r.received_at DESC, r.id DESC
+                LIMIT 1
+            ) f ON u.status <> 'delivered'
             WHERE m.id = u.id AND m.status IN ('sending', 'sent')
             RETURNING m.id, m.status::text, \(PostgresStore.hasStatusURL)
             """

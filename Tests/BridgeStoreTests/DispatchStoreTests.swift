@@ -238,6 +238,69 @@ import Testing
         }
     }
 
+    /// Reports the two parts of `id` as sent under `keys`.
+    private func sentInTwoParts(_ store: PostgresStore, _ id: UUID, keys: (String, String)) async throws {
+        _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+        try await store.report(
+            [
+                SubmissionReport(
+                    messageID: id,
+                    connector: "main",
+                    submitted: [
+                        .init(number: 1, smscMessageID: keys.0, key: keys.0),
+                        .init(number: 2, smscMessageID: keys.1, key: keys.1),
+                    ],
+                    outcome: .sent
+                )
+            ],
+            owner: self.owner
+        )
+    }
+
+    @Test func theMessageTakesTheErrorOfThePartThatFailed() async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            try await self.sentInTwoParts(store, id, keys: ("E1", "E2"))
+            _ = try await store.applyReceipts([self.receipt("E1", .undeliverable)])
+            _ = try await store.applyReceipts([self.receipt("E2", .delivered)])
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .undelivered)
+            #expect(record.errorCode == 1)
+            #expect(record.errorDescription == "UNDELIV err:001")
+        }
+    }
+
+    @Test func oneReceiptSettlesEveryPartThatHasItsID() async throws {
+        // An SMSC that takes a long message whole: one id in each part's response, one receipt.
+        try await withStore { store in
+            let (account, id) = try await self.queued(store, parts: 2)
+            try await self.sentInTwoParts(store, id, keys: ("W1", "W1"))
+            let outcome = try await store.applyReceipts([self.receipt("W1", .delivered)])
+            guard case .matched(id, _, .delivered) = try #require(outcome.first) else {
+                Issue.record("expected the message delivered by the receipt, got \(outcome)")
+                return
+            }
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .delivered)
+            #expect(record.parts.map(\.status) == ["delivered", "delivered"])
+        }
+    }
+
+    @Test(arguments: [("NOROUTE", nil), ("DELETED", MessageState.deleted)])
+    func aFinalReceiptThatIsNotADeliveryIsUndelivered(stat: String, state: MessageState?) async throws {
+        try await withStore { store in
+            let (account, id) = try await self.queued(store)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report([self.sent(id, "N1")], owner: self.owner)
+            var receipt = self.receipt("N1", .undeliverable)
+            (receipt.stat, receipt.state, receipt.networkError) = (stat, state, nil)
+            _ = try await store.applyReceipts([receipt])
+            let record = try #require(try await store.message(id: id, accountID: account))
+            #expect(record.status == .undelivered)
+            #expect(record.errorDescription == "\(stat) err:001")
+        }
+    }
+
     @Test func aReceiptBeforeItsSubmitResponseIsKeptAndMatchedLater() async throws {
         try await withStore { store in
             let (account, id) = try await self.queued(store)
