@@ -42,6 +42,23 @@ import Testing
         #expect(message.requestReceipt)
     }
 
+    @Test func consecutiveLongMessagesHaveDifferentReferences() throws {
+        // A counter shared with whatever else validates meanwhile (tests run in parallel): each
+        // reference a little after the one before, never the same. Random draws land within 64
+        // after the last one in a quarter of cases only.
+        let references = try (0..<256).map { _ in
+            let message = try self.accepted(
+                SendRequest(to: "+447700900123", from: "Shop", text: String(repeating: "x", count: 200))
+            )
+            let first = try #require(message.parts.first?.concatenation)
+            #expect(message.parts.allSatisfy { $0.concatenation?.reference == first.reference })
+            return UInt8(truncatingIfNeeded: first.reference)
+        }
+        for (previous, next) in zip(references, references.dropFirst()) {
+            #expect((1..<64).contains(next &- previous), "\(previous) then \(next)")
+        }
+    }
+
     /// Numbers as people write them lose their separators; a sender loses the white space at its
     /// ends only.
     @Test func numbersAreCompactedAndSendersTrimmed() throws {
