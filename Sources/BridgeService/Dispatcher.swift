@@ -284,13 +284,23 @@ public final class Dispatcher: Service, Sendable {
         let description = failure.commandStatus?.name ?? "\(failure)"
         self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])
         if failure.isRetryable {
-            return (submitted, self.retry(message, errorCode: code, description: description))
+            let reached = !failure.neverReachedTheSMSC || !submitted.isEmpty
+            return (submitted, self.retry(message, errorCode: code, description: description, reachedTheSMSC: reached))
         }
         return (submitted, .finished(.failed, errorCode: code, description: description))
     }
 
-    private func retry(_ message: ClaimedMessage, errorCode: Int?, description: String) -> SubmissionReport.Outcome {
-        guard message.attempts < self.configuration.maxAttempts else {
+    /// The retry of a message whose submit failed, or its end after ``Configuration/maxAttempts``
+    /// attempts. An attempt that never reached the SMSC (no session took the message: the SMSC is
+    /// away, the connector paused) is not counted — an SMSC away for an hour is no reason to give
+    /// a message up; its validity is (`expired`) — and waits at most a minute before the next.
+    private func retry(
+        _ message: ClaimedMessage,
+        errorCode: Int?,
+        description: String,
+        reachedTheSMSC: Bool = true
+    ) -> SubmissionReport.Outcome {
+        if reachedTheSMSC, message.attempts >= self.configuration.maxAttempts {
             return .finished(
                 .failed,
                 errorCode: errorCode,
@@ -298,8 +308,14 @@ public final class Dispatcher: Service, Sendable {
             )
         }
         let exponent = Double(min(message.attempts - 1, 20))
-        let delay = min(self.configuration.maximumRetryDelay, self.configuration.retryDelay * pow(2, exponent))
-        return .retry(after: delay * Double.random(in: 0.8...1.2), errorCode: errorCode, description: description)
+        let cap = reachedTheSMSC ? self.configuration.maximumRetryDelay : min(60, self.configuration.maximumRetryDelay)
+        let delay = min(cap, self.configuration.retryDelay * pow(2, exponent))
+        return .retry(
+            after: delay * Double.random(in: 0.8...1.2),
+            errorCode: errorCode,
+            description: description,
+            counted: reachedTheSMSC
+        )
     }
 
     /// Runs a database call with ``Configuration/databaseTimeout``.

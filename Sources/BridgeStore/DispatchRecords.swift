@@ -72,8 +72,9 @@ public struct SubmissionReport: Sendable {
     public enum Outcome: Sendable, Hashable {
         /// Every part is with the SMSC.
         case sent
-        /// Try again after this many seconds (parts accepted so far stay accepted).
-        case retry(after: TimeInterval, errorCode: Int?, description: String)
+        /// Try again after this many seconds (parts accepted so far stay accepted). `counted: false`
+        /// gives back the attempt the claim counted: the message never reached the SMSC.
+        case retry(after: TimeInterval, errorCode: Int?, description: String, counted: Bool = true)
         /// Finished without being sent (failed, rejected, expired).
         case finished(MessageStatus, errorCode: Int?, description: String)
     }

@@ -50,6 +50,7 @@ extension PostgresStore {
         var retryDelays: [Double] = []
         var retryCodes: [Int32] = []
         var retryDescriptions: [String] = []
+        var retryUncounted: [Bool] = []
         var finishedIDs: [UUID] = []
         var finishedStatuses: [String] = []
         var finishedCodes: [Int32] = []
@@ -65,7 +66,8 @@ extension PostgresStore {
             switch report.outcome {
             case .sent:
                 sentIDs.append(report.messageID)
-            case .retry(let delay, let code, let description):
+            case .retry(let delay, let code, let description, let counted):
+                retryUncounted.append(!counted)
                 retryIDs.append(report.messageID)
                 retryDelays.append(delay)
                 retryCodes.append(Int32(code ?? -1))
@@ -97,7 +99,7 @@ extension PostgresStore {
                     """
                     WITH retries AS (
                         SELECT * FROM unnest(\(retryIDs)::uuid[], \(retryDelays)::float8[], \(retryCodes)::int4[],
-                            \(retryDescriptions)::text[]) AS u(id, delay, code, description)
+                            \(retryDescriptions)::text[], \(retryUncounted)::bool[]) AS u(id, delay, code, description, uncounted)
                     ), requeued AS (
                         UPDATE message_queue q SET lease_owner = NULL, lease_expires_at = NULL,
                             next_attempt_at = now() + make_interval(secs => r.delay)
@@ -105,6 +107,7 @@ extension PostgresStore {
                         RETURNING q.message_id
                     )
                     UPDATE messages m SET status = 'queued', error_code = NULLIF(r.code, -1), error_description = r.description,
+                        attempts = m.attempts - CASE WHEN r.uncounted AND m.attempts > 0 THEN 1 ELSE 0 END,
                         updated_at = now(), status_sequence = m.status_sequence + 1
                     FROM retries r JOIN requeued q ON q.message_id = r.id
                     WHERE m.id = r.id AND m.status = 'sending'

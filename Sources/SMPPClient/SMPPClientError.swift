@@ -28,6 +28,16 @@ public enum SMPPClientError: Error, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// Whether the request certainly never reached the SMSC: it waited for a session and none took
+    /// it, or the connector could not send at all. A caller counting attempts at the SMSC leaves
+    /// these out: an SMSC away for an hour is no reason to give a message up.
+    public var neverReachedTheSMSC: Bool {
+        switch self {
+        case .queueTimeout, .queueFull, .unavailable, .shuttingDown: true
+        case .rejected, .session, .invalidMessage: false
+        }
+    }
+
     /// The SMPP status behind the error, when there is one.
     public var commandStatus: CommandStatus? {
         switch self {

@@ -58,6 +58,31 @@ import Testing
         }
     }
 
+    @Test func aMessageNoSessionTakesWaitsWithoutSpendingItsAttempts() async throws {
+        // The connector is paused: submits are refused without reaching the SMSC, again and again.
+        // With one attempt allowed, the message must still not fail.
+        try await withBridge(
+            connector: { $0.queueTimeout = .milliseconds(100) },
+            dispatcher: {
+                $0.maxAttempts = 1
+                $0.retryDelay = 0.05
+            }
+        ) { bridge in
+            bridge.connector.pause()
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "patience"))
+            try await waitUntil("a submit the paused connector refused") {
+                (try await bridge.message(id))?.errorDescription?.contains("paused") == true
+            }
+            try await Task.sleep(for: .milliseconds(800))
+            let waiting = try #require(try await bridge.message(id))
+            #expect([.queued, .sending].contains(waiting.status))
+            #expect(waiting.attempts <= 1)
+            bridge.connector.resume()
+            let record = try await bridge.waitFor(id, .delivered)
+            #expect(record.attempts == 1)
+        }
+    }
+
     @Test func temporaryErrorsAreRetriedUntilTheySucceed() async throws {
         try await withBridge(simulator: {
             $0.faults.errorRate = 1
