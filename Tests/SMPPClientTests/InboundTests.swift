@@ -118,6 +118,31 @@ import Testing
         }
     }
 
+    /// An SMSC that pads a deliver_sm with 1–3 zero octets after its last field gets its message
+    /// taken and answered `ok`, not refused with ESME_RINVTLVSTREAM (which it counts as a failure).
+    @Test func deliverSMWithZeroPaddingIsTakenAndAnsweredOK() async throws {
+        try await withRawSMSC { smsc, port in
+            try await withConnector(.forTests(port: port)) { connector in
+                let collector = EventCollector(connector)
+                try await eventually("the bind") { connector.status().sessions[0].state == "bound" }
+                let message = DeliverSM(
+                    source: Address(ton: .international, npi: .isdn, "447700900123"),
+                    destination: Address("7726"),
+                    shortMessage: ByteBuffer(string: "padded")
+                )
+                for (sequenceNumber, padding) in zip(UInt32(51)...53, 1...3) {
+                    var octets = RawSMSC.encode(SMPPFrame(.deliverSM(message), sequenceNumber: sequenceNumber))
+                    octets.writeRepeatingByte(0, count: padding)
+                    octets.setInteger(UInt32(octets.readableBytes), at: octets.readerIndex)
+                    try await smsc.send(octets: octets)
+                    let answer = try await Self.answer(to: sequenceNumber, from: smsc)
+                    #expect(answer == SMPPFrame(.deliverSMResp(DeliverSMResponse()), sequenceNumber: sequenceNumber))
+                }
+                #expect(collector.messages.map(\.text) == ["padded", "padded", "padded"])
+            }
+        }
+    }
+
     @Test func dataSMReceiptsArriveParsedAndAreAnswered() async throws {
         try await withRawSMSC { smsc, port in
             try await withConnector(.forTests(port: port)) { connector in

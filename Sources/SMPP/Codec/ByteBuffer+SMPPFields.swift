@@ -11,6 +11,20 @@ struct FieldLimits: Sendable {
 
     @inline(__always)
     func maximum(_ specified: Int) -> Int { self.strict ? specified : Int.max }
+
+    /// Whether `tail`, what is left of a body after its last TLV and too short to be a TLV header
+    /// (1–3 octets), is padding to ignore: when not strict, if every octet is zero.
+    ///
+    /// Some SMSCs pad a PDU (to a word boundary, say); SMPP.md asks to be lenient there. Refusing
+    /// with ESME_RINVTLVSTREAM makes the SMSC count a message as failed although every field was
+    /// read. Only zeros are padding: a non-zero tail is more likely the start of a TLV cut short (a
+    /// wrong `command_length`, or a TLV that did not fit), which is refused so that its loss shows.
+    /// Four or more zero octets are not padding to the TLV reader: they read as TLVs of the reserved
+    /// tag 0x0000 with no value, kept like any unknown tag (and written back byte for byte).
+    @inline(__always)
+    func isPadding(_ tail: ByteBufferView) -> Bool {
+        !self.strict && tail.count < 4 && tail.allSatisfy { $0 == 0 }
+    }
 }
 
 extension ByteBuffer {
@@ -90,13 +104,18 @@ extension ByteBuffer {
         return slice
     }
 
-    /// Reads TLVs until the body is consumed. Values are zero-copy slices of the body.
+    /// Reads TLVs until the body is consumed. Values are zero-copy slices of the body. A lenient
+    /// decoder ignores zero padding after the last TLV (see ``FieldLimits/isPadding(_:)``).
     @inline(__always)
-    mutating func readSMPPTLVs() throws(SMPPDecodingError) -> TLVs {
+    mutating func readSMPPTLVs(_ limits: FieldLimits) throws(SMPPDecodingError) -> TLVs {
         guard self.readableBytes > 0 else { return TLVs() }
         var tlvs: [TLV] = []
         tlvs.reserveCapacity(self.countSMPPTLVs())
         while self.readableBytes > 0 {
+            if self.readableBytes < 4, limits.isPadding(self.readableBytesView) {
+                self.moveReaderIndex(forwardBy: self.readableBytes)
+                break
+            }
             guard let (rawTag, length) = self.readMultipleIntegers(as: (UInt16, UInt16).self) else {
                 throw SMPPDecodingError(.truncatedTLVHeader(remaining: self.readableBytes))
             }

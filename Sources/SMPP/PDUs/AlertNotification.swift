@@ -20,7 +20,7 @@ extension AlertNotification {
     init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
         self.source = try body.readSMPPAddress(.sourceAddress, maxLength: limits.maximum(65))
         self.esmeAddress = try body.readSMPPAddress(.esmeAddress, maxLength: limits.maximum(65))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

@@ -38,7 +38,7 @@ extension Bind {
         self.systemType = try body.readSMPPCString(.systemType, maxLength: limits.maximum(13))
         self.interfaceVersion = InterfaceVersion(rawValue: try body.readSMPPInteger(.interfaceVersion))
         self.addressRange = try body.readSMPPAddress(.addressRange, maxLength: limits.maximum(41))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

@@ -25,7 +25,7 @@ public struct BindResponse: Hashable, Sendable {
 extension BindResponse {
     init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
         self.systemID = try body.readSMPPCString(.systemID, maxLength: limits.maximum(16))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

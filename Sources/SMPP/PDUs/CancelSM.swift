@@ -34,7 +34,7 @@ extension CancelSM {
         self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
         self.source = try body.readSMPPAddress(.sourceAddress, maxLength: limits.maximum(21))
         self.destination = try body.readSMPPAddress(.destinationAddress, maxLength: limits.maximum(21))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

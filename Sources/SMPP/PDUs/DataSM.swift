@@ -40,7 +40,7 @@ extension DataSM {
         self.esmClass = ESMClass(rawValue: esmClass)
         self.registeredDelivery = RegisteredDelivery(rawValue: registeredDelivery)
         self.dataCoding = DataCoding(rawValue: dataCoding)
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

@@ -18,7 +18,7 @@ extension Outbind {
     init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
         self.systemID = try body.readSMPPCString(.systemID, maxLength: limits.maximum(16))
         self.password = try body.readSMPPCString(.password, maxLength: limits.maximum(9))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

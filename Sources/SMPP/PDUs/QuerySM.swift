@@ -20,7 +20,7 @@ extension QuerySM {
     init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
         self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
         self.source = try body.readSMPPAddress(.sourceAddress, maxLength: limits.maximum(21))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

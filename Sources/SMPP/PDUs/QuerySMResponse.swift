@@ -32,7 +32,7 @@ extension QuerySMResponse {
         self.finalDate = try body.readSMPPTime(.finalDate)
         self.messageState = MessageState(rawValue: try body.readSMPPInteger(.messageState))
         self.errorCode = try body.readSMPPInteger(.errorCode)
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

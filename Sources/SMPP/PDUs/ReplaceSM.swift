@@ -48,7 +48,7 @@ extension ReplaceSM {
         self.registeredDelivery = RegisteredDelivery(rawValue: registeredDelivery)
         self.smDefaultMessageID = defaultID
         self.shortMessage = try body.readSMPPShortMessage()
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

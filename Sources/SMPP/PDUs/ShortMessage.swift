@@ -97,7 +97,7 @@ extension ShortMessage {
         self.dataCoding = DataCoding(rawValue: dataCoding)
         self.smDefaultMessageID = defaultID
         self.shortMessage = try body.readSMPPShortMessage()
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

@@ -37,7 +37,7 @@ extension SubmitMultiResponse {
             unsuccessful.append(UnsuccessfulDelivery(address: address, errorStatus: CommandStatus(rawValue: status)))
         }
         self.unsuccessful = unsuccessful
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

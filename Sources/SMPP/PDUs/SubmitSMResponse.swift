@@ -34,7 +34,7 @@ extension SubmitSMResponse {
             return
         }
         self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
-        self.tlvs = try body.readSMPPTLVs()
+        self.tlvs = try body.readSMPPTLVs(limits)
     }
 
     func encode(into buffer: inout ByteBuffer) throws(SMPPEncodingError) {

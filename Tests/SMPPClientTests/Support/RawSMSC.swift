@@ -102,11 +102,17 @@ final class RawSMSC: Sendable {
 
     /// Sends `frame` on the latest connection.
     func send(_ frame: SMPPFrame) async throws {
+        try await self.send(octets: Self.encode(frame))
+    }
+
+    /// Sends these octets as they are on the latest connection, for what the encoder does not
+    /// write (padding after the last field, say).
+    func send(octets: ByteBuffer) async throws {
         let channel = try self.state.withLock { state in
             guard let channel = state.channels.last else { throw NoConnection() }
             return channel
         }
-        try await channel.writeAndFlush(Self.encode(frame))
+        try await channel.writeAndFlush(octets)
     }
 
     /// The octets of a frame the test built (it must encode).

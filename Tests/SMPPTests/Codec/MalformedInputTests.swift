@@ -247,6 +247,70 @@ import Testing
         #expect(error.commandStatus == .invalidOptionalParameterStream)
     }
 
+    /// A deliver_sm with `padding` appended inside its `command_length`.
+    private func paddedDeliverSM(_ padding: [UInt8], tlvs: TLVs = TLVs()) throws -> [UInt8] {
+        let message = DeliverSM(
+            source: Address(ton: .international, npi: .isdn, "447700900123"),
+            destination: Address("7726"),
+            shortMessage: ByteBuffer(string: "Hi"),
+            tlvs: tlvs
+        )
+        var buffer = ByteBuffer()
+        try buffer.writeSMPPFrame(SMPPFrame(.deliverSM(message), sequenceNumber: 9))
+        return self.relength(Array(buffer.readableBytesView) + padding)
+    }
+
+    @Test(arguments: [[UInt8](repeating: 0, count: 1), [0, 0], [0, 0, 0]])
+    func zeroPaddingShorterThanATLVHeaderIsIgnoredWhenLenient(_ padding: [UInt8]) throws {
+        for tlvs in [TLVs(), TLVs([TLV(tag: .userMessageReference, value: ByteBuffer(bytes: [0, 7]))])] {
+            let bytes = try self.paddedDeliverSM(padding, tlvs: tlvs)
+            var lenient = ByteBuffer(bytes: bytes)
+            let frame = try #require(try lenient.readSMPPFrame(strictFieldLengths: false))
+            guard case .deliverSM(let message) = frame.pdu else {
+                Issue.record("expected deliver_sm, got \(frame.pdu)")
+                return
+            }
+            #expect(String(buffer: message.shortMessage) == "Hi")
+            #expect(message.tlvs == tlvs, "the padding is no TLV")
+            #expect(lenient.readableBytes == 0)
+            // The strict decoder (the simulator's) still refuses it.
+            let error = try self.decodeError(bytes)
+            #expect(error.kind == .truncatedTLVHeader(remaining: padding.count))
+            #expect(error.commandStatus == .invalidOptionalParameterStream)
+        }
+    }
+
+    @Test func aNonZeroTailShorterThanATLVHeaderIsRefusedEvenWhenLenient() throws {
+        // The first octets of a TLV header cut short, not padding.
+        var lenient = ByteBuffer(bytes: try self.paddedDeliverSM([0x04, 0x24]))
+        let error = try #require(throws: SMPPDecodingError.self) { _ = try lenient.readSMPPFrame(strictFieldLengths: false) }
+        #expect(error.kind == .truncatedTLVHeader(remaining: 2))
+        #expect(error.commandStatus == .invalidOptionalParameterStream)
+        #expect(lenient.readableBytes == 0)
+    }
+
+    @Test func fourOrMoreZeroOctetsReadAsTLVsOfTheReservedTagZero() throws {
+        // Four zeros are a well-formed TLV header (tag 0x0000, reserved; no value), kept like any
+        // unknown tag by either decoder; a shorter zero tail after them is padding when lenient.
+        let empty = TLV(tag: TLVTag(rawValue: 0), value: ByteBuffer())
+        for (padding, tlvs) in [(4, TLVs([empty])), (6, TLVs([empty])), (8, TLVs([empty, empty]))] {
+            let bytes = try self.paddedDeliverSM([UInt8](repeating: 0, count: padding))
+            var lenient = ByteBuffer(bytes: bytes)
+            let frame = try #require(try lenient.readSMPPFrame(strictFieldLengths: false))
+            guard case .deliverSM(let message) = frame.pdu else {
+                Issue.record("expected deliver_sm, got \(frame.pdu)")
+                return
+            }
+            #expect(message.tlvs == tlvs, "\(padding) zeros")
+            var strict = ByteBuffer(bytes: bytes)
+            if padding % 4 == 0 {
+                #expect(try strict.readSMPPFrame() == frame, "\(padding) zeros")
+            } else {
+                #expect(throws: SMPPDecodingError.self, "\(padding) zeros") { _ = try strict.readSMPPFrame() }
+            }
+        }
+    }
+
     @Test func standardTLVWithTheWrongLength() throws {
         // message_state must be one octet.
         let error = try self.decodeError(wire("00000019 80000004 00000000 00000001", .cString("42"), "0427 0002 0002"))
