@@ -91,8 +91,7 @@ extension PostgresStore {
                     source: part.source,
                     destination: part.destination,
                     accountID: accountID,
-                    dataCoding: part.dataCoding,
-                    userData: part.userData,
+                    parts: [(part.dataCoding, part.userData)],
                     partCount: 1,
                     complete: true,
                     smscDefault: smscDefault,
@@ -241,8 +240,6 @@ extension PostgresStore {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> InboundRecord {
-        var userData: [UInt8] = []
-        for part in parts { userData += part.userData.readableBytesView }
         try await connection.query(
             """
             DELETE FROM inbound_parts
@@ -256,8 +253,7 @@ extension PostgresStore {
             source: source,
             destination: destination,
             accountID: accountID,
-            dataCoding: DataCoding(rawValue: UInt8(truncatingIfNeeded: parts[0].dataCoding)),
-            userData: userData,
+            parts: parts.map { (DataCoding(rawValue: UInt8(truncatingIfNeeded: $0.dataCoding)), $0.userData.readableBytesView) },
             partCount: Int(total),
             complete: complete,
             smscDefault: smscDefault,
@@ -266,20 +262,22 @@ extension PostgresStore {
         )
     }
 
-    private static func insertInbound(
+    /// Stores the message of `parts` (in order; their user data without UDHs), decoded as
+    /// ``ConcatenatedText``: one text when every part is text, else the parts' octets joined.
+    private static func insertInbound<Bytes: Collection<UInt8>>(
         connector: String,
         source: String,
         destination: String,
         accountID: UUID?,
-        dataCoding: DataCoding,
-        userData: [UInt8],
+        parts: [(dataCoding: DataCoding, userData: Bytes)],
         partCount: Int,
         complete: Bool,
         smscDefault: TextEncoding,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> InboundRecord {
-        let text = dataCoding.decodeText(userData, smscDefault: smscDefault)
+        let decoded = ConcatenatedText(parts: parts, smscDefault: smscDefault)
+        let (text, dataCoding) = (decoded.text, decoded.dataCoding)
         let record = InboundRecord(
             id: UUID(),
             accountID: accountID,
@@ -287,7 +285,7 @@ extension PostgresStore {
             from: source,
             to: destination,
             text: text,
-            binaryBody: text == nil ? userData : nil,
+            binaryBody: text == nil ? parts.flatMap(\.userData) : nil,
             dataCoding: Int(dataCoding.rawValue),
             partCount: partCount,
             complete: complete,

@@ -139,6 +139,66 @@ import Testing
         }
     }
 
+    /// A part of `total` with its own data_coding and user data.
+    private func part(sequence: UInt8, total: UInt8 = 2, _ dataCoding: DataCoding, _ userData: [UInt8]) -> IncomingPart {
+        var part = self.part("", sequence: sequence, total: total)
+        part.dataCoding = dataCoding
+        part.userData = userData
+        return part
+    }
+
+    /// The message the last of `parts` completes.
+    private func assembled(_ parts: [IncomingPart], in store: PostgresStore) async throws -> InboundRecord? {
+        var last: InboundOutcome?
+        for part in parts { last = try await store.storeInbound(part, accountID: nil, dedupeWindow: 600) }
+        guard case .stored(let record) = last else { return nil }
+        return record
+    }
+
+    @Test func partsWithDifferentDataCodingsAreEachDecodedWithTheirOwn() async throws {
+        let gsm = self.part(sequence: 1, .smscDefault, try GSM7.septets(from: "gsm part-"))
+        let ucs2 = self.part(sequence: 2, .ucs2, try TextEncoding.ucs2.encode("ucs part ü"))
+        try await withStore { store in
+            for order in [[gsm, ucs2], [ucs2, gsm]] {
+                let record = try #require(try await self.assembled(order, in: store))
+                #expect(record.text == "gsm part-ucs part ü")
+                #expect(record.binaryBody == nil)
+                #expect(record.dataCoding == 0, "the first part's")
+                try await store.purgeInboundDedupe(olderThan: -1)
+            }
+            // The first part in UCS-2: its data_coding is the message's.
+            let first = self.part(sequence: 1, .ucs2, try TextEncoding.ucs2.encode("ü then "))
+            let second = self.part(sequence: 2, .smscDefault, try GSM7.septets(from: "gsm"))
+            let record = try #require(try await self.assembled([second, first], in: store))
+            #expect(record.text == "ü then gsm")
+            #expect(record.dataCoding == 8)
+        }
+    }
+
+    @Test func aBinaryPartMakesTheWholeMessageOctets() async throws {
+        let text = self.part(sequence: 1, .smscDefault, try GSM7.septets(from: "Hi"))
+        let binary = self.part(sequence: 2, .binary, [0x00, 0xFF])
+        try await withStore { store in
+            let record = try #require(try await self.assembled([binary, text], in: store))
+            #expect(record.text == nil)
+            #expect(record.binaryBody == [0x48, 0x69, 0x00, 0xFF])
+            #expect(record.dataCoding == 4, "the binary part's")
+        }
+    }
+
+    @Test func partsSharingOneDataCodingAreDecodedJoined() async throws {
+        // An escape (€ is 1B 65) cut between parts 1 and 2 decodes, before a UCS-2 part 3.
+        let parts = [
+            self.part(sequence: 1, total: 3, .smscDefault, [0x41, 0x1B]),
+            self.part(sequence: 2, total: 3, .smscDefault, [0x65, 0x42]),
+            self.part(sequence: 3, total: 3, .ucs2, try TextEncoding.ucs2.encode("ü")),
+        ]
+        try await withStore { store in
+            let record = try #require(try await self.assembled(parts, in: store))
+            #expect(record.text == "A€Bü")
+        }
+    }
+
     @Test func incompleteSetsAreDeliveredAfterTheTimeoutWithWhatArrived() async throws {
         try await withStore { store in
             let account = try await store.createAccount(name: "acme").account.id

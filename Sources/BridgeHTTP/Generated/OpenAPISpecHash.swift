@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "d3feda38a953571c02185b21b1508f54e4fb60d29637f2008bb1d34944fc52aa"
+let openAPISpecSHA256 = "2e8666336db7dd807610a49d95f7f35df39f20e1280769780080064f235ad7ae"

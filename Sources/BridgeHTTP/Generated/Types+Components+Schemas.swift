@@ -701,13 +701,22 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/to`.
             internal var to: Swift.String
+            /// The text. A long message is joined from its parts, each part read with its own
+            /// data_coding (parts that share one are read together).
+            ///
+            ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/text`.
             internal var text: Swift.String?
-            /// The user data, base64, when it is binary.
+            /// The user data, base64, when it is binary — when any part is binary or of an alphabet
+            /// that cannot be read: then the user data of every part, joined.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/body`.
             internal var body: Swift.String?
-            /// The SMPP data_coding it arrived with.
+            /// The SMPP data_coding it arrived with. For a long message whose parts arrived with
+            /// different codings: the first part's when every part is text, else the first binary
+            /// part's.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/data_coding`.
             internal var dataCoding: Swift.Int
@@ -725,9 +734,9 @@ extension Components {
             ///   - id:
             ///   - from: The sender's number.
             ///   - to: The number it was sent to (yours).
-            ///   - text:
-            ///   - body: The user data, base64, when it is binary.
-            ///   - dataCoding: The SMPP data_coding it arrived with.
+            ///   - text: The text. A long message is joined from its parts, each part read with its own
+            ///   - body: The user data, base64, when it is binary — when any part is binary or of an alphabet
+            ///   - dataCoding: The SMPP data_coding it arrived with. For a long message whose parts arrived with
             ///   - partCount:
             ///   - complete: False when parts were still missing after the reassembly timeout.
             ///   - receivedAt:
@@ -1518,10 +1527,12 @@ extension Components {
             internal var to: Swift.String
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/text`.
             internal var text: Swift.String?
-            /// The user data, base64, when it is binary.
+            /// The user data, base64, when it is binary (see `InboundMessage`).
             ///
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/body`.
             internal var body: Swift.String?
+            /// See `InboundMessage`.
+            ///
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/data_coding`.
             internal var dataCoding: Swift.Int
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/part_count`.
@@ -1537,8 +1548,8 @@ extension Components {
             ///   - from:
             ///   - to:
             ///   - text:
-            ///   - body: The user data, base64, when it is binary.
-            ///   - dataCoding:
+            ///   - body: The user data, base64, when it is binary (see `InboundMessage`).
+            ///   - dataCoding: See `InboundMessage`.
             ///   - partCount:
             ///   - complete:
             ///   - receivedAt:
