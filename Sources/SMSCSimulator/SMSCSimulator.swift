@@ -221,24 +221,33 @@ public final class SMSCSimulator: Service, Sendable {
         let segments = try MessageSegmenter(configuration: .init(method: .udh8))
             .segments(for: inbound.text, encoding: encoding, reference: UInt16(truncatingIfNeeded: number))
         let template = DeliverSM(source: Address(detecting: inbound.from), destination: Address(detecting: inbound.to))
+        let id = self.route(segments.map { template.applying($0) }, number: number, systemID: inbound.systemID)
+        return InjectionResult(id: id, parts: segments.count, encoding: encoding.rawValue)
+    }
+
+    /// Sends these deliver_sm as they are, as the parts of one mobile-originated message, for what
+    /// ``injectMO(_:)`` does not make: addresses as an SMSC may write them (an international
+    /// number with its `+`, a sender in Latin-1), parts of one message in different data_codings.
+    /// Returns the message's id.
+    @discardableResult
+    public func injectMO(parts: [DeliverSM], systemID: String? = nil) -> String {
+        self.route(parts, number: self.core.nextMOID(), systemID: systemID)
+    }
+
+    private func route(_ parts: [DeliverSM], number: Int, systemID: String?) -> String {
         let id = "MO\(number)"
-        let deliveries = segments.map { segment in
-            Delivery(
-                kind: .mo(id: id),
-                systemID: inbound.systemID,
-                preferredSession: nil,
-                pdu: .deliverSM(template.applying(segment))
-            )
+        let deliveries = parts.map { part in
+            Delivery(kind: .mo(id: id), systemID: systemID, preferredSession: nil, pdu: .deliverSM(part))
         }
         self.core.logger.info(
             "mo injected",
             metadata: [
-                "mo.id": "\(id)", "source": "\(inbound.from)", "destination": "\(inbound.to)",
-                "parts": "\(segments.count)",
+                "mo.id": "\(id)", "source": "\(parts.first?.source.value ?? "")",
+                "destination": "\(parts.first?.destination.value ?? "")", "parts": "\(parts.count)",
             ]
         )
         self.core.route(deliveries)
-        return InjectionResult(id: id, parts: segments.count, encoding: encoding.rawValue)
+        return id
     }
 
     /// Plays an MO script in the background (see ``MOScript``).

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeService
 import BridgeStore
 import Foundation
+import NIOCore
 import PostgresNIO
 import SMPP
 import SMSCSimulator
@@ -83,6 +84,41 @@ extension Bridge {
             #expect(stored.map(\.text) == [text])
             #expect(stored.map(\.partCount) == [3])
             #expect(stored.map(\.complete) == [true])
+        }
+    }
+
+    /// A message as an SMSC may write it, one deliver_sm per part (`udh`: reference, total, sequence).
+    private static func deliverSM(
+        from source: Address,
+        to destination: Address = Address("12345"),
+        _ userData: [UInt8],
+        coding dataCoding: DataCoding = .smscDefault,
+        udh: (UInt8, UInt8, UInt8)? = nil
+    ) -> DeliverSM {
+        var shortMessage = ByteBuffer()
+        if let (reference, total, sequence) = udh { shortMessage.writeBytes([5, 0, 3, reference, total, sequence]) }
+        shortMessage.writeBytes(userData)
+        return DeliverSM(
+            source: source,
+            destination: destination,
+            esmClass: udh == nil ? .defaultMode : .udhi,
+            dataCoding: dataCoding,
+            shortMessage: shortMessage
+        )
+    }
+
+    @Test func partsOfDifferentDataCodingsAreEachDecodedWithTheirOwn() async throws {
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            let sender = Address(ton: .international, npi: .isdn, "447700900124")
+            bridge.simulator.injectMO(
+                parts: [
+                    Self.deliverSM(from: sender, try GSM7.septets(from: "gsm part-"), udh: (9, 2, 1)),
+                    Self.deliverSM(from: sender, try TextEncoding.ucs2.encode("ucs part ü"), coding: .ucs2, udh: (9, 2, 2)),
+                ]
+            )
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(stored.map(\.text) == ["gsm part-ucs part ü"])
+            #expect(stored.map(\.partCount) == [2])
         }
     }
 
