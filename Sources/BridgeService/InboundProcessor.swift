@@ -228,6 +228,8 @@ public final class InboundProcessor: Service, Sendable {
             connector: event.connector,
             source: message.source.value,
             destination: message.destination.value,
+            from: message.source.displayText,
+            to: message.destination.displayText,
             dataCoding: message.dataCoding,
             userData: Array(userData.readableBytesView),
             concatenation: concatenation,

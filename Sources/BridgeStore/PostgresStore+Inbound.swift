@@ -7,8 +7,15 @@ public import SMPP
 /// One mobile-originated message or part, as received.
 public struct IncomingPart: Sendable, Hashable {
     public var connector: String
+    /// The sender's address text as received (octets that are not UTF-8 escaped, see
+    /// `String(smppOctets:)`): with `destination`, what identifies a message's parts and a repeated PDU.
     public var source: String
+    /// The recipient's address text as received.
     public var destination: String
+    /// The sender as the API shows it (`Address.displayText`).
+    public var from: String
+    /// The recipient as the API shows it.
+    public var to: String
     public var dataCoding: DataCoding
     /// The user data without its User Data Header.
     public var userData: [UInt8]
@@ -18,10 +25,14 @@ public struct IncomingPart: Sendable, Hashable {
     /// must count as a redelivery whatever carried it (see ``PostgresStore/storeInbound(_:accountID:dedupeWindow:openConnections:smscDefault:)``).
     public var connection: UInt64?
 
+    /// `from` and `to` default to `source` and `destination` with octets that are not UTF-8 read
+    /// as Latin-1; pass `Address.displayText` when the addresses' TON is known.
     public init(
         connector: String,
         source: String,
         destination: String,
+        from: String? = nil,
+        to: String? = nil,
         dataCoding: DataCoding,
         userData: [UInt8],
         concatenation: ConcatenationInfo?,
@@ -30,6 +41,8 @@ public struct IncomingPart: Sendable, Hashable {
         self.connector = connector
         self.source = source
         self.destination = destination
+        self.from = from ?? source.smppOctetsReadAsLatin1
+        self.to = to ?? destination.smppOctetsReadAsLatin1
         self.dataCoding = dataCoding
         self.userData = userData
         self.concatenation = concatenation
@@ -88,8 +101,8 @@ extension PostgresStore {
             guard let concatenation = part.concatenation, concatenation.total > 1 else {
                 let record = try await Self.insertInbound(
                     connector: part.connector,
-                    source: part.source,
-                    destination: part.destination,
+                    from: part.from,
+                    to: part.to,
                     accountID: accountID,
                     parts: [(part.dataCoding, part.userData)],
                     partCount: 1,
@@ -106,10 +119,11 @@ extension PostgresStore {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(setKey)))", logger: self.logger)
             try await connection.query(
                 """
-                INSERT INTO inbound_parts (connector, source, destination, reference, total, sequence, data_coding, user_data)
+                INSERT INTO inbound_parts (connector, source, destination, reference, total, sequence, data_coding, user_data,
+                    display_source, display_destination)
                 VALUES (\(part.connector), \(part.source), \(part.destination), \(Int32(concatenation.reference)),
                         \(Int16(concatenation.total)), \(Int16(concatenation.sequence)), \(Int16(part.dataCoding.rawValue)),
-                        \(ByteBuffer(bytes: part.userData)))
+                        \(ByteBuffer(bytes: part.userData)), \(part.from), \(part.to))
                 ON CONFLICT DO NOTHING
                 """,
                 logger: self.logger
@@ -204,6 +218,16 @@ extension PostgresStore {
 
     // MARK: Helpers
 
+    /// A part waiting in `inbound_parts`.
+    private struct StoredPart {
+        var sequence: Int16
+        var dataCoding: Int16
+        var userData: ByteBuffer
+        /// `display_source` / `display_destination`; `nil` when stored before migration 0009.
+        var from: String?
+        var to: String?
+    }
+
     private static func parts(
         connector: String,
         source: String,
@@ -212,23 +236,27 @@ extension PostgresStore {
         total: Int16,
         on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> [(sequence: Int16, dataCoding: Int16, userData: ByteBuffer)] {
+    ) async throws -> [StoredPart] {
         let rows = try await connection.query(
             """
-            SELECT sequence, data_coding, user_data FROM inbound_parts
+            SELECT sequence, data_coding, user_data, display_source, display_destination FROM inbound_parts
             WHERE connector = \(connector) AND source = \(source) AND destination = \(destination)
                 AND reference = \(reference) AND total = \(total)
             ORDER BY sequence
             """,
             logger: logger
         )
-        var parts: [(Int16, Int16, ByteBuffer)] = []
-        for try await row in rows.decode((Int16, Int16, ByteBuffer).self) { parts.append(row) }
+        var parts: [StoredPart] = []
+        for try await (sequence, dataCoding, userData, from, to) in rows.decode(
+            (Int16, Int16, ByteBuffer, String?, String?).self
+        ) {
+            parts.append(StoredPart(sequence: sequence, dataCoding: dataCoding, userData: userData, from: from, to: to))
+        }
         return parts
     }
 
     private static func assemble(
-        _ parts: [(sequence: Int16, dataCoding: Int16, userData: ByteBuffer)],
+        _ parts: [StoredPart],
         connector: String,
         source: String,
         destination: String,
@@ -248,10 +276,11 @@ extension PostgresStore {
             """,
             logger: logger
         )
+        // Parts stored by a version before migration 0009 have no display form.
         return try await self.insertInbound(
             connector: connector,
-            source: source,
-            destination: destination,
+            from: parts.lazy.compactMap(\.from).first ?? source.smppOctetsReadAsLatin1,
+            to: parts.lazy.compactMap(\.to).first ?? destination.smppOctetsReadAsLatin1,
             accountID: accountID,
             parts: parts.map { (DataCoding(rawValue: UInt8(truncatingIfNeeded: $0.dataCoding)), $0.userData.readableBytesView) },
             partCount: Int(total),
@@ -266,8 +295,8 @@ extension PostgresStore {
     /// ``ConcatenatedText``: one text when every part is text, else the parts' octets joined.
     private static func insertInbound<Bytes: Collection<UInt8>>(
         connector: String,
-        source: String,
-        destination: String,
+        from: String,
+        to: String,
         accountID: UUID?,
         parts: [(dataCoding: DataCoding, userData: Bytes)],
         partCount: Int,
@@ -282,8 +311,8 @@ extension PostgresStore {
             id: UUID(),
             accountID: accountID,
             connector: connector,
-            from: source,
-            to: destination,
+            from: from,
+            to: to,
             text: text,
             binaryBody: text == nil ? parts.flatMap(\.userData) : nil,
             dataCoding: Int(dataCoding.rawValue),
@@ -295,7 +324,7 @@ extension PostgresStore {
             """
             INSERT INTO inbound_messages (id, account_id, connector, source, destination, text, binary_body, data_coding,
                 part_count, complete, received_at)
-            VALUES (\(record.id), \(accountID), \(connector), \(source), \(destination), \(text),
+            VALUES (\(record.id), \(accountID), \(connector), \(from), \(to), \(text),
                 \(record.binaryBody.map { ByteBuffer(bytes: $0) }), \(Int16(dataCoding.rawValue)), \(Int16(partCount)),
                 \(complete), \(record.receivedAt))
             """,
@@ -305,7 +334,9 @@ extension PostgresStore {
         return record
     }
 
-    /// A digest of what makes a PDU the same PDU again.
+    /// A digest of what makes a PDU the same PDU again. It takes the addresses as received, as the
+    /// parts' set does (`inbound_parts`' key): the display forms would make a PDU repeated across
+    /// an upgrade new, and could set apart two parts that differ only in their TON.
     static func dedupeKey(_ part: IncomingPart) -> String {
         var hasher = SHA256()
         hasher.update(data: Data("\(part.connector)\u{1F}\(part.source)\u{1F}\(part.destination)\u{1F}".utf8))

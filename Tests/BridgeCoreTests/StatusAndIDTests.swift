@@ -63,4 +63,16 @@ import Testing
         #expect(router.map { $0 == "shop" ? 1 : nil }.account(for: "7726") == 1)
         #expect(router.map { $0 == "shop" ? 1 : nil }.account(for: "44") == nil)
     }
+
+    @Test func aPlusMatchesWhetherTheRouteOrTheSMSCWritesIt() {
+        let router = InboundRouter(
+            routes: ["447700900001": "plain", "+447700900002": "plus"],
+            prefixes: ["+4479": "uk-plus"]
+        )
+        for destination in ["447700900001", "+447700900001"] { #expect(router.account(for: destination) == "plain") }
+        for destination in ["447700900002", "+447700900002"] { #expect(router.account(for: destination) == "plus") }
+        for destination in ["447900900003", "+447900900003"] { #expect(router.account(for: destination) == "uk-plus") }
+        // Both forms of one route: the one written without `+` wins.
+        #expect(InboundRouter(routes: ["+7726": "a", "7726": "b"]).account(for: "+7726") == "b")
+    }
 }

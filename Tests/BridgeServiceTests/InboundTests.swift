@@ -63,7 +63,7 @@ extension Bridge {
                 stored == [
                     StoredInbound(
                         account: bridge.account,
-                        source: "447700900555",
+                        source: "+447700900555",
                         destination: "12345",
                         text: "Hello shop",
                         partCount: 1,
@@ -105,6 +105,43 @@ extension Bridge {
             dataCoding: dataCoding,
             shortMessage: shortMessage
         )
+    }
+
+    @Test func aLatin1SenderIsShownAsLatin1() async throws {
+        try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
+            // "Café" in Latin-1: not UTF-8, so the SMPP library keeps the E9 as U+F7E9.
+            let sender = Address(ton: .alphanumeric, npi: .unknown, String(smppOctets: [0x43, 0x61, 0x66, 0xE9]))
+            bridge.simulator.injectMO(parts: [Self.deliverSM(from: sender, try GSM7.septets(from: "Hi"))])
+            let stored = try await bridge.waitForInbound(count: 1)
+            #expect(stored.map(\.source) == ["Café"])
+            #expect(stored.map(\.text) == ["Hi"])
+        }
+    }
+
+    @Test func anInternationalNumberIsShownWithItsPlusWhetherTheSMSCWritesItOrNot() async throws {
+        // Routes written with and without `+`; the SMSC writes the numbers with and without it.
+        let routes = ["447700900001": "acme", "+447700900002": "acme"]
+        try await withBridge(inboundRoutes: routes) { bridge in
+            let sent = [
+                ("447700900124", "447700900001"), ("+447700900124", "+447700900001"),
+                ("447700900124", "+447700900002"), ("+447700900124", "447700900002"),
+            ]
+            for (from, to) in sent {
+                bridge.simulator.injectMO(
+                    parts: [
+                        Self.deliverSM(
+                            from: Address(ton: .international, npi: .isdn, from),
+                            to: Address(ton: .international, npi: .isdn, to),
+                            try GSM7.septets(from: "to \(to)")
+                        )
+                    ]
+                )
+            }
+            let stored = try await bridge.waitForInbound(count: 4)
+            #expect(Set(stored.map(\.source)) == ["+447700900124"])
+            #expect(Set(stored.map(\.destination)) == ["+447700900001", "+447700900002"])
+            #expect(stored.allSatisfy { $0.account == bridge.account }, "\(stored)")
+        }
     }
 
     @Test func partsOfDifferentDataCodingsAreEachDecodedWithTheirOwn() async throws {

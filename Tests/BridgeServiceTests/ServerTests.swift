@@ -56,7 +56,7 @@ import Testing
             }
             #expect(listed.count == 1)
             #expect(listed.first?["text"] as? String == "STOP")
-            #expect(listed.first?["from"] as? String == "447700900555")
+            #expect(listed.first?["from"] as? String == "+447700900555")
         }
     }
 

@@ -84,7 +84,7 @@ import Testing
                 let requests = try await receiver.waitFor(1)
                 #expect(try requests[0].json()["type"] as? String == "message.inbound")
                 #expect(requests[0].data["text"] as? String == "Hello shop")
-                #expect(requests[0].data["from"] as? String == "447700900555")
+                #expect(requests[0].data["from"] as? String == "+447700900555")
                 #expect(requests[0].data["to"] as? String == "12345")
                 let secret = try await bridge.store.webhookSettings(accountID: bridge.account).secret
                 #expect(try await pythonVerifies(requests[0], secret: secret))

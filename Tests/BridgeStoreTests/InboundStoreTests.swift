@@ -199,6 +199,51 @@ import Testing
         }
     }
 
+    @Test func theAddressesAreStoredAsShownAndThePartsJoinedByTheirAddressesAsReceived() async throws {
+        // One message whose SMSC wrote the sender's TON differently in its two parts (1, then 0):
+        // still one set (the raw address is the key); shown as its first part says.
+        var first = self.part("Hello ", sequence: 1, total: 2)
+        first.from = "+447700900123"
+        var second = self.part("world", sequence: 2, total: 2)
+        second.from = "447700900123"
+        try await withStore { store in
+            let record = try #require(try await self.assembled([second, first], in: store))
+            #expect(record.text == "Hello world")
+            #expect(record.from == "+447700900123")
+            #expect(record.to == "7726")
+            // A single message is stored as shown.
+            var single = self.part("single")
+            single.from = "+447700900123"
+            guard case .stored(let stored) = try await store.storeInbound(single, accountID: nil, dedupeWindow: 600)
+            else {
+                Issue.record("expected a stored message")
+                return
+            }
+            #expect(stored.from == "+447700900123")
+            // The same PDU again, whatever it is shown as, is a repeat.
+            single.from = "447700900123"
+            #expect(try await store.storeInbound(single, accountID: nil, dedupeWindow: 600) == .duplicate)
+        }
+    }
+
+    @Test func anIncompleteSetIsShownAsItsPartsSay() async throws {
+        var part = self.part("first ", sequence: 1)
+        part.from = "+447700900123"
+        try await withStore { store in
+            _ = try await store.storeInbound(part, accountID: nil, dedupeWindow: 600)
+            // A part stored by a version before the display columns: its sender read as it came.
+            try await store.client.query(
+                """
+                INSERT INTO inbound_parts (connector, source, destination, reference, total, sequence, data_coding, user_data)
+                VALUES ('main', \("Caf\u{F7E9}"), '7726', 7, 2, 1, 0, '\\x41'::bytea)
+                """
+            )
+            try await Task.sleep(for: .milliseconds(1100))
+            let flushed = try await store.flushIncompleteInbound(olderThan: 1) { _ in nil }
+            #expect(Set(flushed.map(\.from)) == ["+447700900123", "Café"])
+        }
+    }
+
     @Test func incompleteSetsAreDeliveredAfterTheTimeoutWithWhatArrived() async throws {
         try await withStore { store in
             let account = try await store.createAccount(name: "acme").account.id

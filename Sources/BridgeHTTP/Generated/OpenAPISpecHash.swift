@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "2e8666336db7dd807610a49d95f7f35df39f20e1280769780080064f235ad7ae"
+let openAPISpecSHA256 = "b2df7fbfe6c9972996e8f02c2abfb8c10f2a44cddd3f856e35c04534007d95ab"

@@ -693,11 +693,14 @@ extension Components {
         internal struct InboundMessage: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/InboundMessage/id`.
             internal var id: Swift.String
-            /// The sender's number.
+            /// The sender's number or name. An international number is `+` and its digits, whether
+            /// the SMSC wrote the `+` or not; other numbers and names are as the SMSC sent them, octets
+            /// that are not UTF-8 read as Latin-1.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/from`.
             internal var from: Swift.String
-            /// The number it was sent to (yours).
+            /// The number it was sent to (yours), written as `from` is.
             ///
             /// - Remark: Generated from `#/components/schemas/InboundMessage/to`.
             internal var to: Swift.String
@@ -732,8 +735,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - from: The sender's number.
-            ///   - to: The number it was sent to (yours).
+            ///   - from: The sender's number or name. An international number is `+` and its digits, whether
+            ///   - to: The number it was sent to (yours), written as `from` is.
             ///   - text: The text. A long message is joined from its parts, each part read with its own
             ///   - body: The user data, base64, when it is binary — when any part is binary or of an alphabet
             ///   - dataCoding: The SMPP data_coding it arrived with. For a long message whose parts arrived with
@@ -1521,8 +1524,12 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/id`.
             internal var id: Swift.String
+            /// See `InboundMessage`.
+            ///
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/from`.
             internal var from: Swift.String
+            /// See `InboundMessage`.
+            ///
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/to`.
             internal var to: Swift.String
             /// - Remark: Generated from `#/components/schemas/MessageInboundEventData/text`.
@@ -1545,8 +1552,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id: The received message's id (`GET /v1/inbound/{id}`).
-            ///   - from:
-            ///   - to:
+            ///   - from: See `InboundMessage`.
+            ///   - to: See `InboundMessage`.
             ///   - text:
             ///   - body: The user data, base64, when it is binary (see `InboundMessage`).
             ///   - dataCoding: See `InboundMessage`.

@@ -34,6 +34,22 @@ extension String {
         return copy.withSMPPOctets { Array($0) }
     }
 
+    /// The text for people to read: each escaped octet (U+F780…U+F7FF, an octet that was not
+    /// valid UTF-8) as the Latin-1 character of that octet (U+0080…U+00FF), so a sender sent as
+    /// 43 61 66 E9 reads "Café". Not for writing back: ``smppOctets`` of the result is UTF-8.
+    public var smppOctetsReadAsLatin1: String {
+        guard self.unicodeScalars.contains(where: { Self.escapeRange.contains($0.value) }) else { return self }
+        var scalars = String.UnicodeScalarView()
+        for scalar in self.unicodeScalars {
+            if Self.escapeRange.contains(scalar.value) {
+                scalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value - Self.escapeBase)))
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
     /// The number of octets ``smppOctets`` has (without a NUL).
     var smppOctetCount: Int {
         var copy = self
