@@ -223,7 +223,7 @@ extension PostgresStore {
         var sequence: Int16
         var dataCoding: Int16
         var userData: ByteBuffer
-        /// `display_source` / `display_destination`; `nil` when stored before migration 0009.
+        /// `display_source` / `display_destination`; `nil` when stored before migration 0010.
         var from: String?
         var to: String?
     }
@@ -276,7 +276,7 @@ extension PostgresStore {
             """,
             logger: logger
         )
-        // Parts stored by a version before migration 0009 have no display form.
+        // Parts stored by a version before migration 0010 have no display form.
         return try await self.insertInbound(
             connector: connector,
             from: parts.lazy.compactMap(\.from).first ?? source.smppOctetsReadAsLatin1,
