@@ -89,8 +89,8 @@ public struct ReassembledMessage: Hashable, Sendable {
         self.parts.first?.header?.applicationPorts
     }
 
-    /// Decodes the concatenated user data as text once, or `nil` for binary and unsupported
-    /// data_coding values (see ``DataCoding/decodeText(_:smscDefault:)``).
+    /// Decodes the parts' user data as text, each run of parts with its own data_coding (see
+    /// ``ConcatenatedText``), or `nil` when a part is binary or of an unsupported data_coding.
     ///
     /// With `packedGSM7`, GSM-7 parts are unpacked one by one (each after its own fill bits) and
     /// their septets decoded together.
@@ -98,7 +98,10 @@ public struct ReassembledMessage: Hashable, Sendable {
         let isGSM7 =
             self.dataCoding == .smscDefault ? smscDefault == .gsm7 : self.dataCoding.alphabet == .gsm7
         guard packedGSM7, isGSM7 else {
-            return self.dataCoding.decodeText(self.userData, smscDefault: smscDefault)
+            return ConcatenatedText(
+                parts: self.parts.map { ($0.dataCoding, $0.userData.readableBytesView) },
+                smscDefault: smscDefault
+            ).text
         }
         var septets: [UInt8] = []
         for part in self.parts {

@@ -74,6 +74,13 @@ import Testing
         )
         #expect(ucs2.dataCoding == .ucs2)
         #expect(ucs2.text() == "A😀")
+
+        // Parts of one message in different codings: each read with its own.
+        _ = try reassembler.partReceived(Self.part("050003090201 41"), now: Self.start)
+        let mixed = try #require(
+            Self.delivered(try reassembler.partReceived(Self.part("050003090202 00FC", dataCoding: .ucs2), now: Self.start))
+        )
+        #expect(mixed.text() == "Aü")
     }
 
     @Test func duplicatesAreDroppedAndReported() throws {
