@@ -81,7 +81,6 @@ public struct BridgeAPI: Sendable {
                 .add(middleware: ContentNegotiationMiddleware())
                 .add(middleware: authentication)
                 .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
-                .add(middleware: DuplicateKeyMiddleware())
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
                 .add(
                     middleware: OptionalBodyMiddleware(

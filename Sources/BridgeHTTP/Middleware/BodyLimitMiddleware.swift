@@ -3,8 +3,9 @@ import Hummingbird
 import NIOCore
 
 /// Reads the body of a `POST`, `PUT` or `PATCH` into memory, refusing more than the configured
-/// limit with `413` (at once when `Content-Length` says so). Later middleware and the handlers read
-/// the collected body.
+/// limit with `413` (at once when `Content-Length` says so), and a JSON object that names a field
+/// twice with `400` naming it (see ``DuplicateKeys``). Later middleware and the handlers read the
+/// collected body.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
@@ -20,10 +21,14 @@ struct BodyLimitMiddleware: RouterMiddleware {
             throw self.tooLarge
         }
         var request = request
+        let body: ByteBuffer
         do {
-            _ = try await request.collectBody(upTo: self.maximumSize)
+            body = try await request.collectBody(upTo: self.maximumSize)
         } catch is NIOTooManyBytesError {
             throw self.tooLarge
+        }
+        if let field = body.withUnsafeReadableBytes({ DuplicateKeys.first(in: $0) }) {
+            throw APIProblem.invalidField(field, code: "duplicate_field", "is given more than once in its object")
         }
         return try await next(request, context)
     }

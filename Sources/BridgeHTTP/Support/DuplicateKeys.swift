@@ -14,24 +14,8 @@ enum DuplicateKeys {
     /// scan can follow, which the decoder then reports.
     static func first(in body: UnsafeRawBufferPointer) -> String? {
         var scanner = Scanner(bytes: body)
-        var path: [PathComponent] = []
+        var path: [RequestProblems.PathKey] = []
         return try? scanner.value(path: &path, depth: 0)
-    }
-
-    enum PathComponent {
-        case key(String)
-        case index(Int)
-    }
-
-    static func format(_ path: [PathComponent]) -> String {
-        var text = ""
-        for component in path {
-            switch component {
-            case .index(let index): text += "[\(index)]"
-            case .key(let key): text += text.isEmpty ? key : ".\(key)"
-            }
-        }
-        return text.isEmpty ? "$" : text
     }
 
     private struct Malformed: Error {}
@@ -41,7 +25,7 @@ enum DuplicateKeys {
         var index = 0
 
         /// Skips one value; answers the path of a repeated name found inside it.
-        mutating func value(path: inout [PathComponent], depth: Int) throws(Malformed) -> String? {
+        mutating func value(path: inout [RequestProblems.PathKey], depth: Int) throws(Malformed) -> String? {
             guard depth < DuplicateKeys.maximumDepth else { throw Malformed() }
             self.skipWhitespace()
             guard self.index < self.bytes.count else { throw Malformed() }
@@ -63,7 +47,7 @@ enum DuplicateKeys {
             }
         }
 
-        private mutating func object(path: inout [PathComponent], depth: Int) throws(Malformed) -> String? {
+        private mutating func object(path: inout [RequestProblems.PathKey], depth: Int) throws(Malformed) -> String? {
             self.index += 1
             var names: Set<String> = []
             self.skipWhitespace()
@@ -74,8 +58,8 @@ enum DuplicateKeys {
                     throw Malformed()
                 }
                 let name = try self.string()
-                path.append(.key(name))
-                if !names.insert(name).inserted { return DuplicateKeys.format(path) }
+                path.append(RequestProblems.PathKey(stringValue: name))
+                if !names.insert(name).inserted { return RequestProblems.path(path) }
                 self.skipWhitespace()
                 guard self.consume(UInt8(ascii: ":")) else { throw Malformed() }
                 if let found = try self.value(path: &path, depth: depth + 1) { return found }
@@ -87,13 +71,13 @@ enum DuplicateKeys {
             }
         }
 
-        private mutating func array(path: inout [PathComponent], depth: Int) throws(Malformed) -> String? {
+        private mutating func array(path: inout [RequestProblems.PathKey], depth: Int) throws(Malformed) -> String? {
             self.index += 1
             self.skipWhitespace()
             if self.consume(UInt8(ascii: "]")) { return nil }
             var element = 0
             while true {
-                path.append(.index(element))
+                path.append(RequestProblems.PathKey(intValue: element))
                 if let found = try self.value(path: &path, depth: depth + 1) { return found }
                 path.removeLast()
                 element += 1
