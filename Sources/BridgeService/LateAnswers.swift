@@ -22,11 +22,9 @@ final class LateAnswers: Sendable {
 
     /// Notes that `part` was answered late or with an error (on whatever connection).
     func note(_ part: IncomingPart) {
-        var key = part
-        key.connection = nil
         let now = ContinuousClock.now
         self.entries.withLock { entries in
-            entries[key] = now
+            entries[Self.key(part)] = now
             guard entries.count > self.capacity else { return }
             entries = entries.filter { now - $0.value < self.keep }
             if entries.count > self.capacity {
@@ -38,12 +36,17 @@ final class LateAnswers: Sendable {
 
     /// Whether `part` was answered late or with an error within the window.
     func contains(_ part: IncomingPart) -> Bool {
-        var key = part
-        key.connection = nil
         let now = ContinuousClock.now
         return self.entries.withLock { entries in
-            guard let noted = entries[key] else { return false }
+            guard let noted = entries[Self.key(part)] else { return false }
             return now - noted < self.keep
         }
+    }
+
+    /// The entry of a PDU: the part without its connection, which a redelivery may not share.
+    private static func key(_ part: IncomingPart) -> IncomingPart {
+        var key = part
+        key.connection = nil
+        return key
     }
 }

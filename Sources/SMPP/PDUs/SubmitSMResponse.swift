@@ -25,7 +25,9 @@ public typealias DataSMResponse = SubmitSMResponse
 
 extension SubmitSMResponse {
     init(decoding body: inout ByteBuffer, limits: FieldLimits) throws(SMPPDecodingError) {
-        if !limits.strict, body.readableBytes > 0, !body.readableBytesView.contains(0) {
+        do {
+            self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
+        } catch where !limits.strict && error.kind == .missingTerminator(.messageID) {
             // A sloppy peer's id without its NUL at the end of the body (seen in the field, and
             // unambiguous: nothing can follow a C-Octet String that does not end): the rest is the id.
             self.messageID = String(smppOctets: body.readableBytesView)
@@ -33,7 +35,6 @@ extension SubmitSMResponse {
             self.tlvs = []
             return
         }
-        self.messageID = try body.readSMPPCString(.messageID, maxLength: limits.maximum(65))
         self.tlvs = try body.readSMPPTLVs(limits)
     }
 
