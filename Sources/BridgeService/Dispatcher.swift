@@ -247,15 +247,20 @@ public final class Dispatcher: Service, Sendable {
         guard !pending.isEmpty else { return report([], .sent) }
         let parts = pending.map { part -> SubmitSM in
             var submitSM = part.submitSM
-            // Validity counts from now: what remains of the message's own.
+            // Validity counts from now: what remains of the message's own, in whole seconds.
             if let expiresAt = message.expiresAt {
                 submitSM.validityPeriod = OutgoingMessage.relativeValidity(
-                    seconds: max(60, Int(expiresAt.timeIntervalSince(now)))
+                    seconds: max(1, Int(expiresAt.timeIntervalSince(now)))
                 )
             }
             return submitSM
         }
-        connector.submit(parts: parts, priority: message.priority == .urgent ? .urgent : .normal) { results in
+        // A part still waiting for a session when the validity runs out is not sent (`expired`).
+        let sendBy = message.expiresAt.map {
+            NIODeadline.now() + .nanoseconds(Int64(max(0, $0.timeIntervalSince(now)) * 1e9))
+        }
+        let priority: SubmitPriority = message.priority == .urgent ? .urgent : .normal
+        connector.submit(parts: parts, priority: priority, sendBy: sendBy) { results in
             let (submitted, outcome) = self.outcome(of: message, pending: pending, results: results)
             report(submitted, outcome)
         }
@@ -280,6 +285,9 @@ public final class Dispatcher: Service, Sendable {
             }
         }
         guard let failure else { return (submitted, .sent) }
+        if failure == .expired {
+            return (submitted, .finished(.expired, errorCode: nil, description: "validity ran out before sending"))
+        }
         let code = failure.commandStatus.map { Int($0.rawValue) }
         let description = failure.commandStatus?.name ?? "\(failure)"
         self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])

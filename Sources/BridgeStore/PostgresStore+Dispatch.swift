@@ -135,7 +135,13 @@ extension PostgresStore {
                 )
                 for try await (id, hasURL) in rows.decode((UUID, Bool).self) where hasURL { changed.append(id) }
                 try await connection.query(
-                    "UPDATE message_parts SET status = 'failed', done_at = now() WHERE message_id = ANY(\(finishedIDs)) AND status = 'pending'",
+                    // Parts never sent end with their message: `expired` when its validity ran out first.
+                    """
+                    UPDATE message_parts p SET done_at = now(),
+                        status = CASE WHEN f.status = 'expired' THEN 'expired' ELSE 'failed' END
+                    FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[]) AS f(id, status)
+                    WHERE p.message_id = f.id AND p.status = 'pending'
+                    """,
                     logger: self.logger
                 )
             }

@@ -25,7 +25,10 @@ struct PoolStateMachine<Waiter> {
         let pdu: PDU
         let priority: SubmitPriority
         let enqueuedAt: NIODeadline
+        /// When it leaves the queue unsent: the queue timeout, or the caller's send-by time if sooner.
         let deadline: NIODeadline
+        /// The caller's send-by time, when it comes before the queue timeout.
+        let sendBy: NIODeadline?
         let waiter: Waiter
 
         init(
@@ -34,6 +37,7 @@ struct PoolStateMachine<Waiter> {
             priority: SubmitPriority,
             enqueuedAt: NIODeadline,
             deadline: NIODeadline,
+            sendBy: NIODeadline?,
             waiter: Waiter
         ) {
             self.ticket = ticket
@@ -41,6 +45,7 @@ struct PoolStateMachine<Waiter> {
             self.priority = priority
             self.enqueuedAt = enqueuedAt
             self.deadline = deadline
+            self.sendBy = sendBy
             self.waiter = waiter
         }
     }
@@ -55,6 +60,7 @@ struct PoolStateMachine<Waiter> {
             priority: SubmitPriority,
             enqueuedAt: NIODeadline,
             deadline: NIODeadline,
+            sendBy: NIODeadline? = nil,
             waiter: Waiter
         ) {
             self.request = Request(
@@ -63,6 +69,7 @@ struct PoolStateMachine<Waiter> {
                 priority: priority,
                 enqueuedAt: enqueuedAt,
                 deadline: deadline,
+                sendBy: sendBy,
                 waiter: waiter
             )
         }
@@ -73,6 +80,9 @@ struct PoolStateMachine<Waiter> {
         var enqueuedAt: NIODeadline { self.request.enqueuedAt }
         var deadline: NIODeadline { self.request.deadline }
         var waiter: Waiter { self.request.waiter }
+
+        /// Why it left the queue unsent at its deadline.
+        var expiry: SMPPClientError { self.request.sendBy == nil ? .queueTimeout : .expired }
     }
 
     enum SlotState: Equatable {
@@ -128,6 +138,10 @@ struct PoolStateMachine<Waiter> {
     private var normal: Deque<Pending> = []
     private var bucket: TokenBucket?
     private var nextTicket: UInt64 = 0
+    /// The earliest send-by time among queued submits that have one before their queue timeout
+    /// (maybe of one sent since: then a scan finds nothing and moves it on). Queue timeouts come in
+    /// ticket order, so the head of a lane is the first to time out; send-by times do not.
+    private var earliestSendBy: NIODeadline?
     /// Random values in 0…1 for back-off jitter.
     private let unitRandom: () -> Double
 
@@ -163,10 +177,12 @@ struct PoolStateMachine<Waiter> {
 
     // MARK: Actions
 
-    /// Submits to hand to sessions.
+    /// Submits to hand to sessions, and submits whose deadline passed before a session took them
+    /// (each fails with its ``Pending/expiry``).
     struct Dispatch {
         var batches: [(slot: Int, pendings: [Pending])] = []
-        var isEmpty: Bool { self.batches.isEmpty }
+        var expired: [Pending] = []
+        var isEmpty: Bool { self.batches.isEmpty && self.expired.isEmpty }
     }
 
     /// A submit whose outcome is known.
@@ -247,10 +263,13 @@ struct PoolStateMachine<Waiter> {
         case reject(SMPPClientError)
     }
 
-    /// Queues submits (all of them or none), in order, and dispatches what can go now.
+    /// Queues submits (all of them or none), in order, and dispatches what can go now. Each waits
+    /// until the queue timeout, or until `sendBy` if that comes first (then it fails with
+    /// ``SMPPClientError/expired``).
     mutating func enqueue(
         _ items: [(pdu: PDU, waiter: Waiter)],
         priority: SubmitPriority,
+        sendBy: NIODeadline? = nil,
         now: NIODeadline
     ) -> EnqueueAction {
         switch self.mode {
@@ -263,7 +282,9 @@ struct PoolStateMachine<Waiter> {
             return .reject(.unavailable("connector has no transmitting bind"))
         }
         guard self.queued + items.count <= self.settings.maxQueued else { return .reject(.queueFull) }
-        let deadline = now + self.settings.queueTimeout
+        let timeout = now + self.settings.queueTimeout
+        let sendBy = sendBy.flatMap { $0 < timeout ? $0 : nil }
+        if let sendBy { self.earliestSendBy = min(self.earliestSendBy ?? sendBy, sendBy) }
         for item in items {
             self.nextTicket += 1
             let pending = Pending(
@@ -271,7 +292,8 @@ struct PoolStateMachine<Waiter> {
                 pdu: item.pdu,
                 priority: priority,
                 enqueuedAt: now,
-                deadline: deadline,
+                deadline: sendBy ?? timeout,
+                sendBy: sendBy,
                 waiter: item.waiter
             )
             switch priority {
@@ -282,13 +304,19 @@ struct PoolStateMachine<Waiter> {
         return .dispatch(self.dispatch(now: now))
     }
 
-    /// Hands waiting submits to the least-loaded eligible sessions, within the token bucket.
+    /// Hands waiting submits to the least-loaded eligible sessions, within the token bucket. A
+    /// submit whose deadline passed (its send-by time, before the timer came) is not sent: it is
+    /// in ``Dispatch/expired``.
     mutating func dispatch(now: NIODeadline) -> Dispatch {
         var dispatch = Dispatch()
         guard self.isDispatching else { return dispatch }
         var batchIndex: [Int: Int] = [:]
         while !self.urgent.isEmpty || !self.normal.isEmpty {
             guard let index = self.leastLoaded(now: now) else { break }
+            if let first = self.urgent.first ?? self.normal.first, first.deadline <= now {
+                dispatch.expired.append(self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst())
+                continue
+            }
             if self.bucket != nil, !self.bucket!.take(now: now) { break }
             let pending = self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst()
             self.slots[index].inFlight += 1
@@ -521,7 +549,7 @@ struct PoolStateMachine<Waiter> {
 
     struct TimerAction {
         var connects: [SlotAction] = []
-        var expired: [Pending] = []
+        /// What to send, and every submit whose deadline passed.
         var dispatch = Dispatch()
     }
 
@@ -534,14 +562,44 @@ struct PoolStateMachine<Waiter> {
                 action.connects.append(.connect(slot: index, endpoint: endpoint))
             }
         }
+        var expired: [Pending] = []
         for priority in SubmitPriority.allCases {
             while let first = priority == .urgent ? self.urgent.first : self.normal.first, first.deadline <= now {
-                action.expired.append(first)
+                expired.append(first)
                 if priority == .urgent { self.urgent.removeFirst() } else { self.normal.removeFirst() }
             }
         }
+        if let earliest = self.earliestSendBy, earliest <= now {
+            expired += self.removeExpiredSendBy(now: now)
+        }
         action.dispatch = self.dispatch(now: now)
+        action.dispatch.expired = expired + action.dispatch.expired
         return action
+    }
+
+    /// Takes out every queued submit whose send-by time passed, wherever it waits, and finds the
+    /// next earliest send-by time.
+    private mutating func removeExpiredSendBy(now: NIODeadline) -> [Pending] {
+        var expired: [Pending] = []
+        var earliest: NIODeadline?
+        func sweep(_ lane: inout Deque<Pending>) {
+            guard lane.contains(where: { $0.request.sendBy != nil }) else { return }
+            var kept = Deque<Pending>()
+            kept.reserveCapacity(lane.count)
+            for pending in lane {
+                if pending.deadline <= now {
+                    expired.append(pending)
+                    continue
+                }
+                if let sendBy = pending.request.sendBy { earliest = min(earliest ?? sendBy, sendBy) }
+                kept.append(pending)
+            }
+            lane = kept
+        }
+        sweep(&self.urgent)
+        sweep(&self.normal)
+        self.earliestSendBy = earliest
+        return expired
     }
 
     /// When ``timerFired(now:)`` must run next: a reconnect due, a paused session resuming while
@@ -556,6 +614,7 @@ struct PoolStateMachine<Waiter> {
         if self.queued > 0 {
             if let first = self.urgent.first { consider(first.deadline) }
             if let first = self.normal.first { consider(first.deadline) }
+            if let earliest = self.earliestSendBy { consider(earliest) }
             guard self.isDispatching else { return next }
             for slot in self.slots where slot.state == .bound && slot.inFlight < self.settings.window {
                 if let paused = slot.pausedUntil { consider(paused) }

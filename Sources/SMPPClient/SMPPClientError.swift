@@ -9,6 +9,9 @@ public enum SMPPClientError: Error, Hashable, Sendable, CustomStringConvertible 
     case session(ESMESessionError)
     /// No bound session with room in its window took the request within the queue timeout.
     case queueTimeout
+    /// The submit's send-by time passed before a session took it (see
+    /// ``SMPPConnector/submit(parts:priority:sendBy:completion:)``): it was never sent.
+    case expired
     /// Too many submits are waiting.
     case queueFull
     /// The connector cannot send: its credentials were refused (an alert), or it is paused.
@@ -24,7 +27,7 @@ public enum SMPPClientError: Error, Hashable, Sendable, CustomStringConvertible 
         case .rejected(let status): status.isTemporary
         case .session(let error): error.isRetryable
         case .queueTimeout, .queueFull, .unavailable, .shuttingDown: true
-        case .invalidMessage: false
+        case .invalidMessage, .expired: false
         }
     }
 
@@ -33,7 +36,7 @@ public enum SMPPClientError: Error, Hashable, Sendable, CustomStringConvertible 
     /// these out: an SMSC away for an hour is no reason to give a message up.
     public var neverReachedTheSMSC: Bool {
         switch self {
-        case .queueTimeout, .queueFull, .unavailable, .shuttingDown: true
+        case .queueTimeout, .expired, .queueFull, .unavailable, .shuttingDown: true
         case .rejected, .session, .invalidMessage: false
         }
     }
@@ -52,6 +55,7 @@ public enum SMPPClientError: Error, Hashable, Sendable, CustomStringConvertible 
         case .rejected(let status): "rejected by the SMSC: \(status)"
         case .session(let error): "session: \(error)"
         case .queueTimeout: "no session could take the message in time"
+        case .expired: "the message's send-by time passed before a session took it"
         case .queueFull: "too many messages waiting"
         case .unavailable(let reason): "connector unavailable: \(reason)"
         case .shuttingDown: "connector shutting down"

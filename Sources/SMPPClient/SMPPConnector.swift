@@ -184,9 +184,13 @@ public final class SMPPConnector: Service, Sendable {
     /// `completion` runs where the last result was settled, often a session's event loop: it must
     /// be short and must not block. It runs before this returns when a part is refused up front
     /// (every part fails with that error), and when there are no parts.
+    ///
+    /// A part still waiting for a session at `sendBy` (a message's validity) is not sent: it fails
+    /// with ``SMPPClientError/expired``, before the queue timeout.
     public func submit(
         parts: [SubmitSM],
         priority: SubmitPriority = .normal,
+        sendBy: NIODeadline? = nil,
         completion: @escaping @Sendable ([Result<SubmitResult, SMPPClientError>]) -> Void
     ) {
         guard !parts.isEmpty else { return completion([]) }
@@ -203,7 +207,8 @@ public final class SMPPConnector: Service, Sendable {
             parts.enumerated().map { index, part in
                 (.submitSM(part), .callback { results.settle(index, $0) })
             },
-            priority: priority
+            priority: priority,
+            sendBy: sendBy
         )
     }
 
@@ -239,11 +244,11 @@ public final class SMPPConnector: Service, Sendable {
         }
     }
 
-    private func enqueue(_ items: [(pdu: PDU, waiter: Waiter)], priority: SubmitPriority) {
+    private func enqueue(_ items: [(pdu: PDU, waiter: Waiter)], priority: SubmitPriority, sendBy: NIODeadline? = nil) {
         let now = NIODeadline.now()
         let (action, dispatch, wakeup) = self.state.withLock { state in
-            let action = state.pool.enqueue(items, priority: priority, now: now)
-            var dispatch: [(ClientSessionHandle?, Int, [Pending])] = []
+            let action = state.pool.enqueue(items, priority: priority, sendBy: sendBy, now: now)
+            var dispatch = Sending()
             if case .dispatch(let pool) = action { dispatch = self.handles(for: pool, in: state) }
             return (action, dispatch, Self.wakeupToArm(&state, now: now))
         }
@@ -446,12 +451,21 @@ public final class SMPPConnector: Service, Sendable {
 
     // MARK: Carrying out pool actions
 
-    private func handles(for dispatch: Pool.Dispatch, in state: State) -> [(ClientSessionHandle?, Int, [Pending])] {
-        dispatch.batches.map { (state.handles[$0.slot], $0.slot, $0.pendings) }
+    /// A pool dispatch with each batch's session handle, taken under the lock.
+    private struct Sending {
+        var batches: [(handle: ClientSessionHandle?, slot: Int, pendings: [Pending])] = []
+        var expired: [Pending] = []
     }
 
-    private func send(_ batches: [(ClientSessionHandle?, Int, [Pending])]) {
-        for (handle, slot, pendings) in batches {
+    private func handles(for dispatch: Pool.Dispatch, in state: State) -> Sending {
+        Sending(batches: dispatch.batches.map { (state.handles[$0.slot], $0.slot, $0.pendings) }, expired: dispatch.expired)
+    }
+
+    /// Fails the submits whose deadline passed, and hands the others to their sessions.
+    private func send(_ sending: Sending) {
+        for pending in sending.expired { pending.waiter.resume(throwing: pending.expiry) }
+        if !sending.expired.isEmpty { self.metrics.submitsFailed.increment(by: sending.expired.count) }
+        for (handle, slot, pendings) in sending.batches {
             if let handle {
                 handle.send(pendings)
             } else {
@@ -606,8 +620,6 @@ public final class SMPPConnector: Service, Sendable {
             self.recordGauges(state)
             return (action, self.handles(for: action.dispatch, in: state), Self.wakeupToArm(&state, now: now))
         }
-        for pending in action.expired { pending.waiter.resume(throwing: SMPPClientError.queueTimeout) }
-        if !action.expired.isEmpty { self.metrics.submitsFailed.increment(by: action.expired.count) }
         self.perform(action.connects)
         self.send(dispatch)
         self.arm(wakeup)

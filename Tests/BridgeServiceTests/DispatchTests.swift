@@ -127,18 +127,47 @@ import Testing
     @Test func messagesWhoseValidityRanOutBeforeSendingExpire() async throws {
         try await withBridge { bridge in
             // A message that waited (an SMSC away, a long queue) past its validity is not sent.
-            var message = try bridge.validator.validate(
-                SendRequest(to: "447700900123", from: "Shop", text: "too late", validity: 60),
-                accountID: bridge.account,
-                now: Date().addingTimeInterval(-120)
-            ).get()
+            let message = try await bridge.insert(SendRequest(to: "447700900123", from: "Shop", text: "too late", validity: 60), validatedSecondsAgo: 120)
             #expect(message.expiresAt! < Date())
-            message.createdAt = Date()
-            try await bridge.store.insert([message])
-            bridge.dispatcher.wake()
             let record = try await bridge.waitFor(message.id, .expired)
             #expect(record.errorDescription == "validity ran out before sending")
             #expect(bridge.simulator.counters.submitsReceived == 0)
+        }
+    }
+
+    @Test func theSMSCGetsWhatRemainsOfTheValidityEvenUnderAMinute() async throws {
+        try await withBridge { bridge in
+            let message = try await bridge.insert(SendRequest(to: "447700900123", from: "Shop", text: "hurry", validity: 60), validatedSecondsAgo: 30)
+            let record = try await bridge.waitFor(message.id, .delivered)
+            let smscID = try #require(record.parts.first?.smscMessageID)
+            let stored = try #require(bridge.simulator.message(id: smscID))
+            // Relative YYMMDDhhmmss000R: about 30 s, not the API's 60 s minimum.
+            let period = stored.validityPeriod
+            #expect(period.hasPrefix("00000000") && period.hasSuffix("000R"))
+            let seconds = Int(period.dropFirst(8).prefix(2))! * 60 + Int(period.dropFirst(10).prefix(2))!
+            #expect((20...30).contains(seconds), "validity_period \(period)")
+        }
+    }
+
+    @Test func aMessageWhoseValidityRunsOutWhileWaitingForASessionIsNotSent() async throws {
+        // One session with room for one submit, answered after 1.5 s: a message claimed behind the
+        // first waits in the connector's queue, and its validity (0.5 s left) runs out there.
+        try await withBridge(
+            simulator: { $0.throttling.responseDelay = 1.5 },
+            connector: {
+                $0.window = 1
+                $0.responseTimeout = .seconds(5)
+            }
+        ) { bridge in
+            let first = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "first"))
+            try await waitUntil("the first submit at the SMSC") { bridge.simulator.counters.submitsReceived == 1 }
+            let message = try await bridge.insert(SendRequest(to: "447700900124", from: "Shop", text: "long " + String(repeating: "x", count: 200), validity: 60), validatedSecondsAgo: 59.5)
+            let record = try await bridge.waitFor(message.id, .expired)
+            #expect(record.errorDescription == "validity ran out before sending")
+            #expect(record.parts.count == 2)
+            #expect(record.parts.allSatisfy { $0.status == "expired" })
+            _ = try await bridge.waitFor(first, .delivered)
+            #expect(bridge.simulator.counters.submitsReceived == 1, "nothing of the expired message reached the SMSC")
         }
     }
 
@@ -279,6 +308,22 @@ func refusePoison(
         )
     )
     try await store.client.query(PostgresQuery(unsafeSQL: "CREATE TRIGGER refuse_poison \(event) EXECUTE FUNCTION refuse_poison()"))
+}
+
+extension Bridge {
+    /// Stores a message as if accepted `seconds` ago (its validity counts from then), created now,
+    /// and wakes the dispatcher.
+    func insert(_ request: SendRequest, validatedSecondsAgo seconds: Double) async throws -> AcceptedMessage {
+        var message = try self.validator.validate(
+            request,
+            accountID: self.account,
+            now: Date().addingTimeInterval(-seconds)
+        ).get()
+        message.createdAt = Date()
+        try await self.store.insert([message])
+        self.dispatcher.wake()
+        return message
+    }
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.

@@ -276,8 +276,38 @@ import Testing
         var pool = self.pool()
         _ = pool.start()
         _ = self.enqueue(&pool, ["a", "b"], at: self.start)
-        #expect(pool.timerFired(now: self.at(29)).expired.isEmpty)
-        #expect(pool.timerFired(now: self.at(30)).expired.map(\.waiter) == ["a", "b"])
+        #expect(pool.timerFired(now: self.at(29)).dispatch.expired.isEmpty)
+        let expired = pool.timerFired(now: self.at(30)).dispatch.expired
+        #expect(expired.map(\.waiter) == ["a", "b"])
+        #expect(expired.allSatisfy { $0.expiry == .queueTimeout })
+    }
+
+    @Test func aSubmitWhoseSendByTimePassesLeavesTheQueueBehindOthers() {
+        var pool = self.pool()
+        _ = pool.start()
+        _ = self.enqueue(&pool, ["a"], at: self.start)
+        _ = pool.enqueue([(self.submit, "b")], priority: .normal, sendBy: self.at(5), now: self.at(1))
+        _ = pool.enqueue([(self.submit, "c")], priority: .normal, sendBy: self.at(60), now: self.at(1))
+        // "b" waits behind "a", yet the timer comes for it; "c"'s send-by time is beyond the queue timeout.
+        #expect(pool.nextWakeup(now: self.at(1)) == self.at(5))
+        #expect(pool.timerFired(now: self.at(4.9)).dispatch.expired.isEmpty)
+        let expired = pool.timerFired(now: self.at(5)).dispatch.expired
+        #expect(expired.map(\.waiter) == ["b"])
+        #expect(expired.first?.expiry == .expired)
+        #expect(pool.queued == 2)
+        #expect(pool.nextWakeup(now: self.at(5)) == self.at(30))
+        #expect(pool.timerFired(now: self.at(31)).dispatch.expired.map(\.waiter) == ["a", "c"])
+    }
+
+    @Test func aSubmitPastItsSendByTimeIsNotSentWhenASessionFrees() {
+        var pool = self.pool(slots: [.transceiver], window: 1)
+        _ = pool.start()
+        _ = pool.enqueue([(self.submit, "late")], priority: .normal, sendBy: self.at(2), now: self.start)
+        _ = self.enqueue(&pool, ["on time"], at: self.start)
+        // The session binds after the send-by time, before any timer ran: "late" is not handed over.
+        let dispatch = pool.bound(slot: 0, now: self.at(3))
+        #expect(dispatch.expired.map(\.waiter) == ["late"])
+        #expect(self.waiters(dispatch) == [0: ["on time"]])
     }
 
     @Test func tokenBucketLimitsDispatch() {
