@@ -102,7 +102,10 @@ extension PostgresStore {
                             \(retryDescriptions)::text[], \(retryUncounted)::bool[]) AS u(id, delay, code, description, uncounted)
                     ), requeued AS (
                         UPDATE message_queue q SET lease_owner = NULL, lease_expires_at = NULL,
-                            next_attempt_at = now() + make_interval(secs => r.delay)
+                            next_attempt_at = now() + make_interval(secs => r.delay),
+                            -- A retry that never reached the SMSC still waits for it (migration 0011).
+                            waiting_since = CASE WHEN r.uncounted THEN COALESCE(q.waiting_since, q.next_attempt_at)
+                                ELSE now() + make_interval(secs => r.delay) END
                         FROM retries r WHERE q.message_id = r.id AND q.lease_owner = \(owner)
                         RETURNING q.message_id
                     )

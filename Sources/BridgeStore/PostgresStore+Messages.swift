@@ -216,19 +216,26 @@ extension PostgresStore {
         return canceled || record.status == .canceled ? .canceled(record) : .notCancelable(record.status)
     }
 
-    /// How many messages are due and how long the oldest has waited.
+    /// Per connector, how many messages wait for the SMSC and how long the oldest has: due (or being
+    /// sent) and not yet accepted by the SMSC, counted from acceptance or `send_at` — also while they
+    /// go round without reaching it — or from the end of a back-off after a temporary SMSC error
+    /// (migration 0011). Scheduled messages not yet due do not count. One pass over the queue table,
+    /// which holds only unsent messages.
     public func queueStatistics() async throws -> QueueStatistics {
         let rows = try await self.client.query(
             """
-            SELECT count(*)::int8, COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at)), 0)::float8
-            FROM message_queue WHERE lease_owner IS NULL AND NOT scheduled AND next_attempt_at <= now()
+            SELECT connector, count(*)::int8, EXTRACT(EPOCH FROM now() - min(since))::float8
+            FROM (SELECT connector, COALESCE(waiting_since, next_attempt_at) AS since FROM message_queue) q
+            WHERE since <= now()
+            GROUP BY connector
             """,
             logger: self.logger
         )
-        for try await (depth, age) in rows.decode((Int64, Double).self) {
-            return QueueStatistics(depth: Int(depth), oldestAge: max(0, age))
+        var statistics = QueueStatistics()
+        for try await (connector, depth, age) in rows.decode((String, Int64, Double).self) {
+            statistics.connectors[connector] = QueueStatistics.Load(depth: Int(depth), oldestAge: max(0, age))
         }
-        return QueueStatistics(depth: 0, oldestAge: 0)
+        return statistics
     }
 
     // MARK: Rows
@@ -327,9 +334,9 @@ extension PostgresStore {
                          attempts)
                 RETURNING id, status, connector, priority, COALESCE(send_at, created_at) AS next_attempt_at
             ), queued AS (
-                INSERT INTO message_queue (message_id, connector, priority, next_attempt_at, scheduled, lease_owner,
-                    lease_expires_at)
-                SELECT id, connector, priority, next_attempt_at, status = 'scheduled',
+                INSERT INTO message_queue (message_id, connector, priority, next_attempt_at, waiting_since, scheduled,
+                    lease_owner, lease_expires_at)
+                SELECT id, connector, priority, next_attempt_at, next_attempt_at, status = 'scheduled',
                     CASE WHEN status = 'sending' THEN $21::uuid END,
                     CASE WHEN status = 'sending' THEN now() + make_interval(secs => $22::float8) END
                 FROM inserted

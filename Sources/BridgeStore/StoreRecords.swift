@@ -156,17 +156,32 @@ public struct IdempotencyRecord: Sendable, Hashable {
     }
 }
 
-/// The depth and age of the queue, for back-pressure and metrics.
+/// The depth and age of the queue per connector, for back-pressure and metrics (see
+/// ``PostgresStore/queueStatistics()``).
 public struct QueueStatistics: Sendable, Hashable {
-    /// Messages queued and due.
-    public var depth: Int
-    /// How long the oldest due message has waited.
-    public var oldestAge: TimeInterval
+    public struct Load: Sendable, Hashable {
+        /// Messages waiting for the SMSC.
+        public var depth: Int
+        /// How long the oldest of them has waited.
+        public var oldestAge: TimeInterval
 
-    public init(depth: Int, oldestAge: TimeInterval) {
-        self.depth = depth
-        self.oldestAge = oldestAge
+        public init(depth: Int, oldestAge: TimeInterval) {
+            self.depth = depth
+            self.oldestAge = oldestAge
+        }
     }
+
+    /// Connectors with messages waiting.
+    public var connectors: [String: Load]
+
+    public init(connectors: [String: Load] = [:]) {
+        self.connectors = connectors
+    }
+
+    /// Messages waiting, over every connector.
+    public var depth: Int { self.connectors.values.reduce(0) { $0 + $1.depth } }
+    /// How long the oldest waiting message, of any connector, has waited.
+    public var oldestAge: TimeInterval { self.connectors.values.map(\.oldestAge).max() ?? 0 }
 }
 
 /// A received (mobile-originated) message.

@@ -121,6 +121,41 @@ import Testing
         }
     }
 
+    @Test func aConnectorsOldQueueRefusesOnlyItsOwnMessages() async throws {
+        var configuration = BridgeAPI.Configuration.testing
+        configuration.maximumQueueAge = .seconds(30)
+        try await withAPI(configuration: configuration) { api in
+            // A message for `backup` waiting for a minute: its SMSC is away.
+            let old = try APIHarness.validator.validate(
+                SendRequest(to: "15550100", from: "Shop", text: "old"),
+                accountID: api.account.id,
+                now: Date().addingTimeInterval(-60)
+            ).get()
+            #expect(old.connector == "backup")
+            try await api.store.insert([old])
+            let refused = try await api.send(messageJSON(to: "+15550101"))
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "5")
+            #expect(try refused.problem().detail?.contains("connector backup") == true)
+            #expect(try await api.send(messageJSON()).status == .accepted, "main's queue is young")
+            // A batch stores the items for `main` and refuses those for `backup`.
+            let mixed = #"{"messages": [\#(messageJSON(to: "+15550102")), \#(messageJSON()), {"to": "x"}]}"#
+            let batch = try await api.request(.post, "/v1/messages/batch", json: mixed)
+            #expect(batch.status == .multiStatus)
+            let body = try JSONSerialization.jsonObject(with: Data(batch.body.readableBytesView)) as? [String: Any]
+            let statuses = (body?["results"] as? [[String: Any]])?.compactMap { $0["status"] as? Int }
+            #expect(statuses == [503, 202, 400])
+            #expect(body?["accepted"] as? Int == 1)
+            // Nothing left to store: the whole batch is the 503.
+            let onlyBackup = #"{"messages": [\#(messageJSON(to: "+15550103"))]}"#
+            let whole = try await api.request(.post, "/v1/messages/batch", json: onlyBackup)
+            #expect(whole.status == .serviceUnavailable)
+            #expect(whole.headers[.retryAfter] == "5")
+            let stored = try await api.store.messages(accountID: api.account.id, filter: .init(), limit: 10, after: nil)
+            #expect(stored.map(\.connector).sorted() == ["backup", "main", "main"])
+        }
+    }
+
     @Test func queueStatisticsAreCachedForTheInterval() async throws {
         var configuration = BridgeAPI.Configuration.testing
         configuration.maximumQueueDepth = 0

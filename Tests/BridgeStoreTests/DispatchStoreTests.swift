@@ -421,6 +421,48 @@ import Testing
         }
     }
 
+    /// The queue's bound counts a message from its acceptance while it is being sent and while it
+    /// goes round without reaching the SMSC; a temporary SMSC error starts its wait again after the
+    /// back-off.
+    @Test func theQueueAgeCountsFromAcceptanceUntilTheSMSCCausesARetry() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let minuteAgo = Date().addingTimeInterval(-60)
+            let neverReached = try AcceptedMessages.make(SendRequest(to: "447700900123", from: "Shop", text: "a"), account: account, at: minuteAgo)
+            let refused = try AcceptedMessages.make(SendRequest(to: "447700900124", from: "Shop", text: "b"), account: account, at: minuteAgo)
+            try await store.insert([neverReached, refused])
+            #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).count == 2)
+            var statistics = try await store.queueStatistics()
+            #expect(statistics.connectors.keys.sorted() == ["main"])
+            #expect(statistics.depth == 2, "being sent still counts")
+            #expect(statistics.oldestAge >= 59)
+            func retry(_ id: UUID, after delay: Double, counted: Bool) -> SubmissionReport {
+                SubmissionReport(
+                    messageID: id,
+                    connector: "main",
+                    submitted: [],
+                    outcome: .retry(after: delay, errorCode: nil, description: "x", counted: counted)
+                )
+            }
+            try await store.report(
+                [retry(neverReached.id, after: 0, counted: false), retry(refused.id, after: 1, counted: true)],
+                owner: self.owner
+            )
+            statistics = try await store.queueStatistics()
+            #expect(statistics.depth == 1, "the message in its own back-off does not count")
+            #expect(statistics.oldestAge >= 59, "no session took it: it still waits since its acceptance")
+            try await Task.sleep(for: .milliseconds(1_100))
+            statistics = try await store.queueStatistics()
+            #expect(statistics.depth == 2)
+            #expect(try #require(statistics.connectors["main"]).oldestAge >= 59)
+            _ = try await store.claimDue(owner: self.owner, limit: 10, lease: 60)
+            try await store.report([retry(neverReached.id, after: 30, counted: true)], owner: self.owner)
+            statistics = try await store.queueStatistics()
+            #expect(statistics.depth == 1)
+            #expect(statistics.oldestAge < 30, "the other one waits since the end of its back-off")
+        }
+    }
+
     @Test func permanentFailuresEndTheMessage() async throws {
         try await withStore { store in
             let (account, id) = try await self.queued(store, parts: 2)

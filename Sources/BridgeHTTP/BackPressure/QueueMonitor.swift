@@ -2,9 +2,10 @@ import BridgeStore
 import Logging
 import Synchronization
 
-/// The depth and age of the send queue, read from the database at most once per interval and shared
-/// by all requests: new messages are refused with `503` while the queue is deeper or older than its
-/// bounds (the SMSCs do not keep up, or the dispatchers are down).
+/// The depth and age of the send queue per connector, read from the database at most once per
+/// interval and shared by all requests: new messages for a connector are refused with `503` while
+/// its queue is deeper or older than the bounds (its SMSC is away or does not keep up, or the
+/// dispatchers are down). Messages for other connectors still go.
 final class QueueMonitor<Messages: MessageRepository>: Sendable {
     private struct State {
         var statistics: QueueStatistics?
@@ -28,27 +29,46 @@ final class QueueMonitor<Messages: MessageRepository>: Sendable {
         self.retryAfter = retryAfter
     }
 
-    /// Throws a `503` problem when the queue is past a bound.
-    func check(database: DatabaseGate, logger: Logger) async throws {
-        guard self.maximumDepth != nil || self.maximumAge != nil else { return }
+    /// A `503` problem for each of `connectors` whose queue is past a bound (none without bounds).
+    func overloaded(
+        _ connectors: Set<String>,
+        database: DatabaseGate,
+        logger: Logger
+    ) async throws -> [String: APIProblem] {
+        guard self.maximumDepth != nil || self.maximumAge != nil else { return [:] }
         let statistics = try await self.statistics(database: database, logger: logger)
-        if let maximum = self.maximumDepth, statistics.depth > maximum {
-            logger.debug("queue full", metadata: ["queue.depth": "\(statistics.depth)"])
-            throw APIProblem(
-                .queueFull,
-                detail: "\(statistics.depth) messages are waiting to be sent, more than \(maximum); try again later",
-                retryAfter: self.retryAfter
-            )
+        var problems: [String: APIProblem] = [:]
+        for connector in connectors {
+            if let load = statistics.connectors[connector], let problem = self.problem(connector, load, logger: logger) {
+                problems[connector] = problem
+            }
         }
-        if let maximum = self.maximumAge, statistics.oldestAge > maximum / .seconds(1) {
-            logger.debug("queue too old", metadata: ["queue.oldest_age": "\(statistics.oldestAge)"])
-            throw APIProblem(
+        return problems
+    }
+
+    private func problem(_ connector: String, _ load: QueueStatistics.Load, logger: Logger) -> APIProblem? {
+        if let maximum = self.maximumDepth, load.depth > maximum {
+            logger.debug("queue full", metadata: ["smpp.connector": "\(connector)", "queue.depth": "\(load.depth)"])
+            return APIProblem(
                 .queueFull,
                 detail:
-                    "the oldest waiting message has waited \(Int(statistics.oldestAge)) s, more than \(maximum); try again later",
+                    "\(load.depth) messages wait to be sent through connector \(connector), more than \(maximum); try again later",
                 retryAfter: self.retryAfter
             )
         }
+        if let maximum = self.maximumAge, load.oldestAge > maximum / .seconds(1) {
+            logger.debug(
+                "queue too old",
+                metadata: ["smpp.connector": "\(connector)", "queue.oldest_age": "\(load.oldestAge)"]
+            )
+            return APIProblem(
+                .queueFull,
+                detail:
+                    "the oldest message waiting for connector \(connector) has waited \(Int(load.oldestAge)) s, more than \(maximum); try again later",
+                retryAfter: self.retryAfter
+            )
+        }
+        return nil
     }
 
     /// The cached statistics, refreshed when older than the interval. While one request refreshes

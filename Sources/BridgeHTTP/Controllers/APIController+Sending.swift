@@ -16,7 +16,7 @@ extension APIController {
         }
         // Only what would be stored counts against the queue's bounds and the account's rate: a
         // refused request, corrected and sent again, does not find its own tokens spent.
-        try await self.admission.admit(1, for: account, logger: context.logger)
+        _ = try await self.admission.admit([accepted], for: account, logger: context.logger)
         let message = Components.Schemas.Message(accepted)
         let idempotency = try context.idempotency.map {
             IdempotencyRecord(
@@ -51,6 +51,7 @@ extension APIController {
         }
         let now = Date()
         var accepted: [AcceptedMessage] = []
+        var acceptedIndices: [Int] = []
         var results: [Components.Schemas.BatchResult] = []
         for (index, item) in items.enumerated() {
             // A microsecond apart, so that listings keep the order of the batch.
@@ -58,14 +59,26 @@ extension APIController {
             switch self.validator.validate(SendRequest(item), accountID: account.id, now: createdAt) {
             case .success(let message):
                 accepted.append(message)
+                acceptedIndices.append(index)
                 results.append(.init(index: index, status: 202, message: .init(message)))
             case .failure(let errors):
                 let problem = APIProblem.invalidFields(errors.errors.map { $0.nested(in: "messages[\(index)]") })
                 results.append(.init(index: index, status: problem.status.code, problem: problem.body))
             }
         }
-        // Only the items that would be stored count against the queue's bounds and the rate.
-        if !accepted.isEmpty { try await self.admission.admit(accepted.count, for: account, logger: context.logger) }
+        // Only the items that would be stored count against the queue's bounds and the rate. An item
+        // whose connector's queue is past its bounds gets that 503 (the others still go); when
+        // that leaves none, the whole request is a 503.
+        if !accepted.isEmpty {
+            let refused = try await self.admission.admit(accepted, for: account, logger: context.logger).refused
+            if !refused.isEmpty {
+                for (message, index) in zip(accepted, acceptedIndices) {
+                    guard let problem = refused[message.connector] else { continue }
+                    results[index] = .init(index: index, status: problem.status.code, problem: problem.body)
+                }
+                accepted.removeAll { refused[$0.connector] != nil }
+            }
+        }
         let response = Components.Schemas.BatchResponse(
             results: results,
             accepted: accepted.count,

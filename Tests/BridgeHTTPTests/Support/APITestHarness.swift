@@ -21,14 +21,15 @@ struct APIHarness: Sendable {
     let key: String
     let logs: CapturedLogs
 
-    /// The validator every test uses: one connector, default policy, private callback URLs allowed.
+    /// The validator every test uses: connector `main`, and `backup` for numbers starting +1555;
+    /// default policy, private callback URLs allowed.
     static let validator: MessageValidator = {
         var policy = MessagePolicy()
         policy.callbackURLs = CallbackURLPolicy(allowsPrivateAddresses: true)
         return MessageValidator(
             policy: policy,
-            router: MessageRouter(defaultConnector: "main"),
-            builders: ["main": SubmitBuilder()]
+            router: MessageRouter(defaultConnector: "main", rules: [.init(prefix: "1555", connector: "backup")]),
+            builders: ["main": SubmitBuilder(), "backup": SubmitBuilder()]
         )
     }()
 
