@@ -187,6 +187,7 @@ public final class InboundProcessor: Service, Sendable {
             }
             batch.compactMap(\.acknowledgement).acknowledge(.ok)
             self.metrics.recordReceipts(incoming, outcomes: outcomes)
+            self.reportIDForms(incoming, outcomes)
             let unmatched = outcomes.filter { $0 == .unmatched }.count
             if unmatched > 0 {
                 self.lastUnmatched.store(Date().timeIntervalSinceReferenceDate, ordering: .relaxed)
@@ -207,6 +208,19 @@ public final class InboundProcessor: Service, Sendable {
                 metadata: ["error": "\(error)"]
             )
             batch.compactMap(\.acknowledgement).acknowledge(.temporaryAppError)
+        }
+    }
+
+    /// Tells each connector which of its receipts' id forms found their messages (`auto` id
+    /// matching learns the SMSC's from it).
+    private func reportIDForms(_ receipts: [IncomingReceipt], _ outcomes: [ReceiptOutcome]) {
+        for (receipt, outcome) in zip(receipts, outcomes) {
+            guard case .matched(_, _, _, let candidate) = outcome, receipt.candidates.indices.contains(candidate)
+            else { continue }
+            self.connectors[receipt.connector]?.receiptMatched(
+                receiptedID: receipt.smscMessageID,
+                key: receipt.candidates[candidate]
+            )
         }
     }
 

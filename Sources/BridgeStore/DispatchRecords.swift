@@ -144,8 +144,10 @@ public struct IncomingReceipt: Sendable, Hashable {
 
 /// What a receipt did.
 public enum ReceiptOutcome: Sendable, Hashable {
-    /// Matched a part; `messageStatus` is the message's new final status, if it changed.
-    case matched(messageID: UUID, partNumber: Int, messageStatus: MessageStatus?)
+    /// Matched a part; `messageStatus` is the message's new final status, if it changed;
+    /// `candidate` is the position, in the receipt's ``IncomingReceipt/candidates``, of the id that
+    /// found it (0 when it was matched otherwise: by its submit response, or later).
+    case matched(messageID: UUID, partNumber: Int, messageStatus: MessageStatus?, candidate: Int = 0)
     /// No part (yet): kept, and matched when the submit response's id is stored.
     case unmatched
 }

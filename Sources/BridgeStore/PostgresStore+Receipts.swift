@@ -35,6 +35,7 @@ extension PostgresStore {
         return try await self.client.withTransaction(logger: self.logger) { connection in
             // 1. Which part each receipt belongs to (the most likely id form first, the newest part).
             var matches: [Int: (message: UUID, part: Int16)] = [:]
+            var positions: [Int: Int] = [:]
             if !candidateKeys.isEmpty {
                 let rows = try await connection.execute(
                     MatchReceiptParts(
@@ -45,8 +46,9 @@ extension PostgresStore {
                     ),
                     logger: self.logger
                 )
-                for try await (receipt, message, part) in rows {
+                for try await (receipt, message, part, position) in rows {
                     matches[Int(receipt)] = (message, part)
+                    positions[Int(receipt)] = Int(position)
                 }
             }
 
@@ -81,7 +83,8 @@ extension PostgresStore {
                 return .matched(
                     messageID: match.message,
                     partNumber: Int(match.part),
-                    messageStatus: finishedBy[index] ?? nil
+                    messageStatus: finishedBy[index] ?? nil,
+                    candidate: positions[index] ?? 0
                 )
             }
         }
@@ -214,10 +217,10 @@ extension PostgresStore {
 extension PostgresStore {
     /// Which part each receipt belongs to: per receipt, its candidate id keys in order of
     /// likelihood; the first key that finds a part of the receipt's connector wins, the newest
-    /// part if several. Rows: (receipt index, message id, part number).
+    /// part if several. Rows: (receipt index, message id, part number, the key's position).
     struct MatchReceiptParts: PostgresPreparedStatement {
         static let sql = """
-            SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number
+            SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number, c.position
             FROM unnest($1::int4[], $2::int4[], $3::text[], $4::text[]) AS c(receipt, position, key, connector)
             CROSS JOIN LATERAL (
                 SELECT p.message_id, p.part_number FROM message_parts p
@@ -228,7 +231,7 @@ extension PostgresStore {
             ) p
             ORDER BY c.receipt, c.position
             """
-        typealias Row = (Int32, UUID, Int16)
+        typealias Row = (Int32, UUID, Int16, Int32)
 
         var receipts: [Int32]
         var positions: [Int32]

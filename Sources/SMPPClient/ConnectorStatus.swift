@@ -11,6 +11,8 @@ public struct ConnectorStatus: Sendable, Hashable, Codable {
     /// Submits waiting for a session, urgent and normal.
     public var queuedUrgent: Int
     public var queuedNormal: Int
+    /// With `auto` id matching, the form receipts were found to write ids in, once learned.
+    public var learnedIDForm: MessageIDNormalizer.Mode?
 
     /// One session slot.
     public struct Session: Sendable, Hashable, Codable {

@@ -26,6 +26,8 @@ public final class SMPPConnector: Service, Sendable {
     private let timerLoop: any EventLoop
     private let logger: Logger
     private let normalizer: MessageIDNormalizer
+    /// What `auto` id matching learned from matched receipts (see ``receiptMatched(receiptedID:key:)``).
+    private let idLearner = Mutex(MessageIDLearner())
     private let builder: SubmitBuilder
     private let sslContext: NIOSSLContext?
     private let metrics: ConnectorMetrics
@@ -310,7 +312,8 @@ public final class SMPPConnector: Service, Sendable {
                 name: self.configuration.name,
                 sessions: sessions,
                 queuedUrgent: pool.queuedUrgent,
-                queuedNormal: pool.queuedNormal
+                queuedNormal: pool.queuedNormal,
+                learnedIDForm: self.normalizer.mode == .auto ? self.idLearner.withLock { $0.learned } : nil
             )
         }
     }
@@ -403,6 +406,26 @@ public final class SMPPConnector: Service, Sendable {
         self.arm(wakeup)
     }
 
+    /// The normalizer receipts are looked up with: the configured one, or the form `auto` learned.
+    private var receiptNormalizer: MessageIDNormalizer {
+        guard self.normalizer.mode == .auto else { return self.normalizer }
+        return self.idLearner.withLock { $0.normalizer(for: self.normalizer) }
+    }
+
+    /// Tells the connector that a receipt whose id was `receiptedID` matched the submitted message
+    /// stored under `key` (one of the event's ``InboundEvent/messageIDCandidates``). With
+    /// ``MessageIDNormalizer/Mode/auto``, once enough receipts matched in one form, later receipts
+    /// are looked up in that form only (``MessageIDLearner``): a receipt that overtakes its submit
+    /// response then waits for it rather than matching an older message through a conversion.
+    public func receiptMatched(receiptedID: String, key: String) {
+        guard self.normalizer.mode == .auto else { return }
+        guard let learned = self.idLearner.withLock({ $0.matched(receiptedID: receiptedID, key: key) }) else { return }
+        self.logger.notice(
+            "receipt ids learned: looking receipts up in one form from now on",
+            metadata: ["smpp.message_ids": "\(learned.rawValue)"]
+        )
+    }
+
     func inbound(slot: Int, connection: UInt64, frame: SMPPFrame, acknowledgement: InboundAcknowledgement?) {
         var kind: InboundEvent.Kind = .message
         var candidates: [String] = []
@@ -411,7 +434,7 @@ public final class SMPPConnector: Service, Sendable {
             if message.isDeliveryReceipt {
                 if let receipt = message.deliveryReceipt {
                     kind = .receipt(receipt)
-                    candidates = self.normalizer.candidates(forReceipted: receipt.messageID)
+                    candidates = self.receiptNormalizer.candidates(forReceipted: receipt.messageID)
                 } else {
                     kind = .unreadableReceipt
                 }
@@ -420,7 +443,7 @@ public final class SMPPConnector: Service, Sendable {
             if message.isDeliveryReceipt {
                 if let receipt = message.deliveryReceipt {
                     kind = .receipt(receipt)
-                    candidates = self.normalizer.candidates(forReceipted: receipt.messageID)
+                    candidates = self.receiptNormalizer.candidates(forReceipted: receipt.messageID)
                 } else {
                     kind = .unreadableReceipt
                 }

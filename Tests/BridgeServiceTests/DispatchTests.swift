@@ -112,6 +112,39 @@ import Testing
         }
     }
 
+    /// `auto` id matching converts between decimal and hex, and a receipt that overtakes its submit
+    /// response could then match an older message through a conversion. Once the SMSC's receipts
+    /// showed their form, they are looked up in it only.
+    @Test func aReceiptThatOvertakesItsResponseFindsItsOwnMessageOnceTheIDFormIsLearned() async throws {
+        try await withBridge(simulator: {
+            $0.messageIDFormat = .decimal
+            $0.receipts.delay = 0.2  // after the submit's report: each receipt matches by its own id
+        }) { bridge in
+            var ids: [UUID] = []
+            for index in 0..<20 {
+                ids.append(try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "learn \(index)")))
+                _ = try await bridge.waitFor(ids.last!, .delivered)
+            }
+            try await waitUntil("the form learned") { bridge.connector.status().learnedIDForm == .canonical }
+            // Receipts from now on come before their submit responses (the simulator's ids count
+            // on from a new start, one by one).
+            bridge.simulator.reconfigure { $0.faults.earlyReceiptRate = 1 }
+            let first = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "early"))
+            let last = try #require(try await bridge.waitFor(first, .delivered).parts.first?.smscMessageID)
+            // An older message whose SMSC id is what the next id (decimal) reads as in hex.
+            let next = try #require(UInt64(last)) + 1
+            let older = ids[0]
+            try await bridge.store.client.query(
+                "UPDATE message_parts SET smsc_id_key = \(String(next, radix: 16, uppercase: true)) WHERE message_id = \(older)"
+            )
+            let olderReceipts = try #require(try await bridge.message(older)).receipts.count
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "overtaken"))
+            let record = try await bridge.waitFor(id, .delivered)
+            #expect(record.parts.first?.smscMessageID == "\(next)")
+            #expect(try #require(try await bridge.message(older)).receipts.count == olderReceipts)
+        }
+    }
+
     @Test func scheduledMessagesWaitForTheirTime() async throws {
         try await withBridge { bridge in
             let id = try await bridge.send(

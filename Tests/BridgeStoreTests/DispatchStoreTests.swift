@@ -276,7 +276,7 @@ import Testing
             let (account, id) = try await self.queued(store, parts: 2)
             try await self.sentInTwoParts(store, id, keys: ("W1", "W1"))
             let outcome = try await store.applyReceipts([self.receipt("W1", .delivered)])
-            guard case .matched(id, _, .delivered) = try #require(outcome.first) else {
+            guard case .matched(id, _, .delivered, _) = try #require(outcome.first) else {
                 Issue.record("expected the message delivered by the receipt, got \(outcome)")
                 return
             }

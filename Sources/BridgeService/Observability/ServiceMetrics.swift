@@ -39,7 +39,7 @@ struct ServiceMetrics: Sendable {
         var counts: [String: (matched: Int, unmatched: Int)] = [:]
         for (receipt, outcome) in zip(receipts, outcomes) {
             switch outcome {
-            case .matched(_, _, let status):
+            case .matched(_, _, let status, _):
                 counts[receipt.connector, default: (0, 0)].matched += 1
                 if let status { self.recordStatus(status) }
             case .unmatched:
@@ -54,7 +54,7 @@ struct ServiceMetrics: Sendable {
 
     /// Counts receipts matched after their submit response was stored, and what they settled.
     func recordLateMatches(_ outcomes: [ReceiptOutcome]) {
-        for case .matched(_, _, let status) in outcomes {
+        for case .matched(_, _, let status, _) in outcomes {
             self.lateMatches.increment()
             if let status { self.recordStatus(status) }
         }
