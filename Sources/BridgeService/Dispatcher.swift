@@ -122,6 +122,10 @@ public final class Dispatcher: Service, Sendable {
             } onGracefulShutdown: {
                 self.acceptingHandoffs.store(false, ordering: .relaxed)
                 self.sends.close()
+                // What waits in a connector's queue goes back to the database now (a retry that
+                // counts no attempt, due at once for another instance); only what is at the SMSC
+                // is waited for.
+                for connector in self.connectors.values { connector.handBackQueued() }
                 self.waker.signal()
             }
             self.sends.close()
@@ -291,6 +295,10 @@ public final class Dispatcher: Service, Sendable {
         let code = failure.commandStatus.map { Int($0.rawValue) }
         let description = failure.commandStatus?.name ?? "\(failure)"
         self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])
+        if failure == .shuttingDown && submitted.isEmpty {
+            // Handed back at shutdown: another instance may send it at once.
+            return (submitted, .retry(after: 0, errorCode: nil, description: description, counted: false))
+        }
         if failure.isRetryable {
             let reached = !failure.neverReachedTheSMSC || !submitted.isEmpty
             return (submitted, self.retry(message, errorCode: code, description: description, reachedTheSMSC: reached))

@@ -151,8 +151,6 @@ extension PostgresStore {
             try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
             guard !partIDs.isEmpty else { return [] }
             // Receipts that came before their submit response was stored, found by key (see
-            // migration 0005); a receipt whose several id forms match takes its likeliest.
-            // Receipts that came before their submit response was stored, found by key (see
             // migration 0005); a receipt whose several id forms match takes its likeliest. A plain
             // query, planned at each call: how many receipts wait unmatched swings from none to
             // thousands and back within seconds, and a plan kept from a quiet moment walks all of
@@ -280,6 +278,8 @@ extension PostgresStore {
     }
 
     /// At shutdown: the messages this instance still holds go back to the queue, and it leaves.
+    /// Called once every submit's outcome is recorded, so they were never sent: their claim's
+    /// attempt is given back.
     public func releaseLeases(owner: UUID) async throws {
         try await self.client.query(
             """
@@ -288,7 +288,8 @@ extension PostgresStore {
                 WHERE lease_owner = \(owner)
                 RETURNING message_id
             )
-            UPDATE messages m SET status = 'queued', updated_at = now(), status_sequence = status_sequence + 1
+            UPDATE messages m SET status = 'queued', updated_at = now(), status_sequence = status_sequence + 1,
+                attempts = GREATEST(m.attempts - 1, 0)
             FROM released WHERE m.id = released.message_id AND m.status = 'sending'
             """,
             logger: self.logger

@@ -238,9 +238,7 @@ struct PoolStateMachine<Waiter> {
     /// Graceful shutdown: refuse new submits, give back everything queued, and name the bound slots to unbind.
     mutating func drain() -> (queued: [Pending], unbind: [Int]) {
         self.mode = .draining
-        let queued = Array(self.urgent) + Array(self.normal)
-        self.urgent = []
-        self.normal = []
+        let queued = self.takeQueued()
         var unbind: [Int] = []
         for index in self.slots.indices {
             switch self.slots[index].state {
@@ -250,6 +248,16 @@ struct PoolStateMachine<Waiter> {
             }
         }
         return (queued, unbind)
+    }
+
+    /// Takes out every submit waiting for a session (the caller fails them), and goes on running:
+    /// what sessions hold is still answered.
+    mutating func takeQueued() -> [Pending] {
+        let queued = Array(self.urgent) + Array(self.normal)
+        self.urgent = []
+        self.normal = []
+        self.earliestSendBy = nil
+        return queued
     }
 
     mutating func stopped() {

@@ -131,6 +131,20 @@ public final class SMPPConnector: Service, Sendable {
         self.logger.info("stopped")
     }
 
+    /// Gives back every submit still waiting for a session: each fails with
+    /// ``SMPPClientError/shuttingDown`` (it never reached the SMSC). Submits sessions hold are
+    /// answered as usual, and new ones are taken. For an application shutting down, so that it
+    /// waits only for what is at the SMSC, not for a queue a throughput limit may drain slowly.
+    public func handBackQueued() {
+        let queued = self.state.withLock { state in
+            let queued = state.pool.takeQueued()
+            self.recordGauges(state)
+            return queued
+        }
+        for pending in queued { pending.waiter.resume(throwing: SMPPClientError.shuttingDown) }
+        if !queued.isEmpty { self.logger.info("queued submits handed back", metadata: ["count": "\(queued.count)"]) }
+    }
+
     /// Stops sending (submits fail with a retryable ``SMPPClientError/unavailable(_:)``); sessions stay bound.
     public func pause() {
         self.state.withLock { $0.pool.pause() }

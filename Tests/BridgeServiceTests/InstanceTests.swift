@@ -5,6 +5,7 @@ import Foundation
 import PostgresNIO
 import SMPP
 import SMSCSimulator
+import SMPPClient
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct InstanceTests {
@@ -90,13 +91,45 @@ import Testing
         ) { bridge in
             try await waitUntil("submits in flight") { bridge.simulator.counters.submitsReceived >= 10 }
             try await bridge.stop()
-            var statuses: [MessageStatus: Int] = [:]
-            for id in ids { statuses[try await bridge.message(id)!.status, default: 0] += 1 }
+            let statuses = try await bridge.statusCounts(ids)
             // Every submit the SMSC answered is recorded as sent; the others wait in the queue.
             #expect(statuses[.sending] == nil)
             #expect(statuses[.sent] == bridge.simulator.counters.messagesAccepted)
             #expect(statuses[.sent, default: 0] + statuses[.queued, default: 0] == 100)
             #expect(statuses[.queued, default: 0] > 0)
+        }
+    }
+
+    @Test func gracefulShutdownWaitsOnlyForWhatIsAtTheSMSC() async throws {
+        // One submit at a time, each answered after a second: when the stop comes, one is at the
+        // SMSC and the others wait in the connector's queue, which would take over a minute to drain.
+        var ids: [UUID] = []
+        try await withBridge(
+            simulator: {
+                $0.throttling.responseDelay = 1
+                $0.receipts.delay = 60
+            },
+            connector: { $0.window = 1 },
+            prepare: { store, account in
+                ids = try await queueMessages(80, text: "hand back", account: account, in: store).map(\.id)
+            }
+        ) { bridge in
+            try await waitUntil("a submit at the SMSC") { bridge.simulator.counters.submitsReceived >= 1 }
+            let clock = ContinuousClock()
+            let started = clock.now
+            try await bridge.stop()
+            #expect(clock.now - started < .seconds(15), "waited for the queue: \(clock.now - started)")
+            let statuses = try await bridge.statusCounts(ids)
+            var attempts: Set<Int> = []
+            for id in ids {
+                let record = try #require(try await bridge.message(id))
+                if record.status == .queued { attempts.insert(record.attempts) }
+            }
+            #expect(statuses[.sending] == nil)
+            #expect(statuses[.sent] == bridge.simulator.counters.messagesAccepted)
+            #expect(statuses[.sent, default: 0] + statuses[.queued, default: 0] == 80)
+            #expect(statuses[.queued, default: 0] >= 60)
+            #expect(attempts == [0], "a message handed back spent no attempt")
         }
     }
 }

@@ -78,6 +78,13 @@ struct Bridge {
         try await self.store.message(id: id, accountID: self.account)
     }
 
+    /// How many of these messages have each status.
+    func statusCounts(_ ids: [UUID]) async throws -> [MessageStatus: Int] {
+        var counts: [MessageStatus: Int] = [:]
+        for id in ids { counts[try await self.message(id)!.status, default: 0] += 1 }
+        return counts
+    }
+
     /// Waits until the message has this status.
     func waitFor(_ id: UUID, _ status: MessageStatus, timeout: Duration = .seconds(10)) async throws -> MessageRecord {
         let clock = ContinuousClock()
@@ -154,17 +161,22 @@ func withBridge<T>(
             dispatcherConfiguration.pollInterval = .milliseconds(100)
             dispatcherConfiguration.retryDelay = 0.2
             dispatcherAdjust(&dispatcherConfiguration)
+            // Wired as BridgeServer does: a receipt that comes before its submit's report is
+            // recorded waits for it in memory.
+            let unrecorded = UnrecordedSubmissions()
             let dispatcher = Dispatcher(
                 store: store,
                 connectors: ["main": connector],
                 configuration: dispatcherConfiguration,
                 instanceID: id,
+                unrecorded: unrecorded,
                 logger: quietLogger("dispatcher")
             )
             let inbound = InboundProcessor(
                 store: store,
                 connectors: ["main": connector],
                 router: router,
+                unrecorded: unrecorded,
                 logger: quietLogger("inbound")
             )
             var maintenanceConfiguration = Maintenance.Configuration()
