@@ -44,7 +44,12 @@ struct APIDateTranscoder: DateTranscoder {
     static let failureMessage = "expected an RFC 3339 date-time such as 2025-01-31T09:30:00Z"
 
     func encode(_ date: Date) throws -> String {
-        Self.style.format(date)
+        // The formatter cuts to the millisecond, and half of all decimal milliseconds are a hair
+        // under their value as a Double (.002 is .00199…), or under it once stored in
+        // microseconds: a send_at of .002 came back .001. Round to the nearest millisecond and
+        // write it from just above it.
+        let milliseconds = (date.timeIntervalSinceReferenceDate * 1000).rounded()
+        return Self.style.format(Date(timeIntervalSinceReferenceDate: (milliseconds + 0.01) / 1000))
     }
 
     func decode(_ text: String) throws -> Date {
