@@ -120,7 +120,8 @@ public struct MessageValidator: Sendable {
             to: to,
             body: body,
             registeredDelivery: requestReceipt ? .receipt : RegisteredDelivery.none,
-            validity: request.validity
+            validity: request.validity,
+            priorityFlag: request.priority == .urgent ? builder.urgentPriorityFlag : 0
         )
         let parts: [SubmitBuilder.EncodedPart]
         do {

@@ -63,6 +63,9 @@ public struct ConnectorConfiguration: Sendable {
     public var longMessages: ConcatenationMethod = .udh8
     /// The most parts a text may need; longer texts are refused, never cut. Default 10.
     public var maximumParts: Int = 10
+    /// priority_flag of the application's urgent messages (0–3; GSM reads 1–3 as priority).
+    /// Default 1; 0 for an SMSC that refuses a priority.
+    public var urgentPriorityFlag: UInt8 = 1
     /// registered_delivery of messages that do not say. Default a receipt on the final outcome.
     public var registeredDelivery: RegisteredDelivery = .receipt
     /// How message ids of submit responses and receipts are matched. Default `auto`.
@@ -132,6 +135,7 @@ public struct ConnectorConfiguration: Sendable {
         builder.dataCodings = self.dataCodings
         builder.longMessages = self.longMessages
         builder.maximumParts = self.maximumParts
+        builder.urgentPriorityFlag = self.urgentPriorityFlag
         builder.registeredDelivery = self.registeredDelivery
         return builder
     }
@@ -169,6 +173,7 @@ public struct ConnectorConfiguration: Sendable {
         guard self.maxThrottleRetries >= 0 else { throw fail("max_throttle_retries", "must be ≥ 0") }
         guard self.maxQueued > 0 else { throw fail("max_queued", "must be > 0") }
         guard (1...255).contains(self.maximumParts) else { throw fail("maximum_parts", "must be 1…255") }
+        guard self.urgentPriorityFlag <= 3 else { throw fail("urgent_priority_flag", "must be 0…3") }
         do {
             try self.reconnectBackoff.validate()
         } catch {

@@ -41,9 +41,11 @@ struct ConfigurationTests {
         configuration.connectors["main"]?.enquireLinkInterval = nil
         configuration.connectors["main"]?.sourceAddress = .fixed(ton: 5, npi: 0)
         configuration.dispatcher.retryDelay = .seconds(0.25)
+        configuration.connectors["main"]?.urgentPriorityFlag = 0
         let written = try configuration.yaml
         let read = try BridgeConfiguration.parse(written)
         #expect(try read.yaml == written)
+        #expect(try read.validated().connectors[0].submitBuilder.urgentPriorityFlag == 0)
         #expect(read.http.maxQueueDepth == nil)
         #expect(read.connectors["main"]?.enquireLinkInterval == nil)
         #expect(read.connectors["main"]?.sourceAddress == .fixed(ton: 5, npi: 0))
@@ -128,6 +130,7 @@ struct ConfigurationTests {
         ("long_messages: smoke", "connectors.main.long_messages", "must be one of"),
         ("bind: sideways", "connectors.main.bind", "sideways"),
         ("max_parts: 0", "connectors.main.max_parts", "must be 1…255"),
+        ("urgent_priority_flag: 4", "connectors.main.urgent_priority_flag", "must be 0…3"),
         ("source_address: {ton: 5}", "connectors.main.source_address.npi", "is required"),
         ("tls: {ca_file: /nonexistent.pem}", "connectors.main.tls.ca_file", "cannot read"),
         ("data_coding: {ucs2: 300}", "connectors.main.data_coding.ucs2", "0…255"),

@@ -315,6 +315,8 @@ import Testing
             let texts = bridge.simulator.messages().compactMap(\.text)
             #expect(texts.first == "urgent", "\(texts)")
             #expect(Set(texts.dropFirst()) == Set((0..<5).map { "normal \($0)" }))
+            // The SMSC is told too: priority_flag 1 for the urgent one, 0 for the others.
+            #expect(bridge.simulator.messages().map(\.priorityFlag) == [1, 0, 0, 0, 0, 0])
         }
     }
 }

@@ -31,6 +31,8 @@ extension BridgeConfiguration {
         public var maxParts = 10
         /// udh8, udh16, sar, payload. Default udh8.
         public var longMessages = "udh8"
+        /// priority_flag of urgent messages, 0–3. Default 1.
+        public var urgentPriorityFlag: UInt8 = 1
         /// auto, exact, canonical, receipt-decimal, receipt-hex. Default auto.
         public var messageIDs = MessageIDNormalizer.Mode.auto
         /// data_coding per alphabet and how data_coding 0 is read.
@@ -62,6 +64,7 @@ extension BridgeConfiguration {
             case queueTimeout = "queue_timeout"
             case maxParts = "max_parts"
             case longMessages = "long_messages"
+            case urgentPriorityFlag = "urgent_priority_flag"
             case messageIDs = "message_ids"
             case dataCoding = "data_coding"
             case sourceAddress = "source_address"
@@ -90,6 +93,7 @@ extension BridgeConfiguration {
             self.queueTimeout = try c(.queueTimeout, default: self.queueTimeout)
             self.maxParts = try c(.maxParts, default: self.maxParts)
             self.longMessages = try c(.longMessages, default: self.longMessages)
+            self.urgentPriorityFlag = try c(.urgentPriorityFlag, default: self.urgentPriorityFlag)
             self.messageIDs = try c(.messageIDs, default: self.messageIDs)
             self.dataCoding = try c(.dataCoding, default: self.dataCoding)
             self.sourceAddress = try c(.sourceAddress, default: self.sourceAddress)
@@ -117,6 +121,7 @@ extension BridgeConfiguration {
             try c.encode(self.queueTimeout, forKey: .queueTimeout)
             try c.encode(self.maxParts, forKey: .maxParts)
             try c.encode(self.longMessages, forKey: .longMessages)
+            try c.encode(self.urgentPriorityFlag, forKey: .urgentPriorityFlag)
             try c.encode(self.messageIDs, forKey: .messageIDs)
             try c.encode(self.dataCoding, forKey: .dataCoding)
             try c.encode(self.sourceAddress, forKey: .sourceAddress)
@@ -165,6 +170,7 @@ extension BridgeConfiguration {
             configuration.queueTimeout = self.queueTimeout.timeAmount
             configuration.maximumParts = self.maxParts
             configuration.longMessages = longMessages
+            configuration.urgentPriorityFlag = self.urgentPriorityFlag
             configuration.messageIDs = self.messageIDs
             configuration.dataCodings = self.dataCoding.dataCodings
             configuration.sourceAddress = self.sourceAddress.policy

@@ -13,6 +13,9 @@ public struct SubmitBuilder: Sendable, Hashable {
     public var maximumParts: Int = 10
     /// registered_delivery of messages that do not say. Default a receipt on the final outcome.
     public var registeredDelivery: RegisteredDelivery = .receipt
+    /// priority_flag for the messages an application calls urgent (it sets
+    /// ``OutgoingMessage/priorityFlag`` to this one). Default 1.
+    public var urgentPriorityFlag: UInt8 = 1
 
     public init() {}
 
