@@ -43,12 +43,13 @@ struct APIDateTranscoder: DateTranscoder {
     /// The start of the message of a date that cannot be read, so that problems can recognise it.
     static let failureMessage = "expected an RFC 3339 date-time such as 2025-01-31T09:30:00Z"
 
+    /// The millisecond a date falls in (cut, not rounded: a listing's `created_since` taken from a
+    /// message's `created_at` still finds it), read from its microseconds — what PostgreSQL keeps.
+    /// Half of all decimal milliseconds are a hair under their value as a Double (.002 is .00199…),
+    /// and the formatter cut them one less: a send_at of .002 came back .001. Half a microsecond
+    /// (more than a Double's error here, less than a microsecond) puts them back.
     func encode(_ date: Date) throws -> String {
-        // The formatter cuts to the millisecond, and half of all decimal milliseconds are a hair
-        // under their value as a Double (.002 is .00199…), or under it once stored in
-        // microseconds: a send_at of .002 came back .001. Round to the nearest millisecond and
-        // write it from just above it.
-        let milliseconds = (date.timeIntervalSinceReferenceDate * 1000).rounded()
+        let milliseconds = (date.timeIntervalSinceReferenceDate * 1000 + 0.000_5).rounded(.down)
         return Self.style.format(Date(timeIntervalSinceReferenceDate: (milliseconds + 0.01) / 1000))
     }
 
@@ -58,7 +59,9 @@ struct APIDateTranscoder: DateTranscoder {
                 DecodingError.Context(codingPath: [], debugDescription: "\(Self.failureMessage), got '\(text)'")
             )
         }
-        return date
+        // Half a microsecond on: PostgresNIO cuts a date to microseconds, and .002 as a Double is
+        // .00199…, which it stored as .001999.
+        return date.addingTimeInterval(0.000_000_5)
     }
 
     /// Whether the fields of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` are each in range (month
