@@ -137,11 +137,13 @@ public final class BridgeServer: Service, Sendable {
         var inboundConfiguration = InboundProcessor.Configuration()
         inboundConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
         inboundConfiguration.receiptGathering = self.configuration.inbound.receiptGathering.duration
+        inboundConfiguration.instanceDeadAfter = self.configuration.maintenance.deadAfter.seconds
         let inbound = InboundProcessor(
             store: store,
             connectors: connectors,
             router: router,
             configuration: inboundConfiguration,
+            instanceID: self.instanceID,
             unrecorded: unrecorded,
             logger: self.logger
         )
@@ -157,6 +159,7 @@ public final class BridgeServer: Service, Sendable {
             instanceID: self.instanceID,
             router: router,
             configuration: maintenanceConfiguration,
+            openConnections: { [connectors] in connectors.values.flatMap(\.openConnections) },
             logger: self.logger
         )
         let validator = MessageValidator(

@@ -35,6 +35,9 @@ public final class InboundProcessor: Service, Sendable {
         /// cannot connect: bounded, a processor whose database is away still answers the SMSC and
         /// stops at shutdown. Default 10 s.
         public var databaseTimeout: Duration = .seconds(10)
+        /// An instance silent this long is dead (``Maintenance/Configuration/deadAfter``): the
+        /// connections it held count as gone. Default 30 s.
+        public var instanceDeadAfter: TimeInterval = 30
 
         public init() {}
     }
@@ -43,6 +46,8 @@ public final class InboundProcessor: Service, Sendable {
     let connectors: [String: SMPPConnector]
     let router: InboundRouter<UUID>
     let configuration: Configuration
+    /// This instance's id: the de-duplication entries it stores name it.
+    let instanceID: UUID?
     /// This instance's submissions whose reports are not recorded yet: receipts for them wait.
     let unrecorded: UnrecordedSubmissions?
     let logger: Logger
@@ -58,6 +63,7 @@ public final class InboundProcessor: Service, Sendable {
         connectors: [String: SMPPConnector],
         router: InboundRouter<UUID>,
         configuration: Configuration = Configuration(),
+        instanceID: UUID? = nil,
         unrecorded: UnrecordedSubmissions? = nil,
         logger: Logger
     ) {
@@ -65,6 +71,7 @@ public final class InboundProcessor: Service, Sendable {
         self.connectors = connectors
         self.router = router
         self.configuration = configuration
+        self.instanceID = instanceID
         self.receipts = BatchQueue(
             limit: configuration.receiptBatchSize,
             gathering: configuration.receiptGathering,
@@ -259,16 +266,18 @@ public final class InboundProcessor: Service, Sendable {
             Duration.nanoseconds($0.configuration.inboundAcknowledgementTimeout.nanoseconds)
         }
         do {
-            let (store, accountID, dedupeWindow, smscDefault) = (
-                self.store, self.router.account(for: part.destination), self.configuration.dedupeWindow,
+            let (store, accountID, configuration, instance, smscDefault) = (
+                self.store, self.router.account(for: part.destination), self.configuration, self.instanceID,
                 event.smscDefaultAlphabet
             )
             let outcome = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                 try await store.storeInbound(
                     part,
                     accountID: accountID,
-                    dedupeWindow: dedupeWindow,
+                    dedupeWindow: configuration.dedupeWindow,
                     openConnections: openConnections,
+                    instance: instance,
+                    instanceDeadAfter: configuration.instanceDeadAfter,
                     smscDefault: smscDefault
                 )
             }

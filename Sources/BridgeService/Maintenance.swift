@@ -36,6 +36,9 @@ public final class Maintenance: Service, Sendable {
     let instanceID: UUID
     let router: InboundRouter<UUID>
     let configuration: Configuration
+    /// This instance's open SMPP connections, published with each heartbeat (see
+    /// ``PostgresStore/publishConnections(instance:_:)``).
+    let openConnections: @Sendable () -> [UInt64]
     let logger: Logger
     private let metrics = ServiceMetrics()
 
@@ -44,12 +47,14 @@ public final class Maintenance: Service, Sendable {
         instanceID: UUID,
         router: InboundRouter<UUID>,
         configuration: Configuration = Configuration(),
+        openConnections: @escaping @Sendable () -> [UInt64] = { [] },
         logger: Logger
     ) {
         self.store = store
         self.instanceID = instanceID
         self.router = router
         self.configuration = configuration
+        self.openConnections = openConnections
         self.logger = logger
     }
 
@@ -107,6 +112,7 @@ public final class Maintenance: Service, Sendable {
     public func runOnce(full: Bool) async {
         do {
             try await self.store.heartbeat(instance: self.instanceID)
+            try await self.store.publishConnections(instance: self.instanceID, self.openConnections)
             let recovered = try await self.store.recoverLeases(deadAfter: self.configuration.deadAfter)
             if recovered > 0 {
                 self.logger.notice(

@@ -277,6 +277,23 @@ extension PostgresStore {
         return count
     }
 
+    /// Publishes this instance's open SMPP connections for the other instances' de-duplication of
+    /// inbound PDUs (``storeInbound(_:accountID:dedupeWindow:openConnections:instance:instanceDeadAfter:smscDefault:)``),
+    /// read by `connections` inside the transaction, so that the time stored (`now()`, its BEGIN)
+    /// comes before the reading: a connection opened after it may be missing, never one older.
+    public func publishConnections(instance: UUID, _ connections: @Sendable () -> [UInt64]) async throws {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            let open = connections().map { Int64(bitPattern: $0) }
+            try await connection.query(
+                """
+                UPDATE instances SET inbound_connections = \(open)::int8[], connections_at = now()
+                WHERE id = \(instance)
+                """,
+                logger: self.logger
+            )
+        }
+    }
+
     /// At shutdown: the messages this instance still holds go back to the queue, and it leaves.
     /// Called once every submit's outcome is recorded, so they were never sent: their claim's
     /// attempt is given back.

@@ -70,26 +70,40 @@ extension PostgresStore {
     /// last copy was answered late or with an error. A redelivery moves the entry to its
     /// connection, so that the phone's next repeat on it is new again. Parts are kept until every part of
     /// their message arrived (any order), then joined, decoded and stored as one message.
+    ///
+    /// A last copy stored by another `instance` is judged by what that instance published
+    /// (``publishConnections(instance:_:)``): its connection is gone when the instance is silent
+    /// for `instanceDeadAfter` seconds, or published a reading newer than the copy without it.
     public func storeInbound(
         _ part: IncomingPart,
         accountID: UUID?,
         dedupeWindow: TimeInterval,
         openConnections: [UInt64] = [],
+        instance: UUID? = nil,
+        instanceDeadAfter: TimeInterval = 30,
         smscDefault: TextEncoding = .gsm7
     ) async throws -> InboundOutcome {
         let dedupeKey = Self.dedupeKey(part)
         let carrier = part.connection.map { Int64(bitPattern: $0) }
         let open = part.connection == nil ? [] : openConnections.map { Int64(bitPattern: $0) }
         return try await self.client.withTransaction(logger: self.logger) { connection in
-            // Fresh when new, older than the window, or last seen on a connection still open; the
-            // entry's time is that of the last fresh copy (seen_at = now() tells which this was).
+            // Fresh when new, older than the window, or last seen on a connection still open (this
+            // instance's own, or one another live instance holds or may hold); the entry's time is
+            // that of the last fresh copy (seen_at = now() tells which this was).
             let fresh = try await connection.query(
                 """
-                INSERT INTO inbound_dedupe AS d (key, seen_at, connection) VALUES (\(dedupeKey), now(), \(carrier))
+                INSERT INTO inbound_dedupe AS d (key, seen_at, connection, instance)
+                VALUES (\(dedupeKey), now(), \(carrier), \(instance))
                 ON CONFLICT (key) DO UPDATE SET
                     seen_at = CASE WHEN d.seen_at < now() - make_interval(secs => \(dedupeWindow))
-                        OR d.connection = ANY(\(open)::int8[]) THEN now() ELSE d.seen_at END,
-                    connection = EXCLUDED.connection
+                        OR d.connection = ANY(\(open)::int8[])
+                        OR (\(carrier)::int8 IS NOT NULL AND d.instance IS DISTINCT FROM \(instance)::uuid AND EXISTS (
+                            SELECT 1 FROM instances i
+                            WHERE i.id = d.instance AND i.heartbeat_at > now() - make_interval(secs => \(instanceDeadAfter))
+                                AND (i.connections_at IS NULL OR i.connections_at <= d.seen_at
+                                    OR d.connection = ANY(i.inbound_connections))))
+                        THEN now() ELSE d.seen_at END,
+                    connection = EXCLUDED.connection, instance = EXCLUDED.instance
                 RETURNING seen_at = now()
                 """,
                 logger: self.logger

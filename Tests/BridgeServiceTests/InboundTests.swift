@@ -179,6 +179,20 @@ extension Bridge {
         }
     }
 
+    @Test func theSameTextThroughTwoInstancesGivesTwoMessages() async throws {
+        // An SMSC spreads MOs over the binds of both instances: the phone's second "YES" comes
+        // through the other instance, whose own connections do not include the first one's.
+        try await withBridge(instances: 2, inboundRoutes: ["12345": "acme"]) { bridge in
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "YES", systemID: "bridge-0"))
+            try await waitUntil("the first acknowledged") { bridge.simulator.counters.moAcknowledged == 1 }
+            // Also once instance 0 has published its connections since.
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "YES", systemID: "bridge-1"))
+            let stored = try await bridge.waitForInbound(count: 2)
+            #expect(stored.map(\.text) == ["YES", "YES"])
+        }
+    }
+
     @Test func aDatabaseFailureAsksTheSMSCToDeliverAgain() async throws {
         try await withBridge(inboundRoutes: ["12345": "acme"]) { bridge in
             try await bridge.store.client.query("ALTER TABLE inbound_messages RENAME TO inbound_messages_away")

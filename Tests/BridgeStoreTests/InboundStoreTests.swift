@@ -69,6 +69,39 @@ import Testing
         }
     }
 
+    /// A last copy another instance stored is judged by the connections that instance published:
+    /// gone when its reading after the copy lacks the connection, or when it is dead; unknown —
+    /// so open — while it has published nothing since the copy.
+    @Test func aRepeatThroughAnotherInstanceIsNewUnlessThatInstanceShowsTheConnectionGone() async throws {
+        try await withStore { store in
+            let (a, b) = (UUID(), UUID())
+            try await store.heartbeat(instance: a)
+            try await store.heartbeat(instance: b)
+            func isNew(_ instance: UUID, on connection: UInt64, open: [UInt64]) async throws -> Bool {
+                let outcome = try await store.storeInbound(
+                    self.part("YES", connection: connection),
+                    accountID: nil,
+                    dedupeWindow: 600,
+                    openConnections: open,
+                    instance: instance,
+                    instanceDeadAfter: 30
+                )
+                return outcome != .duplicate
+            }
+            #expect(try await isNew(a, on: 7, open: [7]))
+            try await store.publishConnections(instance: a) { [7] }
+            #expect(try await isNew(b, on: 20, open: [20]), "a shows connection 7 open")
+            try await store.publishConnections(instance: b) { [] }
+            #expect(try await isNew(a, on: 8, open: [8]) == false, "b shows connection 20 gone: a redelivery")
+            #expect(try await isNew(a, on: 8, open: [8]), "a's own connection, open")
+            #expect(try await isNew(b, on: 21, open: [21]), "a published nothing since: its connection may be open")
+            try await store.client.query("UPDATE instances SET heartbeat_at = now() - interval '60 seconds' WHERE id = \(b)")
+            #expect(try await isNew(a, on: 8, open: [8]) == false, "b is dead: its connections are gone")
+            let count = try await store.client.query("SELECT count(*)::int4 FROM inbound_messages")
+            for try await stored in count.decode(Int32.self) { #expect(stored == 4) }
+        }
+    }
+
     @Test func aResentPDUIsStoredOnce() async throws {
         try await withStore { store in
             #expect(try await store.storeInbound(self.part("again"), accountID: nil, dedupeWindow: 600) != .duplicate)

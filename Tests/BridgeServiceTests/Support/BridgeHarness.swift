@@ -176,6 +176,7 @@ func withBridge<T>(
                 store: store,
                 connectors: ["main": connector],
                 router: router,
+                instanceID: id,
                 unrecorded: unrecorded,
                 logger: quietLogger("inbound")
             )
@@ -187,6 +188,7 @@ func withBridge<T>(
                 instanceID: id,
                 router: router,
                 configuration: maintenanceConfiguration,
+                openConnections: { connector.openConnections },
                 logger: quietLogger("maintenance")
             )
             // Quick retries; the receivers of the tests listen on loopback. New events wake the worker
