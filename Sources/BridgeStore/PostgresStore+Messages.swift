@@ -11,6 +11,8 @@ extension PostgresStore {
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a concurrent request with the same key
     ///   committed first (nothing was inserted).
     ///
+    /// No messages, no record: a request that stored nothing leaves its idempotency key unused.
+    ///
     /// Without an idempotency record, concurrent calls share transactions (``InsertCombiner``); such
     /// a shared transaction still waiting for a connection after `timeout` is given up, and the call
     /// throws ``DatabaseDeadlineExceeded`` (nothing was written).
@@ -20,7 +22,7 @@ extension PostgresStore {
         accountID: UUID? = nil,
         timeout: Duration? = nil
     ) async throws {
-        guard !messages.isEmpty || idempotency != nil else { return }
+        guard !messages.isEmpty else { return }
         if idempotency == nil {
             try await self.inserts.insert(messages, timeout: timeout) { all in
                 try await self.insertTransaction(all, idempotency: nil, accountID: nil)
@@ -53,9 +55,7 @@ extension PostgresStore {
             try await self.client.withConnection { connection in
                 try Task.checkCancellation()
                 try await connection.withTransaction(logger: self.logger) { connection in
-                    if !messages.isEmpty {
-                        try await connection.execute(insertMessages, logger: self.logger)
-                    }
+                    try await connection.execute(insertMessages, logger: self.logger)
                     if let accountID = accountID ?? messages.first?.accountID {
                         // A record older than 24 hours no longer answers repeats: the key is free again.
                         let recorded = try await connection.query(

@@ -92,6 +92,51 @@ import Testing
         }
     }
 
+    /// A batch whose every item was refused stored nothing: its `207` is not recorded, so the client
+    /// can correct the items and send them with the same key.
+    @Test func aBatchThatStoresNothingLeavesItsKeyUnused() async throws {
+        try await withAPI { api in
+            let refused = #"{"messages": [\#(messageJSON(to: "x")), \#(messageJSON(from: ""))]}"#
+            let first = try await api.request(.post, "/v1/messages/batch", json: refused, headers: [Self.key: "fix-me"])
+            #expect(first.status == .multiStatus, "\(first.text)")
+            let batch = try first.decode(Components.Schemas.BatchResponse.self)
+            #expect(batch.accepted == 0 && batch.rejected == 2)
+            #expect(batch.results.map(\.status) == [400, 400])
+            #expect(batch.results.map { $0.problem?.field } == ["messages[0].to", "messages[1].from"])
+            #expect(try await api.store.idempotencyRecord(accountID: api.account.id, key: "fix-me") == nil)
+
+            // The same body again is answered afresh (not a replay): the key is still unused.
+            let again = try await api.request(.post, "/v1/messages/batch", json: refused, headers: [Self.key: "fix-me"])
+            #expect(again.status == .multiStatus)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+
+            let corrected = #"{"messages": [\#(messageJSON()), \#(messageJSON(from: "Shop"))]}"#
+            let fixed = try await api.request(
+                .post,
+                "/v1/messages/batch",
+                json: corrected,
+                headers: [Self.key: "fix-me"]
+            )
+            #expect(fixed.status == .multiStatus, "\(fixed.text)")
+            #expect(fixed.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(try fixed.decode(Components.Schemas.BatchResponse.self).accepted == 2)
+            #expect(
+                try await api.store.messages(accountID: api.account.id, filter: .init(), limit: 10, after: nil).count
+                    == 2
+            )
+
+            // Now the key is used: the corrected batch is what it replays.
+            let replay = try await api.request(
+                .post,
+                "/v1/messages/batch",
+                json: corrected,
+                headers: [Self.key: "fix-me"]
+            )
+            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(replay.body == fixed.body)
+        }
+    }
+
     @Test func keysMustBeVisibleASCII() async throws {
         try await withAPI { api in
             for key in [String(repeating: "k", count: 256), "with space", "ключ"] {

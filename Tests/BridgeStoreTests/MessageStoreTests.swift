@@ -225,6 +225,11 @@ import Testing
                 try await store.insert([second], idempotency: record)
             }
             #expect(try await store.message(id: second.id, accountID: account.id) == nil, "nothing inserted")
+
+            // No messages, no record: the key of a request that stored nothing stays unused.
+            let nothing = IdempotencyRecord(key: "k2", requestHash: [4], statusCode: 207, response: [])
+            try await store.insert([], idempotency: nothing, accountID: account.id)
+            #expect(try await store.idempotencyRecord(accountID: account.id, key: "k2") == nil)
         }
     }
 

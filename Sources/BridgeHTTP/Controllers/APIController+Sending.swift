@@ -84,7 +84,10 @@ extension APIController {
             accepted: accepted.count,
             rejected: items.count - accepted.count
         )
-        let idempotency = try context.idempotency.map {
+        // A batch that stores nothing (every item refused) records nothing either: its key stays
+        // unused, so the corrected items can be sent with it.
+        let claim = accepted.isEmpty ? nil : context.idempotency
+        let idempotency = try claim.map {
             IdempotencyRecord(
                 key: $0.key,
                 requestHash: $0.requestHash,
