@@ -6,8 +6,8 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated account; set by the authentication middleware, `nil` before it.
     public var account: Account?
-    /// The `Idempotency-Key` of a `POST` and the hash of its body; set by the idempotency
-    /// middleware, `nil` when the request has no key.
+    /// The `Idempotency-Key` of a `POST`, its method and path, and the hash of its body; set by the
+    /// idempotency middleware, `nil` when the request has no key.
     public var idempotency: IdempotencyClaim?
 
     public init(source: Source) {
@@ -19,12 +19,26 @@ public struct APIRequestContext: RequestContext {
 /// transaction as the messages.
 public struct IdempotencyClaim: Sendable, Hashable {
     public var key: String
+    /// The request's method and path (`POST /v1/messages`): a key belongs to one endpoint.
+    public var endpoint: String
     /// SHA-256 of the request body.
     public var requestHash: [UInt8]
 
-    public init(key: String, requestHash: [UInt8]) {
+    public init(key: String, endpoint: String, requestHash: [UInt8]) {
         self.key = key
+        self.endpoint = endpoint
         self.requestHash = requestHash
+    }
+
+    /// The record of the request's answer, to store with what the request changes.
+    func record(statusCode: Int, response: some Encodable) throws -> IdempotencyRecord {
+        IdempotencyRecord(
+            key: self.key,
+            endpoint: self.endpoint,
+            requestHash: self.requestHash,
+            statusCode: statusCode,
+            response: Array(try APIJSON.encode(response))
+        )
     }
 }
 

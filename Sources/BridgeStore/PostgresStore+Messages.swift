@@ -60,11 +60,13 @@ extension PostgresStore {
                         // A record older than 24 hours no longer answers repeats: the key is free again.
                         let recorded = try await connection.query(
                             """
-                            INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response)
-                            VALUES (\(accountID), \(idempotency.key), \(ByteBuffer(bytes: idempotency.requestHash)),
-                                    \(Int16(idempotency.statusCode)), \(ByteBuffer(bytes: idempotency.response)))
-                            ON CONFLICT (account_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-                                status_code = EXCLUDED.status_code, response = EXCLUDED.response, created_at = now()
+                            INSERT INTO idempotency_keys (account_id, key, endpoint, request_hash, status_code, response)
+                            VALUES (\(accountID), \(idempotency.key), \(idempotency.endpoint),
+                                    \(ByteBuffer(bytes: idempotency.requestHash)), \(Int16(idempotency.statusCode)),
+                                    \(ByteBuffer(bytes: idempotency.response)))
+                            ON CONFLICT (account_id, key) DO UPDATE SET endpoint = EXCLUDED.endpoint,
+                                request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
+                                response = EXCLUDED.response, created_at = now()
                             WHERE idempotency_keys.created_at <= now() - interval '24 hours'
                             RETURNING 1
                             """,
@@ -91,14 +93,15 @@ extension PostgresStore {
     public func idempotencyRecord(accountID: UUID, key: String) async throws -> IdempotencyRecord? {
         let rows = try await self.client.query(
             """
-            SELECT request_hash, status_code, response FROM idempotency_keys
+            SELECT endpoint, request_hash, status_code, response FROM idempotency_keys
             WHERE account_id = \(accountID) AND key = \(key) AND created_at > now() - interval '24 hours'
             """,
             logger: self.logger
         )
-        for try await (hash, status, response) in rows.decode((ByteBuffer, Int16, ByteBuffer).self) {
+        for try await (endpoint, hash, status, response) in rows.decode((String?, ByteBuffer, Int16, ByteBuffer).self) {
             return IdempotencyRecord(
                 key: key,
+                endpoint: endpoint,
                 requestHash: Array(hash.readableBytesView),
                 statusCode: Int(status),
                 response: Array(response.readableBytesView)

@@ -143,13 +143,17 @@ public enum CancelOutcome: Sendable, Hashable {
 /// A stored response to replay for a repeated `Idempotency-Key`.
 public struct IdempotencyRecord: Sendable, Hashable {
     public var key: String
+    /// The method and path of the request that used the key (`POST /v1/messages`); `nil` for a
+    /// record written by a version before migration 0013, which recorded only sends.
+    public var endpoint: String?
     /// SHA-256 of the request body.
     public var requestHash: [UInt8]
     public var statusCode: Int
     public var response: [UInt8]
 
-    public init(key: String, requestHash: [UInt8], statusCode: Int, response: [UInt8]) {
+    public init(key: String, endpoint: String?, requestHash: [UInt8], statusCode: Int, response: [UInt8]) {
         self.key = key
+        self.endpoint = endpoint
         self.requestHash = requestHash
         self.statusCode = statusCode
         self.response = response

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -134,6 +135,63 @@ import Testing
             )
             #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(replay.body == fixed.body)
+        }
+    }
+
+    /// One key space per account, as Stripe's: a key belongs to the endpoint it was first used
+    /// with, and its reuse on another is refused as such (not as "a different body").
+    @Test func aKeyUsedOnOneEndpointIsRefusedOnAnother() async throws {
+        try await withAPI { api in
+            #expect(try await api.send(messageJSON(), headers: [Self.key: "single"]).status == .accepted)
+            let batch = #"{"messages": [\#(messageJSON())]}"#
+            let onBatch = try await api.request(.post, "/v1/messages/batch", json: batch, headers: [Self.key: "single"])
+            #expect(onBatch.status == .conflict, "\(onBatch.text)")
+            let problem = try onBatch.problem()
+            #expect(problem._type == "https://smsbridge.dev/problems/idempotency-key-reused")
+            #expect(problem.field == "Idempotency-Key")
+            #expect(problem.errors?.map(\.code) == ["other_endpoint"])
+            #expect(
+                problem.detail
+                    == "this Idempotency-Key was used with POST /v1/messages in the last 24 hours; a key belongs "
+                    + "to the endpoint it was first used with: use another key for POST /v1/messages/batch"
+            )
+
+            #expect(
+                try await api.request(.post, "/v1/messages/batch", json: batch, headers: [Self.key: "batch"]).status
+                    == .multiStatus
+            )
+            let onSingle = try await api.send(messageJSON(), headers: [Self.key: "batch"])
+            #expect(onSingle.status == .conflict)
+            #expect(try onSingle.problem().errors?.map(\.code) == ["other_endpoint"])
+            #expect(try onSingle.problem().detail?.contains("used with POST /v1/messages/batch") == true)
+
+            // Only the two first requests stored messages; each key still replays on its own endpoint.
+            #expect(
+                try await api.store.messages(accountID: api.account.id, filter: .init(), limit: 10, after: nil).count
+                    == 2
+            )
+            let replay = try await api.send(messageJSON(), headers: [Self.key: "single"])
+            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            // Another body on the same endpoint is still the other conflict.
+            let otherBody = try await api.send(messageJSON(text: "other"), headers: [Self.key: "single"])
+            #expect(try otherBody.problem().errors?.map(\.code) == ["reused"])
+        }
+    }
+
+    /// A record written before endpoints were recorded (migration 0013; by a send endpoint) has
+    /// none: its body alone decides, so it still replays.
+    @Test func aRecordWithoutItsEndpointIsComparedByItsBody() async throws {
+        try await withAPI { api in
+            let body = messageJSON(text: "before the upgrade")
+            let first = try await api.send(body, headers: [Self.key: "old"])
+            #expect(first.status == .accepted)
+            try await api.store.client.query("UPDATE idempotency_keys SET endpoint = NULL")
+            #expect(try await api.store.idempotencyRecord(accountID: api.account.id, key: "old")?.endpoint == nil)
+            let replay = try await api.send(body, headers: [Self.key: "old"])
+            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(replay.body == first.body)
+            let other = try await api.send(messageJSON(text: "other"), headers: [Self.key: "old"])
+            #expect(other.status == .conflict)
         }
     }
 

@@ -209,12 +209,7 @@ import Testing
                 SendRequest(to: "447700900123", from: "Shop", text: "once"),
                 account: account.id
             )
-            let record = IdempotencyRecord(
-                key: "k1",
-                requestHash: [1, 2, 3],
-                statusCode: 202,
-                response: Array("{}".utf8)
-            )
+            let record = Self.record("k1", "POST /v1/messages", hash: [1, 2, 3], status: 202, response: "{}")
             try await store.insert([first], idempotency: record)
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == record)
             let second = try AcceptedMessages.make(
@@ -227,7 +222,7 @@ import Testing
             #expect(try await store.message(id: second.id, accountID: account.id) == nil, "nothing inserted")
 
             // No messages, no record: the key of a request that stored nothing stays unused.
-            let nothing = IdempotencyRecord(key: "k2", requestHash: [4], statusCode: 207, response: [])
+            let nothing = Self.record("k2", "POST /v1/messages/batch", hash: [4], status: 207, response: "{}")
             try await store.insert([], idempotency: nothing, accountID: account.id)
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k2") == nil)
         }
@@ -236,7 +231,7 @@ import Testing
     @Test func anIdempotencyKeyIsFreeAgainAfter24Hours() async throws {
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
-            let old = IdempotencyRecord(key: "k1", requestHash: [1], statusCode: 202, response: Array("{}".utf8))
+            let old = Self.record("k1", "POST /v1/messages/batch", hash: [1], status: 207, response: "{}")
             try await store.insert(
                 [
                     try AcceptedMessages.make(
@@ -248,7 +243,8 @@ import Testing
             )
             try await store.client.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == nil)
-            let fresh = IdempotencyRecord(key: "k1", requestHash: [2], statusCode: 202, response: Array("[]".utf8))
+            // Everything of the old record is replaced, its endpoint too.
+            let fresh = Self.record("k1", "POST /v1/messages", hash: [2], status: 202, response: "[]")
             let today = try AcceptedMessages.make(
                 SendRequest(to: "447700900123", from: "Shop", text: "today"),
                 account: account.id
@@ -257,6 +253,23 @@ import Testing
             #expect(try await store.idempotencyRecord(accountID: account.id, key: "k1") == fresh)
             #expect(try await store.message(id: today.id, accountID: account.id) != nil)
         }
+    }
+
+    /// An idempotency record of `key`, answering `endpoint` with `status` and `response`.
+    private static func record(
+        _ key: String,
+        _ endpoint: String,
+        hash: [UInt8],
+        status: Int,
+        response: String
+    ) -> IdempotencyRecord {
+        IdempotencyRecord(
+            key: key,
+            endpoint: endpoint,
+            requestHash: hash,
+            statusCode: status,
+            response: Array(response.utf8)
+        )
     }
 
     @Test func queueStatisticsCountDueMessages() async throws {

@@ -18,14 +18,7 @@ extension APIController {
         // refused request, corrected and sent again, does not find its own tokens spent.
         _ = try await self.admission.admit([accepted], for: account, logger: context.logger)
         let message = Components.Schemas.Message(accepted)
-        let idempotency = try context.idempotency.map {
-            IdempotencyRecord(
-                key: $0.key,
-                requestHash: $0.requestHash,
-                statusCode: 202,
-                response: Array(try APIJSON.encode(message))
-            )
-        }
+        let idempotency = try context.idempotency?.record(statusCode: 202, response: message)
         try await self.insert([accepted], idempotency: idempotency, accountID: account.id, logger: context.logger)
         context.logger.debug(
             "message accepted",
@@ -87,14 +80,7 @@ extension APIController {
         // A batch that stores nothing (every item refused) records nothing either: its key stays
         // unused, so the corrected items can be sent with it.
         let claim = accepted.isEmpty ? nil : context.idempotency
-        let idempotency = try claim.map {
-            IdempotencyRecord(
-                key: $0.key,
-                requestHash: $0.requestHash,
-                statusCode: 207,
-                response: Array(try APIJSON.encode(response))
-            )
-        }
+        let idempotency = try claim?.record(statusCode: 207, response: response)
         try await self.insert(accepted, idempotency: idempotency, accountID: account.id, logger: context.logger)
         context.logger.debug(
             "batch accepted",

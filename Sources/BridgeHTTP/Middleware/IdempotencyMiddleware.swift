@@ -6,9 +6,11 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// `Idempotency-Key` on `POST`s: a repeated key with the same body within 24 hours replays the
-/// first answer (status and body byte for byte, plus `Idempotent-Replayed: true`) without running
-/// the handler again; the same key with another body is refused with `409`.
+/// `Idempotency-Key` on `POST`s: a repeated key with the same method, path and body within 24
+/// hours replays the first answer (status and body byte for byte, plus `Idempotent-Replayed: true`)
+/// without running the handler again; the same key on another endpoint, or with another body, is
+/// refused with `409`. Keys are one space per account: a key belongs to the endpoint it was first
+/// used with.
 ///
 /// A first request gets an ``IdempotencyClaim`` in its context; the handler stores its response
 /// under the claim in the transaction that stores its messages, so that a response is recorded if
@@ -44,16 +46,20 @@ struct IdempotencyMiddleware<Messages: MessageRepository>: RouterMiddleware {
         }
         // The body middleware has collected the body: this reads it from memory.
         let body = try await request.body.collect(upTo: .max)
-        let hash = Array(SHA256.hash(data: body.readableBytesView))
+        let claim = IdempotencyClaim(
+            key: key,
+            endpoint: "\(request.method.rawValue) \(request.uri.path)",
+            requestHash: Array(SHA256.hash(data: body.readableBytesView))
+        )
         let messages = self.messages
         if let record = try await self.database.run(
             context.logger,
             { try await messages.idempotencyRecord(accountID: account.id, key: key) }
         ) {
-            return try Self.replay(record, requestHash: hash, logger: context.logger)
+            return try Self.replay(record, for: claim, logger: context.logger)
         }
         var context = context
-        context.idempotency = IdempotencyClaim(key: key, requestHash: hash)
+        context.idempotency = claim
         do {
             return try await next(request, context)
         } catch StoreError.idempotencyKeyTaken {
@@ -66,12 +72,21 @@ struct IdempotencyMiddleware<Messages: MessageRepository>: RouterMiddleware {
             else {
                 throw Self.conflict("a concurrent request with this Idempotency-Key is in progress; retry it")
             }
-            return try Self.replay(record, requestHash: hash, logger: context.logger)
+            return try Self.replay(record, for: claim, logger: context.logger)
         }
     }
 
-    static func replay(_ record: IdempotencyRecord, requestHash: [UInt8], logger: Logger) throws -> Response {
-        guard record.requestHash == requestHash else {
+    /// The recorded answer, if `claim` is the request that the record answered: the same endpoint
+    /// (a record from before endpoints were recorded has none: its body alone decides) and body.
+    static func replay(_ record: IdempotencyRecord, for claim: IdempotencyClaim, logger: Logger) throws -> Response {
+        if let endpoint = record.endpoint, endpoint != claim.endpoint {
+            throw self.conflict(
+                code: "other_endpoint",
+                "this Idempotency-Key was used with \(endpoint) in the last 24 hours; a key belongs to the "
+                    + "endpoint it was first used with: use another key for \(claim.endpoint)"
+            )
+        }
+        guard record.requestHash == claim.requestHash else {
             throw self.conflict("this Idempotency-Key was used with a different body in the last 24 hours")
         }
         logger.debug("idempotent replay", metadata: ["idempotency.key": "\(record.key)"])
@@ -82,11 +97,13 @@ struct IdempotencyMiddleware<Messages: MessageRepository>: RouterMiddleware {
         )
     }
 
-    static func conflict(_ detail: String) -> APIProblem {
+    /// `409` naming the header; `code` says why: `reused` (another body, or a concurrent request),
+    /// `other_endpoint`.
+    static func conflict(code: String = "reused", _ detail: String) -> APIProblem {
         APIProblem(
             .idempotencyKeyReused,
             detail: detail,
-            errors: [FieldError(field: Self.headerName.rawName, code: "reused", detail: detail)]
+            errors: [FieldError(field: Self.headerName.rawName, code: code, detail: detail)]
         )
     }
 }
