@@ -41,73 +41,22 @@ extension PostgresStore {
         let insertMessages = InsertMessages(messages: messages)
         let anyQueued = messages.contains { $0.status == .queued && $0.lease == nil }
 
-        do {
+        guard let idempotency else {
             // A call its caller gave up on (``withDatabaseDeadline(_:grace:_:)``) writes nothing,
             // even when its connection comes late.
-            guard let idempotency else {
-                try await self.client.withConnection { connection in
-                    try Task.checkCancellation()
-                    try await connection.execute(insertMessages, logger: self.logger)
-                }
-                if anyQueued { self.signalQueued() }
-                return
-            }
             try await self.client.withConnection { connection in
                 try Task.checkCancellation()
-                try await connection.withTransaction(logger: self.logger) { connection in
-                    try await connection.execute(insertMessages, logger: self.logger)
-                    if let accountID = accountID ?? messages.first?.accountID {
-                        // A record older than 24 hours no longer answers repeats: the key is free again.
-                        let recorded = try await connection.query(
-                            """
-                            INSERT INTO idempotency_keys (account_id, key, endpoint, request_hash, status_code, response)
-                            VALUES (\(accountID), \(idempotency.key), \(idempotency.endpoint),
-                                    \(ByteBuffer(bytes: idempotency.requestHash)), \(Int16(idempotency.statusCode)),
-                                    \(ByteBuffer(bytes: idempotency.response)))
-                            ON CONFLICT (account_id, key) DO UPDATE SET endpoint = EXCLUDED.endpoint,
-                                request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
-                                response = EXCLUDED.response, created_at = now()
-                            WHERE idempotency_keys.created_at <= now() - interval '24 hours'
-                            RETURNING 1
-                            """,
-                            logger: self.logger
-                        )
-                        var inserted = false
-                        for try await _ in recorded { inserted = true }
-                        guard inserted else { throw StoreError.idempotencyKeyTaken }
-                    }
-                }
+                try await connection.execute(insertMessages, logger: self.logger)
             }
             if anyQueued { self.signalQueued() }
-        } catch {
-            let inner = Self.underlying(error)
-            if idempotency != nil, (inner as? StoreError) == .idempotencyKeyTaken || Self.sqlState(of: inner) == "23505"
-            {
-                throw StoreError.idempotencyKeyTaken
-            }
-            throw error
+            return
         }
-    }
-
-    /// The response stored for an idempotency key within the last 24 hours.
-    public func idempotencyRecord(accountID: UUID, key: String) async throws -> IdempotencyRecord? {
-        let rows = try await self.client.query(
-            """
-            SELECT endpoint, request_hash, status_code, response FROM idempotency_keys
-            WHERE account_id = \(accountID) AND key = \(key) AND created_at > now() - interval '24 hours'
-            """,
-            logger: self.logger
-        )
-        for try await (endpoint, hash, status, response) in rows.decode((String?, ByteBuffer, Int16, ByteBuffer).self) {
-            return IdempotencyRecord(
-                key: key,
-                endpoint: endpoint,
-                requestHash: Array(hash.readableBytesView),
-                statusCode: Int(status),
-                response: Array(response.readableBytesView)
-            )
+        let answer: (()) -> IdempotencyRecord = { _ in idempotency }
+        _ = try await self.change(accountID: accountID ?? messages[0].accountID, answer: answer) {
+            try await $0.execute(insertMessages, logger: self.logger)
+            return ()
         }
-        return nil
+        if anyQueued { self.signalQueued() }
     }
 
     /// One message of an account, with parts and receipts; `nil` when it does not exist or belongs
