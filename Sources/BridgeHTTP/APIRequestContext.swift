@@ -30,7 +30,8 @@ public struct IdempotencyClaim: Sendable, Hashable {
         self.requestHash = requestHash
     }
 
-    /// The record of the request's answer, to store with what the request changes.
+    /// The record of the request's answer, known before the change, to store with it (a send's:
+    /// its ids are drawn before the insert).
     func record(statusCode: Int, response: some Encodable) throws -> IdempotencyRecord {
         IdempotencyRecord(
             key: self.key,
@@ -38,6 +39,21 @@ public struct IdempotencyClaim: Sendable, Hashable {
             requestHash: self.requestHash,
             statusCode: statusCode,
             response: Array(try APIJSON.encode(response))
+        )
+    }
+
+    /// How to record the request's answer, made from the result of the change (known only inside
+    /// its transaction): `body` is the answer's body, encoded as the generated server encodes it.
+    func recording<Result, Body: Encodable>(
+        statusCode: Int,
+        _ body: @escaping @Sendable (Result) -> Body
+    ) -> IdempotencyRecording<Result> {
+        IdempotencyRecording(
+            key: self.key,
+            endpoint: self.endpoint,
+            requestHash: self.requestHash,
+            statusCode: statusCode,
+            response: { Array(try APIJSON.encode(body($0))) }
         )
     }
 }

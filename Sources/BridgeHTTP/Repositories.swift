@@ -39,6 +39,10 @@ public protocol AccountRepository: Sendable {
 }
 
 /// Webhook deliveries and an account's webhook settings.
+///
+/// The changes a `POST` makes (redelivering, queueing a test event, rotating the secret) record the
+/// request's answer (`idempotency`, when it has a key) in their transaction, and throw
+/// ``StoreError/idempotencyKeyTaken`` when a request with the same key committed first.
 public protocol WebhookRepository: Sendable {
     func webhookDeliveries(
         accountID: UUID,
@@ -48,11 +52,23 @@ public protocol WebhookRepository: Sendable {
     ) async throws -> [WebhookDeliveryRecord]
     func webhookDelivery(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord?
     func webhookAttempts(deliveryID: UUID) async throws -> [WebhookAttemptRecord]
-    func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord?
-    func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord?
+    func redeliverWebhook(
+        id: UUID,
+        accountID: UUID,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
+    ) async throws -> WebhookDeliveryRecord?
+    func enqueueTestWebhook(
+        accountID: UUID,
+        url: String?,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
+    ) async throws -> WebhookDeliveryRecord?
     func webhookSettings(accountID: UUID) async throws -> WebhookSettings
     func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings
-    func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings
+    func rotateWebhookSecret(
+        accountID: UUID,
+        overlap: TimeInterval,
+        idempotency: IdempotencyRecording<WebhookSettings>?
+    ) async throws -> WebhookSettings
 }
 
 /// Everything the API needs from storage.

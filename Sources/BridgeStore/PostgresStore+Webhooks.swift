@@ -94,34 +94,53 @@ extension PostgresStore {
     public static let webhooksChannel = "smsbridge_webhooks"
 
     /// Queues a signed `webhook.test` event to `url`, or to the account's status URL. `nil` when
-    /// there is no URL to send it to.
-    public func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord? {
-        let rows = try await self.client.query(
-            """
-            INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-            SELECT a.event_id, a.id, 'webhook.test', NULL, 1, a.url, substring(a.url from '^[A-Za-z]+://([^/?#]*)'),
-                jsonb_build_object(
-                    'id', a.event_id,
-                    'type', 'webhook.test',
-                    'created_at', \(unescaped: Self.rfc3339("now()")),
-                    'sequence', 1,
-                    'data', jsonb_build_object('account', a.name)
-                )::text
-            FROM (
-                SELECT gen_random_uuid() AS event_id, a.id, a.name,
-                    COALESCE(\(url)::text, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = a.id)) AS url
-                FROM accounts a WHERE a.id = \(accountID)
-            ) a
-            WHERE a.url IS NOT NULL
-            RETURNING \(unescaped: Self.deliveryColumns)
-            """,
-            logger: self.logger
-        )
-        for try await row in rows {
-            try await self.client.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: self.logger)
-            return try Self.delivery(from: row)
+    /// there is no URL to send it to. With `idempotency`, the answer to the event is recorded with it.
+    ///
+    /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
+    public func enqueueTestWebhook(
+        accountID: UUID,
+        url: String?,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>? = nil
+    ) async throws -> WebhookDeliveryRecord? {
+        try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
+                SELECT a.event_id, a.id, 'webhook.test', NULL, 1, a.url, substring(a.url from '^[A-Za-z]+://([^/?#]*)'),
+                    jsonb_build_object(
+                        'id', a.event_id,
+                        'type', 'webhook.test',
+                        'created_at', \(unescaped: Self.rfc3339("now()")),
+                        'sequence', 1,
+                        'data', jsonb_build_object('account', a.name)
+                    )::text
+                FROM (
+                    SELECT gen_random_uuid() AS event_id, a.id, a.name,
+                        COALESCE(\(url)::text, (SELECT w.status_url FROM account_webhooks w WHERE w.account_id = a.id)) AS url
+                    FROM accounts a WHERE a.id = \(accountID)
+                ) a
+                WHERE a.url IS NOT NULL
+                RETURNING \(unescaped: Self.deliveryColumns)
+                """,
+                logger: self.logger
+            )
+            return try await Self.notifyingWorkers(of: rows, on: connection, logger: self.logger)
         }
-        return nil
+    }
+
+    /// The delivery that `rows` (of ``deliveryColumns``) returned, once the workers have been told
+    /// of it (`NOTIFY`, sent at the commit); `nil` when there is none.
+    static func notifyingWorkers(
+        of rows: PostgresRowSequence,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> WebhookDeliveryRecord? {
+        var delivery: WebhookDeliveryRecord?
+        for try await row in rows { delivery = try Self.delivery(from: row) }
+        if delivery != nil {
+            try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger)
+        }
+        return delivery
     }
 }
 
@@ -146,19 +165,30 @@ extension PostgresStore {
 
     /// An account's webhook settings, created with a fresh secret if it has none yet.
     public func webhookSettings(accountID: UUID) async throws -> WebhookSettings {
-        try await self.client.query(
+        try await self.client.withConnection { connection in
+            try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
+        }
+    }
+
+    /// An account's webhook settings, created with a fresh secret if it has none yet.
+    static func webhookSettings(
+        accountID: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> WebhookSettings {
+        try await connection.query(
             """
             INSERT INTO account_webhooks (account_id, secret) VALUES (\(accountID), \(Self.newWebhookSecret()))
             ON CONFLICT (account_id) DO NOTHING
             """,
-            logger: self.logger
+            logger: logger
         )
-        let rows = try await self.client.query(
+        let rows = try await connection.query(
             """
             SELECT account_id, status_url, inbound_url, secret, previous_secret, previous_secret_expires_at, updated_at
             FROM account_webhooks WHERE account_id = \(accountID)
             """,
-            logger: self.logger
+            logger: logger
         )
         for try await (id, status, inbound, secret, previous, expires, updated) in rows.decode(
             (UUID, String?, String?, String, String?, Date?, Date).self
@@ -191,18 +221,30 @@ extension PostgresStore {
     }
 
     /// Replaces the secret with a new one (returned, shown once); the old one keeps signing beside
-    /// it for `overlap` seconds so receivers can switch without losing an event.
-    public func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings {
-        _ = try await self.webhookSettings(accountID: accountID)
-        try await self.client.query(
-            """
-            UPDATE account_webhooks SET previous_secret = secret, secret = \(Self.newWebhookSecret()),
-                previous_secret_expires_at = now() + make_interval(secs => \(overlap)), updated_at = now()
-            WHERE account_id = \(accountID)
-            """,
-            logger: self.logger
-        )
-        return try await self.webhookSettings(accountID: accountID)
+    /// it for `overlap` seconds so receivers can switch without losing an event. One transaction;
+    /// with `idempotency`, the answer to the new settings (its secret) is recorded in it.
+    ///
+    /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
+    public func rotateWebhookSecret(
+        accountID: UUID,
+        overlap: TimeInterval,
+        idempotency: IdempotencyRecording<WebhookSettings>? = nil
+    ) async throws -> WebhookSettings {
+        let rotated = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
+            _ = try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
+            try await connection.query(
+                """
+                UPDATE account_webhooks SET previous_secret = secret, secret = \(Self.newWebhookSecret()),
+                    previous_secret_expires_at = now() + make_interval(secs => \(overlap)), updated_at = now()
+                WHERE account_id = \(accountID)
+                """,
+                logger: self.logger
+            )
+            return try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
+        }
+        // `change` returns what its closure returned, which is never nil here.
+        guard let rotated else { throw PostgresStoreError.accountNotFound }
+        return rotated
     }
 }
 
@@ -418,21 +460,29 @@ extension PostgresStore {
 
     /// Puts a delivery back in the queue, due now, with a fresh retry budget (same event id and
     /// payload, so receivers recognise a repeat). One being posted right now is left as it is.
-    /// `nil` when the account has no such delivery.
-    public func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
-        let rows = try await self.client.query(
-            """
-            UPDATE webhook_deliveries SET status = 'pending', attempts = 0, retry_since = now(), next_attempt_at = now(),
-                updated_at = now()
-            WHERE id = \(id) AND account_id = \(accountID) AND lease_token IS NULL
-            RETURNING \(unescaped: Self.deliveryColumns)
-            """,
-            logger: self.logger
-        )
-        for try await row in rows {
-            try await self.client.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: self.logger)
-            return try Self.delivery(from: row)
+    /// `nil` when the account has no such delivery. With `idempotency`, the answer is recorded in
+    /// the transaction that queues the delivery again (not when it was left as it is).
+    ///
+    /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
+    public func redeliverWebhook(
+        id: UUID,
+        accountID: UUID,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>? = nil
+    ) async throws -> WebhookDeliveryRecord? {
+        let queued = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE webhook_deliveries SET status = 'pending', attempts = 0, retry_since = now(),
+                    next_attempt_at = now(), updated_at = now()
+                WHERE id = \(id) AND account_id = \(accountID) AND lease_token IS NULL
+                RETURNING \(unescaped: Self.deliveryColumns)
+                """,
+                logger: self.logger
+            )
+            return try await Self.notifyingWorkers(of: rows, on: connection, logger: self.logger)
         }
+        if let queued { return queued }
+        // Not found, or being posted at this moment and left as it is: nothing changed, nothing recorded.
         return try await self.webhookDelivery(id: id, accountID: accountID)
     }
 }

@@ -160,6 +160,45 @@ public struct IdempotencyRecord: Sendable, Hashable {
     }
 }
 
+/// The `Idempotency-Key` of a request that changes something, and how to make the answer to
+/// record from the change's result: the store records it in the transaction of the change (see
+/// ``PostgresStore/rotateWebhookSecret(accountID:overlap:idempotency:)``).
+public struct IdempotencyRecording<Result>: Sendable {
+    public var key: String
+    /// The method and path of the request (`POST /v1/webhooks/test`).
+    public var endpoint: String
+    /// SHA-256 of the request body.
+    public var requestHash: [UInt8]
+    public var statusCode: Int
+    /// The body of the answer to a result.
+    public var response: @Sendable (Result) throws -> [UInt8]
+
+    public init(
+        key: String,
+        endpoint: String,
+        requestHash: [UInt8],
+        statusCode: Int,
+        response: @escaping @Sendable (Result) throws -> [UInt8]
+    ) {
+        self.key = key
+        self.endpoint = endpoint
+        self.requestHash = requestHash
+        self.statusCode = statusCode
+        self.response = response
+    }
+
+    /// The record of the answer to `result`.
+    func record(for result: Result) throws -> IdempotencyRecord {
+        IdempotencyRecord(
+            key: self.key,
+            endpoint: self.endpoint,
+            requestHash: self.requestHash,
+            statusCode: self.statusCode,
+            response: try self.response(result)
+        )
+    }
+}
+
 /// The depth and age of the queue per connector, for back-pressure and metrics (see
 /// ``PostgresStore/queueStatistics()``).
 public struct QueueStatistics: Sendable, Hashable {

@@ -338,11 +338,19 @@ struct RacingRepository: APIRepository {
     func webhookAttempts(deliveryID: UUID) async throws -> [WebhookAttemptRecord] {
         try await self.store.webhookAttempts(deliveryID: deliveryID)
     }
-    func redeliverWebhook(id: UUID, accountID: UUID) async throws -> WebhookDeliveryRecord? {
-        try await self.store.redeliverWebhook(id: id, accountID: accountID)
+    func redeliverWebhook(
+        id: UUID,
+        accountID: UUID,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
+    ) async throws -> WebhookDeliveryRecord? {
+        try await self.store.redeliverWebhook(id: id, accountID: accountID, idempotency: idempotency)
     }
-    func enqueueTestWebhook(accountID: UUID, url: String?) async throws -> WebhookDeliveryRecord? {
-        try await self.store.enqueueTestWebhook(accountID: accountID, url: url)
+    func enqueueTestWebhook(
+        accountID: UUID,
+        url: String?,
+        idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
+    ) async throws -> WebhookDeliveryRecord? {
+        try await self.store.enqueueTestWebhook(accountID: accountID, url: url, idempotency: idempotency)
     }
     func webhookSettings(accountID: UUID) async throws -> WebhookSettings {
         try await self.store.webhookSettings(accountID: accountID)
@@ -350,7 +358,11 @@ struct RacingRepository: APIRepository {
     func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings {
         try await self.store.setWebhookURLs(accountID: accountID, statusURL: statusURL, inboundURL: inboundURL)
     }
-    func rotateWebhookSecret(accountID: UUID, overlap: TimeInterval) async throws -> WebhookSettings {
-        try await self.store.rotateWebhookSecret(accountID: accountID, overlap: overlap)
+    func rotateWebhookSecret(
+        accountID: UUID,
+        overlap: TimeInterval,
+        idempotency: IdempotencyRecording<WebhookSettings>?
+    ) async throws -> WebhookSettings {
+        try await self.store.rotateWebhookSecret(accountID: accountID, overlap: overlap, idempotency: idempotency)
     }
 }

@@ -55,6 +55,36 @@ import Yams
         #expect(transport.operations == specOperations)
     }
 
+    /// The idempotency middleware honours `Idempotency-Key` on every `POST` (and only there): the
+    /// document says so of exactly those operations, with their `409`.
+    @Test func exactlyThePOSTOperationsDeclareIdempotencyKey() throws {
+        let text = try String(contentsOf: Self.specURL, encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var posts = 0
+        for (path, item) in paths {
+            for (method, value) in item {
+                guard let operation = value as? [String: Any] else { continue }
+                let parameters = operation["parameters"] as? [[String: Any]] ?? []
+                let declares = parameters.contains {
+                    $0["$ref"] as? String == "#/components/parameters/IdempotencyKey"
+                }
+                let conflict = (operation["responses"] as? [String: Any])?["409"] as? [String: Any]
+                if method == "post" {
+                    posts += 1
+                    #expect(declares, "POST \(path) declares Idempotency-Key")
+                    #expect(
+                        conflict?["$ref"] as? String == "#/components/responses/IdempotencyConflict",
+                        "POST \(path) has the 409 of a reused key"
+                    )
+                } else {
+                    #expect(!declares, "\(method.uppercased()) \(path) does not use Idempotency-Key")
+                }
+            }
+        }
+        #expect(posts == 5)
+    }
+
     @Test func everySpecOperationIsServedAndNothingElseUnderV1() async throws {
         try await withAPI { api in
             let id = UUID().uuidString

@@ -49,10 +49,11 @@ extension APIController {
     func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output
     {
         let (account, context) = try APIRequestContext.currentAccount()
+        let idempotency = context.idempotency?.recording(statusCode: 202) { Components.Schemas.WebhookDelivery($0) }
         guard let id = UUID(uuidString: input.path.id),
             let record = try await self.database(
                 context.logger,
-                { try await $0.redeliverWebhook(id: id, accountID: account.id) }
+                { try await $0.redeliverWebhook(id: id, accountID: account.id, idempotency: idempotency) }
             )
         else { throw APIProblem.notFound("webhook delivery") }
         context.logger.debug("webhook redelivery requested", metadata: ["webhook.id": "\(record.id)"])
@@ -69,10 +70,11 @@ extension APIController {
             url = given
         }
         let requested = url
+        let idempotency = context.idempotency?.recording(statusCode: 202) { Components.Schemas.WebhookDelivery($0) }
         guard
             let record = try await self.database(
                 context.logger,
-                { try await $0.enqueueTestWebhook(accountID: account.id, url: requested) }
+                { try await $0.enqueueTestWebhook(accountID: account.id, url: requested, idempotency: idempotency) }
             )
         else {
             throw APIProblem.invalidField(
@@ -123,16 +125,11 @@ extension APIController {
             overlap = Double(seconds)
         }
         let requested = overlap
+        let idempotency = context.idempotency?.recording(statusCode: 200, Components.Schemas.WebhookSecret.init)
         let settings = try await self.database(context.logger) {
-            try await $0.rotateWebhookSecret(accountID: account.id, overlap: requested)
+            try await $0.rotateWebhookSecret(accountID: account.id, overlap: requested, idempotency: idempotency)
         }
         context.logger.notice("webhook secret rotated", metadata: ["account": "\(account.name)"])
-        return .ok(
-            .init(
-                body: .json(
-                    .init(secret: settings.secret, previousSecretExpiresAt: settings.previousSecretExpiresAt)
-                )
-            )
-        )
+        return .ok(.init(body: .json(.init(settings))))
     }
 }

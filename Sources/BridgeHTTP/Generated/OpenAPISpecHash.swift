@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "b2df7fbfe6c9972996e8f02c2abfb8c10f2a44cddd3f856e35c04534007d95ab"
+let openAPISpecSHA256 = "5cf04916cbe3d011215694578b58d324ce7c627e8334eaa88b6f703b0560f826"

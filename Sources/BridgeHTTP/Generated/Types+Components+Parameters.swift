@@ -6,10 +6,13 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
-        /// Any string of 1–255 visible ASCII characters, unique per intended send (a UUID is a good
-        /// choice). The first accepted answer is kept for 24 hours: a request with the same key and
-        /// the same body replays it byte for byte (with `Idempotent-Replayed: true`); the same key with
-        /// another body is refused with `409`. Requests refused with an error are not recorded.
+        /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+        /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+        /// same method and path, and the same body replays it byte for byte (with
+        /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+        /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+        /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+        /// being posted at that moment), are not recorded: their key stays unused.
         ///
         ///
         /// - Remark: Generated from `#/components/parameters/IdempotencyKey`.

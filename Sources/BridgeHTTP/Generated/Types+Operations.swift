@@ -296,10 +296,13 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/messages/POST/header`.
             internal struct Headers: Sendable, Hashable {
-                /// Any string of 1–255 visible ASCII characters, unique per intended send (a UUID is a good
-                /// choice). The first accepted answer is kept for 24 hours: a request with the same key and
-                /// the same body replays it byte for byte (with `Idempotent-Replayed: true`); the same key with
-                /// another body is refused with `409`. Requests refused with an error are not recorded.
+                /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+                /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+                /// same method and path, and the same body replays it byte for byte (with
+                /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+                /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+                /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+                /// being posted at that moment), are not recorded: their key stays unused.
                 ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/POST/header/Idempotency-Key`.
@@ -308,7 +311,7 @@ internal enum Operations {
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
-                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended send (a UUID is a good
+                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
                 ///   - accept:
                 internal init(
                     idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
@@ -439,7 +442,9 @@ internal enum Operations {
                     }
                 }
             }
-            /// The `Idempotency-Key` was used with a different body within the last 24 hours.
+            /// The `Idempotency-Key` was used with a different body (`errors[0].code` `reused`), or on another
+            /// endpoint (`other_endpoint`), within the last 24 hours.
+            ///
             ///
             /// - Remark: Generated from `#/paths//v1/messages/post(sendMessage)/responses/409`.
             ///
@@ -633,10 +638,13 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/messages/batch/POST/header`.
             internal struct Headers: Sendable, Hashable {
-                /// Any string of 1–255 visible ASCII characters, unique per intended send (a UUID is a good
-                /// choice). The first accepted answer is kept for 24 hours: a request with the same key and
-                /// the same body replays it byte for byte (with `Idempotent-Replayed: true`); the same key with
-                /// another body is refused with `409`. Requests refused with an error are not recorded.
+                /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+                /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+                /// same method and path, and the same body replays it byte for byte (with
+                /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+                /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+                /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+                /// being posted at that moment), are not recorded: their key stays unused.
                 ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/batch/POST/header/Idempotency-Key`.
@@ -645,7 +653,7 @@ internal enum Operations {
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
-                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended send (a UUID is a good
+                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
                 ///   - accept:
                 internal init(
                     idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
@@ -776,7 +784,9 @@ internal enum Operations {
                     }
                 }
             }
-            /// The `Idempotency-Key` was used with a different body within the last 24 hours.
+            /// The `Idempotency-Key` was used with a different body (`errors[0].code` `reused`), or on another
+            /// endpoint (`other_endpoint`), within the last 24 hours.
+            ///
             ///
             /// - Remark: Generated from `#/paths//v1/messages/batch/post(sendMessageBatch)/responses/409`.
             ///
@@ -2417,12 +2427,28 @@ internal enum Operations {
             internal var path: Operations.RedeliverWebhook.Input.Path
             /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/{id}/redeliver/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+                /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+                /// same method and path, and the same body replays it byte for byte (with
+                /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+                /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+                /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+                /// being posted at that moment), are not recorded: their key stays unused.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/{id}/redeliver/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RedeliverWebhook.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RedeliverWebhook.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RedeliverWebhook.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
                     self.accept = accept
                 }
             }
@@ -2538,6 +2564,31 @@ internal enum Operations {
                     }
                 }
             }
+            /// The `Idempotency-Key` was used with a different body (`errors[0].code` `reused`), or on another
+            /// endpoint (`other_endpoint`), within the last 24 hours.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.IdempotencyConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// The send queue is deeper or older than its bound, or the database cannot be reached. Nothing
             /// was stored; try again after `Retry-After` seconds (with the same `Idempotency-Key`).
             ///
@@ -2632,12 +2683,28 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/webhooks/test/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+                /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+                /// same method and path, and the same body replays it byte for byte (with
+                /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+                /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+                /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+                /// being posted at that moment), are not recorded: their key stays unused.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/v1/webhooks/test/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SendTestWebhook.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SendTestWebhook.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SendTestWebhook.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
                     self.accept = accept
                 }
             }
@@ -2757,6 +2824,31 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The `Idempotency-Key` was used with a different body (`errors[0].code` `reused`), or on another
+            /// endpoint (`other_endpoint`), within the last 24 hours.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/webhooks/test/post(sendTestWebhook)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.IdempotencyConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -3257,6 +3349,10 @@ internal enum Operations {
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
     ///
+    /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
+    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would drop
+    /// the old secret while the new one is unknown.
+    ///
     ///
     /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.
     /// - Remark: Generated from `#/paths//v1/account/webhooks/secret/rotate/post(rotateWebhookSecret)`.
@@ -3265,12 +3361,28 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/account/webhooks/secret/rotate/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
+                /// choice). The first accepted answer is kept for 24 hours: a request with the same key, the
+                /// same method and path, and the same body replays it byte for byte (with
+                /// `Idempotent-Replayed: true`). Keys are one space per account: the same key on another
+                /// endpoint, or with another body, is refused with `409`. Requests refused with an error, and
+                /// those that changed nothing (a batch whose every item was refused, a redelivery of an event
+                /// being posted at that moment), are not recorded: their key stays unused.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/v1/account/webhooks/secret/rotate/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RotateWebhookSecret.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - idempotencyKey: Any string of 1–255 visible ASCII characters, unique per intended request (a UUID is a good
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RotateWebhookSecret.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RotateWebhookSecret.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
                     self.accept = accept
                 }
             }
@@ -3390,6 +3502,31 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The `Idempotency-Key` was used with a different body (`errors[0].code` `reused`), or on another
+            /// endpoint (`other_endpoint`), within the last 24 hours.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/account/webhooks/secret/rotate/post(rotateWebhookSecret)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.IdempotencyConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }

@@ -126,6 +126,10 @@ internal protocol APIProtocol: Sendable {
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
     ///
+    /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
+    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would drop
+    /// the old secret while the new one is unknown.
+    ///
     ///
     /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.
     /// - Remark: Generated from `#/paths//v1/account/webhooks/secret/rotate/post(rotateWebhookSecret)`.
@@ -352,6 +356,10 @@ extension APIProtocol {
     /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
+    ///
+    /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
+    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would drop
+    /// the old secret while the new one is unknown.
     ///
     ///
     /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.

@@ -249,3 +249,10 @@ extension Components.Schemas.WebhookSettings {
         )
     }
 }
+
+extension Components.Schemas.WebhookSecret {
+    /// The answer to a rotation: the new secret, shown this once.
+    init(_ settings: WebhookSettings) {
+        self.init(secret: settings.secret, previousSecretExpiresAt: settings.previousSecretExpiresAt)
+    }
+}

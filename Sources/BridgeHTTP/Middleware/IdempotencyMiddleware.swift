@@ -12,9 +12,10 @@ import NIOCore
 /// refused with `409`. Keys are one space per account: a key belongs to the endpoint it was first
 /// used with.
 ///
-/// A first request gets an ``IdempotencyClaim`` in its context; the handler stores its response
-/// under the claim in the transaction that stores its messages, so that a response is recorded if
-/// and only if its messages are. When a concurrent request with the same key commits first, the
+/// Every `POST` operation honours the key: a first request gets an ``IdempotencyClaim`` in its
+/// context, and its handler stores its response under the claim in the transaction that makes its
+/// change (stores its messages, queues its event, rotates the secret), so that a response is
+/// recorded if and only if its change is. When a concurrent request with the same key commits first, the
 /// store refuses the second transaction (``StoreError/idempotencyKeyTaken``); this middleware then
 /// reads the winner's record and replays it (or answers `409` if the bodies differ).
 struct IdempotencyMiddleware<Messages: MessageRepository>: RouterMiddleware {
