@@ -15,8 +15,8 @@ public struct APIRequestContext: RequestContext {
     }
 }
 
-/// A request's claim on an idempotency key: the handler stores its response under it in the same
-/// transaction as the messages.
+/// A request's claim on an idempotency key: the handler stores its response under it in the
+/// transaction of its change (the messages it stores, the event it queues, the secret it makes).
 public struct IdempotencyClaim: Sendable, Hashable {
     public var key: String
     /// The request's method and path (`POST /v1/messages`): a key belongs to one endpoint.

@@ -15,9 +15,10 @@ import NIOCore
 /// Every `POST` operation honours the key: a first request gets an ``IdempotencyClaim`` in its
 /// context, and its handler stores its response under the claim in the transaction that makes its
 /// change (stores its messages, queues its event, rotates the secret), so that a response is
-/// recorded if and only if its change is. When a concurrent request with the same key commits first, the
-/// store refuses the second transaction (``StoreError/idempotencyKeyTaken``); this middleware then
-/// reads the winner's record and replays it (or answers `409` if the bodies differ).
+/// recorded if and only if its change is. When a concurrent request with the same key commits
+/// first, the store refuses the second transaction (``StoreError/idempotencyKeyTaken``); this
+/// middleware then reads the winner's record and replays it (or answers `409` if the winner was
+/// another request).
 struct IdempotencyMiddleware<Messages: MessageRepository>: RouterMiddleware {
     typealias Context = APIRequestContext
 
