@@ -127,6 +127,19 @@ public actor TestPostgres {
         }
     }
 
+    /// A server nobody listens for: port 1 on loopback refuses connections, and PostgresNIO's pool
+    /// queues calls while it tries again (for a minute, before it fails them).
+    public static var nowhere: PostgresClient.Configuration {
+        PostgresClient.Configuration(
+            host: "127.0.0.1",
+            port: 1,
+            username: "postgres",
+            password: nil,
+            database: "nowhere",
+            tls: .disable
+        )
+    }
+
     public static func configuration(_ server: Server, database: String) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: server.host,

@@ -26,16 +26,9 @@ import Testing
     }
 
     @Test func aDatabaseNobodyListensForGets503() async throws {
-        // Port 1 on loopback: nothing listens, connections are refused, and PostgresNIO's pool keeps
-        // retrying; the API gives up after its database timeout.
-        let configuration = PostgresClient.Configuration(
-            host: "127.0.0.1",
-            port: 1,
-            username: "postgres",
-            password: nil,
-            database: "nowhere",
-            tls: .disable
-        )
+        // Nothing listens: connections are refused, and PostgresNIO's pool keeps retrying; the API
+        // gives up after its database timeout.
+        let configuration = TestPostgres.nowhere
         let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quietLogger)
         let runner = Task { await client.run() }
         defer { runner.cancel() }
