@@ -138,6 +138,7 @@ public final class BridgeServer: Service, Sendable {
         inboundConfiguration.dedupeWindow = self.configuration.inbound.dedupeWindow.seconds
         inboundConfiguration.receiptGathering = self.configuration.inbound.receiptGathering.duration
         inboundConfiguration.instanceDeadAfter = self.configuration.maintenance.deadAfter.seconds
+        inboundConfiguration.databaseTimeout = self.configuration.inbound.databaseTimeout.duration
         let inbound = InboundProcessor(
             store: store,
             connectors: connectors,

@@ -10,7 +10,9 @@ import Synchronization
 
 /// Stores what connectors receive — delivery receipts and mobile-originated messages — and only
 /// then acknowledges it to the SMSC. A database failure answers a temporary error
-/// (ESME_RX_T_APPN), so the SMSC delivers again instead of the message being lost.
+/// (ESME_RX_T_APPN), so the SMSC delivers again instead of the message being lost; while the
+/// database is known to be away that answer comes at once (``DatabaseAvailability``), not after
+/// the deadline, so the SMSC does not time the `deliver_sm` out first.
 public final class InboundProcessor: Service, Sendable {
     public struct Configuration: Sendable {
         /// Receipts applied per transaction at most. Default 100.
@@ -33,8 +35,13 @@ public final class InboundProcessor: Service, Sendable {
         /// Longest wait for storing a batch of receipts or an inbound message; past it the SMSC is
         /// answered with a temporary error and delivers again. PostgresNIO queues a call while it
         /// cannot connect: bounded, a processor whose database is away still answers the SMSC and
-        /// stops at shutdown. Default 10 s.
-        public var databaseTimeout: Duration = .seconds(10)
+        /// stops at shutdown. Once a call has found the database away, the others are answered at
+        /// once while one call at a time tries it (``DatabaseAvailability``). A call that already
+        /// runs when the deadline passes gets up to 2 s more (``withDatabaseDeadline(_:grace:_:)``).
+        /// Default 3 s: well above a commit's time, and with that grace (and the 2 s a receipt
+        /// may wait for its submission's report) still inside the 10 s or less an SMSC commonly
+        /// waits for a `deliver_sm_resp`.
+        public var databaseTimeout: Duration = .seconds(3)
         /// An instance silent this long is dead (``Maintenance/Configuration/deadAfter``): the
         /// connections it held count as gone. Default 30 s.
         public var instanceDeadAfter: TimeInterval = 30
@@ -57,6 +64,9 @@ public final class InboundProcessor: Service, Sendable {
     private let metrics = ServiceMetrics()
     /// Inbound PDUs answered late or with an error: a repeat on their connection is a redelivery.
     private let lateAnswers: LateAnswers
+    /// Storing receipts and messages goes through it: with the deadline, refused at once while the
+    /// database is away.
+    private let database: DatabaseAvailability
 
     public init(
         store: PostgresStore,
@@ -80,6 +90,7 @@ public final class InboundProcessor: Service, Sendable {
         self.unrecorded = unrecorded
         self.logger = logger
         self.lateAnswers = LateAnswers(keep: .seconds(configuration.dedupeWindow))
+        self.database = DatabaseAvailability(timeout: configuration.databaseTimeout, logger: logger)
     }
 
     /// Consumes every connector's events until they end. Put it before the connectors in a service
@@ -189,9 +200,7 @@ public final class InboundProcessor: Service, Sendable {
                 )
             }
             let store = self.store
-            let outcomes = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
-                try await store.applyReceipts(incoming)
-            }
+            let outcomes = try await self.database.run { try await store.applyReceipts(incoming) }
             batch.compactMap(\.acknowledgement).acknowledge(.ok)
             self.metrics.recordReceipts(incoming, outcomes: outcomes)
             self.reportIDForms(incoming, outcomes)
@@ -210,10 +219,7 @@ public final class InboundProcessor: Service, Sendable {
             )
             batch.compactMap(\.acknowledgement).acknowledge(.permanentAppError)
         } catch {
-            self.logger.warning(
-                "storing receipts failed; the SMSC will deliver them again",
-                metadata: ["error": "\(error)"]
-            )
+            self.logFailure("storing receipts failed; the SMSC will deliver them again", error)
             batch.compactMap(\.acknowledgement).acknowledge(.temporaryAppError)
         }
     }
@@ -270,7 +276,7 @@ public final class InboundProcessor: Service, Sendable {
                 self.store, self.router.account(for: part.destination), self.configuration, self.instanceID,
                 event.smscDefaultAlphabet
             )
-            let outcome = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+            let outcome = try await self.database.run {
                 try await store.storeInbound(
                     part,
                     accountID: accountID,
@@ -291,12 +297,16 @@ public final class InboundProcessor: Service, Sendable {
                 )
             }
         } catch {
-            self.logger.warning(
-                "storing an inbound message failed; the SMSC will deliver it again",
-                metadata: ["error": "\(error)"]
-            )
+            self.logFailure("storing an inbound message failed; the SMSC will deliver it again", error)
             self.lateAnswers.note(received)
             event.acknowledgement?.acknowledge(.temporaryAppError)
         }
+    }
+
+    /// A store call that failed, at warning; one not made because the database is away at debug
+    /// (``DatabaseAvailability`` logged when it went away, and the SMSC's redeliveries would repeat it).
+    private func logFailure(_ message: Logger.Message, _ error: any Error) {
+        let level: Logger.Level = error is DatabaseAway ? .debug : .warning
+        self.logger.log(level: level, message, metadata: ["error": "\(error)"])
     }
 }

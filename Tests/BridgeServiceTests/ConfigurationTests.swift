@@ -107,6 +107,7 @@ struct ConfigurationTests {
         ("dispatcher:\n  lease: soon\n", "dispatcher.lease", "is not a duration"),
         ("dispatcher:\n  report_gathering: 2s\n", "dispatcher.report_gathering", "at most 1s"),
         ("inbound:\n  receipt_gathering: 1500ms\n", "inbound.receipt_gathering", "at most 1s"),
+        ("inbound:\n  database_timeout: 0\n", "inbound.database_timeout", "must be > 0"),
         ("database:\n  url: mysql://x@y/z\n", "database.url", "scheme must be postgres"),
         ("routes:\n  default: other\n", "routes.default", "no connector named other"),
         ("routes:\n  prefixes:\n    \"+44\": main\n", "routes.prefixes.+44", "a prefix is digits"),

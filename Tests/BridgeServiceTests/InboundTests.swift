@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import SMPP
+import SMPPClient
 import SMSCSimulator
 import Testing
 
@@ -230,6 +231,92 @@ extension Bridge {
             try await bridge.store.client.query("DROP TRIGGER refuse ON receipts")
             let delivered = try await bridge.waitFor(id, .delivered)
             #expect(delivered.receipts.count == 1)
+        }
+    }
+
+    /// An SMSC waits 10 s or less for a deliver_sm_resp before it delivers again (or drops the
+    /// session): while the database is away, an inbound message and a receipt are answered with a
+    /// temporary error before that — after the deadline (3 s), not PostgresNIO's minute — and both
+    /// are stored, once, when it is back.
+    @Test func whileTheDatabaseIsAwayTheSMSCIsAnsweredBeforeItsTimer() async throws {
+        try await withBridge(
+            simulator: {
+                $0.receipts.delay = 3  // the receipt comes once the database is away
+                $0.deliveryResponseTimeout = 60  // a redelivery follows our answer, never the simulator's timer
+                $0.deliveryAttempts = 1_000
+            },
+            // As in production: the connector's own answer to an unacknowledged PDU comes later.
+            connector: { $0.inboundAcknowledgementTimeout = .seconds(30) },
+            inboundRoutes: ["12345": "acme"]
+        ) { bridge in
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "Hello"))
+            _ = try await bridge.waitFor(id, .sent)
+            let clock = ContinuousClock()
+            try await whileDatabaseAway(try await bridge.store.databaseName()) {
+                try #require(bridge.simulator.counters.receiptsSent == 0, "the receipt came before the outage")
+                _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "while away"))
+                let injected = clock.now
+                try await waitUntil("the message answered with a temporary error", timeout: .seconds(9)) {
+                    bridge.simulator.counters.moRetries >= 1
+                }
+                #expect(clock.now - injected < .seconds(9))
+                try await waitUntil("the receipt sent", timeout: .seconds(9)) {
+                    bridge.simulator.counters.receiptsSent >= 1
+                }
+                let sent = clock.now
+                try await waitUntil("the receipt answered with a temporary error", timeout: .seconds(9)) {
+                    bridge.simulator.counters.receiptRetries >= 1
+                }
+                #expect(clock.now - sent < .seconds(9))
+                #expect(bridge.simulator.counters.moAcknowledged + bridge.simulator.counters.receiptsAcknowledged == 0)
+            }
+            #expect(try await bridge.waitForInbound(count: 1).map(\.text) == ["while away"])
+            _ = try await bridge.waitFor(id, .delivered, timeout: .seconds(20))
+            try await waitUntil("both acknowledged") {
+                bridge.simulator.counters.moAcknowledged == 1 && bridge.simulator.counters.receiptsAcknowledged == 1
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await bridge.inbound().count == 1)
+            #expect(try await bridge.message(id)?.receipts.count == 1)
+        }
+    }
+
+    /// Once a deliver_sm has found the database away, the next are answered at once — not each
+    /// after the deadline while the SMSC's window fills — with one at a time trying the database.
+    @Test func whileTheDatabaseIsKnownAwayDeliveriesAreAnsweredAtOnce() async throws {
+        let texts = (1...5).map { "message \($0)" }
+        try await withBridge(
+            simulator: {
+                $0.deliveryResponseTimeout = 60
+                $0.deliveryAttempts = 1_000
+            },
+            connector: { $0.inboundAcknowledgementTimeout = .seconds(30) },
+            // Longer than the wait below: only answers that do not wait for the deadline count.
+            inbound: { $0.databaseTimeout = .seconds(6) },
+            inboundRoutes: ["12345": "acme"]
+        ) { bridge in
+            try await whileDatabaseAway(try await bridge.store.databaseName()) {
+                _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: texts[0]))
+                // At the deadline, or earlier when it met a connection being ended.
+                try await waitUntil("the first answered", timeout: .seconds(15)) {
+                    bridge.simulator.counters.moRetries >= 1
+                }
+                let before = bridge.simulator.counters.moRetries
+                for text in texts.dropFirst() {
+                    _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: text))
+                }
+                // Each answered at once is delivered again 0.2 s later; waiting for the deadline,
+                // none would be within 4 s.
+                try await waitUntil("answers that did not wait for the deadline", timeout: .seconds(4)) {
+                    bridge.simulator.counters.moRetries >= before + 8
+                }
+                #expect(bridge.simulator.counters.moAcknowledged == 0)
+            }
+            let stored = try await bridge.waitForInbound(count: texts.count)
+            #expect(Set(stored.compactMap(\.text)) == Set(texts))
+            try await waitUntil("all acknowledged") { bridge.simulator.counters.moAcknowledged == texts.count }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await bridge.inbound().count == texts.count)
         }
     }
 }

@@ -92,24 +92,19 @@ import Testing
     @Test func readinessFlipsWhenTheDatabaseGoesAway() async throws {
         try await withServer { server in
             try await waitUntil("ready") { try await server.request(.GET, "/readyz").status == 200 }
-            let database = try #require(server.databaseURL.split(separator: "/").last?.split(separator: "?").first)
-            try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS false"#)
-            try await TestPostgres.shared.administer(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'"
-            )
-            try await waitUntil("not ready") { try await server.request(.GET, "/readyz").status == 503 }
-            let down = try await server.request(.GET, "/readyz").json()
-            #expect(down["database"] as? String == "unreachable")
-            // Clients are told to come back, not given a 500.
-            let refused = try await server.request(
-                .POST,
-                "/v1/messages",
-                json: #"{"to": "447700900123", "from": "Shop", "text": "while down"}"#
-            )
-            #expect(refused.status == 503)
-            #expect(refused.headers.first(name: "Retry-After") != nil)
-
-            try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS true"#)
+            try await whileDatabaseAway(try databaseName(server.databaseURL)) {
+                try await waitUntil("not ready") { try await server.request(.GET, "/readyz").status == 503 }
+                let down = try await server.request(.GET, "/readyz").json()
+                #expect(down["database"] as? String == "unreachable")
+                // Clients are told to come back, not given a 500.
+                let refused = try await server.request(
+                    .POST,
+                    "/v1/messages",
+                    json: #"{"to": "447700900123", "from": "Shop", "text": "while down"}"#
+                )
+                #expect(refused.status == 503)
+                #expect(refused.headers.first(name: "Retry-After") != nil)
+            }
             try await waitUntil("ready again", timeout: .seconds(20)) {
                 try await server.request(.GET, "/readyz").status == 200
             }

@@ -45,22 +45,16 @@ import Testing
         )
         _ = try await http.waitForStatus(try #require(try accepted.json()["id"] as? String), "delivered")
 
-        let database = try #require(databaseURL.split(separator: "/").last?.split(separator: "?").first)
-        try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS false"#)
-        try await TestPostgres.shared.administer(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'"
-        )
-        try await Task.sleep(for: .seconds(1))
-
-        await group.triggerGracefulShutdown()
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(30)
-        while !stopped.load(ordering: .relaxed) && clock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
+        try await whileDatabaseAway(try databaseName(databaseURL)) {
+            await group.triggerGracefulShutdown()
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(30)
+            while !stopped.load(ordering: .relaxed) && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let stoppedInTime = stopped.load(ordering: .relaxed)
+            #expect(stoppedInTime, "the server did not stop within 30 s of the shutdown signal")
         }
-        let stoppedInTime = stopped.load(ordering: .relaxed)
-        #expect(stoppedInTime, "the server did not stop within 30 s of the shutdown signal")
-        try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(database)" ALLOW_CONNECTIONS true"#)
         _ = await watch("server stopped after the database came back") { await running.result }
     }
 }

@@ -201,6 +201,9 @@ public struct BridgeConfiguration: Sendable, Codable {
         public var dedupeWindow: ConfigDuration = .minutes(10)
         /// Receipts wait this long for others to be stored with them. Default 25ms.
         public var receiptGathering: ConfigDuration = .seconds(0.025)
+        /// Storing a receipt or an inbound message slower than this answers the SMSC with a
+        /// temporary error. Default 3s (``InboundProcessor/Configuration/databaseTimeout``).
+        public var databaseTimeout: ConfigDuration = .seconds(3)
 
         public init() {}
 
@@ -210,6 +213,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             case reassemblyTimeout = "reassembly_timeout"
             case dedupeWindow = "dedupe_window"
             case receiptGathering = "receipt_gathering"
+            case databaseTimeout = "database_timeout"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -220,6 +224,7 @@ public struct BridgeConfiguration: Sendable, Codable {
             self.reassemblyTimeout = try c(.reassemblyTimeout, default: self.reassemblyTimeout)
             self.dedupeWindow = try c(.dedupeWindow, default: self.dedupeWindow)
             self.receiptGathering = try c(.receiptGathering, default: self.receiptGathering)
+            self.databaseTimeout = try c(.databaseTimeout, default: self.databaseTimeout)
         }
 
         /// Every account name the routes use.

@@ -123,6 +123,7 @@ extension BridgeConfiguration {
         guard self.dispatcher.reportGathering.seconds <= 1 else {
             throw fail("dispatcher.report_gathering", "must be at most 1s (receipts wait for their report at most 2 s)")
         }
+        guard self.inbound.databaseTimeout.seconds > 0 else { throw fail("inbound.database_timeout", "must be > 0") }
         guard self.inbound.receiptGathering.seconds <= 1 else {
             throw fail("inbound.receipt_gathering", "must be at most 1s (the SMSC waits for each receipt's answer)")
         }

@@ -119,6 +119,7 @@ func withBridge<T>(
     dispatcher dispatcherAdjust: (inout Dispatcher.Configuration) -> Void = { _ in },
     maintenance maintenanceAdjust: (inout Maintenance.Configuration) -> Void = { _ in },
     webhooks webhooksAdjust: (inout WebhookWorker.Configuration) -> Void = { _ in },
+    inbound inboundAdjust: (inout InboundProcessor.Configuration) -> Void = { _ in },
     inboundRoutes: [String: String] = [:],
     prepare: (PostgresStore, _ account: UUID) async throws -> Void = { _, _ in },
     _ body: @escaping (Bridge) async throws -> T
@@ -172,10 +173,13 @@ func withBridge<T>(
                 unrecorded: unrecorded,
                 logger: quietLogger("dispatcher")
             )
+            var inboundConfiguration = InboundProcessor.Configuration()
+            inboundAdjust(&inboundConfiguration)
             let inbound = InboundProcessor(
                 store: store,
                 connectors: ["main": connector],
                 router: router,
+                configuration: inboundConfiguration,
                 instanceID: id,
                 unrecorded: unrecorded,
                 logger: quietLogger("inbound")

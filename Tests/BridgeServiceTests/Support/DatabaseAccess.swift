@@ -1,4 +1,5 @@
 import BridgeStore
+import BridgeTestSupport
 import Foundation
 import Logging
 import PostgresNIO
@@ -25,5 +26,48 @@ extension PostgresStore {
             if first == nil { first = try? row.decode(String?.self) }
         }
         return first
+    }
+}
+
+/// Runs `body` while the test database `name` is away: it refuses new connections and those open
+/// are ended, as when its server stops. Connections are let in again after `body`, however it ends.
+@discardableResult
+func whileDatabaseAway<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(name)" ALLOW_CONNECTIONS false"#)
+    let result: Result<T, any Error>
+    do {
+        // Three rounds: a connection that was starting when the database stopped taking them is
+        // listed only once it has started. `body` starts once the pools have seen their
+        // connections end: a statement sent on one still closing fails at once, not as on a
+        // database that is away.
+        for _ in 0..<3 {
+            try await TestPostgres.shared.administer(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'"
+            )
+            try await Task.sleep(for: .milliseconds(350))
+        }
+        result = .success(try await body())
+    } catch {
+        result = .failure(error)
+    }
+    try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(name)" ALLOW_CONNECTIONS true"#)
+    return try result.get()
+}
+
+/// The name of the database in a `postgres://` URL.
+func databaseName(_ url: String) throws -> String {
+    guard let name = url.split(separator: "/").last?.split(separator: "?").first else {
+        throw HarnessError(description: "no database name in \(url)")
+    }
+    return String(name)
+}
+
+extension PostgresStore {
+    /// The name of the store's database.
+    func databaseName() async throws -> String {
+        guard let name = try await self.execute("SELECT current_database()") else {
+            throw HarnessError(description: "no current database")
+        }
+        return name
     }
 }
