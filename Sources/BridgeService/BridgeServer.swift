@@ -247,6 +247,10 @@ public final class BridgeServer: Service, Sendable {
                 store: store,
                 connectors: connectors,
                 dispatcher: dispatcher,
+                databaseGate: DatabaseGate(
+                    timeout: apiConfiguration.databaseTimeout,
+                    retryAfter: apiConfiguration.databaseRetryAfter
+                ),
                 logger: self.logger
             ).addRoutes(to: router)
         }

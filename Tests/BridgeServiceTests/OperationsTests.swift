@@ -279,4 +279,41 @@ import Testing
             #expect(customer.status == 401)
         }
     }
+
+    /// Every admin call that reads or writes the database answers within the database timeout
+    /// while the database is away: the customer API's `503` `database-unavailable` with
+    /// `Retry-After`, not a request that waits for PostgresNIO's pool to give up (over a minute).
+    @Test func theAdminAPIAnswers503WhileTheDatabaseIsAway() async throws {
+        try await withServer(configure: {
+            $0.admin.token = Self.adminToken
+            $0.http.databaseTimeout = .seconds(1)
+        }) { server in
+            #expect(try await self.admin(server, .GET, "/admin/queue").status == 200)
+            let calls: [(HTTPMethod, String)] = [
+                (.GET, "/admin/connectors"), (.GET, "/admin/connectors/main"),
+                (.POST, "/admin/connectors/main/pause"), (.POST, "/admin/connectors/main/resume"),
+                (.GET, "/admin/queue"), (.GET, "/admin/receipts/unmatched"),
+            ]
+            try await whileDatabaseAway(try databaseName(server.databaseURL)) {
+                for (method, path) in calls {
+                    let started = ContinuousClock.now
+                    let reply = try await self.admin(server, method, path)
+                    let waited = ContinuousClock.now - started
+                    let call: Comment = "\(method) \(path): \(reply.body)"
+                    #expect(reply.status == 503, call)
+                    #expect(reply.headers.first(name: "Content-Type") == "application/problem+json", call)
+                    #expect(reply.headers.first(name: "Retry-After") == "5", call)
+                    #expect(
+                        try reply.json()["type"] as? String == "https://smsbridge.dev/problems/database-unavailable",
+                        call
+                    )
+                    // The timeout, and at most the 2 s given to a call that was already running.
+                    #expect(waited < .seconds(8), call)
+                }
+            }
+            try await waitUntil("the admin API answers again", timeout: .seconds(20)) {
+                try await self.admin(server, .GET, "/admin/queue").status == 200
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import BridgeStore
-import Logging
+public import Logging
 import NIOCore
 
 /// Runs the API's database calls with a deadline and turns "the database cannot be reached" into
@@ -9,12 +9,24 @@ import NIOCore
 /// drops the waiting request, so nothing was executed) and reported as unavailable. A call that
 /// already runs is waited for: if it then succeeds, its result counts, so a `503` always means
 /// "nothing was done".
+///
+/// The admin API of `BridgeService` uses it too, so that its calls answer the same problem.
 public struct DatabaseGate: Sendable {
     var timeout: Duration
     /// Seconds for `Retry-After`.
     var retryAfter: Int
 
-    func run<T: Sendable>(
+    /// - Parameters:
+    ///   - timeout: the deadline of each call (``BridgeAPI/Configuration/databaseTimeout``).
+    ///   - retryAfter: seconds for `Retry-After` (``BridgeAPI/Configuration/databaseRetryAfter``).
+    public init(timeout: Duration, retryAfter: Int) {
+        self.timeout = timeout
+        self.retryAfter = retryAfter
+    }
+
+    /// Runs `operation` with the deadline; when the database cannot be reached, throws the `503`
+    /// ``APIProblem`` `database-unavailable` with `Retry-After`. Other errors are thrown as they are.
+    public func run<T: Sendable>(
         _ logger: Logger,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {

@@ -21,12 +21,16 @@ import SMPPClient
 /// - `GET /admin/receipts/unmatched?limit=100`: receipts kept without a message (newest first), until
 ///   they match or expire (`maintenance.unmatched_receipt_lifetime`).
 ///
-/// Errors are `application/problem+json`, as in the customer API.
+/// Errors are `application/problem+json`, as in the customer API. Every database call is bounded
+/// by `http.database_timeout`: a database that cannot be reached answers the customer API's `503`
+/// `database-unavailable` with `Retry-After`, not a request that waits for PostgresNIO's pool to give up.
 struct AdminAPI: Sendable {
     let token: String
     let store: PostgresStore
     let connectors: [String: SMPPConnector]
     let dispatcher: Dispatcher
+    /// The customer API's deadline and `Retry-After`.
+    let databaseGate: DatabaseGate
     let logger: Logger
 
     struct ConnectorReport: Codable, Sendable {
@@ -95,7 +99,7 @@ struct AdminAPI: Sendable {
                 }
                 reason = decoded.reason
             }
-            try await self.database { try await self.store.pauseConnector(name, reason: reason) }
+            try await self.database { [reason] in try await self.store.pauseConnector(name, reason: reason) }
             self.dispatcher.connectorPauseChanged(name, paused: true)
             self.logger.notice(
                 "connector paused",
@@ -175,16 +179,19 @@ struct AdminAPI: Sendable {
         }
     }
 
-    /// Runs a database call; a failure is a `503` problem, not a `500`.
-    private func database<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// Runs a database call with the deadline: a database that cannot be reached is a `503`
+    /// problem (`database-unavailable`, with `Retry-After`); any other failure is a `500`, logged.
+    private func database<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            return try await self.databaseGate.run(self.logger, body)
+        } catch let problem as APIProblem {
+            throw problem
         } catch {
-            self.logger.warning("admin: database call failed", metadata: ["error": "\(error)"])
+            self.logger.error("admin: database call failed", metadata: ["error": "\(String(reflecting: error))"])
             throw AdminProblem(
-                status: .serviceUnavailable,
-                title: "database unavailable",
-                detail: "the database did not answer; try again"
+                status: .internalServerError,
+                title: "internal error",
+                detail: "the database call failed; see the service's log"
             )
         }
     }
