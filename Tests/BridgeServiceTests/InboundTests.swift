@@ -234,50 +234,67 @@ extension Bridge {
         }
     }
 
-    /// An SMSC waits 10 s or less for a deliver_sm_resp before it delivers again (or drops the
-    /// session): while the database is away, an inbound message and a receipt are answered with a
-    /// temporary error before that — after the deadline (3 s), not PostgresNIO's minute — and both
-    /// are stored, once, when it is back.
-    @Test func whileTheDatabaseIsAwayTheSMSCIsAnsweredBeforeItsTimer() async throws {
+    /// A simulator for the outage tests: its own receipts never come in time (the test sends
+    /// what it needs), and it delivers again only after an answer, never on its own timer.
+    private static func outageSimulator(_ configuration: inout SimulatorConfiguration) {
+        configuration.receipts.delay = 3_600
+        configuration.deliveryResponseTimeout = 60
+        configuration.deliveryAttempts = 1_000
+    }
+
+    /// As in production: the connector's own answer to an unacknowledged PDU comes after 30 s.
+    private static func outageConnector(_ configuration: inout ConnectorConfiguration) {
+        configuration.inboundAcknowledgementTimeout = .seconds(30)
+    }
+
+    /// Delivers `pdu` while the bridge's database is away: the SMSC must get a temporary error
+    /// within 9 s — before the 10 s or less an SMSC commonly waits, after which it delivers again
+    /// or drops the session. Then waits until its redelivery is acknowledged, the database back.
+    private func expectAnsweredInTimeWhileAway(_ pdu: DeliverSM, _ bridge: Bridge) async throws {
+        try await whileDatabaseAway(try await bridge.store.databaseName()) {
+            // The simulator counts what a test injects as mobile-originated, receipts included.
+            bridge.simulator.injectMO(parts: [pdu])
+            let injected = ContinuousClock.now
+            try await waitUntil("a temporary error", timeout: .seconds(9)) { bridge.simulator.counters.moRetries >= 1 }
+            #expect(ContinuousClock.now - injected < .seconds(9))
+            #expect(bridge.simulator.counters.moAcknowledged == 0)
+        }
+        try await waitUntil("acknowledged, the database back", timeout: .seconds(20)) {
+            bridge.simulator.counters.moAcknowledged == 1
+        }
+    }
+
+    @Test func whileTheDatabaseIsAwayAMessageIsAnsweredBeforeTheSMSCsTimer() async throws {
         try await withBridge(
-            simulator: {
-                $0.receipts.delay = 3  // the receipt comes once the database is away
-                $0.deliveryResponseTimeout = 60  // a redelivery follows our answer, never the simulator's timer
-                $0.deliveryAttempts = 1_000
-            },
-            // As in production: the connector's own answer to an unacknowledged PDU comes later.
-            connector: { $0.inboundAcknowledgementTimeout = .seconds(30) },
+            simulator: Self.outageSimulator,
+            connector: Self.outageConnector,
             inboundRoutes: ["12345": "acme"]
         ) { bridge in
-            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "Hello"))
-            _ = try await bridge.waitFor(id, .sent)
-            let clock = ContinuousClock()
-            try await whileDatabaseAway(try await bridge.store.databaseName()) {
-                try #require(bridge.simulator.counters.receiptsSent == 0, "the receipt came before the outage")
-                _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: "while away"))
-                let injected = clock.now
-                try await waitUntil("the message answered with a temporary error", timeout: .seconds(9)) {
-                    bridge.simulator.counters.moRetries >= 1
-                }
-                #expect(clock.now - injected < .seconds(9))
-                try await waitUntil("the receipt sent", timeout: .seconds(9)) {
-                    bridge.simulator.counters.receiptsSent >= 1
-                }
-                let sent = clock.now
-                try await waitUntil("the receipt answered with a temporary error", timeout: .seconds(9)) {
-                    bridge.simulator.counters.receiptRetries >= 1
-                }
-                #expect(clock.now - sent < .seconds(9))
-                #expect(bridge.simulator.counters.moAcknowledged + bridge.simulator.counters.receiptsAcknowledged == 0)
-            }
+            let sender = Address(ton: .international, npi: .isdn, "447700900555")
+            try await self.expectAnsweredInTimeWhileAway(
+                Self.deliverSM(from: sender, try GSM7.septets(from: "while away")),
+                bridge
+            )
             #expect(try await bridge.waitForInbound(count: 1).map(\.text) == ["while away"])
-            _ = try await bridge.waitFor(id, .delivered, timeout: .seconds(20))
-            try await waitUntil("both acknowledged") {
-                bridge.simulator.counters.moAcknowledged == 1 && bridge.simulator.counters.receiptsAcknowledged == 1
-            }
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try await bridge.inbound().count == 1)
-            #expect(try await bridge.message(id)?.receipts.count == 1)
+            #expect(try await bridge.inbound().count == 1, "stored once")
+        }
+    }
+
+    @Test func whileTheDatabaseIsAwayAReceiptIsAnsweredBeforeTheSMSCsTimer() async throws {
+        try await withBridge(simulator: Self.outageSimulator, connector: Self.outageConnector) { bridge in
+            let id = try await bridge.send(SendRequest(to: "447700900123", from: "Shop", text: "Hello"))
+            let smscID = try #require(try await bridge.waitFor(id, .sent).parts.first?.smscMessageID)
+            try await self.expectAnsweredInTimeWhileAway(
+                DeliverSM.receipt(
+                    DeliveryReceipt(id: smscID, submitDate: nil, doneDate: nil, state: .delivered),
+                    from: Address(ton: .international, npi: .isdn, "447700900123"),
+                    to: Address(ton: .alphanumeric, npi: .unknown, "Shop")
+                ),
+                bridge
+            )
+            let delivered = try await bridge.waitFor(id, .delivered)
+            #expect(delivered.receipts.count == 1)
         }
     }
 
@@ -286,11 +303,8 @@ extension Bridge {
     @Test func whileTheDatabaseIsKnownAwayDeliveriesAreAnsweredAtOnce() async throws {
         let texts = (1...5).map { "message \($0)" }
         try await withBridge(
-            simulator: {
-                $0.deliveryResponseTimeout = 60
-                $0.deliveryAttempts = 1_000
-            },
-            connector: { $0.inboundAcknowledgementTimeout = .seconds(30) },
+            simulator: Self.outageSimulator,
+            connector: Self.outageConnector,
             // Longer than the wait below: only answers that do not wait for the deadline count.
             inbound: { $0.databaseTimeout = .seconds(6) },
             inboundRoutes: ["12345": "acme"]
