@@ -59,6 +59,44 @@ import Testing
         }
     }
 
+    /// Once a call found the database away, the others do not wait out the deadline each: one at a
+    /// time tries the database, the rest get their 503 at once.
+    @Test func whileTheDatabaseIsKnownAwayRequestsGet503AtOnce() async throws {
+        let client = PostgresClient(configuration: TestPostgres.nowhere, backgroundLogger: Self.quietLogger)
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        var settings = BridgeAPI.Configuration.testing
+        settings.databaseTimeout = .seconds(4)
+        let api = try BridgeAPI(
+            store: PostgresStore(client: client, logger: Self.quietLogger),
+            validator: APIHarness.validator,
+            configuration: settings
+        )
+        try await Application(router: api.makeRouter()).test(.router) { http in
+            let key = "sbk_" + String(repeating: "a", count: 40)
+            @Sendable func read() async throws -> (TestResponse, Duration) {
+                let started = ContinuousClock.now
+                let response = try await http.executeRequest(
+                    uri: "/v1/messages",
+                    method: .get,
+                    headers: [.authorization: "Bearer \(key)"],
+                    body: nil
+                )
+                return (response, ContinuousClock.now - started)
+            }
+            let (first, waited) = try await read()
+            try self.expectUnavailable(first, retryAfter: "5")
+            #expect(waited >= .seconds(3), "the first waits for the database: \(waited)")
+            let answers = try await withThrowingTaskGroup(of: (TestResponse, Duration).self) { group in
+                for _ in 0..<8 { group.addTask { try await read() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for (response, _) in answers { try self.expectUnavailable(response, retryAfter: "5") }
+            let quick = answers.filter { $0.1 < .seconds(2) }.count
+            #expect(quick >= 7, "all but the one trying the database answer at once: \(answers.map(\.1))")
+        }
+    }
+
     @Test func aStoppedDatabaseClientGets503() async throws {
         let logger = Self.quietLogger
         try await startTestCluster()
