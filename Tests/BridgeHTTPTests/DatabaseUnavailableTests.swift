@@ -25,22 +25,31 @@ import Testing
         #expect(try response.problem()._type == "https://smsbridge.dev/problems/database-unavailable", comment)
     }
 
-    @Test func aDatabaseNobodyListensForGets503() async throws {
-        // Nothing listens: connections are refused, and PostgresNIO's pool keeps retrying; the API
-        // gives up after its database timeout.
-        let configuration = TestPostgres.nowhere
-        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quietLogger)
+    /// Runs `body` against the API of a database nobody listens for: connections are refused, and
+    /// PostgresNIO's pool keeps retrying.
+    private func withAPIOfNoDatabase(
+        _ adjust: (inout BridgeAPI.Configuration) -> Void,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let client = PostgresClient(configuration: TestPostgres.nowhere, backgroundLogger: Self.quietLogger)
         let runner = Task { await client.run() }
         defer { runner.cancel() }
         var settings = BridgeAPI.Configuration.testing
-        settings.databaseTimeout = .milliseconds(300)
-        settings.databaseRetryAfter = 3
+        adjust(&settings)
         let api = try BridgeAPI(
             store: PostgresStore(client: client, logger: Self.quietLogger),
             validator: APIHarness.validator,
             configuration: settings
         )
-        try await Application(router: api.makeRouter()).test(.router) { http in
+        try await Application(router: api.makeRouter()).test(.router, body)
+    }
+
+    @Test func aDatabaseNobodyListensForGets503() async throws {
+        // The API gives up after its database timeout.
+        try await self.withAPIOfNoDatabase({
+            $0.databaseTimeout = .milliseconds(300)
+            $0.databaseRetryAfter = 3
+        }) { http in
             let key = "sbk_" + String(repeating: "a", count: 40)
             let send = try await http.executeRequest(
                 uri: "/v1/messages",
@@ -62,17 +71,7 @@ import Testing
     /// Once a call found the database away, the others do not wait out the deadline each: one at a
     /// time tries the database, the rest get their 503 at once.
     @Test func whileTheDatabaseIsKnownAwayRequestsGet503AtOnce() async throws {
-        let client = PostgresClient(configuration: TestPostgres.nowhere, backgroundLogger: Self.quietLogger)
-        let runner = Task { await client.run() }
-        defer { runner.cancel() }
-        var settings = BridgeAPI.Configuration.testing
-        settings.databaseTimeout = .seconds(4)
-        let api = try BridgeAPI(
-            store: PostgresStore(client: client, logger: Self.quietLogger),
-            validator: APIHarness.validator,
-            configuration: settings
-        )
-        try await Application(router: api.makeRouter()).test(.router) { http in
+        try await self.withAPIOfNoDatabase({ $0.databaseTimeout = .seconds(4) }) { http in
             let key = "sbk_" + String(repeating: "a", count: 40)
             @Sendable func read() async throws -> (TestResponse, Duration) {
                 let started = ContinuousClock.now
