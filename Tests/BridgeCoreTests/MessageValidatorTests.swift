@@ -222,14 +222,26 @@ import Testing
             "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0", "localhost.", "[0:0:0:0:0:0:0:1]",
             "[::ffff:7f00:1]", "[::ffff:10.0.0.1]", "[64:ff9b::a00:1]", "[fd00::1]", "[fe80::1]", "[ff02::1]",
             "224.0.0.1", "255.255.255.255", "198.18.0.1", "100.64.0.1", "169.254.169.254", "172.31.255.255",
+            // IPv4-compatible and 6to4 forms of loopback; documentation ranges.
+            "[::127.0.0.1]", "[2002:7f00:1::]", "[2002:c0a8:105::1]", "192.0.2.1", "198.51.100.7", "203.0.113.9",
+            "[2001:db8::1]",
         ] {
             #expect(CallbackURLPolicy.isPrivate(host: host), "\(host)")
         }
         for host in [
-            "example.com", "8.8.8.8", "172.32.0.1", "100.128.0.1", "198.20.0.1", "[2001:db8::1]",
-            "[::ffff:8.8.8.8]", "1e100.net", "dead.beef",
+            "example.com", "8.8.8.8", "172.32.0.1", "100.128.0.1", "198.20.0.1", "[2001:db9::1]",
+            "[::ffff:8.8.8.8]", "[::8.8.8.8]", "[2002:808:808::1]", "1e100.net", "dead.beef",
         ] {
             #expect(!CallbackURLPolicy.isPrivate(host: host), "\(host)")
+        }
+        // A port the HTTP client cannot use (beyond 65535 it trapped, taking the service down).
+        for url in ["https://1.1.1.1:99999/", "http://example.com:0/", "http://localhost:65536/x"] {
+            let errors = self.validator(allowPrivate: true).validate(
+                SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: url),
+                accountID: self.account,
+                now: self.now
+            )
+            #expect((try? errors.get()) == nil, "\(url)")
         }
         let allowed = self.validator(allowPrivate: true).validate(
             SendRequest(to: "447700900123", from: "Shop", text: "x", callbackURL: "http://127.0.0.1:8080/hook"),

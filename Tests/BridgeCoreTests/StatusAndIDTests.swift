@@ -42,7 +42,7 @@ import Testing
         ] {
             #expect(CallbackURLPolicy.isPrivate(host: host), "\(host)")
         }
-        for host in ["example.com", "8.8.8.8", "172.32.0.1", "2001:db8::1"] {
+        for host in ["example.com", "8.8.8.8", "172.32.0.1", "2606:4700::1111"] {
             #expect(!CallbackURLPolicy.isPrivate(host: host), "\(host)")
         }
     }

@@ -273,6 +273,21 @@ import Testing
             #expect(receiver.requests.isEmpty)
         }
     }
+
+    /// An event stored with a port the HTTP client cannot use (before the API refused them) is
+    /// recorded as failed; the client trapped on it, and the service died again at each lease.
+    @Test func aStoredURLWithAPortBeyondRangeFailsItsPostWithoutStoppingTheWorker() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            let bad = try #require(try await store.enqueueTestWebhook(accountID: account, url: "http://127.0.0.1:99999/"))
+            let good = try #require(
+                try await store.enqueueTestWebhook(accountID: account, url: "http://127.0.0.1:\(receiver.port)/hooks")
+            )
+            #expect(try await worker.deliverDue() == 2)
+            let row = try #require(try await store.webhookDelivery(id: bad.id, accountID: account))
+            #expect(row.lastError == "port 99999 is not 1–65535")
+            #expect(try await store.webhookDelivery(id: good.id, accountID: account)?.status == .delivered)
+        }
+    }
 }
 
 @Suite struct WebhookRulesTests {

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import BridgeCore
 public import BridgeStore
 import CoreMetrics
 public import Foundation
@@ -306,6 +307,10 @@ public final class WebhookWorker: Service, Sendable {
     private func post(_ claim: ClaimedWebhook, at date: Date) async -> PostOutcome {
         guard let components = URLComponents(string: claim.url), let host = components.host else {
             return PostOutcome(error: "not a URL")
+        }
+        // Stored before the API checked ports: the HTTP client traps on one beyond 65535.
+        if let port = components.port, !CallbackURLPolicy.ports.contains(port) {
+            return PostOutcome(error: "port \(port) is not 1–65535")
         }
         if !self.configuration.allowPrivateDestinations {
             do {
