@@ -23,9 +23,12 @@ struct ListingQuery {
         var sql = self.sql
         var bindings = self.bindings
         if let cursor {
-            bindings.append(cursor.createdAt)
+            // The cursor's time as microseconds, not a Date: PostgresNIO cuts a Date to
+            // microseconds, and a Double a hair under one came out a microsecond early — then the
+            // rows sharing the last row's time (one transaction's) were skipped.
+            bindings.append(cursor.microseconds)
             bindings.append(cursor.id)
-            sql += " AND (created_at, id) < ($\(bindings.count - 1), $\(bindings.count))"
+            sql += " AND (created_at, id) < ('epoch'::timestamptz + $\(bindings.count - 1) * interval '1 microsecond', $\(bindings.count))"
         }
         sql += " ORDER BY created_at DESC, id DESC LIMIT \(max(1, min(limit, 1000)))"
         return PostgresQuery(unsafeSQL: sql, binds: bindings)

@@ -109,10 +109,12 @@ public struct ListCursor: Sendable, Hashable {
         self.id = id
     }
 
+    /// `createdAt` in whole microseconds since 1970, as PostgreSQL keeps it.
+    var microseconds: Int64 { Int64((self.createdAt.timeIntervalSince1970 * 1_000_000).rounded()) }
+
     /// An opaque token: base64url of microseconds and id.
     public var token: String {
-        let micros = Int64((self.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(self.id.uuidString)".utf8).base64EncodedString()
+        Data("\(self.microseconds):\(self.id.uuidString)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
                 of: "=",
                 with: ""

@@ -272,6 +272,40 @@ import Testing
         )
     }
 
+    /// Rows that share their creation time (one transaction's) are each listed once across pages,
+    /// whatever that time is: a cursor a microsecond early skipped the rest of them.
+    @Test func pagesThroughRowsThatShareTheirTimeMissNone() async throws {
+        try await withStore { store in
+            let (account, _) = try await store.createAccount(name: "acme")
+            var messages: [AcceptedMessage] = []
+            for group in 0..<20 {
+                // Times with all kinds of microsecond parts (about a quarter of them came out a
+                // microsecond early), three messages each.
+                let time = Date(timeIntervalSince1970: Double(1_764_806_400_000_000 + group * 7_919) / 1_000_000)
+                for index in 0..<3 {
+                    messages.append(
+                        try AcceptedMessages.make(
+                            SendRequest(to: "447700900123", from: "Shop", text: "\(group)/\(index)"),
+                            account: account.id,
+                            at: time
+                        )
+                    )
+                }
+            }
+            try await store.insert(messages)
+            var seen: [UUID] = []
+            var cursor: ListCursor?
+            for _ in 0..<40 {
+                let page = try await store.messages(accountID: account.id, filter: .init(), limit: 2, after: cursor)
+                seen += page.map(\.id)
+                guard page.count == 2, let last = page.last else { break }
+                cursor = ListCursor(token: ListCursor(createdAt: last.createdAt, id: last.id).token)
+            }
+            #expect(seen.count == 60)
+            #expect(Set(seen) == Set(messages.map(\.id)))
+        }
+    }
+
     @Test func queueStatisticsCountDueMessages() async throws {
         try await withStore { store in
             let (account, _) = try await store.createAccount(name: "acme")
