@@ -131,6 +131,12 @@ public final class Maintenance: Service, Sendable {
                 )
             }
             if full {
+                // Waiting messages whose validity ran out, which no dispatcher claims (a paused
+                // connector's): expired now rather than when claimed.
+                let expired = try await self.store.expireOverdueMessages()
+                if expired > 0 {
+                    self.logger.info("expired waiting messages whose validity ran out", metadata: ["count": "\(expired)"])
+                }
                 // Receipts kept unmatched because they raced their submit response, whichever
                 // instance stored them (InboundProcessor retries its own at once, for a minute).
                 let matched = try await self.store.rematchReceipts(window: self.configuration.dedupeWindow)

@@ -277,6 +277,55 @@ extension PostgresStore {
         return count
     }
 
+    /// Ends `expired` the waiting messages whose validity ran out (queued, scheduled, or back in the
+    /// queue for a retry; not those an instance holds), with their parts, and writes their status
+    /// events; at most `limit` per call. Returns how many. The dispatcher also expires a message it
+    /// claims too late; this reaches those it does not claim — a paused connector's, whose event
+    /// otherwise came only when it was resumed.
+    @discardableResult
+    public func expireOverdueMessages(limit: Int = 1_000) async throws -> Int {
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                WITH overdue AS (
+                    SELECT q.message_id FROM message_queue q
+                    WHERE q.lease_owner IS NULL AND EXISTS (
+                        SELECT 1 FROM messages m
+                        WHERE m.id = q.message_id AND m.expires_at <= now() AND m.status IN ('queued', 'scheduled'))
+                    LIMIT \(Int64(limit))
+                    FOR UPDATE OF q SKIP LOCKED
+                ), dequeued AS (
+                    DELETE FROM message_queue q USING overdue o WHERE q.message_id = o.message_id
+                    RETURNING q.message_id
+                )
+                UPDATE messages m SET status = 'expired', done_at = now(), updated_at = now(),
+                    error_code = NULL, error_description = 'validity ran out before sending',
+                    status_sequence = m.status_sequence + 1
+                FROM dequeued d
+                WHERE m.id = d.message_id AND m.status IN ('queued', 'scheduled')
+                RETURNING m.id, \(unescaped: Self.hasStatusURL)
+                """,
+                logger: self.logger
+            )
+            var expired: [UUID] = []
+            var notified: [UUID] = []
+            for try await (id, hasURL) in rows.decode((UUID, Bool).self) {
+                expired.append(id)
+                if hasURL { notified.append(id) }
+            }
+            guard !expired.isEmpty else { return 0 }
+            try await connection.query(
+                """
+                UPDATE message_parts SET status = 'expired', done_at = now()
+                WHERE message_id = ANY(\(expired)) AND status = 'pending'
+                """,
+                logger: self.logger
+            )
+            try await Self.enqueueStatusEvents(messageIDs: notified, on: connection, logger: self.logger)
+            return expired.count
+        }
+    }
+
     /// Publishes this instance's open SMPP connections for the other instances' de-duplication of
     /// inbound PDUs (``storeInbound(_:accountID:dedupeWindow:openConnections:instance:instanceDeadAfter:smscDefault:)``),
     /// read by `connections` inside the transaction, so that the time stored (`now()`, its BEGIN)

@@ -463,6 +463,40 @@ import Testing
         }
     }
 
+    /// A waiting message whose validity ran out ends `expired` without being claimed (its
+    /// connector may be paused); one an instance holds, or still valid, is left alone.
+    @Test func waitingMessagesWhoseValidityRanOutExpireWithoutAClaim() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let longAgo = Date().addingTimeInterval(-120)
+            func make(_ text: String, at date: Date, sendAt: Date? = nil) throws -> AcceptedMessage {
+                try AcceptedMessages.make(
+                    SendRequest(to: "447700900123", from: "Shop", text: text, validity: 60, sendAt: sendAt),
+                    account: account,
+                    at: date
+                )
+            }
+            let held = try make("held", at: longAgo)
+            try await store.insert([held])
+            #expect(try await store.claimDue(owner: self.owner, limit: 10, lease: 60).map(\.id) == [held.id])
+            let overdue = try make("overdue", at: longAgo)
+            let valid = try make("valid", at: Date())
+            // Its validity counts from its send_at.
+            let scheduled = try make("scheduled", at: longAgo, sendAt: Date().addingTimeInterval(600))
+            try await store.insert([overdue, valid, scheduled])
+            try await store.pauseConnector("main", reason: "maintenance")
+            #expect(try await store.expireOverdueMessages() == 1)
+            let record = try #require(try await store.message(id: overdue.id, accountID: account))
+            #expect(record.status == .expired)
+            #expect(record.parts.map(\.status) == ["expired"])
+            #expect(record.errorDescription == "validity ran out before sending")
+            #expect(try await store.message(id: held.id, accountID: account)?.status == .sending)
+            #expect(try await store.message(id: valid.id, accountID: account)?.status == .queued)
+            #expect(try await store.activeMessageCounts() == [.scheduled: 1, .queued: 1, .sending: 1])
+            #expect(try await store.expireOverdueMessages() == 0)
+        }
+    }
+
     @Test func permanentFailuresEndTheMessage() async throws {
         try await withStore { store in
             let (account, id) = try await self.queued(store, parts: 2)
