@@ -10,6 +10,8 @@ import Synchronization
 /// endpoint that goes down for a while.
 final class WebhookReceiver: Sendable {
     struct Request: Sendable {
+        /// The request target: path and query.
+        var uri = "/"
         var headers: HTTPHeaders
         var body: String
 
@@ -21,10 +23,11 @@ final class WebhookReceiver: Sendable {
         var data: [String: Any] { ((try? self.json()) ?? [:])["data"] as? [String: Any] ?? [:] }
     }
 
-    /// How to answer a request: a status code, after an optional delay.
+    /// How to answer a request: a status code and headers, after an optional delay.
     struct Answer: Sendable {
         var status: Int = 200
         var delay: Duration?
+        var headers: [(String, String)] = []
     }
 
     private struct State {
@@ -122,10 +125,13 @@ final class WebhookReceiver: Sendable {
                 self.body.writeBuffer(&chunk)
             case .end:
                 guard let head = self.head else { return }
-                let answer = self.receiver.received(Request(headers: head.headers, body: String(buffer: self.body)))
+                let answer = self.receiver.received(
+                    Request(uri: head.uri, headers: head.headers, body: String(buffer: self.body))
+                )
                 let respond = { [self] in
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Length", value: "2")
+                    for (name, value) in answer.headers { headers.add(name: name, value: value) }
                     let status = HTTPResponseStatus(statusCode: answer.status)
                     context.write(
                         self.wrapOutboundOut(
