@@ -258,8 +258,11 @@ public enum PostgresStoreError: Error, Hashable, Sendable {
 extension PostgresStore {
     /// Claims up to `limit` due deliveries, earliest first, at most `rooms[destination]` (else
     /// `defaultRoom`) per destination, and only the earliest pending event of each message, so a
-    /// message's events go out in order. Rows other workers hold are skipped. A claim holds a row
-    /// until `now + lease` (it is due again after that if the worker never records it).
+    /// message's events go out in order. An account's deliveries to a destination whose breaker
+    /// room is 0 are left; with room 1, only its earliest due one is taken (the trial; ties by
+    /// creation, as a pause gives its deliveries one due time). Rows other workers hold are skipped.
+    /// A claim holds a row until `now + lease` (it is due again after that if the worker never
+    /// records it).
     ///
     /// The due rows are locked as they are found (those left over after the per-destination cut are
     /// released at the end of the statement), not found, ranked and then joined back to be locked:
@@ -271,16 +274,24 @@ extension PostgresStore {
         limit: Int,
         lease: TimeInterval,
         rooms: [DestinationRoom],
+        breakers: [BreakerRoom] = [],
         defaultRoom: Int
     ) async throws -> [ClaimedWebhook] {
         let token = UUID()
         let blocked = rooms.filter { $0.room <= 0 }.map(\.destination)
         let open = rooms.filter { $0.room > 0 }
+        let paused = breakers.filter { $0.room <= 0 }
+        let trials = breakers.filter { $0.room > 0 }
         let rows = try await self.client.query(
             """
             WITH due AS (
-                SELECT d.id, d.destination, d.next_attempt_at FROM webhook_deliveries d
+                SELECT d.id, d.account_id, d.destination, d.next_attempt_at, d.created_at FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(now) AND NOT (d.destination = ANY(\(blocked)::text[]))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM unnest(\(paused.map(\.accountID))::uuid[], \(paused.map(\.destination))::text[])
+                            AS p(account_id, destination)
+                        WHERE p.account_id = d.account_id AND p.destination = d.destination
+                    )
                     AND NOT EXISTS (
                         SELECT 1 FROM webhook_deliveries e
                         WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence
@@ -289,15 +300,19 @@ extension PostgresStore {
                 LIMIT \(Int64(limit * 4))
                 FOR UPDATE OF d SKIP LOCKED
             ), ranked AS (
-                SELECT id, destination, next_attempt_at,
-                    row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, id) AS rank
+                SELECT id, account_id, destination, next_attempt_at, created_at,
+                    row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, created_at, id) AS rank,
+                    row_number() OVER (PARTITION BY account_id, destination ORDER BY next_attempt_at, created_at, id)
+                        AS account_rank
                 FROM due
             ), picked AS (
                 SELECT r.id FROM ranked r
                 LEFT JOIN unnest(\(open.map(\.destination))::text[], \(open.map { Int32($0.room) })::int4[])
                     AS c(destination, room) ON c.destination = r.destination
-                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom)))
-                ORDER BY r.next_attempt_at
+                LEFT JOIN unnest(\(trials.map(\.accountID))::uuid[], \(trials.map(\.destination))::text[])
+                    AS t(account_id, destination) ON t.account_id = r.account_id AND t.destination = r.destination
+                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom))) AND (t.account_id IS NULL OR r.account_rank = 1)
+                ORDER BY r.next_attempt_at, r.created_at
                 LIMIT \(Int64(limit))
             )
             UPDATE webhook_deliveries w
@@ -354,6 +369,44 @@ extension PostgresStore {
             INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, response_excerpt, latency_ms)
             SELECT id, \(result.attemptedAt), \(code), \(result.error), \(result.responseExcerpt), \(latency) FROM updated
             RETURNING delivery_id
+            """,
+            logger: self.logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Marks the pending deliveries of an account to a destination as waiting for its circuit
+    /// breaker: due no earlier than `until`, with `note` as their `last_error` (the attempts' own
+    /// errors stay in `webhook_attempts`). Rows being posted, and rows due later anyway, are left
+    /// as they are. Returns how many were marked.
+    @discardableResult
+    public func pauseWebhooks(accountID: UUID, destination: String, until: Date, note: String) async throws -> Int {
+        let rows = try await self.client.query(
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = \(until), last_error = \(note), updated_at = now()
+            WHERE account_id = \(accountID) AND destination = \(destination) AND status = 'pending'
+                AND lease_token IS NULL AND next_attempt_at < \(until)
+            RETURNING id
+            """,
+            logger: self.logger
+        )
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
+    /// Gives a claimed delivery back unposted (its destination was paused while it waited): due at
+    /// `until`, with `note` as its `last_error`, no attempt counted. False when the claim was no
+    /// longer this worker's.
+    @discardableResult
+    public func postponeWebhook(_ claim: ClaimedWebhook, until: Date, note: String) async throws -> Bool {
+        let rows = try await self.client.query(
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = \(until), last_error = \(note), lease_token = NULL,
+                updated_at = now()
+            WHERE id = \(claim.id) AND lease_token = \(claim.leaseToken)
+            RETURNING id
             """,
             logger: self.logger
         )

@@ -147,3 +147,18 @@ public struct DestinationRoom: Sendable, Hashable {
         self.room = room
     }
 }
+
+/// How many deliveries of one account to one destination a claim may take while that account's
+/// circuit breaker for the destination is not closed.
+public struct BreakerRoom: Sendable, Hashable {
+    public var accountID: UUID
+    public var destination: String
+    /// 0 while the circuit is open (or its trial is out); 1 for the trial, the earliest due.
+    public var room: Int
+
+    public init(accountID: UUID, destination: String, room: Int) {
+        self.accountID = accountID
+        self.destination = destination
+        self.room = room
+    }
+}

@@ -260,6 +260,119 @@ import Testing
         }
     }
 
+    @Test func oneAccountsFailingPathDoesNotPauseAnotherAccountOnTheSameHost() async throws {
+        try await self.withWorker({
+            $0.breakerFailureThreshold = 3
+            $0.breakerCooldown = 30
+        }) { store, account, worker, clock, receiver in
+            receiver.answer { request, _ in .init(status: request.uri.hasPrefix("/fail") ? 500 : 200) }
+            let other = try await store.createAccount(name: "other").account.id
+            let base = "http://127.0.0.1:\(receiver.port)"
+            var failing: [UUID] = []
+            for _ in 0..<5 {
+                failing.append(try #require(try await store.enqueueTestWebhook(accountID: account, url: "\(base)/fail/acme")).id)
+            }
+            #expect(try await worker.deliverDue() == 5)
+            // Posted before the circuit opened, or given back once it had.
+            #expect((3...5).contains(receiver.requests.count))
+            let pausedUntil = clock.now.addingTimeInterval(30)
+
+            // The same host:port, another account: not held back by the first one's circuit.
+            for _ in 0..<3 {
+                _ = try await store.enqueueTestWebhook(accountID: other, url: "\(base)/ok/other")
+            }
+            #expect(try await worker.deliverDue() == 3)
+            let healthy = try await store.webhookDeliveries(accountID: other, filter: .init(), limit: 10, after: nil)
+            #expect(healthy.count == 3 && healthy.allSatisfy { $0.status == .delivered && $0.attempts == 1 })
+
+            // The paused ones say so, and when they are tried again.
+            let paused = try await store.webhookDeliveries(accountID: account, filter: .init(), limit: 10, after: nil)
+            #expect(paused.allSatisfy { $0.status == .pending })
+            #expect(paused.allSatisfy { $0.nextAttemptAt! >= pausedUntil.addingTimeInterval(-1) }, "\(paused)")
+            #expect(paused.count { $0.lastError?.hasPrefix("waiting: this account's webhooks to 127.0.0.1:") == true } >= 2)
+            clock.advance(by: 10)
+            #expect(try await worker.deliverDue() == 0, "past their back-off, still paused")
+
+            // After the cooldown, one trial: the earliest due of that account and destination.
+            clock.advance(by: 21)
+            let before = receiver.requests.count
+            #expect(try await worker.deliverDue() == 1)
+            #expect(receiver.requests.count == before + 1)
+            #expect(receiver.requests.last?.eventID == failing[0].uuidString.lowercased())
+            #expect(try await worker.deliverDue() == 0, "the failed trial paused it again")
+
+            receiver.answer { _, _ in .init(status: 200) }
+            clock.advance(by: 31)
+            #expect(try await worker.deliverDue() == 1, "a trial first")
+            #expect(try await worker.deliverDue() == 4, "then the rest: it succeeded")
+            let delivered = try await store.webhookDeliveries(accountID: account, filter: .init(), limit: 10, after: nil)
+            #expect(delivered.allSatisfy { $0.status == .delivered })
+        }
+    }
+
+    @Test func aGoneURLEndsTheEventAtOnceAndOtherClientErrorsAreRetried() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            receiver.answer { _, _ in .init(status: 404) }
+            let missing = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
+            #expect(try await worker.deliverDue() == 1)
+            let retried = try #require(try await store.webhookDelivery(id: missing.id, accountID: account))
+            #expect(retried.status == .pending && retried.lastStatusCode == 404)
+
+            receiver.answer { _, _ in .init(status: 410) }
+            clock.advance(by: 6)
+            #expect(try await worker.deliverDue() == 1)
+            let gone = try #require(try await store.webhookDelivery(id: missing.id, accountID: account))
+            #expect(gone.status == .dead && gone.attempts == 2 && gone.lastStatusCode == 410)
+            #expect(gone.lastError?.contains("410 Gone") == true)
+            clock.advance(by: 3_600)
+            #expect(try await worker.deliverDue() == 0, "not tried again")
+            #expect(receiver.requests.count == 2)
+        }
+    }
+
+    @Test func retryAfterOfA429OrA503PutsTheNextAttemptOffUpToTheMaximumDelay() async throws {
+        try await self.withWorker({
+            $0.retry.firstDelay = 0.1
+            $0.retry.maximumDelay = 600
+        }) { store, account, worker, clock, receiver in
+            let date = clock.now.addingTimeInterval(40)
+            receiver.answer { request, _ in
+                switch request.headers.first(name: "SMSBridge-Attempt") {
+                case "1": .init(status: 429, headers: [("Retry-After", "2")])
+                case "2": .init(status: 503, headers: [("Retry-After", Self.httpDate(date))])
+                case "3": .init(status: 503, headers: [("Retry-After", "86400")])
+                case "4": .init(status: 500, headers: [("Retry-After", "30")])
+                default: .init(status: 200)
+                }
+            }
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
+            func delay() async throws -> TimeInterval {
+                try #require(try await store.webhookDelivery(id: event.id, accountID: account)?.nextAttemptAt)
+                    .timeIntervalSince(clock.now)
+            }
+            #expect(try await worker.deliverDue() == 1)
+            #expect(abs(try await delay() - 2) < 0.01, "seconds")
+            clock.advance(by: 2)
+            #expect(try await worker.deliverDue() == 1)
+            let untilDate = try await delay()
+            #expect(untilDate >= 36.99 && untilDate <= 38.01, "an HTTP date, to the second: \(untilDate)")
+            clock.advance(by: untilDate)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(abs(try await delay() - 600) < 0.01, "no longer than the maximum delay")
+            clock.advance(by: 600)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await delay() < 1, "only a 429's or a 503's")
+        }
+    }
+
+    private static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
     @Test func privateDestinationsAreRefusedAtDelivery() async throws {
         try await self.withWorker({ $0.allowPrivateDestinations = false }) { store, account, worker, clock, receiver in
             for host in ["127.0.0.1", "localhost"] {
@@ -351,26 +464,57 @@ import Testing
     @Test func theCircuitOpensAfterRepeatedFailuresAndTriesOneAfterTheCooldown() {
         var limiter = DestinationLimiter(maximumPerDestination: 4, failureThreshold: 3, cooldown: 30)
         let start = Date(timeIntervalSince1970: 1_000)
-        limiter.started("a:1")
-        limiter.started("a:1")
-        #expect(limiter.rooms(now: start) == [.init(destination: "a:1", room: 2)])
-        limiter.finished("a:1", succeeded: false, now: start)
-        limiter.finished("a:1", succeeded: false, now: start)
-        #expect(limiter.rooms(now: start).isEmpty || limiter.rooms(now: start) == [.init(destination: "a:1", room: 4)])
-        limiter.started("a:1")
-        let opened = limiter.finished("a:1", succeeded: false, now: start)
-        #expect(opened, "the third failure opens it")
-        #expect(limiter.rooms(now: start) == [.init(destination: "a:1", room: 0)])
-        #expect(limiter.isOpen("a:1", now: start.addingTimeInterval(29)))
+        let account = UUID()
+        let a = DestinationLimiter.Key(accountID: account, destination: "a:1")
+        let other = DestinationLimiter.Key(accountID: UUID(), destination: "a:1")
+        limiter.started(a)
+        limiter.started(a)
+        #expect(limiter.rooms() == [.init(destination: "a:1", room: 2)])
+        limiter.finished(a, .failed, now: start)
+        limiter.finished(a, .failed, now: start)
+        #expect(limiter.rooms().isEmpty)
+        #expect(limiter.breakerRooms(now: start).isEmpty, "closed below the threshold")
+        limiter.started(a)
+        let opened = limiter.finished(a, .failed, now: start)
+        #expect(opened == start.addingTimeInterval(30), "the third failure opens it")
+        #expect(limiter.breakerRooms(now: start) == [.init(accountID: account, destination: "a:1", room: 0)])
+        #expect(limiter.rooms().isEmpty, "the destination itself is not paused")
+        #expect(limiter.openUntil(a, now: start.addingTimeInterval(29)) != nil)
+        #expect(limiter.openUntil(other, now: start) == nil, "another account's circuit to it is closed")
+        #expect(limiter.pausedCount == 1)
         let later = start.addingTimeInterval(31)
-        #expect(limiter.rooms(now: later) == [.init(destination: "a:1", room: 1)], "half-open: one trial")
-        limiter.started("a:1")
-        #expect(limiter.rooms(now: later) == [.init(destination: "a:1", room: 0)])
-        let reopened = limiter.finished("a:1", succeeded: false, now: later)
-        #expect(reopened, "a failed trial opens it again")
+        #expect(
+            limiter.breakerRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 1)],
+            "half-open: one trial"
+        )
+        limiter.started(a)
+        #expect(limiter.breakerRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 0)])
+        let reopened = limiter.finished(a, .failed, now: later)
+        #expect(reopened == later.addingTimeInterval(30), "a failed trial opens it again")
         let muchLater = later.addingTimeInterval(31)
-        limiter.started("a:1")
-        limiter.finished("a:1", succeeded: true, now: muchLater)
-        #expect(limiter.rooms(now: muchLater).isEmpty, "closed again")
+        limiter.started(a)
+        #expect(limiter.finished(a, .neutral, now: muchLater) == nil)
+        #expect(limiter.breakerRooms(now: muchLater).map(\.room) == [1], "a 410 says nothing: still half-open")
+        limiter.started(a)
+        limiter.finished(a, .succeeded, now: muchLater)
+        #expect(limiter.breakerRooms(now: muchLater).isEmpty && limiter.pausedCount == 0, "closed again")
+    }
+
+    @Test func retryAfterIsSecondsOrAnHTTPDate() {
+        let now = Date(timeIntervalSince1970: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(WebhookVerdict.retryAfter("120", now: now) == now.addingTimeInterval(120))
+        #expect(WebhookVerdict.retryAfter(" 0 ", now: now) == now)
+        let later = now.addingTimeInterval(60)
+        #expect(WebhookVerdict.retryAfter("Sun, 06 Nov 1994 08:50:37 GMT", now: now) == later)
+        #expect(WebhookVerdict.retryAfter("Sunday, 06-Nov-94 08:50:37 GMT", now: now) == later)
+        #expect(WebhookVerdict.retryAfter("Sun Nov  6 08:50:37 1994", now: now) == later)
+        for bad in ["", "-5", "1.5", "soon", "Sun, 06 Nov 1994"] {
+            #expect(WebhookVerdict.retryAfter(bad, now: now) == nil, "\(bad)")
+        }
+        #expect(WebhookVerdict(statusCode: 204, retryAfter: nil, now: now) == .delivered)
+        #expect(WebhookVerdict(statusCode: 410, retryAfter: "5", now: now) == .gone)
+        #expect(WebhookVerdict(statusCode: 429, retryAfter: "5", now: now) == .retry(notBefore: now.addingTimeInterval(5)))
+        #expect(WebhookVerdict(statusCode: 500, retryAfter: "5", now: now) == .retry(notBefore: nil))
+        #expect(WebhookVerdict(statusCode: nil, retryAfter: nil, now: now) == .retry(notBefore: nil))
     }
 }

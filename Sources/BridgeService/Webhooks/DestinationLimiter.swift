@@ -1,14 +1,33 @@
 import BridgeStore
 import Foundation
 
-/// Per destination (`host[:port]`): how many posts are in flight, and a circuit breaker.
+/// Per destination (`host[:port]`): how many posts are in flight; per account and destination: a
+/// circuit breaker.
 ///
 /// A value type with no I/O; the worker keeps it under a lock and passes the time in. After
-/// `failureThreshold` consecutive failures the circuit opens: nothing is claimed for the
-/// destination for `cooldown`; then one trial post goes out (half-open); its success closes the
-/// circuit, its failure opens it again.
+/// `failureThreshold` consecutive failures of one account's posts to a destination, that account's
+/// circuit for it opens: none of its deliveries there are claimed for `cooldown`; then one trial
+/// post goes out (half-open); its success closes the circuit, its failure opens it again. Another
+/// account posting to the same destination is not held back: shared hosts (relays, API gateways,
+/// automation services) serve many customers, and one customer's broken path must not pause the
+/// others'. Keyed by account, not by URL: a message's own `callback_url` may differ per message
+/// (a query string), and a breaker per URL would never see two failures in a row.
 struct DestinationLimiter {
-    struct Destination {
+    /// One account's deliveries to one destination: what a circuit breaker covers.
+    struct Key: Hashable {
+        var accountID: UUID
+        var destination: String
+    }
+
+    /// How a post counts for its circuit.
+    enum Outcome {
+        case succeeded
+        case failed
+        /// Says nothing about the destination's health (not posted, or `410 Gone`: an answer, at once).
+        case neutral
+    }
+
+    struct Circuit {
         var inFlight = 0
         var consecutiveFailures = 0
         var openUntil: Date?
@@ -17,7 +36,8 @@ struct DestinationLimiter {
     var maximumPerDestination: Int
     var failureThreshold: Int
     var cooldown: TimeInterval
-    private(set) var destinations: [String: Destination] = [:]
+    private(set) var inFlight: [String: Int] = [:]
+    private(set) var circuits: [Key: Circuit] = [:]
 
     init(maximumPerDestination: Int, failureThreshold: Int, cooldown: TimeInterval) {
         self.maximumPerDestination = maximumPerDestination
@@ -25,51 +45,67 @@ struct DestinationLimiter {
         self.cooldown = cooldown
     }
 
-    /// Whether the destination's circuit is open (refusing) at `now`.
-    func isOpen(_ destination: String, now: Date) -> Bool {
-        guard let until = self.destinations[destination]?.openUntil else { return false }
-        return until > now
+    /// Until when the circuit of `key` is open (refusing) at `now`; `nil` when it is not.
+    func openUntil(_ key: Key, now: Date) -> Date? {
+        guard let until = self.circuits[key]?.openUntil, until > now else { return nil }
+        return until
+    }
+
+    /// Circuits that are open or half-open (not closed).
+    var pausedCount: Int {
+        self.circuits.values.count { $0.openUntil != nil }
     }
 
     /// The room of every destination that differs from the default (`maximumPerDestination`).
-    func rooms(now: Date) -> [DestinationRoom] {
-        self.destinations.compactMap { name, state in
-            let room: Int
-            if let until = state.openUntil {
-                // Open: nothing; cooled down (half-open): one trial at a time.
-                room = until > now ? 0 : max(0, 1 - state.inFlight)
-            } else {
-                room = max(0, self.maximumPerDestination - state.inFlight)
-            }
+    func rooms() -> [DestinationRoom] {
+        self.inFlight.compactMap { name, inFlight in
+            let room = max(0, self.maximumPerDestination - inFlight)
             return room == self.maximumPerDestination ? nil : DestinationRoom(destination: name, room: room)
         }
     }
 
-    mutating func started(_ destination: String) {
-        self.destinations[destination, default: Destination()].inFlight += 1
+    /// The circuits that are not closed: room 0 while open or while a trial is out, 1 for a trial.
+    func breakerRooms(now: Date) -> [BreakerRoom] {
+        self.circuits.compactMap { key, circuit in
+            guard let until = circuit.openUntil else { return nil }
+            let room = until > now ? 0 : max(0, 1 - circuit.inFlight)
+            return BreakerRoom(accountID: key.accountID, destination: key.destination, room: room)
+        }
     }
 
-    /// Records how a post ended. Returns true when this opened the circuit.
+    mutating func started(_ key: Key) {
+        self.inFlight[key.destination, default: 0] += 1
+        self.circuits[key, default: Circuit()].inFlight += 1
+    }
+
+    /// Records how a post ended. Returns the end of the pause when this opened the circuit (or
+    /// opened it again after a failed trial).
     @discardableResult
-    mutating func finished(_ destination: String, succeeded: Bool, now: Date) -> Bool {
-        var state = self.destinations[destination, default: Destination()]
-        state.inFlight = max(0, state.inFlight - 1)
-        var opened = false
-        if succeeded {
-            state.consecutiveFailures = 0
-            state.openUntil = nil
-        } else {
-            state.consecutiveFailures += 1
-            let halfOpen = state.openUntil.map { $0 <= now } ?? false
-            if halfOpen || state.consecutiveFailures >= self.failureThreshold {
-                opened = state.openUntil == nil || halfOpen
-                state.openUntil = now.addingTimeInterval(self.cooldown)
+    mutating func finished(_ key: Key, _ outcome: Outcome, now: Date) -> Date? {
+        let remaining = (self.inFlight[key.destination] ?? 1) - 1
+        self.inFlight[key.destination] = remaining > 0 ? remaining : nil
+        var circuit = self.circuits[key, default: Circuit()]
+        circuit.inFlight = max(0, circuit.inFlight - 1)
+        var opened: Date?
+        switch outcome {
+        case .succeeded:
+            circuit.consecutiveFailures = 0
+            circuit.openUntil = nil
+        case .failed:
+            circuit.consecutiveFailures += 1
+            let halfOpen = circuit.openUntil.map { $0 <= now } ?? false
+            if halfOpen || circuit.consecutiveFailures >= self.failureThreshold {
+                let until = now.addingTimeInterval(self.cooldown)
+                if circuit.openUntil == nil || halfOpen { opened = until }
+                circuit.openUntil = until
             }
+        case .neutral:
+            break
         }
-        if state.inFlight == 0 && state.consecutiveFailures == 0 {
-            self.destinations[destination] = nil
+        if circuit.inFlight == 0 && circuit.consecutiveFailures == 0 {
+            self.circuits[key] = nil
         } else {
-            self.destinations[destination] = state
+            self.circuits[key] = circuit
         }
         return opened
     }

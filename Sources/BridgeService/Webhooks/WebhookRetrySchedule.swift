@@ -25,10 +25,20 @@ public struct WebhookRetrySchedule: Sendable, Hashable {
     }
 
     /// When to try again after `attempts` failed attempts, or `nil` when the budget is spent.
-    /// `random` is a number in 0…1.
-    public func nextAttempt(afterAttempts attempts: Int, since start: Date, now: Date, random: Double) -> Date? {
+    /// `random` is a number in 0…1. `notBefore` (a receiver's `Retry-After`) makes the delay at
+    /// least that long, up to ``maximumDelay``.
+    public func nextAttempt(
+        afterAttempts attempts: Int,
+        since start: Date,
+        now: Date,
+        random: Double,
+        notBefore: Date? = nil
+    ) -> Date? {
         if let maximum = self.maximumAttempts, attempts >= maximum { return nil }
-        let delay = self.baseDelay(afterAttempts: attempts) * (1 + self.jitter * (2 * random - 1))
+        var delay = self.baseDelay(afterAttempts: attempts) * (1 + self.jitter * (2 * random - 1))
+        if let notBefore {
+            delay = max(delay, min(notBefore.timeIntervalSince(now), self.maximumDelay))
+        }
         let next = now.addingTimeInterval(max(0, delay))
         return next.timeIntervalSince(start) > self.giveUpAfter ? nil : next
     }

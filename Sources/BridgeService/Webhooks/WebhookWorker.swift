@@ -14,11 +14,12 @@ import Synchronization
 ///
 /// Claims due rows with `FOR UPDATE SKIP LOCKED` (several instances share the work), woken by
 /// `LISTEN/NOTIFY` with a polling fallback; signs each body (``WebhookSignature``), POSTs it with
-/// timeouts and no redirects, and records the attempt: any 2xx is delivered, anything else (and
-/// every network error) is tried again on the ``WebhookRetrySchedule`` until its budget is spent,
-/// then the row is `dead`. Each destination (`host[:port]`) has its own concurrency limit and
-/// circuit breaker (``DestinationLimiter``), so one slow or failing endpoint cannot starve the
-/// others. Up to ``claimAhead`` times a destination's limit is claimed at once and waits in the
+/// timeouts and no redirects, and records the attempt: any 2xx is delivered, `410 Gone` is dead at
+/// once, anything else (and every network error) is tried again on the ``WebhookRetrySchedule``
+/// (not before a `429`'s or `503`'s `Retry-After`) until its budget is spent, then the row is `dead`
+/// (``WebhookVerdict``). Each destination (`host[:port]`) has its own concurrency limit, and each
+/// account's deliveries to it their own circuit breaker (``DestinationLimiter``), so one failing
+/// endpoint cannot starve the others, nor one account's failing path another's. Up to ``claimAhead`` times a destination's limit is claimed at once and waits in the
 /// worker for a free post slot (``PostGate``): a claim per finished post made the claim query the
 /// bottleneck (about 300 deliveries/s to one endpoint). On graceful shutdown it stops claiming and
 /// finishes the posts it holds.
@@ -41,7 +42,7 @@ public final class WebhookWorker: Service, Sendable {
         /// shutdown. Default 10 s.
         public var databaseTimeout: Duration = .seconds(10)
         public var retry = WebhookRetrySchedule()
-        /// Consecutive failures that open a destination's circuit. Default 10.
+        /// Consecutive failures of an account's posts to a destination that open its circuit. Default 10.
         public var breakerFailureThreshold = 10
         /// How long an open circuit refuses before one trial post. Default 30 s.
         public var breakerCooldown: TimeInterval = 30
@@ -76,6 +77,7 @@ public final class WebhookWorker: Service, Sendable {
     private let deadCounter = Counter(label: "webhook_deliveries_total", dimensions: [("result", "dead")])
     private let durationTimer = Timer(label: "webhook_delivery_duration_seconds", preferredDisplayUnit: .seconds)
     private let pendingGauge = Gauge(label: "webhook_outbox_pending")
+    private let pausedGauge = Gauge(label: "webhook_destinations_paused")
 
     /// - Parameters:
     ///   - httpClient: the client to post with; by default the worker makes its own and shuts it
@@ -199,16 +201,23 @@ public final class WebhookWorker: Service, Sendable {
 
     private func claim(limit: Int) async throws -> [ClaimedWebhook] {
         let now = self.now()
-        let rooms = self.limiter.withLock { $0.rooms(now: now) }
+        let (rooms, breakers) = self.limiter.withLock { ($0.rooms(), $0.breakerRooms(now: now)) }
         // Longer than the posts held ahead of it can take: then the row is due again for any worker.
         let lease =
             (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead) + 30
         let (store, defaultRoom) = (self.store, self.configuration.maxPerDestination * Self.claimAhead)
         let claimed = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
-            try await store.claimWebhooks(now: now, limit: limit, lease: lease, rooms: rooms, defaultRoom: defaultRoom)
+            try await store.claimWebhooks(
+                now: now,
+                limit: limit,
+                lease: lease,
+                rooms: rooms,
+                breakers: breakers,
+                defaultRoom: defaultRoom
+            )
         }
         self.limiter.withLock { limiter in
-            for claim in claimed { limiter.started(claim.destination) }
+            for claim in claimed { limiter.started(claim.breakerKey) }
         }
         self.inFlight.add(claimed.count, ordering: .relaxed)
         return claimed
@@ -219,46 +228,74 @@ public final class WebhookWorker: Service, Sendable {
         defer { self.inFlight.subtract(1, ordering: .relaxed) }
         await self.gate.enter(claim.destination)
         defer { self.gate.leave(claim.destination) }
+        let key = claim.breakerKey
         let attemptedAt = self.now()
+        // Its circuit opened while it waited for a slot: given back unposted.
+        if let until = self.limiter.withLock({ $0.openUntil(key, now: attemptedAt) }) {
+            self.limiter.withLock { _ = $0.finished(key, .neutral, now: attemptedAt) }
+            await self.postpone(claim, until: until)
+            return
+        }
         let started = ContinuousClock.now
         let outcome = await self.post(claim, at: attemptedAt)
         let elapsed = ContinuousClock.now - started
         self.durationTimer.recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         )
-        let succeeded = outcome.statusCode.map { (200..<300).contains($0) } ?? false
         let finishedAt = self.now()
-        let opened = self.limiter.withLock { $0.finished(claim.destination, succeeded: succeeded, now: finishedAt) }
-        if opened {
+        let verdict = WebhookVerdict(statusCode: outcome.statusCode, retryAfter: outcome.retryAfter, now: finishedAt)
+        let (opened, openUntil, paused) = self.limiter.withLock { limiter in
+            let opened = limiter.finished(
+                key,
+                verdict == .delivered ? .succeeded : verdict == .gone ? .neutral : .failed,
+                now: finishedAt
+            )
+            return (opened, limiter.openUntil(key, now: finishedAt), limiter.pausedCount)
+        }
+        self.pausedGauge.record(paused)
+        if opened != nil {
             self.logger.warning(
-                "webhook destination keeps failing; pausing it",
+                "webhook destination keeps failing for an account; pausing it",
                 metadata: [
                     "webhook.destination": "\(claim.destination)",
+                    "account.id": "\(claim.accountID)",
                     "webhook.pause_seconds": "\(self.configuration.breakerCooldown)",
                 ]
             )
         }
-        let status: WebhookDeliveryStatus
-        let next: Date
-        if succeeded {
+        var status: WebhookDeliveryStatus
+        var next: Date
+        var error = outcome.error
+        switch verdict {
+        case .delivered:
             status = .delivered
             next = finishedAt
             self.deliveredCounter.increment()
-        } else if let retry = self.configuration.retry.nextAttempt(
-            afterAttempts: claim.attempts + 1,
-            since: claim.retrySince,
-            now: finishedAt,
-            random: self.random()
-        ) {
-            status = .pending
-            next = retry
-            self.failedCounter.increment()
-        } else {
+        case .gone:
             status = .dead
             next = finishedAt
+            error = "410 Gone: the receiver says the URL is gone; not retried"
+        case .retry(let notBefore):
+            if let retry = self.configuration.retry.nextAttempt(
+                afterAttempts: claim.attempts + 1,
+                since: claim.retrySince,
+                now: finishedAt,
+                random: self.random(),
+                notBefore: notBefore
+            ) {
+                status = .pending
+                // Not before its paused circuit tries again.
+                next = max(retry, openUntil ?? retry)
+                self.failedCounter.increment()
+            } else {
+                status = .dead
+                next = finishedAt
+            }
+        }
+        if status == .dead {
             self.deadCounter.increment()
             self.logger.notice(
-                "webhook is dead after its retries",
+                verdict == .gone ? "webhook is dead: its URL is gone" : "webhook is dead after its retries",
                 metadata: ["webhook.id": "\(claim.id)", "webhook.destination": "\(claim.destination)"]
             )
         }
@@ -267,13 +304,21 @@ public final class WebhookWorker: Service, Sendable {
             nextAttemptAt: next,
             attemptedAt: attemptedAt,
             statusCode: outcome.statusCode,
-            error: outcome.error,
+            error: error,
             responseExcerpt: outcome.excerpt,
             latencyMilliseconds: Int(
                 elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             )
         )
-        // Recorded even while shutting down: the post happened.
+        await self.record(claim, result)
+        // After its own attempt is recorded: its row keeps its error, the others get the note.
+        if let until = opened {
+            await self.pause(claim, until: until)
+        }
+    }
+
+    /// Records an attempt, even while shutting down: the post happened.
+    private func record(_ claim: ClaimedWebhook, _ result: WebhookAttemptResult) async {
         for attempt in 1...3 {
             do {
                 let store = self.store
@@ -298,10 +343,56 @@ public final class WebhookWorker: Service, Sendable {
         // Not recorded: the lease runs out and the event is posted again (at least once).
     }
 
+    /// The `last_error` of deliveries that wait for their account's circuit to the destination.
+    private func pauseNote(_ claim: ClaimedWebhook) -> String {
+        "waiting: this account's webhooks to \(claim.destination) are paused after "
+            + "\(self.configuration.breakerFailureThreshold) failed attempts in a row; "
+            + "one is tried again at next_attempt_at, the others once it succeeds"
+    }
+
+    /// Marks the account's other deliveries to the destination as waiting until `until`.
+    private func pause(_ claim: ClaimedWebhook, until: Date) async {
+        let (store, note) = (self.store, self.pauseNote(claim))
+        do {
+            try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                try await store.pauseWebhooks(
+                    accountID: claim.accountID,
+                    destination: claim.destination,
+                    until: until,
+                    note: note
+                )
+            }
+        } catch {
+            // Only the note and the due time: the breaker holds them back all the same.
+            self.logger.warning(
+                "marking paused webhooks failed",
+                metadata: ["webhook.destination": "\(claim.destination)", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// Gives a claim back unposted, due when its circuit tries again.
+    private func postpone(_ claim: ClaimedWebhook, until: Date) async {
+        let (store, note) = (self.store, self.pauseNote(claim))
+        do {
+            try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+                try await store.postponeWebhook(claim, until: until, note: note)
+            }
+        } catch {
+            // The lease runs out and it is due again; the breaker still holds it back.
+            self.logger.warning(
+                "giving back a paused webhook failed",
+                metadata: ["webhook.id": "\(claim.id)", "error": "\(error)"]
+            )
+        }
+    }
+
     struct PostOutcome {
         var statusCode: Int?
         var error: String?
         var excerpt: String?
+        /// The answer's `Retry-After`.
+        var retryAfter: String?
     }
 
     private func post(_ claim: ClaimedWebhook, at date: Date) async -> PostOutcome {
@@ -352,7 +443,11 @@ public final class WebhookWorker: Service, Sendable {
                 decoding: excerpt.readableBytesView.prefix(self.configuration.responseExcerptLength),
                 as: UTF8.self
             )
-            return PostOutcome(statusCode: Int(response.status.code), excerpt: text)
+            return PostOutcome(
+                statusCode: Int(response.status.code),
+                excerpt: text,
+                retryAfter: response.headers.first(name: "Retry-After")
+            )
         } catch {
             return PostOutcome(error: Self.describe(error))
         }
@@ -393,5 +488,12 @@ public final class WebhookWorker: Service, Sendable {
 extension Duration {
     fileprivate var seconds: Double {
         Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
+    }
+}
+
+extension ClaimedWebhook {
+    /// What its circuit breaker covers: its account's deliveries to its destination.
+    var breakerKey: DestinationLimiter.Key {
+        DestinationLimiter.Key(accountID: self.accountID, destination: self.destination)
     }
 }

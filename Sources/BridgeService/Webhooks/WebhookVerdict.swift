@@ -1,0 +1,51 @@
+import Foundation
+
+/// What an attempt's outcome means for its event: any `2xx` delivers it; `410 Gone` ends it at
+/// once; anything else — other `4xx` (often a receiver's deploy or configuration gone wrong for a
+/// while), `5xx`, `3xx`, no answer — is tried again, not before the `Retry-After` of a `429` or
+/// `503`.
+enum WebhookVerdict: Equatable {
+    case delivered
+    /// `410 Gone`: the receiver says the URL is gone for good; the event is dead after this attempt.
+    case gone
+    /// Tried again on the schedule, and not before `notBefore` when the answer said so.
+    case retry(notBefore: Date?)
+
+    /// - Parameters:
+    ///   - statusCode: the answer's status; `nil` when there was none (a network error, a timeout).
+    ///   - retryAfter: the answer's `Retry-After` header, if any.
+    init(statusCode: Int?, retryAfter: String?, now: Date) {
+        switch statusCode {
+        case .some(200..<300): self = .delivered
+        case 410: self = .gone
+        case 429, 503: self = .retry(notBefore: retryAfter.flatMap { Self.retryAfter($0, now: now) })
+        default: self = .retry(notBefore: nil)
+        }
+    }
+
+    /// The time a `Retry-After` value names: whole seconds after `now`, or an HTTP date
+    /// (RFC 9110: IMF-fixdate, or the obsolete RFC 850 and asctime forms). `nil` when it is neither.
+    static func retryAfter(_ value: String, now: Date) -> Date? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            // However large, a number of seconds: the schedule caps the delay.
+            return TimeInterval(text).map { now.addingTimeInterval(min($0, 1e9)) }
+        }
+        // asctime pads the day with a space ("Nov  6").
+        let date = text.split(separator: " ").joined(separator: " ")
+        for format in Self.httpDateFormats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let parsed = formatter.date(from: date) { return parsed }
+        }
+        return nil
+    }
+
+    private static let httpDateFormats = [
+        "EEE, dd MMM yyyy HH:mm:ss 'GMT'",  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+        "EEEE, dd-MMM-yy HH:mm:ss 'GMT'",  // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+        "EEE MMM d HH:mm:ss yyyy",  // asctime: Sun Nov  6 08:49:37 1994
+    ]
+}
