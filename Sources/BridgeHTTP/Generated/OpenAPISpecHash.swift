@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "5cf04916cbe3d011215694578b58d324ce7c627e8334eaa88b6f703b0560f826"
+let openAPISpecSHA256 = "099bb51eba70e3863f2cecf3d3e8223075bfed662352bce2dac8a038f4df8092"

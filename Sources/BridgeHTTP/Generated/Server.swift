@@ -1433,7 +1433,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     ///
     /// The account's webhook events and how their delivery stands, newest first: `pending` (waiting
     /// for its first or next attempt), `delivered` (an attempt got a 2xx answer) or `dead` (the retry
-    /// budget ran out; redeliver it). Pass `next_cursor` as `cursor` for the next page.
+    /// budget ran out, or the endpoint answered 410 Gone; redeliver it). Pass `next_cursor` as `cursor` for the next page.
     ///
     ///
     /// - Remark: HTTP `GET /v1/webhooks/deliveries`.

@@ -948,6 +948,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_status_code`.
             internal var lastStatusCode: Swift.Int?
+            /// What went wrong with the last attempt without an answer; `410 Gone` ends an event; while the account's events to its host are paused after repeated failures, it begins `waiting:` and `next_attempt_at` is the end of the pause.
+            ///
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/last_error`.
             internal var lastError: Swift.String?
             /// The first 512 bytes of the last answer's body.
@@ -981,7 +983,7 @@ extension Components {
             ///   - nextAttemptAt: When it is tried next (pending only).
             ///   - lastAttemptAt:
             ///   - lastStatusCode: The HTTP status of the last answer; absent when none came (refused, timed out).
-            ///   - lastError:
+            ///   - lastError: What went wrong with the last attempt without an answer; `410 Gone` ends an event; while the account's events to its host are paused after repeated failures, it begins `waiting:` and `next_attempt_at` is the end of the pause.
             ///   - lastResponse: The first 512 bytes of the last answer's body.
             ///   - lastLatencyMs:
             ///   - createdAt:
