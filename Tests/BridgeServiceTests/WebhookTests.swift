@@ -387,6 +387,24 @@ import Testing
         }
     }
 
+    /// A refused connection reads as the system says it, not as NIO's framing of an errno (which
+    /// had an unbalanced parenthesis); TLS errors lose the library's source paths.
+    @Test func aRefusedConnectionIsRecordedInPlainWords() async throws {
+        try await self.withWorker({ $0.connectTimeout = 0.5 }) { store, account, worker, _, _ in
+            let closed = try freePort()
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: "http://127.0.0.1:\(closed)/"))
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.lastError == "Connection refused")
+        }
+        struct Handshake: Error, CustomStringConvertible {
+            var description: String {
+                "handshake failed: /work/x/.build/checkouts/swift-nio-ssl/Sources/ssl/handshake.cc:393 CERTIFICATE_VERIFY_FAILED"
+                    + " at [IPv4]hooks.example.com/203.0.113.7:443"
+            }
+        }
+        #expect(WebhookWorker.describe(Handshake()) == "handshake failed:  CERTIFICATE_VERIFY_FAILED at ")
+    }
+
     /// An event stored with a port the HTTP client cannot use (before the API refused them) is
     /// recorded as failed; the client trapped on it, and the service died again at each lease.
     @Test func aStoredURLWithAPortBeyondRangeFailsItsPostWithoutStoppingTheWorker() async throws {

@@ -453,16 +453,30 @@ public final class WebhookWorker: Service, Sendable {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
+    /// The error as the customer reads it in `last_error`: short, and without what is the
+    /// service's own (source paths of the TLS library, the addresses a name resolved to).
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError:
             switch error {
             case .deadlineExceeded, .readTimeout: return "timed out"
             case .connectTimeout: return "connect timed out"
             case .remoteConnectionClosed: return "connection closed by the destination"
-            default: return "\(error)"
+            default: return Self.withoutInternals("\(error)")
             }
+        case let error as IOError:
+            // The system's words for its errno ("Connection refused"), not NIO's framing of them.
+            return String(cString: strerror(error.errnoCode))
+        case let error as NIOConnectionError:
+            return error.connectionErrors.first.map { Self.describe($0.error) } ?? "could not connect"
+        default:
+            return Self.withoutInternals(String(describing: error))
         }
-        return String(describing: error)
+    }
+
+    /// Drops source paths (`/…/handshake.cc:393`) and resolved addresses (`[IPv4]host/1.2.3.4:443`).
+    private static func withoutInternals(_ text: String) -> String {
+        text.replacing(/\/[^\s:,)]+:\d+/, with: "").replacing(/\[IPv[46]\][^\s,)]+/, with: "")
     }
 
     /// Keeps `webhook_outbox_pending` current, at most once per poll interval.
