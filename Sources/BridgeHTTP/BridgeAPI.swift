@@ -29,6 +29,14 @@ public struct BridgeAPI: Sendable {
     /// The path every route of the API starts with.
     public static var pathPrefix: String { "/v1" }
 
+    /// The `POST`s whose JSON body may be left out (read as `{}`; `OptionalBodyMiddleware`).
+    static var optionalBodyPaths: [String] {
+        [
+            "\(Self.pathPrefix)/webhooks/test", "\(Self.pathPrefix)/account/webhooks/secret/rotate",
+            "\(Self.pathPrefix)/webhooks/deliveries/{id}/redeliver",
+        ]
+    }
+
     /// - Parameters:
     ///   - store: where messages, received messages, accounts and idempotency records live
     ///     (a `PostgresStore`).
@@ -84,9 +92,7 @@ public struct BridgeAPI: Sendable {
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
                 .add(
                     middleware: OptionalBodyMiddleware(
-                        paths: [
-                            "\(Self.pathPrefix)/webhooks/test", "\(Self.pathPrefix)/account/webhooks/secret/rotate",
-                        ]
+                        paths: Self.optionalBodyPaths
                     )
                 )
                 .add(middleware: OperationMiddleware())

@@ -55,6 +55,7 @@ public protocol WebhookRepository: Sendable {
     func redeliverWebhook(
         id: UUID,
         accountID: UUID,
+        url: String?,
         idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
     ) async throws -> WebhookDeliveryRecord?
     func enqueueTestWebhook(

@@ -190,20 +190,45 @@ extension PostgresStore {
             """,
             logger: logger
         )
+        var settings: WebhookSettings?
+        var legacy: RetiredWebhookSecret?
         for try await (id, status, inbound, secret, previous, expires, updated) in rows.decode(
             (UUID, String?, String?, String, String?, Date?, Date).self
         ) {
-            return WebhookSettings(
+            settings = WebhookSettings(
                 accountID: id,
                 statusURL: status,
                 inboundURL: inbound,
                 secret: secret,
-                previousSecret: previous,
-                previousSecretExpiresAt: expires,
+                retiredSecrets: [],
                 updatedAt: updated
             )
+            if let previous, let expires {
+                legacy = RetiredWebhookSecret(secret: previous, retiredAt: updated, expiresAt: expires)
+            }
         }
-        throw PostgresStoreError.accountNotFound
+        guard var settings else { throw PostgresStoreError.accountNotFound }
+        let retired = try await connection.query(
+            """
+            SELECT secret, retired_at, expires_at FROM webhook_retired_secrets
+            WHERE account_id = \(accountID) AND expires_at > now() ORDER BY retired_at DESC, id DESC
+            """,
+            logger: logger
+        )
+        for try await (secret, retiredAt, expires) in retired.decode((String, Date, Date).self) {
+            settings.retiredSecrets.append(
+                RetiredWebhookSecret(secret: secret, retiredAt: retiredAt, expiresAt: expires)
+            )
+        }
+        // A secret retired by an instance of the version before migration 0014 (rolling upgrade),
+        // which knew only the one `previous_secret`.
+        if let legacy, legacy.expiresAt > Date(),
+            !settings.retiredSecrets.contains(where: { $0.secret == legacy.secret })
+        {
+            settings.retiredSecrets.append(legacy)
+            settings.retiredSecrets.sort { $0.retiredAt > $1.retiredAt }
+        }
+        return settings
     }
 
     /// Sets both URLs (`nil` clears one). The caller validated them.
@@ -221,8 +246,10 @@ extension PostgresStore {
     }
 
     /// Replaces the secret with a new one (returned, shown once); the old one keeps signing beside
-    /// it for `overlap` seconds so receivers can switch without losing an event. One transaction;
-    /// with `idempotency`, the answer to the new settings (its secret) is recorded in it.
+    /// it for `overlap` seconds so receivers can switch without losing an event. Secrets retired by
+    /// earlier rotations keep signing until their own overlaps end: a second rotation shortens no
+    /// promise. One transaction, the settings row locked (concurrent rotations retire each secret
+    /// once); with `idempotency`, the answer to the new settings (its secret) is recorded in it.
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
     public func rotateWebhookSecret(
@@ -232,6 +259,31 @@ extension PostgresStore {
     ) async throws -> WebhookSettings {
         let rotated = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
             _ = try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
+            try await connection.query(
+                "SELECT 1 FROM account_webhooks WHERE account_id = \(accountID) FOR UPDATE",
+                logger: self.logger
+            )
+            try await connection.query(
+                "DELETE FROM webhook_retired_secrets WHERE account_id = \(accountID) AND expires_at <= now()",
+                logger: self.logger
+            )
+            // The current secret joins the retired ones — after one retired by an instance of the
+            // version before migration 0014, which only that version's column knows.
+            try await connection.query(
+                """
+                INSERT INTO webhook_retired_secrets (account_id, secret, retired_at, expires_at)
+                SELECT w.account_id, w.previous_secret, w.updated_at, w.previous_secret_expires_at FROM account_webhooks w
+                WHERE w.account_id = \(accountID) AND w.previous_secret_expires_at > now()
+                    AND NOT EXISTS (
+                        SELECT 1 FROM webhook_retired_secrets r WHERE r.account_id = w.account_id AND r.secret = w.previous_secret
+                    )
+                UNION ALL
+                SELECT w.account_id, w.secret, now(), now() + make_interval(secs => \(overlap)) FROM account_webhooks w
+                WHERE w.account_id = \(accountID) AND \(overlap) > 0
+                """,
+                logger: self.logger
+            )
+            // previous_secret is kept for instances of the previous version during a rolling upgrade.
             try await connection.query(
                 """
                 UPDATE account_webhooks SET previous_secret = secret, secret = \(Self.newWebhookSecret()),
@@ -318,17 +370,28 @@ extension PostgresStore {
             UPDATE webhook_deliveries w
             SET lease_token = \(token), next_attempt_at = \(now.addingTimeInterval(lease)), updated_at = now()
             FROM picked WHERE w.id = picked.id
-            RETURNING w.id, w.account_id, w.event_type, w.url, w.destination, w.payload, w.attempts, w.retry_since,
-                (SELECT ARRAY[s.secret] || CASE WHEN s.previous_secret IS NOT NULL AND s.previous_secret_expires_at > \(now)
-                    THEN ARRAY[s.previous_secret] ELSE ARRAY[]::text[] END
+            RETURNING w.id, w.account_id, w.event_type, w.url, w.destination, w.payload, w.attempts,
+                w.attempts_at_redelivery, w.redeliveries, w.retry_since,
+                (SELECT ARRAY[s.secret] || ARRAY(
+                    SELECT o.secret FROM (
+                        SELECT r.secret, r.retired_at, r.id FROM webhook_retired_secrets r
+                        WHERE r.account_id = s.account_id AND r.expires_at > \(now)
+                        UNION ALL
+                        -- retired by an instance of the version before migration 0014 (rolling upgrade)
+                        SELECT s.previous_secret, s.updated_at, 0 WHERE s.previous_secret_expires_at > \(now)
+                            AND NOT EXISTS (
+                                SELECT 1 FROM webhook_retired_secrets r
+                                WHERE r.account_id = s.account_id AND r.secret = s.previous_secret
+                            )
+                    ) o ORDER BY o.retired_at DESC, o.id DESC)
                  FROM account_webhooks s WHERE s.account_id = w.account_id)
             """,
             logger: self.logger
         )
         var claimed: [ClaimedWebhook] = []
-        for try await (id, account, type, url, destination, payload, attempts, since, secrets) in rows.decode(
-            (UUID, UUID, String, String, String, String, Int32, Date, [String]?).self
-        ) {
+        for try await (id, account, type, url, destination, payload, attempts, base, redeliveries, since, secrets)
+            in rows.decode((UUID, UUID, String, String, String, String, Int32, Int32, Int32, Date, [String]?).self)
+        {
             claimed.append(
                 ClaimedWebhook(
                     id: id,
@@ -338,13 +401,15 @@ extension PostgresStore {
                     destination: destination,
                     payload: payload,
                     attempts: Int(attempts),
+                    attemptsSinceRedelivery: max(0, Int(attempts) - Int(base)),
+                    redeliveries: Int(redeliveries),
                     retrySince: since,
                     secrets: secrets ?? [],
                     leaseToken: token
                 )
             )
         }
-        return claimed.sorted { $0.attempts < $1.attempts }
+        return claimed.sorted { $0.attemptsSinceRedelivery < $1.attemptsSinceRedelivery }
     }
 
     /// Records an attempt and what follows from it (delivered, due again at a time, or dead), if
@@ -429,7 +494,8 @@ extension PostgresStore {
 
 extension PostgresStore {
     static let deliveryColumns = """
-        id, account_id, event_type, message_id, sequence, url, status::text, attempts, next_attempt_at, last_attempt_at,
+        id, account_id, event_type, message_id, sequence, url, status::text, attempts, redeliveries, next_attempt_at,
+        last_attempt_at,
         last_status_code, last_error, last_response, last_latency_ms, created_at, delivered_at, payload
         """
 
@@ -448,6 +514,7 @@ extension PostgresStore {
             url: try column("url", String.self),
             status: status,
             attempts: Int(try column("attempts", Int32.self)),
+            redeliveries: Int(try column("redeliveries", Int32.self)),
             nextAttemptAt: status == .pending ? try column("next_attempt_at", Date.self) : nil,
             lastAttemptAt: try column("last_attempt_at", Date?.self),
             lastStatusCode: try column("last_status_code", Int32?.self).map(Int.init),
@@ -512,22 +579,41 @@ extension PostgresStore {
     }
 
     /// Puts a delivery back in the queue, due now, with a fresh retry budget (same event id and
-    /// payload, so receivers recognise a repeat). One being posted right now is left as it is.
-    /// `nil` when the account has no such delivery. With `idempotency`, the answer is recorded in
-    /// the transaction that queues the delivery again (not when it was left as it is).
+    /// payload, so receivers recognise a repeat), to `url` if given. Otherwise an event that went to
+    /// an account URL — a `message.inbound`, or a `message.status` of a message without its own
+    /// `callback_url` — goes to the account's URL for it as it is now (moved endpoints are the
+    /// usual reason events are dead), or where it went before when the account has none any more;
+    /// other events (a message's `callback_url`, a test) go where they went. `attempts` keeps
+    /// counting; `redeliveries` grows by one; `delivered_at` is cleared until it is delivered again.
+    /// One being posted right now is left as it is. `nil` when the account has no such delivery.
+    /// With `idempotency`, the answer is recorded in the transaction that queues the delivery again
+    /// (not when it was left as it is). The caller checked `url`.
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
     public func redeliverWebhook(
         id: UUID,
         accountID: UUID,
+        url: String? = nil,
         idempotency: IdempotencyRecording<WebhookDeliveryRecord>? = nil
     ) async throws -> WebhookDeliveryRecord? {
         let queued = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
             let rows = try await connection.query(
                 """
-                UPDATE webhook_deliveries SET status = 'pending', attempts = 0, retry_since = now(),
-                    next_attempt_at = now(), updated_at = now()
-                WHERE id = \(id) AND account_id = \(accountID) AND lease_token IS NULL
+                UPDATE webhook_deliveries SET status = 'pending', url = t.target_url,
+                    destination = substring(t.target_url from '^[A-Za-z]+://([^/?#]*)'),
+                    attempts_at_redelivery = attempts, redeliveries = redeliveries + 1, retry_since = now(),
+                    next_attempt_at = now(), delivered_at = NULL, updated_at = now()
+                FROM (
+                    SELECT e.id AS target_id, COALESCE(\(url)::text, CASE
+                        WHEN e.event_type = 'message.inbound' THEN w.inbound_url
+                        WHEN e.event_type = 'message.status' AND EXISTS (
+                            SELECT 1 FROM messages m WHERE m.id = e.message_id AND m.callback_url IS NULL
+                        ) THEN w.status_url
+                    END, e.url) AS target_url
+                    FROM webhook_deliveries e LEFT JOIN account_webhooks w ON w.account_id = e.account_id
+                    WHERE e.id = \(id) AND e.account_id = \(accountID)
+                ) t
+                WHERE id = t.target_id AND lease_token IS NULL
                 RETURNING \(unescaped: Self.deliveryColumns)
                 """,
                 logger: self.logger

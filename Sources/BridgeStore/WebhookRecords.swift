@@ -28,18 +28,28 @@ public struct WebhookSettings: Sendable, Hashable {
     /// Destination of `message.inbound` events.
     public var inboundURL: String?
     public var secret: String
-    /// The secret before the last rotation, still signing until ``previousSecretExpiresAt``.
-    public var previousSecret: String?
-    public var previousSecretExpiresAt: Date?
+    /// Secrets rotated out whose overlap had not ended when read, the most recently retired first.
+    /// Each signs beside ``secret`` until its own expiry: a later rotation never shortens it.
+    public var retiredSecrets: [RetiredWebhookSecret]
     public var updatedAt: Date
 
-    /// The secrets that sign at `now`: the current one first.
+    /// When the last retired secret stops signing (`nil` when none overlaps).
+    public var previousSecretExpiresAt: Date? { self.retiredSecrets.map(\.expiresAt).max() }
+
+    /// The secrets that sign at `now`: the current one first, then the retired ones still within
+    /// their overlap, the most recently retired first.
     public func signingSecrets(at now: Date) -> [String] {
-        guard let previous = self.previousSecret, let expires = self.previousSecretExpiresAt, expires > now else {
-            return [self.secret]
-        }
-        return [self.secret, previous]
+        [self.secret] + self.retiredSecrets.filter { $0.expiresAt > now }.map(\.secret)
     }
+}
+
+/// A webhook secret replaced by a rotation, signing until the end of the overlap it was promised.
+public struct RetiredWebhookSecret: Sendable, Hashable {
+    public var secret: String
+    /// When the rotation replaced it.
+    public var retiredAt: Date
+    /// When it stops signing.
+    public var expiresAt: Date
 }
 
 /// One webhook event in the outbox, as listed.
@@ -52,7 +62,10 @@ public struct WebhookDeliveryRecord: Sendable, Hashable {
     public var sequence: Int
     public var url: String
     public var status: WebhookDeliveryStatus
+    /// Every attempt of the event, redeliveries' included.
     public var attempts: Int
+    /// How many times it was redelivered (`POST …/redeliver`).
+    public var redeliveries: Int
     public var nextAttemptAt: Date?
     public var lastAttemptAt: Date?
     public var lastStatusCode: Int?
@@ -97,8 +110,12 @@ public struct ClaimedWebhook: Sendable, Hashable {
     /// `host[:port]` of the URL.
     public var destination: String
     public var payload: String
-    /// Attempts before this one (since created or redelivered).
+    /// Attempts before this one, of every delivery and redelivery (`SMSBridge-Attempt` is one more).
     public var attempts: Int
+    /// Attempts before this one since created or last redelivered: the retry schedule's count.
+    public var attemptsSinceRedelivery: Int
+    /// How many times it was redelivered (`SMSBridge-Redelivery`).
+    public var redeliveries: Int
     /// When the retry budget started (created or redelivered).
     public var retrySince: Date
     /// The secrets to sign with, current first.

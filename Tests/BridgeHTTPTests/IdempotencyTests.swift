@@ -341,9 +341,10 @@ struct RacingRepository: APIRepository {
     func redeliverWebhook(
         id: UUID,
         accountID: UUID,
+        url: String?,
         idempotency: IdempotencyRecording<WebhookDeliveryRecord>?
     ) async throws -> WebhookDeliveryRecord? {
-        try await self.store.redeliverWebhook(id: id, accountID: accountID, idempotency: idempotency)
+        try await self.store.redeliverWebhook(id: id, accountID: accountID, url: url, idempotency: idempotency)
     }
     func enqueueTestWebhook(
         accountID: UUID,

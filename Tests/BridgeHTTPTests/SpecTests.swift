@@ -22,11 +22,16 @@ import Yams
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("openapi/openapi.yaml")
 
-    /// Every (method, path) of the document, e.g. ("GET", "/v1/messages/{id}").
-    static func specOperations() throws -> Set<String> {
+    /// The document's `paths`: each path's methods and parameters.
+    static func specPaths() throws -> [String: [String: Any]] {
         let text = try String(contentsOf: self.specURL, encoding: .utf8)
         let document = try #require(try Yams.load(yaml: text) as? [String: Any])
-        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        return try #require(document["paths"] as? [String: [String: Any]])
+    }
+
+    /// Every (method, path) of the document, e.g. ("GET", "/v1/messages/{id}").
+    static func specOperations() throws -> Set<String> {
+        let paths = try self.specPaths()
         var operations: Set<String> = []
         for (path, item) in paths {
             for method in item.keys where ["get", "put", "post", "delete", "patch", "head", "options"].contains(method)
@@ -58,9 +63,7 @@ import Yams
     /// The idempotency middleware honours `Idempotency-Key` on every `POST` (and only there): the
     /// document says so of exactly those operations, with their `409`.
     @Test func exactlyThePOSTOperationsDeclareIdempotencyKey() throws {
-        let text = try String(contentsOf: Self.specURL, encoding: .utf8)
-        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
-        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let paths = try Self.specPaths()
         var posts = 0
         for (path, item) in paths {
             for (method, value) in item {
@@ -83,6 +86,30 @@ import Yams
             }
         }
         #expect(posts == 5)
+    }
+
+    /// Every operation with a body is known to the problem mapping (so a bad field is named), and
+    /// each whose body is optional is let through without one: a body added to an operation in
+    /// the document (redeliver's `url`) needs both, which the compiler does not check.
+    @Test func everyOperationWithABodyIsKnownToTheBodyHandling() throws {
+        let paths = try Self.specPaths()
+        var bodies = 0
+        for (path, item) in paths {
+            for (method, value) in item {
+                guard let operation = value as? [String: Any], let id = operation["operationId"] as? String,
+                    let body = operation["requestBody"] as? [String: Any]
+                else { continue }
+                bodies += 1
+                #expect(RequestProblems.bodyOperations.contains(id), "\(id) reads a body")
+                #expect(RequestProblems.bodySchema(of: id) != nil, "\(id) has its body's schema")
+                if body["required"] as? Bool == false {
+                    let optional = OptionalBodyMiddleware(paths: BridgeAPI.optionalBodyPaths)
+                    let concrete = path.replacingOccurrences(of: "{id}", with: UUID().uuidString)
+                    #expect(method == "post" && optional.isOptional(concrete), "\(path) may be sent without a body")
+                }
+            }
+        }
+        #expect(bodies == 6)
     }
 
     @Test func everySpecOperationIsServedAndNothingElseUnderV1() async throws {

@@ -116,7 +116,7 @@ import Testing
             #expect(event["id"] as? String == id && event["type"] as? String == "webhook.test")
 
             let again = try await api.request(.post, "/v1/webhooks/deliveries/\(id)/redeliver")
-            #expect(again.status == .accepted)
+            #expect(again.status == .accepted, "\(again.text)")
             #expect(try again.object()["id"] as? String == id)
 
             let (_, otherKey) = try await api.otherAccount()
@@ -151,6 +151,51 @@ import Testing
             #expect(try badStatus.problem().field == "status")
             let byMessage = try await api.request(.get, "/v1/webhooks/deliveries?message_id=\(UUID().uuidString)")
             #expect((try byMessage.object()["data"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    /// `POST …/redeliver` takes an optional `{"url": …}`, checked like every webhook URL.
+    @Test func aRedeliveryMayNameANewURL() async throws {
+        try await withAPI { api in
+            let event = try #require(
+                try await api.store.enqueueTestWebhook(accountID: api.account.id, url: "https://old.example.com/h")
+            )
+            let path = "/v1/webhooks/deliveries/\(event.id.uuidString.lowercased())/redeliver"
+            for json in [#"{"url": "gopher://x"}"#, #"{"url": "https://u:p@h.example/h"}"#, #"{"url": 7}"#] {
+                let bad = try await api.request(.post, path, json: json)
+                #expect(bad.status == .badRequest, "\(json): \(bad.text)")
+                #expect(try bad.problem().field == "url", "\(json): \(bad.text)")
+            }
+            #expect(try await api.store.webhookDelivery(id: event.id, accountID: api.account.id)?.redeliveries == 0)
+
+            let moved = try await api.request(.post, path, json: #"{"url": "https://new.example.com/h"}"#)
+            #expect(moved.status == .accepted, "\(moved.text)")
+            #expect(try moved.object()["url"] as? String == "https://new.example.com/h")
+            #expect(try moved.object()["redeliveries"] as? Int == 1)
+            let plain = try await api.request(.post, path)
+            #expect(plain.status == .accepted)
+            #expect(try plain.object()["url"] as? String == "https://new.example.com/h", "where it goes now")
+            #expect(try plain.object()["redeliveries"] as? Int == 2)
+        }
+    }
+
+    /// Every secret a rotation promised keeps signing, and the settings list them (hints only).
+    @Test func theSettingsListEveryOldSecretStillSigning() async throws {
+        try await withAPI { api in
+            let original = try await api.store.webhookSettings(accountID: api.account.id).secret
+            for _ in 0..<2 {
+                let rotated = try await api.request(
+                    .post,
+                    "/v1/account/webhooks/secret/rotate",
+                    json: #"{"overlap_seconds": 3600}"#
+                )
+                #expect(rotated.status == .ok)
+            }
+            let read = try await api.request(.get, "/v1/account/webhooks")
+            let previous = try #require(try read.object()["previous_secrets"] as? [[String: Any]])
+            #expect(previous.count == 2)
+            #expect(previous.last?["secret_hint"] as? String == String(original.prefix(10)) + "…")
+            #expect(!read.text.contains(original))
         }
     }
 }

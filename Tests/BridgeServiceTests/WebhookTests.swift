@@ -4,6 +4,7 @@ import BridgeStore
 import BridgeTestSupport
 import Foundation
 import NIOHTTP1
+import SMPP
 import SMSCSimulator
 import Synchronization
 import Testing
@@ -230,12 +231,78 @@ import Testing
             clock.advance(by: 3_600)
             #expect(try await worker.deliverDue() == 0, "dead rows are not tried")
 
-            receiver.answer { _, _ in .init(status: 200) }
+            // The budget starts again: one failure after the redelivery is retried, not dead at once.
+            receiver.answer { request, _ in
+                .init(status: request.headers.first(name: "SMSBridge-Attempt") == "3" ? 503 : 200)
+            }
             let again = try #require(try await store.redeliverWebhook(id: event.id, accountID: account))
-            #expect(again.status == .pending && again.attempts == 0)
+            #expect(again.status == .pending && again.attempts == 2 && again.redeliveries == 1)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.status == .pending)
+            clock.advance(by: 6)
             #expect(try await worker.deliverDue() == 1)
             #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.status == .delivered)
-            #expect(try await store.webhookAttempts(deliveryID: event.id).map(\.statusCode) == [503, 503, 200])
+            #expect(try await store.webhookAttempts(deliveryID: event.id).map(\.statusCode) == [503, 503, 503, 200])
+            let headers = receiver.requests.map {
+                [$0.headers.first(name: "SMSBridge-Attempt"), $0.headers.first(name: "SMSBridge-Redelivery")]
+            }
+            #expect(
+                headers == [["1", nil], ["2", nil], ["3", "1"], ["4", "1"]],
+                "a redelivery is told from a first delivery"
+            )
+        }
+    }
+
+    /// The usual story: the endpoint was down, the events died, the customer moved the endpoint
+    /// and redelivered — the event goes to the new endpoint.
+    @Test func aRedeliveryAfterTheEndpointMovedGoesToTheNewEndpoint() async throws {
+        try await self.withWorker({ $0.retry.maximumAttempts = 1 }) { store, account, worker, clock, old in
+            let new = WebhookReceiver()
+            try await new.start()
+            defer { Task { try? await new.stop() } }
+            old.answer { _, _ in .init(status: 503) }
+            _ = try await store.setWebhookURLs(accountID: account, statusURL: old.url, inboundURL: nil)
+            // A message.status event to the account's URL: a canceled message.
+            let validator = MessageValidator(
+                policy: MessagePolicy(),
+                router: MessageRouter(defaultConnector: "main"),
+                builders: ["main": SubmitBuilder()]
+            )
+            let request = SendRequest(to: "447700900123", from: "Shop", text: "Hi")
+            let message = try validator.validate(request, accountID: account, now: Date()).get()
+            try await store.insert([message])
+            _ = try await store.cancel(id: message.id, accountID: account)
+            #expect(try await worker.deliverDue() == 1)
+            let dead = try await store.webhookDeliveries(
+                accountID: account,
+                filter: .init(status: .dead),
+                limit: 10,
+                after: nil
+            )
+            let status = try #require(dead.first { $0.eventType == .messageStatus })
+
+            _ = try await store.setWebhookURLs(accountID: account, statusURL: new.url, inboundURL: nil)
+            let again = try #require(try await store.redeliverWebhook(id: status.id, accountID: account))
+            #expect(again.url == new.url)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(new.requests.map(\.eventID) == [status.id.uuidString.lowercased()])
+            #expect(try await store.webhookDelivery(id: status.id, accountID: account)?.status == .delivered)
+            #expect(old.requests.count == 1, "nothing more to the old endpoint")
+        }
+    }
+
+    /// A receiver still holding the original secret verifies callbacks during the first rotation's
+    /// overlap, even after a second rotation.
+    @Test func aSecondRotationDoesNotCutTheOriginalSecretShort() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            let original = try await store.webhookSettings(accountID: account).secret
+            let first = try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret
+            let second = try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret
+            _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
+            #expect(try await worker.deliverDue() == 1)
+            let request = receiver.requests[0]
+            #expect(request.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 3)
+            for secret in [original, first, second] { #expect(try await pythonVerifies(request, secret: secret)) }
         }
     }
 

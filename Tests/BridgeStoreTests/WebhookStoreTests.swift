@@ -310,4 +310,150 @@ import Testing
             #expect(after.signingSecrets(at: Date().addingTimeInterval(7200)) == [after.secret])
         }
     }
+
+    /// A second rotation within the first's overlap keeps the original secret for the time the first
+    /// promised: every retired secret signs until its own expiry, the most recently retired first.
+    @Test func aSecondRotationKeepsEverySecretUntilItsPromisedExpiry() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let original = try await store.webhookSettings(accountID: account).secret
+            let first = try await store.rotateWebhookSecret(accountID: account, overlap: 3600).secret
+            let second = try await store.rotateWebhookSecret(accountID: account, overlap: 600)
+            let now = Date()
+            #expect(second.signingSecrets(at: now) == [second.secret, first, original])
+            #expect(second.signingSecrets(at: now.addingTimeInterval(1200)) == [second.secret, original])
+            #expect(second.signingSecrets(at: now.addingTimeInterval(7200)) == [second.secret])
+            #expect(
+                try await store.webhookSettings(accountID: account).signingSecrets(at: now)
+                    == second.signingSecrets(at: now)
+            )
+
+            let claimed = try #require(
+                try await store.enqueueTestWebhook(accountID: account, url: "https://h.example/t")
+            )
+            let claims = try await store.claimWebhooks(
+                now: now.addingTimeInterval(30),
+                limit: 10,
+                lease: 60,
+                rooms: [],
+                defaultRoom: 10
+            )
+            #expect(claims.map(\.id) == [claimed.id])
+            #expect(claims.first?.secrets == [second.secret, first, original], "the worker signs with all three")
+
+            let third = try await store.rotateWebhookSecret(accountID: account, overlap: 0)
+            #expect(
+                third.signingSecrets(at: Date()) == [third.secret, first, original],
+                "no overlap: the last one ends at once"
+            )
+        }
+    }
+
+    /// Redelivery goes where the customer now wants events: a `url` given, else the account's URL as
+    /// it is now for events that went to an account URL; a message's own `callback_url` and a test
+    /// event's URL stay. It keeps counting attempts and clears `delivered_at`.
+    @Test func redeliveryFollowsTheAccountsCurrentURLOrTheOneGiven() async throws {
+        try await withStore { store in
+            let account = try await self.accountWithStatusURL(store, name: "acme")
+            let plain = try await self.queued(store, account: account)
+            let own = try await self.queued(store, account: account, callback: "https://other.example.com/cb")
+            let later = try await self.queued(store, account: account)
+            for id in [plain, own, later] { _ = try await store.cancel(id: id, accountID: account) }
+            _ = try await store.setWebhookURLs(
+                accountID: account,
+                statusURL: "https://hooks.example.com/status",
+                inboundURL: "https://hooks.example.com/mo"
+            )
+            let part = IncomingPart(
+                connector: "main",
+                source: "447700900999",
+                destination: "12345",
+                dataCoding: .smscDefault,
+                userData: Array("Hi".utf8),
+                concatenation: nil
+            )
+            _ = try await store.storeInbound(part, accountID: account, dedupeWindow: 600)
+            let test = try #require(try await store.enqueueTestWebhook(accountID: account, url: "https://t.example/x"))
+            let events = try await self.events(store, account: account)
+            let toAccount = try #require(events.first { $0.messageID == plain })
+            let toMessage = try #require(events.first { $0.messageID == own })
+            #expect(toAccount.url == "https://hooks.example.com/status")
+
+            _ = try await store.setWebhookURLs(
+                accountID: account,
+                statusURL: "https://moved.example.com/status",
+                inboundURL: "https://moved.example.com/mo"
+            )
+            let moved = try #require(try await store.redeliverWebhook(id: toAccount.id, accountID: account))
+            #expect(moved.url == "https://moved.example.com/status")
+            #expect(moved.redeliveries == 1 && moved.status == .pending)
+            #expect(
+                try await store.redeliverWebhook(id: toMessage.id, accountID: account)?.url
+                    == "https://other.example.com/cb"
+            )
+            #expect(try await store.redeliverWebhook(id: test.id, accountID: account)?.url == "https://t.example/x")
+            let inbound = try #require(events.first { $0.eventType == .messageInbound })
+            #expect(
+                try await store.redeliverWebhook(id: inbound.id, accountID: account)?.url
+                    == "https://moved.example.com/mo"
+            )
+
+            let given = try await store.redeliverWebhook(
+                id: toMessage.id,
+                accountID: account,
+                url: "https://given.example/h"
+            )
+            #expect(given?.url == "https://given.example/h" && given?.redeliveries == 2)
+
+            _ = try await store.setWebhookURLs(accountID: account, statusURL: nil, inboundURL: nil)
+            let unset = try #require(events.first { $0.messageID == later })
+            #expect(
+                try await store.redeliverWebhook(id: unset.id, accountID: account)?.url
+                    == "https://hooks.example.com/status",
+                "no status_url any more: where it went"
+            )
+            let claims = try await store.claimWebhooks(
+                now: Date().addingTimeInterval(30),
+                limit: 10,
+                lease: 60,
+                rooms: [],
+                defaultRoom: 10
+            )
+            #expect(
+                claims.first { $0.id == toAccount.id }?.destination == "moved.example.com",
+                "limits see the new host"
+            )
+        }
+    }
+
+    @Test func redeliveryKeepsCountingAttemptsAndClearsDeliveredAt() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: "https://t.example/x"))
+            let now = Date().addingTimeInterval(5)
+            for status in [WebhookDeliveryStatus.pending, .delivered] {
+                let claim = try #require(
+                    try await store.claimWebhooks(now: now, limit: 1, lease: 60, rooms: [], defaultRoom: 1).first
+                )
+                let result = WebhookAttemptResult(
+                    status: status,
+                    nextAttemptAt: now,
+                    attemptedAt: now,
+                    statusCode: status == .delivered ? 200 : 500,
+                    error: nil,
+                    responseExcerpt: nil,
+                    latencyMilliseconds: 3
+                )
+                #expect(try await store.recordWebhookAttempt(claim, result: result))
+            }
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.deliveredAt != nil)
+            let again = try #require(try await store.redeliverWebhook(id: event.id, accountID: account))
+            #expect(again.attempts == 2 && again.redeliveries == 1)
+            #expect(again.deliveredAt == nil, "pending again: not delivered")
+            let claim = try #require(
+                try await store.claimWebhooks(now: now, limit: 1, lease: 60, rooms: [], defaultRoom: 1).first
+            )
+            #expect(claim.attempts == 2 && claim.attemptsSinceRedelivery == 0 && claim.redeliveries == 1)
+        }
+    }
 }

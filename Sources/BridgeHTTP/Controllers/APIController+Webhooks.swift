@@ -49,11 +49,14 @@ extension APIController {
     func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output
     {
         let (account, context) = try APIRequestContext.currentAccount()
+        var given: String?
+        if case .json(let body) = input.body { given = body.url }
+        let url = try self.checkedWebhookURL(given)
         let idempotency = context.idempotency?.recording(statusCode: 202) { Components.Schemas.WebhookDelivery($0) }
         guard let id = UUID(uuidString: input.path.id),
             let record = try await self.database(
                 context.logger,
-                { try await $0.redeliverWebhook(id: id, accountID: account.id, idempotency: idempotency) }
+                { try await $0.redeliverWebhook(id: id, accountID: account.id, url: url, idempotency: idempotency) }
             )
         else { throw APIProblem.notFound("webhook delivery") }
         context.logger.debug("webhook redelivery requested", metadata: ["webhook.id": "\(record.id)"])
@@ -62,14 +65,9 @@ extension APIController {
 
     func sendTestWebhook(_ input: Operations.SendTestWebhook.Input) async throws -> Operations.SendTestWebhook.Output {
         let (account, context) = try APIRequestContext.currentAccount()
-        var url: String?
-        if case .json(let body) = input.body, let given = body.url {
-            if let error = self.validator.policy.callbackURLs.check(given, field: "url") {
-                throw APIProblem.invalidFields([error])
-            }
-            url = given
-        }
-        let requested = url
+        var given: String?
+        if case .json(let body) = input.body { given = body.url }
+        let requested = try self.checkedWebhookURL(given)
         let idempotency = context.idempotency?.recording(statusCode: 202) { Components.Schemas.WebhookDelivery($0) }
         guard
             let record = try await self.database(
@@ -131,5 +129,14 @@ extension APIController {
         }
         context.logger.notice("webhook secret rotated", metadata: ["account": "\(account.name)"])
         return .ok(.init(body: .json(.init(settings))))
+    }
+
+    /// A webhook URL of a request body's `url`, checked by the callback-URL policy (`nil` stays nil).
+    private func checkedWebhookURL(_ url: String?) throws -> String? {
+        guard let url else { return nil }
+        if let error = self.validator.policy.callbackURLs.check(url, field: "url") {
+            throw APIProblem.invalidFields([error])
+        }
+        return url
     }
 }

@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "099bb51eba70e3863f2cecf3d3e8223075bfed662352bce2dac8a038f4df8092"
+let openAPISpecSHA256 = "5bc35aff73d03bc9b458b19b51c8ebe7e02af08e61720529930f03b532c3a357"

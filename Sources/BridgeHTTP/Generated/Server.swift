@@ -1744,6 +1744,16 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// payload (receivers that de-duplicate by id see a repeat). Typically for `dead` deliveries;
     /// a `delivered` one is sent again; one being posted at this moment is left as it is.
     ///
+    /// Where it goes: `url` if the body gives one (checked as other webhook URLs). Otherwise an
+    /// event that went to an account URL — a `message.inbound`, or a `message.status` of a message
+    /// without its own `callback_url` — goes to the account's `inbound_url` / `status_url` as it is
+    /// now (where it went before if the account has none any more); a message's `callback_url` and
+    /// a test event's URL stay as they were. The delivery's `url` shows where it will go.
+    ///
+    /// `attempts` keeps counting across redeliveries (so does the `SMSBridge-Attempt` header),
+    /// `redeliveries` grows by one (the `SMSBridge-Redelivery` header carries it), and
+    /// `delivered_at` is cleared until the event is delivered again.
+    ///
     ///
     /// - Remark: HTTP `POST /v1/webhooks/deliveries/{id}/redeliver`.
     /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)`.
@@ -1774,9 +1784,30 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     ),
                     accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields)
                 )
+                let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
+                let body: Operations.RedeliverWebhook.Input.Body?
+                let chosenContentType = try converter.bestContentType(
+                    received: contentType,
+                    options: [
+                        "application/json"
+                    ]
+                )
+                switch chosenContentType {
+                case "application/json":
+                    body = try await converter.getOptionalRequestBodyAsJSON(
+                        Components.Schemas.RedeliverRequest.self,
+                        from: requestBody,
+                        transforming: { value in
+                            .json(value)
+                        }
+                    )
+                default:
+                    preconditionFailure("bestContentType chose an invalid content type.")
+                }
                 return Operations.RedeliverWebhook.Input(
                     path: path,
-                    headers: headers
+                    headers: headers,
+                    body: body
                 )
             },
             serializer: { output, request in
@@ -1796,6 +1827,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                             value,
                             headerFields: &response.headerFields,
                             contentType: "application/json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .badRequest(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 400)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
                         )
                     }
                     return (response, body)
@@ -2193,7 +2242,8 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// Set the account's webhook URLs
     ///
-    /// Replaces both URLs: one left out (or `null`) is cleared. URLs are http or https, without
+    /// Replaces both URLs (a `PUT` sets the whole resource): one left out (or `null`) is cleared —
+    /// send both to change one. URLs are http or https, without
     /// credentials, and — unless the service allows it — not on private, loopback or link-local
     /// addresses. A message's own `callback_url` wins over `status_url`.
     ///
@@ -2351,10 +2401,12 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
+    /// Secrets retired by earlier rotations keep signing until their own overlaps end: a rotation
+    /// during an overlap adds a signature and cuts no earlier secret short (values newest first).
     ///
     /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
-    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would drop
-    /// the old secret while the new one is unknown.
+    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would make
+    /// a secret you never saw current.
     ///
     ///
     /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.

@@ -934,10 +934,14 @@ extension Components {
             internal var url: Swift.String
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/status`.
             internal var status: Components.Schemas.WebhookDeliveryStatus
-            /// Attempts since the event was written or last redelivered.
+            /// Every attempt of the event, across redeliveries (`SMSBridge-Attempt` of the last one).
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/attempts`.
             internal var attempts: Swift.Int
+            /// How many times it was redelivered (0 for none; `SMSBridge-Redelivery` when above 0).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookDelivery/redeliveries`.
+            internal var redeliveries: Swift.Int
             /// When it is tried next (pending only).
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/next_attempt_at`.
@@ -960,6 +964,8 @@ extension Components {
             internal var lastLatencyMs: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/created_at`.
             internal var createdAt: Foundation.Date
+            /// When it was delivered; absent while it is pending again after a redelivery.
+            ///
             /// - Remark: Generated from `#/components/schemas/WebhookDelivery/delivered_at`.
             internal var deliveredAt: Foundation.Date?
             /// The JSON body, exactly as posted and signed.
@@ -979,7 +985,8 @@ extension Components {
             ///   - sequence: The message's status sequence at the event.
             ///   - url:
             ///   - status:
-            ///   - attempts: Attempts since the event was written or last redelivered.
+            ///   - attempts: Every attempt of the event, across redeliveries (`SMSBridge-Attempt` of the last one).
+            ///   - redeliveries: How many times it was redelivered (0 for none; `SMSBridge-Redelivery` when above 0).
             ///   - nextAttemptAt: When it is tried next (pending only).
             ///   - lastAttemptAt:
             ///   - lastStatusCode: The HTTP status of the last answer; absent when none came (refused, timed out).
@@ -987,7 +994,7 @@ extension Components {
             ///   - lastResponse: The first 512 bytes of the last answer's body.
             ///   - lastLatencyMs:
             ///   - createdAt:
-            ///   - deliveredAt:
+            ///   - deliveredAt: When it was delivered; absent while it is pending again after a redelivery.
             ///   - payload: The JSON body, exactly as posted and signed.
             ///   - attemptHistory: Every attempt, oldest first (single delivery only).
             internal init(
@@ -998,6 +1005,7 @@ extension Components {
                 url: Swift.String,
                 status: Components.Schemas.WebhookDeliveryStatus,
                 attempts: Swift.Int,
+                redeliveries: Swift.Int,
                 nextAttemptAt: Foundation.Date? = nil,
                 lastAttemptAt: Foundation.Date? = nil,
                 lastStatusCode: Swift.Int? = nil,
@@ -1016,6 +1024,7 @@ extension Components {
                 self.url = url
                 self.status = status
                 self.attempts = attempts
+                self.redeliveries = redeliveries
                 self.nextAttemptAt = nextAttemptAt
                 self.lastAttemptAt = lastAttemptAt
                 self.lastStatusCode = lastStatusCode
@@ -1035,6 +1044,7 @@ extension Components {
                 case url
                 case status
                 case attempts
+                case redeliveries
                 case nextAttemptAt = "next_attempt_at"
                 case lastAttemptAt = "last_attempt_at"
                 case lastStatusCode = "last_status_code"
@@ -1113,6 +1123,35 @@ extension Components {
                 case nextCursor = "next_cursor"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RedeliverRequest`.
+        internal struct RedeliverRequest: Codable, Hashable, Sendable {
+            /// Where to send it this time and on its retries; default the account's URL as it is now
+            /// for events that went to an account URL, else where it went before.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/RedeliverRequest/url`.
+            internal var url: Swift.String?
+            /// Creates a new `RedeliverRequest`.
+            ///
+            /// - Parameters:
+            ///   - url: Where to send it this time and on its retries; default the account's URL as it is now
+            internal init(url: Swift.String? = nil) {
+                self.url = url
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case url
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.url = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .url
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "url"
+                ])
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/TestWebhookRequest`.
         internal struct TestWebhookRequest: Codable, Hashable, Sendable {
             /// Where to send it; default the account's `status_url`.
@@ -1154,10 +1193,14 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSettings/secret_hint`.
             internal var secretHint: Swift.String
-            /// While a rotation overlaps, when the old secret stops signing.
+            /// While a rotation overlaps, when the last old secret stops signing.
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSettings/previous_secret_expires_at`.
             internal var previousSecretExpiresAt: Foundation.Date?
+            /// The old secrets still signing, the most recently retired first (empty when none).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSettings/previous_secrets`.
+            internal var previousSecrets: [Components.Schemas.RetiredSecret]?
             /// - Remark: Generated from `#/components/schemas/WebhookSettings/updated_at`.
             internal var updatedAt: Foundation.Date
             /// Creates a new `WebhookSettings`.
@@ -1166,19 +1209,22 @@ extension Components {
             ///   - statusUrl: Where `message.status` events go, unless the message has its own `callback_url`.
             ///   - inboundUrl: Where `message.inbound` events go.
             ///   - secretHint: The first characters of the current secret (`whsec_3f9a…`), to tell secrets apart.
-            ///   - previousSecretExpiresAt: While a rotation overlaps, when the old secret stops signing.
+            ///   - previousSecretExpiresAt: While a rotation overlaps, when the last old secret stops signing.
+            ///   - previousSecrets: The old secrets still signing, the most recently retired first (empty when none).
             ///   - updatedAt:
             internal init(
                 statusUrl: Swift.String? = nil,
                 inboundUrl: Swift.String? = nil,
                 secretHint: Swift.String,
                 previousSecretExpiresAt: Foundation.Date? = nil,
+                previousSecrets: [Components.Schemas.RetiredSecret]? = nil,
                 updatedAt: Foundation.Date
             ) {
                 self.statusUrl = statusUrl
                 self.inboundUrl = inboundUrl
                 self.secretHint = secretHint
                 self.previousSecretExpiresAt = previousSecretExpiresAt
+                self.previousSecrets = previousSecrets
                 self.updatedAt = updatedAt
             }
             internal enum CodingKeys: String, CodingKey {
@@ -1186,9 +1232,47 @@ extension Components {
                 case inboundUrl = "inbound_url"
                 case secretHint = "secret_hint"
                 case previousSecretExpiresAt = "previous_secret_expires_at"
+                case previousSecrets = "previous_secrets"
                 case updatedAt = "updated_at"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RetiredSecret`.
+        internal struct RetiredSecret: Codable, Hashable, Sendable {
+            /// The first characters of the old secret (`whsec_3f9a…`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RetiredSecret/secret_hint`.
+            internal var secretHint: Swift.String
+            /// When a rotation replaced it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RetiredSecret/retired_at`.
+            internal var retiredAt: Foundation.Date
+            /// When it stops signing.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RetiredSecret/expires_at`.
+            internal var expiresAt: Foundation.Date
+            /// Creates a new `RetiredSecret`.
+            ///
+            /// - Parameters:
+            ///   - secretHint: The first characters of the old secret (`whsec_3f9a…`).
+            ///   - retiredAt: When a rotation replaced it.
+            ///   - expiresAt: When it stops signing.
+            internal init(
+                secretHint: Swift.String,
+                retiredAt: Foundation.Date,
+                expiresAt: Foundation.Date
+            ) {
+                self.secretHint = secretHint
+                self.retiredAt = retiredAt
+                self.expiresAt = expiresAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case secretHint = "secret_hint"
+                case retiredAt = "retired_at"
+                case expiresAt = "expires_at"
+            }
+        }
+        /// The whole settings resource; a URL left out (or `null`) is cleared.
+        ///
         /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate`.
         internal struct WebhookSettingsUpdate: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate/status_url`.
@@ -1260,13 +1344,15 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSecret/secret`.
             internal var secret: Swift.String
+            /// When the last old secret stops signing (absent when none does).
+            ///
             /// - Remark: Generated from `#/components/schemas/WebhookSecret/previous_secret_expires_at`.
             internal var previousSecretExpiresAt: Foundation.Date?
             /// Creates a new `WebhookSecret`.
             ///
             /// - Parameters:
             ///   - secret: The new secret (shown only now). The HMAC key is its UTF-8 text, `whsec_` included.
-            ///   - previousSecretExpiresAt:
+            ///   - previousSecretExpiresAt: When the last old secret stops signing (absent when none does).
             internal init(
                 secret: Swift.String,
                 previousSecretExpiresAt: Foundation.Date? = nil
@@ -1426,7 +1512,7 @@ extension Components {
         internal struct MessageStatusEventPart: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/number`.
             internal var number: Swift.Int
-            /// pending, submitted, delivered, undelivered, expired, rejected, failed.
+            /// `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected`, `failed` or `canceled` (its message was canceled before it was sent).
             ///
             /// - Remark: Generated from `#/components/schemas/MessageStatusEventPart/status`.
             internal var status: Swift.String
@@ -1442,7 +1528,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - number:
-            ///   - status: pending, submitted, delivered, undelivered, expired, rejected, failed.
+            ///   - status: `pending`, `submitted`, `delivered`, `undelivered`, `expired`, `rejected`, `failed` or `canceled` (its message was canceled before it was sent).
             ///   - smscMessageId:
             ///   - errorCode:
             ///   - submittedAt:

@@ -2404,6 +2404,16 @@ internal enum Operations {
     /// payload (receivers that de-duplicate by id see a repeat). Typically for `dead` deliveries;
     /// a `delivered` one is sent again; one being posted at this moment is left as it is.
     ///
+    /// Where it goes: `url` if the body gives one (checked as other webhook URLs). Otherwise an
+    /// event that went to an account URL — a `message.inbound`, or a `message.status` of a message
+    /// without its own `callback_url` — goes to the account's `inbound_url` / `status_url` as it is
+    /// now (where it went before if the account has none any more); a message's `callback_url` and
+    /// a test event's URL stay as they were. The delivery's `url` shows where it will go.
+    ///
+    /// `attempts` keeps counting across redeliveries (so does the `SMSBridge-Attempt` header),
+    /// `redeliveries` grows by one (the `SMSBridge-Redelivery` header carries it), and
+    /// `delivered_at` is cleared until the event is delivered again.
+    ///
     ///
     /// - Remark: HTTP `POST /v1/webhooks/deliveries/{id}/redeliver`.
     /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)`.
@@ -2453,17 +2463,26 @@ internal enum Operations {
                 }
             }
             internal var headers: Operations.RedeliverWebhook.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/{id}/redeliver/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/{id}/redeliver/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.RedeliverRequest)
+            }
+            internal var body: Operations.RedeliverWebhook.Input.Body?
             /// Creates a new `Input`.
             ///
             /// - Parameters:
             ///   - path:
             ///   - headers:
+            ///   - body:
             internal init(
                 path: Operations.RedeliverWebhook.Input.Path,
-                headers: Operations.RedeliverWebhook.Input.Headers = .init()
+                headers: Operations.RedeliverWebhook.Input.Headers = .init(),
+                body: Operations.RedeliverWebhook.Input.Body? = nil
             ) {
                 self.path = path
                 self.headers = headers
+                self.body = body
             }
         }
         internal enum Output: Sendable, Hashable {
@@ -2513,6 +2532,32 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request is malformed or invalid: not JSON, not UTF-8, a value of the wrong type, an
+            /// unknown or missing field, an invalid value, or a bad query parameter. `field` names the
+            /// first failing field; `errors` lists them all.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/webhooks/deliveries/{id}/redeliver/post(redeliverWebhook)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
                             response: self
                         )
                     }
@@ -3120,7 +3165,8 @@ internal enum Operations {
     }
     /// Set the account's webhook URLs
     ///
-    /// Replaces both URLs: one left out (or `null`) is cleared. URLs are http or https, without
+    /// Replaces both URLs (a `PUT` sets the whole resource): one left out (or `null`) is cleared —
+    /// send both to change one. URLs are http or https, without
     /// credentials, and — unless the service allows it — not on private, loopback or link-local
     /// addresses. A message's own `callback_url` wins over `status_url`.
     ///
@@ -3348,10 +3394,12 @@ internal enum Operations {
     /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
+    /// Secrets retired by earlier rotations keep signing until their own overlaps end: a rotation
+    /// during an overlap adds a signature and cuts no earlier secret short (values newest first).
     ///
     /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
-    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would drop
-    /// the old secret while the new one is unknown.
+    /// secret again (kept with the key for 24 hours) instead of a second rotation, which would make
+    /// a secret you never saw current.
     ///
     ///
     /// - Remark: HTTP `POST /v1/account/webhooks/secret/rotate`.

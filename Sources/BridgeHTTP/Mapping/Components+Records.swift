@@ -212,6 +212,7 @@ extension Components.Schemas.WebhookDelivery {
             url: record.url,
             status: .init(rawValue: record.status.rawValue) ?? .pending,
             attempts: record.attempts,
+            redeliveries: record.redeliveries,
             nextAttemptAt: record.nextAttemptAt,
             lastAttemptAt: record.lastAttemptAt,
             lastStatusCode: record.lastStatusCode,
@@ -243,9 +244,25 @@ extension Components.Schemas.WebhookSettings {
         self.init(
             statusUrl: settings.statusURL,
             inboundUrl: settings.inboundURL,
-            secretHint: String(settings.secret.prefix(10)) + "…",
+            secretHint: hint(ofSecret: settings.secret),
             previousSecretExpiresAt: settings.previousSecretExpiresAt.flatMap { $0 > Date() ? $0 : nil },
+            previousSecrets: settings.retiredSecrets.map(Components.Schemas.RetiredSecret.init),
             updatedAt: settings.updatedAt
+        )
+    }
+}
+
+/// The first characters of a secret (`whsec_3f9a…`): enough to tell secrets apart, never to sign.
+private func hint(ofSecret secret: String) -> String {
+    String(secret.prefix(10)) + "…"
+}
+
+extension Components.Schemas.RetiredSecret {
+    init(_ retired: RetiredWebhookSecret) {
+        self.init(
+            secretHint: hint(ofSecret: retired.secret),
+            retiredAt: retired.retiredAt,
+            expiresAt: retired.expiresAt
         )
     }
 }

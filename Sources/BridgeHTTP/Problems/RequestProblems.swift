@@ -44,7 +44,7 @@ enum RequestProblems {
     /// Operations that read a JSON body.
     static let bodyOperations: Set<String> = [
         Operations.SendMessage.id, Operations.SendMessageBatch.id, Operations.PutWebhookSettings.id,
-        Operations.SendTestWebhook.id, Operations.RotateWebhookSecret.id,
+        Operations.SendTestWebhook.id, Operations.RotateWebhookSecret.id, Operations.RedeliverWebhook.id,
     ]
 
     // MARK: Bodies
@@ -191,6 +191,7 @@ enum RequestProblems {
         case Operations.PutWebhookSettings.id: Components.Schemas.WebhookSettingsUpdate.self
         case Operations.SendTestWebhook.id: Components.Schemas.TestWebhookRequest.self
         case Operations.RotateWebhookSecret.id: Components.Schemas.RotateSecretRequest.self
+        case Operations.RedeliverWebhook.id: Components.Schemas.RedeliverRequest.self
         default: nil
         }
     }

@@ -277,7 +277,7 @@ public final class WebhookWorker: Service, Sendable {
             error = "410 Gone: the receiver says the URL is gone; not retried"
         case .retry(let notBefore):
             if let retry = self.configuration.retry.nextAttempt(
-                afterAttempts: claim.attempts + 1,
+                afterAttempts: claim.attemptsSinceRedelivery + 1,
                 since: claim.retrySince,
                 now: finishedAt,
                 random: self.random(),
@@ -423,6 +423,9 @@ public final class WebhookWorker: Service, Sendable {
         request.headers.add(name: "SMSBridge-Event-ID", value: claim.id.uuidString.lowercased())
         request.headers.add(name: "SMSBridge-Event-Type", value: claim.eventType.rawValue)
         request.headers.add(name: "SMSBridge-Attempt", value: "\(claim.attempts + 1)")
+        if claim.redeliveries > 0 {
+            request.headers.add(name: "SMSBridge-Redelivery", value: "\(claim.redeliveries)")
+        }
         request.headers.add(name: WebhookSignature.timestampHeader, value: "\(timestamp)")
         request.headers.add(
             name: WebhookSignature.signatureHeader,
