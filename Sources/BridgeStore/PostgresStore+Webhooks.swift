@@ -235,13 +235,39 @@ extension PostgresStore {
     public func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings
     {
         _ = try await self.webhookSettings(accountID: accountID)
-        try await self.client.query(
-            """
-            UPDATE account_webhooks SET status_url = \(statusURL), inbound_url = \(inboundURL), updated_at = now()
-            WHERE account_id = \(accountID)
-            """,
-            logger: self.logger
-        )
+        try await self.client.withTransaction(logger: self.logger) { connection in
+            var old: (status: String?, inbound: String?) = (nil, nil)
+            let rows = try await connection.query(
+                "SELECT status_url, inbound_url FROM account_webhooks WHERE account_id = \(accountID) FOR UPDATE",
+                logger: self.logger
+            )
+            for try await row in rows.decode((String?, String?).self) { old = row }
+            try await connection.query(
+                """
+                UPDATE account_webhooks SET status_url = \(statusURL), inbound_url = \(inboundURL), updated_at = now()
+                WHERE account_id = \(accountID)
+                """,
+                logger: self.logger
+            )
+            // Events still waiting for the account's old URL go to its new one (an endpoint moved
+            // after an outage); those of a message's own callback_url, or redelivered elsewhere,
+            // stay. Events being posted at this moment stay too.
+            try await connection.query(
+                """
+                UPDATE webhook_deliveries e SET updated_at = now(),
+                    url = CASE WHEN e.event_type = 'message.inbound' THEN \(inboundURL)::text ELSE \(statusURL)::text END,
+                    destination = substring(
+                        CASE WHEN e.event_type = 'message.inbound' THEN \(inboundURL)::text ELSE \(statusURL)::text END
+                        from '^[A-Za-z]+://([^/?#]*)')
+                WHERE e.account_id = \(accountID) AND e.status = 'pending' AND e.lease_token IS NULL AND (
+                    (e.event_type = 'message.inbound' AND e.url = \(old.inbound)::text AND \(inboundURL)::text IS NOT NULL)
+                    OR (e.event_type IN ('message.status', 'webhook.test') AND e.url = \(old.status)::text
+                        AND \(statusURL)::text IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = e.message_id AND m.callback_url IS NOT NULL)))
+                """,
+                logger: self.logger
+            )
+        }
         return try await self.webhookSettings(accountID: accountID)
     }
 

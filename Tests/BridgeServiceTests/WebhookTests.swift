@@ -291,6 +291,42 @@ import Testing
         }
     }
 
+    /// Events still waiting for the account's old URL go to the new one once it is set; those of a
+    /// message's own callback_url stay where they were addressed.
+    @Test func pendingEventsFollowTheAccountsNewURL() async throws {
+        try await self.withWorker { store, account, worker, clock, old in
+            let new = WebhookReceiver()
+            try await new.start()
+            defer { Task { try? await new.stop() } }
+            old.answer { _, _ in .init(status: 503) }
+            _ = try await store.setWebhookURLs(accountID: account, statusURL: old.url, inboundURL: nil)
+            var policy = MessagePolicy()
+            policy.callbackURLs = CallbackURLPolicy(allowsPrivateAddresses: true)
+            let validator = MessageValidator(
+                policy: policy,
+                router: MessageRouter(defaultConnector: "main"),
+                builders: ["main": SubmitBuilder()]
+            )
+            let own = "\(old.url)?own=1"
+            var ids: [UUID] = []
+            for callback in [nil, own] {
+                let request = SendRequest(to: "447700900123", from: "Shop", text: "Hi", callbackURL: callback)
+                let message = try validator.validate(request, accountID: account, now: Date()).get()
+                try await store.insert([message])
+                _ = try await store.cancel(id: message.id, accountID: account)
+                ids.append(message.id)
+            }
+            #expect(try await worker.deliverDue() == 2)
+            _ = try await store.setWebhookURLs(accountID: account, statusURL: new.url, inboundURL: nil)
+            let pending = try await store.webhookDeliveries(accountID: account, filter: .init(status: .pending), limit: 10, after: nil)
+            #expect(Set(pending.map(\.url)) == [new.url, own])
+            clock.advance(by: 3_600)
+            #expect(try await worker.deliverDue() == 2)
+            #expect(new.requests.count == 1)
+            #expect(old.requests.count == 3, "the message's own URL is tried again where it was")
+        }
+    }
+
     /// A receiver still holding the original secret verifies callbacks during the first rotation's
     /// overlap, even after a second rotation.
     @Test func aSecondRotationDoesNotCutTheOriginalSecretShort() async throws {

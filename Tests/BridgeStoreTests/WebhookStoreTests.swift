@@ -409,8 +409,8 @@ import Testing
             let unset = try #require(events.first { $0.messageID == later })
             #expect(
                 try await store.redeliverWebhook(id: unset.id, accountID: account)?.url
-                    == "https://hooks.example.com/status",
-                "no status_url any more: where it went"
+                    == "https://moved.example.com/status",
+                "no status_url any more: where it was last addressed (pending, it moved with the account's URL)"
             )
             let claims = try await store.claimWebhooks(
                 now: Date().addingTimeInterval(30),
