@@ -394,7 +394,11 @@ extension PostgresStore {
                 LIMIT \(Int64(limit))
             )
             UPDATE webhook_deliveries w
-            SET lease_token = \(token), next_attempt_at = \(now.addingTimeInterval(lease)), updated_at = now()
+            SET lease_token = \(token), next_attempt_at = \(now.addingTimeInterval(lease)), updated_at = now(),
+                -- The budget counts from the first attempt (since the event was written or
+                -- redelivered): an event that waited behind an earlier one of its message, or for
+                -- a paused destination, is not charged for the wait.
+                retry_since = CASE WHEN w.attempts = w.attempts_at_redelivery THEN \(now) ELSE w.retry_since END
             FROM picked WHERE w.id = picked.id
             RETURNING w.id, w.account_id, w.event_type, w.url, w.destination, w.payload, w.attempts,
                 w.attempts_at_redelivery, w.redeliveries, w.retry_since,

@@ -490,6 +490,22 @@ import Testing
         }
     }
 
+    /// The budget counts from an event's first attempt: one that waited (behind an earlier event
+    /// of its message, say) longer than the whole budget still gets its retries.
+    @Test func anEventThatWaitedLongerThanItsBudgetStillGetsItsRetries() async throws {
+        // The worker's clock is 30 s ahead of the rows' times: every event looks 30 s old.
+        try await self.withWorker({ $0.retry.giveUpAfter = 20 }) { store, account, worker, clock, receiver in
+            receiver.answer { _, _ in .init(status: 503) }
+            let event = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
+            #expect(try await worker.deliverDue() == 1)
+            let row = try #require(try await store.webhookDelivery(id: event.id, accountID: account))
+            #expect(row.status == .pending, "retried: its 20 s start at its first attempt")
+            clock.advance(by: 25)
+            #expect(try await worker.deliverDue() == 1)
+            #expect(try await store.webhookDelivery(id: event.id, accountID: account)?.status == .dead)
+        }
+    }
+
     /// A refused connection reads as the system says it, not as NIO's framing of an errno (which
     /// had an unbalanced parenthesis); TLS errors lose the library's source paths.
     @Test func aRefusedConnectionIsRecordedInPlainWords() async throws {
