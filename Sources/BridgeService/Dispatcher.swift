@@ -135,6 +135,12 @@ public final class Dispatcher: Service, Sendable {
             self.reports.finish()
         }
         listener.cancel()
+        // Canceled past the shutdown deadline, the database pool is going too: the leases then
+        // run out (or the instance is found dead) and the messages are sent again.
+        guard !Task.isCancelled else {
+            self.logger.notice("shutdown deadline passed: messages still at the SMSC stay leased until their lease runs out")
+            return
+        }
         do {
             try await self.withDatabase { [store, instanceID] in try await store.releaseLeases(owner: instanceID) }
         } catch {
@@ -449,7 +455,8 @@ final class SendTracker: Sendable {
     private struct State {
         var open = true
         var running = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
 
         /// Closed, and every send that began has ended.
         var isFinished: Bool { !self.open && self.running == 0 }
@@ -483,19 +490,29 @@ final class SendTracker: Sendable {
     /// Those waiting for the end, once closed and every send has ended; none before.
     private static func takeWaitersIfFinished(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
         guard state.isFinished else { return [] }
-        defer { state.waiters = [] }
-        return state.waiters
+        defer { state.waiters = [:] }
+        return Array(state.waiters.values)
     }
 
-    /// Returns once closed and every send has ended.
+    /// Returns once closed and every send has ended — or when the task is canceled (past the
+    /// shutdown deadline: what the SMSC has not answered then stays leased, and is sent again once
+    /// its lease runs out).
     func finished() async {
-        await withCheckedContinuation { continuation in
-            let done = self.state.withLock { state in
-                if state.isFinished { return true }
-                state.waiters.append(continuation)
-                return false
+        let id = self.state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = self.state.withLock { state in
+                    if state.isFinished || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if done { continuation.resume() }
             }
-            if done { continuation.resume() }
+        } onCancel: {
+            self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

@@ -117,8 +117,9 @@ public final class SMPPConnector: Service, Sendable {
         }
         for pending in queued { pending.waiter.resume(throwing: SMPPClientError.shuttingDown) }
         for handle in handles { handle.unbind() }
+        // Canceled (past the application's shutdown deadline): close at once.
         let deadline = NIODeadline.now() + self.configuration.unbindTimeout + .seconds(2)
-        while self.state.withLock({ !$0.handles.isEmpty }), NIODeadline.now() < deadline {
+        while self.state.withLock({ !$0.handles.isEmpty }), NIODeadline.now() < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for handle in self.state.withLock({ Array($0.handles.values) }) { handle.close() }
