@@ -47,6 +47,10 @@ public struct MigrationRunner: Sendable {
             logger: logger
         )
         let applied = try await self.applied(on: connection, logger: logger)
+        // A database migrated by a newer build is refused here too, as `pending` and readiness do:
+        // a deploy's migrate step run with an old binary must not pass.
+        let known = Set(self.migrations.map(\.version))
+        if let unknown = Set(applied.keys).subtracting(known).min() { throw MigrationError.unknownApplied(version: unknown) }
         var appliedNow: [Migration] = []
         for migration in self.migrations {
             if let checksum = applied[migration.version] {

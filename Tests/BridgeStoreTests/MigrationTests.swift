@@ -82,6 +82,10 @@ import Testing
             await #expect(throws: MigrationError.unknownApplied(version: 2)) {
                 try await MigrationRunner(migrations: [newer[0]]).pending(on: client, logger: self.logger)
             }
+            // `smsbridge migrate` with the older build refuses too (it said "up to date").
+            await #expect(throws: MigrationError.unknownApplied(version: 2)) {
+                try await MigrationRunner(migrations: [newer[0]]).apply(on: client, logger: self.logger)
+            }
         }
     }
 
