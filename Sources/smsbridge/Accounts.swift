@@ -18,6 +18,17 @@ struct Accounts: AsyncParsableCommand {
         @Option(help: "Messages per second it may submit (default: the service's http.default_rate_limit).")
         var rateLimit: Double?
 
+        /// A name to type on a command line and find in logs; a rate that can be met.
+        func validate() throws {
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+            guard !self.name.isEmpty, self.name.count <= 64, self.name.unicodeScalars.allSatisfy(allowed.contains) else {
+                throw ValidationError("the name must be 1–64 letters, digits, '-', '_' or '.'")
+            }
+            if let rate = self.rateLimit, !(rate.isFinite && rate > 0) {
+                throw ValidationError("--rate-limit must be a number of messages per second above 0")
+            }
+        }
+
         func run() async throws {
             try await self.database.withStore { store in
                 if try await store.account(named: self.name) != nil {

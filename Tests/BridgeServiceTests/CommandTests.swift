@@ -40,6 +40,12 @@ import Testing
         #expect(again.status == 1)
         #expect(again.stderr.contains("an account named shop exists already"), "\(again.stderr)")
         #expect(!again.stderr.contains("Usage:"), "\(again.stderr)")
+        // An empty or unwieldy name, and a rate no send could meet, are refused before anything is stored.
+        for arguments in [[""], ["x y;--"], ["ok", "--rate-limit=0"], ["ok", "--rate-limit=nan"]] {
+            let refused = try await Self.run(["accounts", "create"] + arguments + ["--database-url", url])
+            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
+        }
+        #expect(try await Self.run(["accounts", "list", "--database-url", url]).stdout.split(separator: "\n").count == 1)
 
         let dryRun = try await Self.run(["purge", "--older-than", "90d", "--dry-run", "--database-url", url])
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
