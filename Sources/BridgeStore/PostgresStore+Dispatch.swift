@@ -137,16 +137,7 @@ extension PostgresStore {
                     logger: self.logger
                 )
                 for try await (id, hasURL) in rows.decode((UUID, Bool).self) where hasURL { changed.append(id) }
-                try await connection.query(
-                    // Parts never sent end with their message: `expired` when its validity ran out first.
-                    """
-                    UPDATE message_parts p SET done_at = now(),
-                        status = CASE WHEN f.status = 'expired' THEN 'expired' ELSE 'failed' END
-                    FROM unnest(\(finishedIDs)::uuid[], \(finishedStatuses)::text[]) AS f(id, status)
-                    WHERE p.message_id = f.id AND p.status = 'pending'
-                    """,
-                    logger: self.logger
-                )
+                try await Self.endUnsentParts(of: finishedIDs, statuses: finishedStatuses, on: connection, logger: self.logger)
             }
             try await Self.enqueueStatusEvents(messageIDs: changed, on: connection, logger: self.logger)
             guard !partIDs.isEmpty else { return [] }
@@ -314,16 +305,35 @@ extension PostgresStore {
                 if hasURL { notified.append(id) }
             }
             guard !expired.isEmpty else { return 0 }
-            try await connection.query(
-                """
-                UPDATE message_parts SET status = 'expired', done_at = now()
-                WHERE message_id = ANY(\(expired)) AND status = 'pending'
-                """,
+            try await Self.endUnsentParts(
+                of: expired,
+                statuses: expired.map { _ in MessageStatus.expired.rawValue },
+                on: connection,
                 logger: self.logger
             )
             try await Self.enqueueStatusEvents(messageIDs: notified, on: connection, logger: self.logger)
             return expired.count
         }
+    }
+
+    /// The parts never sent of messages that ended (`statuses[i]` the status of `messageIDs[i]`) end
+    /// with them: `expired` or `canceled` as their message, `failed` otherwise. In the caller's
+    /// transaction.
+    static func endUnsentParts(
+        of messageIDs: [UUID],
+        statuses: [String],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE message_parts p SET done_at = now(),
+                status = CASE WHEN f.status IN ('expired', 'canceled') THEN f.status ELSE 'failed' END
+            FROM unnest(\(messageIDs)::uuid[], \(statuses)::text[]) AS f(id, status)
+            WHERE p.message_id = f.id AND p.status = 'pending'
+            """,
+            logger: logger
+        )
     }
 
     /// Publishes this instance's open SMPP connections for the other instances' de-duplication of

@@ -156,8 +156,10 @@ extension PostgresStore {
             for try await _ in rows { canceled = true }
             guard canceled else { return false }
             // Its parts were never sent: they end with it.
-            try await connection.query(
-                "UPDATE message_parts SET status = 'canceled', done_at = now() WHERE message_id = \(id) AND status = 'pending'",
+            try await Self.endUnsentParts(
+                of: [id],
+                statuses: [MessageStatus.canceled.rawValue],
+                on: connection,
                 logger: self.logger
             )
             try await Self.enqueueStatusEvents(messageIDs: [id], on: connection, logger: self.logger)
