@@ -24,6 +24,11 @@ extension PostgresStore {
                 AND EXISTS (SELECT 1 FROM account_webhooks w WHERE w.account_id = m.account_id AND w.status_url IS NOT NULL)))
         """
 
+    /// A URL's destination (`host[:port]`, what per-destination limits and breakers count by).
+    static func destination(of url: String) -> String {
+        "substring(\(url) from '^[A-Za-z]+://([^/?#]*)')"
+    }
+
     /// RFC 3339 in UTC with milliseconds, as the API writes dates.
     static func rfc3339(_ column: String) -> String {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -59,7 +64,7 @@ extension PostgresStore {
             """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
             SELECT w.event_id, w.account_id, 'message.inbound', \(record.id), 1, w.inbound_url,
-                substring(w.inbound_url from '^[A-Za-z]+://([^/?#]*)'),
+                \(unescaped: Self.destination(of: "w.inbound_url")),
                 jsonb_build_object(
                     'id', w.event_id,
                     'type', 'message.inbound',
@@ -106,7 +111,7 @@ extension PostgresStore {
             let rows = try await connection.query(
                 """
                 INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
-                SELECT a.event_id, a.id, 'webhook.test', NULL, 1, a.url, substring(a.url from '^[A-Za-z]+://([^/?#]*)'),
+                SELECT a.event_id, a.id, 'webhook.test', NULL, 1, a.url, \(unescaped: Self.destination(of: "a.url")),
                     jsonb_build_object(
                         'id', a.event_id,
                         'type', 'webhook.test',
@@ -254,16 +259,17 @@ extension PostgresStore {
             // stay. Events being posted at this moment stay too.
             try await connection.query(
                 """
-                UPDATE webhook_deliveries e SET updated_at = now(),
-                    url = CASE WHEN e.event_type = 'message.inbound' THEN \(inboundURL)::text ELSE \(statusURL)::text END,
-                    destination = substring(
-                        CASE WHEN e.event_type = 'message.inbound' THEN \(inboundURL)::text ELSE \(statusURL)::text END
-                        from '^[A-Za-z]+://([^/?#]*)')
-                WHERE e.account_id = \(accountID) AND e.status = 'pending' AND e.lease_token IS NULL AND (
-                    (e.event_type = 'message.inbound' AND e.url = \(old.inbound)::text AND \(inboundURL)::text IS NOT NULL)
-                    OR (e.event_type IN ('message.status', 'webhook.test') AND e.url = \(old.status)::text
-                        AND \(statusURL)::text IS NOT NULL
-                        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = e.message_id AND m.callback_url IS NOT NULL)))
+                UPDATE webhook_deliveries e SET updated_at = now(), url = t.url,
+                    destination = \(unescaped: Self.destination(of: "t.url"))
+                FROM (
+                    SELECT d.id, CASE WHEN d.event_type = 'message.inbound' THEN \(inboundURL)::text ELSE \(statusURL)::text END AS url
+                    FROM webhook_deliveries d
+                    WHERE d.account_id = \(accountID) AND d.status = 'pending' AND (
+                        (d.event_type = 'message.inbound' AND d.url = \(old.inbound)::text)
+                        OR (d.event_type IN ('message.status', 'webhook.test') AND d.url = \(old.status)::text
+                            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.callback_url IS NOT NULL)))
+                ) t
+                WHERE e.id = t.id AND e.lease_token IS NULL AND t.url IS NOT NULL
                 """,
                 logger: self.logger
             )
@@ -630,7 +636,7 @@ extension PostgresStore {
             let rows = try await connection.query(
                 """
                 UPDATE webhook_deliveries SET status = 'pending', url = t.target_url,
-                    destination = substring(t.target_url from '^[A-Za-z]+://([^/?#]*)'),
+                    destination = \(unescaped: Self.destination(of: "t.target_url")),
                     attempts_at_redelivery = attempts, redeliveries = redeliveries + 1, retry_since = now(),
                     next_attempt_at = now(), delivered_at = NULL, updated_at = now()
                 FROM (
@@ -667,7 +673,7 @@ extension PostgresStore {
         static let sql = """
             INSERT INTO webhook_deliveries (id, account_id, event_type, message_id, sequence, url, destination, payload)
             SELECT m.event_id, m.account_id, 'message.status', m.id, m.status_sequence, m.url,
-                substring(m.url from '^[A-Za-z]+://([^/?#]*)'),
+                \(PostgresStore.destination(of: "m.url")),
                 jsonb_build_object(
                     'id', m.event_id,
                     'type', 'message.status',
