@@ -319,14 +319,15 @@ struct PoolStateMachine<Waiter> {
         var dispatch = Dispatch()
         guard self.isDispatching else { return dispatch }
         var batchIndex: [Int: Int] = [:]
-        while !self.urgent.isEmpty || !self.normal.isEmpty {
+        // The next is the urgent lane's first, else the normal lane's.
+        while let next = self.urgent.first ?? self.normal.first {
             guard let index = self.leastLoaded(now: now) else { break }
-            if let first = self.urgent.first ?? self.normal.first, first.deadline <= now {
-                dispatch.expired.append(self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst())
+            if next.deadline <= now {
+                dispatch.expired.append(self.removeNext())
                 continue
             }
             if self.bucket != nil, !self.bucket!.take(now: now) { break }
-            let pending = self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst()
+            let pending = self.removeNext()
             self.slots[index].inFlight += 1
             if let position = batchIndex[index] {
                 dispatch.batches[position].pendings.append(pending)
@@ -336,6 +337,11 @@ struct PoolStateMachine<Waiter> {
             }
         }
         return dispatch
+    }
+
+    /// Takes out the next submit to go: the urgent lane's first, else the normal lane's.
+    private mutating func removeNext() -> Pending {
+        self.urgent.isEmpty ? self.normal.removeFirst() : self.urgent.removeFirst()
     }
 
     private mutating func leastLoaded(now: NIODeadline) -> Int? {
