@@ -245,7 +245,7 @@ public final class Dispatcher: Service, Sendable {
         }
         let now = Date()
         if let expiresAt = message.expiresAt, expiresAt <= now {
-            return report([], .finished(.expired, errorCode: nil, description: "validity ran out before sending"))
+            return report([], Self.expiredBeforeSending)
         }
         guard let connector = self.connectors[message.connector] else {
             return report(
@@ -276,6 +276,13 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
+    /// A message whose validity ran out before it reached the SMSC.
+    private static let expiredBeforeSending = SubmissionReport.Outcome.finished(
+        .expired,
+        errorCode: nil,
+        description: "validity ran out before sending"
+    )
+
     /// The parts submitted and the outcome of a message whose pending parts got `results`.
     private func outcome(
         of message: ClaimedMessage,
@@ -296,7 +303,7 @@ public final class Dispatcher: Service, Sendable {
         }
         guard let failure else { return (submitted, .sent) }
         if failure == .expired {
-            return (submitted, .finished(.expired, errorCode: nil, description: "validity ran out before sending"))
+            return (submitted, Self.expiredBeforeSending)
         }
         let code = failure.commandStatus.map { Int($0.rawValue) }
         let description = failure.commandStatus?.name ?? "\(failure)"
