@@ -33,34 +33,30 @@ extension PostgresStore {
         }
         let statuses = receipts.map(\.finalStatus)
         return try await self.client.withTransaction(logger: self.logger) { connection in
-            // 1. Which part each receipt belongs to (the most likely id form first, the newest part).
+            // 1. Which part each receipt belongs to (the most likely id form first, the newest part),
+            //    and every receipt into the history; an unmatched one's id keys into
+            //    `unmatched_receipt_keys`, where its submit response will find it.
             var matches: [Int: (message: UUID, part: Int16)] = [:]
             var positions: [Int: Int] = [:]
-            if !candidateKeys.isEmpty {
-                let rows = try await connection.execute(
-                    MatchReceiptParts(
+            let rows = try await connection.execute(
+                RecordReceipts(
+                    candidates: .init(
                         receipts: candidateReceipt,
                         positions: candidatePosition,
                         keys: candidateKeys,
                         connectors: candidateConnectors
                     ),
-                    logger: self.logger
-                )
-                for try await (receipt, message, part, position) in rows {
-                    matches[Int(receipt)] = (message, part)
-                    positions[Int(receipt)] = Int(position)
-                }
-            }
-
-            // 2. Every receipt into the history (NULLs travel as sentinels: arrays here have none);
-            //    an unmatched one's id keys into `unmatched_receipt_keys`, where its submit response
-            //    will find it.
-            try await connection.execute(
-                InsertReceipts(receipts: receipts, matches: matches, statuses: statuses),
+                    receipts: receipts,
+                    statuses: statuses
+                ),
                 logger: self.logger
             )
+            for try await (receipt, message, part, position) in rows {
+                matches[Int(receipt)] = (message, part)
+                positions[Int(receipt)] = Int(position)
+            }
 
-            // 3. Final receipts settle their parts, and maybe their messages.
+            // 2. Final receipts settle their parts, and maybe their messages.
             let settling = receipts.indices.filter { matches[$0] != nil && statuses[$0] != nil }
             let changed = try await Self.settleParts(
                 settling.map { index in
@@ -175,9 +171,11 @@ extension PostgresStore {
         guard !settlements.isEmpty else { return [] }
         let messageIDs = Array(Set(settlements.map(\.messageID)))
         for try await _ in try await connection.execute(LockMessages(messageIDs: messageIDs), logger: logger) {}
-        try await connection.execute(SettleParts(settlements: settlements), logger: logger)
         var partStatuses: [UUID: [MessageStatus]] = [:]
-        let parts = try await connection.execute(PartStatuses(messageIDs: messageIDs), logger: logger)
+        let parts = try await connection.execute(
+            SettleParts(settlements: settlements, messageIDs: messageIDs),
+            logger: logger
+        )
         for try await (message, status) in parts {
             partStatuses[message, default: []].append(MessageStatus(rawValue: status) ?? .sent)
         }
@@ -215,11 +213,19 @@ extension PostgresStore {
 // MARK: Statements
 
 extension PostgresStore {
-    /// Which part each receipt belongs to: per receipt, its candidate id keys in order of
-    /// likelihood; the first key that finds a part of the receipt's connector wins, the newest
-    /// part if several. Rows: (receipt index, message id, part number, the key's position).
-    struct MatchReceiptParts: PostgresPreparedStatement {
+    /// Which part each receipt belongs to, and every receipt into the history, in one statement.
+    ///
+    /// The match: per receipt, its candidate id keys in order of likelihood; the first key that
+    /// finds a part of the receipt's connector wins, the newest part if several. The history: a
+    /// matched receipt with its part; an unmatched one with its id keys, in its row (for the sweep
+    /// that matches it later) and in `unmatched_receipt_keys`, where its submit response will find
+    /// it; a matched one keeps none — nothing looks for it by them. Receipts are inserted in their
+    /// order (the newest of a message is the one with the highest id). NULLs travel as sentinels
+    /// (arrays here have none). Rows: the matches, (receipt index, message id, part number, the
+    /// key's position).
+    struct RecordReceipts: PostgresPreparedStatement {
         static let sql = """
+            WITH m AS (
             SELECT DISTINCT ON (c.receipt) c.receipt, p.message_id, p.part_number, c.position
             FROM unnest($1::int4[], $2::int4[], $3::text[], $4::text[]) AS c(receipt, position, key, connector)
             CROSS JOIN LATERAL (
@@ -230,68 +236,55 @@ extension PostgresStore {
                 LIMIT 1
             ) p
             ORDER BY c.receipt, c.position
-            """
-        typealias Row = (Int32, UUID, Int16, Int32)
-
-        var receipts: [Int32]
-        var positions: [Int32]
-        var keys: [String]
-        var connectors: [String]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
-            bindings.append(self.receipts)
-            bindings.append(self.positions)
-            bindings.append(self.keys)
-            bindings.append(self.connectors)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-    }
-
-    /// Every receipt into the history; an unmatched one's id keys into `unmatched_receipt_keys`,
-    /// where its submit response will find it (and into its row, for the sweep that matches it
-    /// later); a matched one keeps none — nothing looks for it by them. NULLs travel as sentinels
-    /// (arrays here have none).
-    struct InsertReceipts: PostgresPreparedStatement {
-        static let sql = """
-            WITH inserted AS (
+            ), inserted AS (
             INSERT INTO receipts (connector, smsc_message_id, id_keys, message_id, part_number, stat, state,
                 intermediate, error_code, network_error, raw, matched_at)
-            SELECT connector, smsc_message_id,
-                CASE WHEN message_id = $12 THEN string_to_array(id_keys, E'\\x1f') ELSE '{}' END,
-                NULLIF(message_id, $12), NULLIF(part_number, -1), NULLIF(stat, E'\\x1f'), state, intermediate,
-                NULLIF(error_code, E'\\x1f'), NULLIF(network_error, -1), NULLIF(raw, E'\\x1f'),
-                CASE WHEN message_id = $12 THEN NULL ELSE now() END
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::int2[], $6::text[], $7::text[], $8::bool[],
-                $9::text[], $10::int4[], $11::text[])
-                AS t(connector, smsc_message_id, id_keys, message_id, part_number, stat, state, intermediate,
-                    error_code, network_error, raw)
+            SELECT t.connector, t.smsc_message_id,
+                CASE WHEN m.message_id IS NULL THEN string_to_array(t.id_keys, E'\\x1f') ELSE '{}' END,
+                m.message_id, m.part_number, NULLIF(t.stat, E'\\x1f'), t.state, t.intermediate,
+                NULLIF(t.error_code, E'\\x1f'), NULLIF(t.network_error, -1), NULLIF(t.raw, E'\\x1f'),
+                CASE WHEN m.message_id IS NULL THEN NULL ELSE now() END
+            FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[],
+                $12::int4[], $13::text[])
+                WITH ORDINALITY AS t(connector, smsc_message_id, id_keys, stat, state, intermediate, error_code,
+                    network_error, raw, number)
+            LEFT JOIN m ON m.receipt = t.number - 1
+            ORDER BY t.number
             RETURNING id, connector, id_keys, message_id
-            )
+            ), keys AS (
             INSERT INTO unmatched_receipt_keys (connector, key, receipt_id, position)
             SELECT DISTINCT ON (i.id, k.key) i.connector, k.key, i.id, k.position::int2
             FROM inserted i CROSS JOIN LATERAL unnest(i.id_keys) WITH ORDINALITY AS k(key, position)
             WHERE i.message_id IS NULL
             ORDER BY i.id, k.key, k.position
+            )
+            SELECT receipt, message_id, part_number, position FROM m
             """
-        typealias Row = ()
+        typealias Row = (Int32, UUID, Int16, Int32)
 
+        /// Every receipt's candidate id keys, flattened: the receipt's index, the key's position
+        /// among its candidates, the key, the receipt's connector.
+        struct Candidates {
+            var receipts: [Int32]
+            var positions: [Int32]
+            var keys: [String]
+            var connectors: [String]
+        }
+
+        var candidates: Candidates
         var receipts: [IncomingReceipt]
-        /// The part of the receipt at each index, where it was found.
-        var matches: [Int: (message: UUID, part: Int16)]
         /// The final status of the receipt at each index, nil for an intermediate one.
         var statuses: [MessageStatus?]
 
         func makeBindings() -> PostgresBindings {
-            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            var bindings = PostgresBindings(capacity: 12)
+            var bindings = PostgresBindings(capacity: 13)
+            bindings.append(self.candidates.receipts)
+            bindings.append(self.candidates.positions)
+            bindings.append(self.candidates.keys)
+            bindings.append(self.candidates.connectors)
             bindings.append(self.receipts.map(\.connector))
             bindings.append(self.receipts.map(\.smscMessageID))
             bindings.append(self.receipts.map { $0.candidates.joined(separator: "\u{1F}") })
-            bindings.append(self.receipts.indices.map { self.matches[$0]?.message ?? none })
-            bindings.append(self.receipts.indices.map { self.matches[$0]?.part ?? -1 })
             bindings.append(self.receipts.map { $0.stat ?? "\u{1F}" })
             bindings.append(self.statuses.map { $0?.rawValue ?? "enroute" })
             bindings.append(self.receipts.map(\.intermediate))
@@ -302,11 +295,10 @@ extension PostgresStore {
                 }
             )
             bindings.append(self.receipts.map { $0.raw ?? "\u{1F}" })
-            bindings.append(none)
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) {}
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }
 
@@ -321,42 +313,42 @@ extension PostgresStore {
         func decodeRow(_ row: PostgresRow) {}
     }
 
-    /// Parts' final statuses, for parts not final yet.
+    /// Parts' final statuses, for parts not final yet; returns every part's status of the
+    /// settled messages, in order, as it is after the update — one statement, read after
+    /// ``LockMessages`` in the statement before it, so that it sees what other transactions
+    /// settled of the same messages until they let go of them.
     ///
     /// A receipt settles every part of its message that the SMSC gave the same id: SMSCs that take
     /// a long message whole answer each part's submit with one id and send one receipt.
     struct SettleParts: PostgresPreparedStatement {
         static let sql = """
+            WITH settled AS (
             UPDATE message_parts p SET status = u.status, done_at = now(), error_code = NULLIF(u.code, -1)
             FROM unnest($1::uuid[], $2::int2[], $3::text[], $4::int4[]) AS u(message_id, part_number, status, code)
             JOIN message_parts s ON s.message_id = u.message_id AND s.part_number = u.part_number
             WHERE p.message_id = u.message_id AND p.status IN ('pending', 'submitted')
                 AND (p.part_number = u.part_number OR p.smsc_id_key = s.smsc_id_key)
+            RETURNING p.message_id, p.part_number, p.status
+            )
+            SELECT p.message_id, COALESCE(s.status, p.status) FROM message_parts p
+            LEFT JOIN settled s ON s.message_id = p.message_id AND s.part_number = p.part_number
+            WHERE p.message_id = ANY($5)
+            ORDER BY p.message_id, p.part_number
             """
-        typealias Row = ()
+        typealias Row = (UUID, String)
 
         var settlements: [PartSettlement]
+        var messageIDs: [UUID]
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
+            var bindings = PostgresBindings(capacity: 5)
             bindings.append(self.settlements.map(\.messageID))
             bindings.append(self.settlements.map(\.partNumber))
             bindings.append(self.settlements.map(\.status.rawValue))
             bindings.append(self.settlements.map { Int32($0.errorCode ?? -1) })
+            bindings.append(self.messageIDs)
             return bindings
         }
-
-        func decodeRow(_ row: PostgresRow) {}
-    }
-
-    /// Every part's status of some messages, in order.
-    struct PartStatuses: MessageIDsStatement {
-        static let sql = """
-            SELECT message_id, status FROM message_parts WHERE message_id = ANY($1) ORDER BY message_id, part_number
-            """
-        typealias Row = (UUID, String)
-
-        var messageIDs: [UUID]
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
