@@ -88,19 +88,20 @@ struct BridgeLoad: AsyncParsableCommand {
 
         var warmedUp = 0
         if self.warmup > 0 {
-            let warm = try await self.send(self.warmup, from: self.messages, run: runID, client: client, key: key)
+            let warm = try await self.send(self.warmup, from: self.messages, run: runID, key: key)
             warmedUp = warm.results.accepted
             print(String(format: "warm-up: %d messages accepted in %.2f s", warmedUp, Self.seconds(warm.elapsed)))
         }
         let clock = ContinuousClock()
-        let (results, start, elapsed) = try await self.send(self.messages, from: 0, run: runID, client: client, key: key)
+        let (results, elapsed) = try await self.send(self.messages, from: 0, run: runID, key: key)
+        let start = clock.now - elapsed
         let seconds = Self.seconds(elapsed)
         let latencies = results.answers.map(\.latency).sorted()
         if let path = self.latencyLog {
             let lines = results.answers.sorted { $0.sent < $1.sent }.map {
                 String(
                     format: "%.3f %.3f %.3f\n",
-                    Self.seconds($0.sent - start) * 1_000,
+                    Self.seconds($0.sent) * 1_000,
                     Self.seconds($0.latency) * 1_000,
                     Self.seconds($0.late) * 1_000
                 )
@@ -182,67 +183,41 @@ struct BridgeLoad: AsyncParsableCommand {
     }
 
     /// Sends messages `first ..< first + count` in requests of `batch`, from `concurrency`
-    /// connections, at `rate` if one is given; returns what was answered, when the first request
-    /// was sent (or due) and how long it took.
+    /// connections, at `rate` if one is given; returns what was answered (request times from the
+    /// start) and how long it took.
     func send(
         _ count: Int,
         from first: Int,
         run runID: String,
-        client: HTTPClient,
         key: String
-    ) async throws -> (results: WorkerResult, started: ContinuousClock.Instant, elapsed: Duration) {
+    ) async throws -> (results: WorkerResult, elapsed: Duration) {
+        guard let url = URL(string: self.url), let host = url.host, url.scheme == "http" else {
+            throw ValidationError("--url: give http://host:port")
+        }
         let requests = (count + self.batch - 1) / self.batch
+        let sizes = (0..<requests).map { min(self.batch, count - $0 * self.batch) }
         // Every body is made before the clock starts: the tool shares the machine with what it measures.
-        let bodies = (0..<requests).map { request in
-            let offset = request * self.batch
-            return Self.body(index: first + offset, run: runID, count: min(self.batch, count - offset))
-        }
-        let counter = Counter()
-        let interval = self.rate.map { Duration.seconds(Double(self.batch) / $0) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
-            for _ in 0..<min(self.concurrency, requests) {
-                group.addTask {
-                    var result = WorkerResult()
-                    while let request = counter.next(below: requests) {
-                        let size = min(self.batch, count - request * self.batch)
-                        // Open loop: wait until the request is due; a request sent late (every
-                        // connection busy) counts its latency from when it was due, not from when
-                        // it left, so a slow service cannot hide its queue (coordinated omission).
-                        var sent = clock.now
-                        var late = Duration.zero
-                        if let interval {
-                            let due = start + interval * request
-                            if due > sent { try await Task.sleep(until: due, clock: clock) }
-                            sent = due
-                            late = clock.now - due
-                        }
-                        let (status, accepted) = try await self.post(
-                            client: client,
-                            key: key,
-                            body: bodies[request],
-                            batch: size > 1 || self.batch > 1
-                        )
-                        result.answers.append((sent, clock.now - sent, late))
-                        switch status {
-                        case 202:
-                            result.accepted += size
-                        case 207:
-                            result.accepted += accepted
-                            result.refusedItems += size - accepted
-                        default:
-                            result.refused[status, default: 0] += size
-                        }
-                    }
-                    return result
-                }
-            }
-            var all = WorkerResult()
-            for try await result in group { all.merge(result) }
-            return all
-        }
-        return (results, start, clock.now - start)
+        let bodies = sizes.indices.map { Self.body(index: first + $0 * self.batch, run: runID, count: sizes[$0]) }
+        var head = HTTPRequestHead(
+            version: .http1_1,
+            method: .POST,
+            uri: url.path + (self.batch > 1 ? "/v1/messages/batch" : "/v1/messages")
+        )
+        head.headers.add(name: "Host", value: "\(host):\(url.port ?? 80)")
+        head.headers.add(name: "Authorization", value: "Bearer \(key)")
+        head.headers.add(name: "Content-Type", value: "application/json")
+        let plan = LoadPlan(
+            head: head,
+            bodies: bodies,
+            sizes: sizes,
+            interval: self.rate.map { .nanoseconds(Int64((Double(self.batch) / $0 * 1e9).rounded())) }
+        )
+        let (start, results) = try await plan.run(
+            connections: min(self.concurrency, requests),
+            host: host,
+            port: url.port ?? 80
+        )
+        return (results, .nanoseconds((NIODeadline.now() - start).nanoseconds))
     }
 
     static func body(index: Int, run: String, count: Int) -> ByteBuffer {
@@ -271,11 +246,6 @@ struct BridgeLoad: AsyncParsableCommand {
         let answer = try await response.body.collect(upTo: 16 << 20)
         guard response.status.code == 207 else { return (Int(response.status.code), 0) }
         return (207, try JSONDecoder().decode(BatchCounts.self, from: answer).accepted)
-    }
-
-    /// The counts of a batch's 207 (its per-item results are left unread).
-    struct BatchCounts: Decodable {
-        var accepted: Int
     }
 
     /// The sum of `smsbridge_messages_total` over the final statuses, from the service's `/metrics`;
@@ -323,9 +293,10 @@ struct BridgeLoad: AsyncParsableCommand {
 }
 
 struct WorkerResult: Sendable {
-    /// Each request's send (or due) time, latency, and how late the tool sent it (open loop: the
-    /// time between when it was due and when a connection took it; part of its latency).
-    var answers: [(sent: ContinuousClock.Instant, latency: Duration, late: Duration)] = []
+    /// Each request's send (or due) time since the start, latency, and how late the tool sent it
+    /// (open loop: the time between when it was due and when a connection took it; part of its
+    /// latency).
+    var answers: [(sent: Duration, latency: Duration, late: Duration)] = []
     var accepted = 0
     /// Items a batch's 207 refused (each with its own problem).
     var refusedItems = 0
