@@ -8,8 +8,8 @@ import PostgresNIO
 import SMPPClient
 
 /// `/healthz` (the process answers) and `/readyz` (it can do its job: the database answers, its
-/// applied migrations are this build's, and at least one connector has a bound session). Load
-/// balancers send traffic only to ready instances.
+/// applied migrations are this build's and unchanged, and at least one connector has a bound
+/// session). Load balancers send traffic only to ready instances.
 struct HealthChecks: Sendable {
     let client: PostgresClient
     /// This build's migrations.
@@ -24,7 +24,8 @@ struct HealthChecks: Sendable {
         /// `ok` or `unreachable`.
         var database: String
         /// `current`, `pending` (the database lacks some of this build's), `ahead` (the database
-        /// has migrations this build does not know) or `unknown` (the database did not answer).
+        /// has migrations this build does not know), `modified` (an applied migration's checksum
+        /// differs from this build's file) or `unknown` (the database did not answer).
         var migrations: String
         var connectors: [String: Int]
         var problems: [String]
@@ -61,7 +62,8 @@ struct HealthChecks: Sendable {
                 )
             }
         } catch let error as MigrationError {
-            migrations = "ahead"
+            // The comparison `smsbridge migrate` makes: a newer build's database, or a changed file.
+            if case .modified = error { migrations = "modified" } else { migrations = "ahead" }
             problems.append("migrations: \(error)")
         } catch {
             database = "unreachable"

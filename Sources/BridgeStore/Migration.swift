@@ -74,7 +74,9 @@ public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingFiles(let reason): "migrations: \(reason)"
-        case .modified(let version, let name): "migration \(version) (\(name)) was changed after it was applied"
+        case .modified(let version, let name):
+            "migration \(version) (\(name)) was changed after it was applied: the checksum the database "
+                + "recorded differs from this build's file"
         case .unknownApplied(let version):
             "the database has migration \(version), which this build does not know: it is newer"
         case .instancesRunning(let version, let name, let count):

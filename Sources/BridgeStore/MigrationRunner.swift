@@ -46,19 +46,12 @@ public struct MigrationRunner: Sendable {
             """,
             logger: logger
         )
-        let applied = try await self.applied(on: connection, logger: logger)
-        // A database migrated by a newer build is refused here too, as `pending` and readiness do:
-        // a deploy's migrate step run with an old binary must not pass.
-        let known = Set(self.migrations.map(\.version))
-        if let unknown = Set(applied.keys).subtracting(known).min() { throw MigrationError.unknownApplied(version: unknown) }
+        // A database migrated by a newer build, or whose applied migrations this build's files no
+        // longer match, is refused here too, as `pending` and readiness do: a deploy's migrate step
+        // run with an old binary must not pass.
+        let pending = try self.pending(applied: try await self.applied(on: connection, logger: logger))
         var appliedNow: [Migration] = []
-        for migration in self.migrations {
-            if let checksum = applied[migration.version] {
-                guard checksum == migration.checksum else {
-                    throw MigrationError.modified(version: migration.version, name: migration.name)
-                }
-                continue
-            }
+        for migration in pending {
             if migration.needsStoppedInstances {
                 let running = try await self.runningInstances(on: connection, logger: logger)
                 guard running == 0 else {
@@ -114,17 +107,36 @@ public struct MigrationRunner: Sendable {
         return applied
     }
 
-    /// Migrations not applied yet (for readiness checks). Throws when the database is ahead of this build.
+    /// Migrations not applied yet (for readiness checks), in order.
+    ///
+    /// - Throws: ``MigrationError/unknownApplied(version:)`` when the database has a migration this
+    ///   build does not know (it is ahead), ``MigrationError/modified(version:name:)`` when an
+    ///   applied migration's checksum differs from this build's file; the database's errors.
     public func pending(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
-        var applied: Set<Int> = []
+        let applied: [Int: String]
         do {
-            let rows = try await client.query("SELECT version FROM schema_migrations", logger: logger)
-            for try await version in rows.decode(Int.self) { applied.insert(version) }
+            applied = try await client.withConnection { try await self.applied(on: $0, logger: logger) }
         } catch  where PostgresStore.sqlState(of: error) == "42P01" {
             return self.migrations  // no schema_migrations table yet
         }
+        return try self.pending(applied: applied)
+    }
+
+    /// This build's migrations missing from `applied` (version → checksum, as `schema_migrations`
+    /// records them), in order: the one comparison `apply` and `pending` make.
+    func pending(applied: [Int: String]) throws(MigrationError) -> [Migration] {
         let known = Set(self.migrations.map(\.version))
-        if let unknown = applied.subtracting(known).min() { throw MigrationError.unknownApplied(version: unknown) }
-        return self.migrations.filter { !applied.contains($0.version) }
+        if let unknown = Set(applied.keys).subtracting(known).min() { throw .unknownApplied(version: unknown) }
+        var pending: [Migration] = []
+        for migration in self.migrations {
+            guard let checksum = applied[migration.version] else {
+                pending.append(migration)
+                continue
+            }
+            guard checksum == migration.checksum else {
+                throw .modified(version: migration.version, name: migration.name)
+            }
+        }
+        return pending
     }
 }

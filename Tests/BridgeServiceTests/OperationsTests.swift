@@ -150,6 +150,20 @@ import Testing
                 #expect((ahead["problems"] as? [String])?.first?.contains("9999") == true, "\(ahead)")
                 try await database.execute("DELETE FROM schema_migrations WHERE version = 9999")
                 #expect(try await readiness(200)["migrations"] as? String == "current")
+
+                // An applied migration whose file changed since (its checksum is not this build's).
+                try await database.execute(
+                    "UPDATE schema_migrations SET checksum = 'edited' WHERE version = \(latest.version)"
+                )
+                let modified = try await readiness(503)
+                #expect(modified["migrations"] as? String == "modified")
+                #expect(modified["database"] as? String == "ok")
+                let problem = (modified["problems"] as? [String])?.first ?? ""
+                #expect(problem.contains(latest.name) && problem.contains("checksum"), "\(modified)")
+                try await database.execute(
+                    "UPDATE schema_migrations SET checksum = '\(latest.checksum)' WHERE version = \(latest.version)"
+                )
+                #expect(try await readiness(200)["migrations"] as? String == "current")
             }
         }
     }

@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    /// `pending` (readiness, `migrate --dry-run`, `database.migrate: false`) makes the comparison
+    /// `apply` makes: a changed file is refused, not reported as current.
+    @Test func aChangedMigrationIsNoticedWithoutApplying() async throws {
+        try await self.withClient { client in
+            let original = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id int)")
+            try await MigrationRunner(migrations: [original]).apply(on: client, logger: self.logger)
+            let changed = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id bigint)")
+            let later = Migration(version: 2, name: "two", sql: "CREATE TABLE two (id int)")
+            await #expect(throws: MigrationError.modified(version: 1, name: "one")) {
+                try await MigrationRunner(migrations: [changed, later]).pending(on: client, logger: self.logger)
+            }
+            let unchanged = MigrationRunner(migrations: [original, later])
+            #expect(try await unchanged.pending(on: client, logger: self.logger) == [later])
+        }
+    }
+
     @Test func aFailingMigrationLeavesNothingBehind() async throws {
         try await self.withClient { client in
             let good = Migration(version: 1, name: "good", sql: "CREATE TABLE good (id int)")
