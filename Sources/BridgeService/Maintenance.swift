@@ -37,7 +37,7 @@ public final class Maintenance: Service, Sendable {
     let router: InboundRouter<UUID>
     let configuration: Configuration
     /// This instance's open SMPP connections, published with each heartbeat (see
-    /// ``PostgresStore/publishConnections(instance:_:)``).
+    /// ``PostgresStore/heartbeat(instance:connections:)``).
     let openConnections: @Sendable () -> [UInt64]
     let logger: Logger
     private let metrics = ServiceMetrics()
@@ -111,8 +111,7 @@ public final class Maintenance: Service, Sendable {
     /// One round; the slower clean-ups only when `full`.
     public func runOnce(full: Bool) async {
         do {
-            try await self.store.heartbeat(instance: self.instanceID)
-            try await self.store.publishConnections(instance: self.instanceID, self.openConnections)
+            try await self.store.heartbeat(instance: self.instanceID, connections: self.openConnections)
             let recovered = try await self.store.recoverLeases(deadAfter: self.configuration.deadAfter)
             if recovered > 0 {
                 self.logger.notice(

@@ -218,15 +218,36 @@ extension PostgresStore {
 
     // MARK: Instances and leases
 
-    /// Records that an instance is alive.
-    public func heartbeat(instance: UUID) async throws {
-        try await self.client.query(
-            """
-            INSERT INTO instances (id, started_at, heartbeat_at) VALUES (\(instance), now(), now())
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
-            """,
-            logger: self.logger
-        )
+    /// Records that an instance is alive; with `connections`, publishes its open SMPP connections
+    /// in the same statement, for the other instances' de-duplication of inbound PDUs
+    /// (``storeInbound(_:accountID:dedupeWindow:openConnections:instance:instanceDeadAfter:smscDefault:)``).
+    ///
+    /// The connections are read inside a transaction, so that the time stored with them (`now()`,
+    /// its BEGIN) comes before the reading: a connection opened after it may be missing, never one
+    /// older. Without `connections` the last publication stays. One row write either way (a
+    /// publication of its own wrote the row a second time each maintenance round).
+    public func heartbeat(instance: UUID, connections: (@Sendable () -> [UInt64])? = nil) async throws {
+        let logger = self.logger
+        @Sendable func beat(on connection: PostgresConnection, _ open: [Int64]?) async throws {
+            try await connection.query(
+                """
+                INSERT INTO instances AS i (id, started_at, heartbeat_at, inbound_connections, connections_at)
+                VALUES (\(instance), now(), now(), \(open)::int8[],
+                    CASE WHEN \(open)::int8[] IS NOT NULL THEN now() END)
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(),
+                    inbound_connections = COALESCE(EXCLUDED.inbound_connections, i.inbound_connections),
+                    connections_at = COALESCE(EXCLUDED.connections_at, i.connections_at)
+                """,
+                logger: logger
+            )
+        }
+        if let connections {
+            try await self.client.withTransaction(logger: logger) { connection in
+                try await beat(on: connection, connections().map { Int64(bitPattern: $0) })
+            }
+        } else {
+            try await self.client.withConnection { try await beat(on: $0, nil) }
+        }
     }
 
     /// Puts back into the queue messages whose lease ran out or whose instance stopped heart-beating
@@ -334,23 +355,6 @@ extension PostgresStore {
             """,
             logger: logger
         )
-    }
-
-    /// Publishes this instance's open SMPP connections for the other instances' de-duplication of
-    /// inbound PDUs (``storeInbound(_:accountID:dedupeWindow:openConnections:instance:instanceDeadAfter:smscDefault:)``),
-    /// read by `connections` inside the transaction, so that the time stored (`now()`, its BEGIN)
-    /// comes before the reading: a connection opened after it may be missing, never one older.
-    public func publishConnections(instance: UUID, _ connections: @Sendable () -> [UInt64]) async throws {
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            let open = connections().map { Int64(bitPattern: $0) }
-            try await connection.query(
-                """
-                UPDATE instances SET inbound_connections = \(open)::int8[], connections_at = now()
-                WHERE id = \(instance)
-                """,
-                logger: self.logger
-            )
-        }
     }
 
     /// At shutdown: the messages this instance still holds go back to the queue, and it leaves.

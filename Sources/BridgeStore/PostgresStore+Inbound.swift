@@ -72,7 +72,7 @@ extension PostgresStore {
     /// their message arrived (any order), then joined, decoded and stored as one message.
     ///
     /// A last copy stored by another `instance` is judged by what that instance published
-    /// (``publishConnections(instance:_:)``): its connection is gone when the instance is silent
+    /// (``heartbeat(instance:connections:)``): its connection is gone when the instance is silent
     /// for `instanceDeadAfter` seconds, or published a reading newer than the copy without it.
     public func storeInbound(
         _ part: IncomingPart,

@@ -89,9 +89,9 @@ import Testing
                 return outcome != .duplicate
             }
             #expect(try await isNew(a, on: 7, open: [7]))
-            try await store.publishConnections(instance: a) { [7] }
+            try await store.heartbeat(instance: a, connections: { [7] })
             #expect(try await isNew(b, on: 20, open: [20]), "a shows connection 7 open")
-            try await store.publishConnections(instance: b) { [] }
+            try await store.heartbeat(instance: b, connections: { [] })
             #expect(try await isNew(a, on: 8, open: [8]) == false, "b shows connection 20 gone: a redelivery")
             #expect(try await isNew(a, on: 8, open: [8]), "a's own connection, open")
             #expect(try await isNew(b, on: 21, open: [21]), "a published nothing since: its connection may be open")
