@@ -69,7 +69,7 @@ import Testing
             #expect((Self.sample(text, #"smsbridge_messages_total{status="delivered"}"#) ?? 0) >= 1)
             #expect(Self.sample(text, "smsbridge_queue_depth") != nil)
             #expect(Self.sample(text, "smsbridge_queue_oldest_age_seconds") != nil)
-            #expect(Self.sample(text, #"smsbridge_messages{status="queued"}"#) != nil)
+            #expect(Self.sample(text, #"smsbridge_queue_messages{status="queued"}"#) != nil)
             #expect(Self.sample(text, "smsbridge_database_up") == 1)
             // Inbound messages.
             #expect(Self.sample(text, #"smsbridge_inbound_messages_total{connector="metered"}"#) == 1)
@@ -86,6 +86,10 @@ import Testing
             #expect((Self.sample(text, requests(202)) ?? 0) >= 1)
             #expect((Self.sample(text, requests(400)) ?? 0) >= 1)
             #expect(text.contains("http_server_request_duration"))
+            // Every family once, none clashing with another as OpenMetrics names them (a counter
+            // `x_total` is the family `x`): what every test of this process registered so far.
+            let problems = MetricsExposition(text).problems
+            #expect(problems.isEmpty, "\(problems)")
         }
     }
 

@@ -9,8 +9,8 @@ import Prometheus
 /// `GET /metrics`: every series of the process's Prometheus registry, in the text exposition format.
 ///
 /// Before answering, it reads the queue from the database (bounded by a timeout) into gauges:
-/// `smsbridge_queue_depth`, `smsbridge_queue_oldest_age_seconds`, `smsbridge_messages{status}` for
-/// the waiting statuses, and `smsbridge_database_up`. Every instance reports the same queue;
+/// `smsbridge_queue_depth`, `smsbridge_queue_oldest_age_seconds`, `smsbridge_queue_messages{status}`
+/// for the waiting statuses, and `smsbridge_database_up`. Every instance reports the same queue;
 /// aggregate them with `max`, not `sum`.
 struct MetricsEndpoint: Sendable {
     let registry: PrometheusCollectorRegistry
@@ -39,7 +39,7 @@ struct MetricsEndpoint: Sendable {
             Gauge(label: "smsbridge_queue_depth").record(statistics.depth)
             Gauge(label: "smsbridge_queue_oldest_age_seconds").record(statistics.oldestAge)
             for (status, count) in counts {
-                Gauge(label: "smsbridge_messages", dimensions: [("status", status.rawValue)]).record(count)
+                Gauge(label: "smsbridge_queue_messages", dimensions: [("status", status.rawValue)]).record(count)
             }
             up.record(1)
         } catch {
