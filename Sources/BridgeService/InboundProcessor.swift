@@ -61,7 +61,8 @@ public final class InboundProcessor: Service, Sendable {
     private let receipts: BatchQueue<InboundEvent>
     /// When a receipt was last kept unmatched (seconds since the reference date), or 0.
     private let lastUnmatched = Atomic<Double>(0)
-    private let metrics = ServiceMetrics()
+    /// Its connectors' series exist from the start, at 0.
+    private let metrics: ServiceMetrics
     /// Inbound PDUs answered late or with an error: a repeat on their connection is a redelivery.
     private let lateAnswers: LateAnswers
     /// Storing receipts and messages goes through it: with the deadline, refused at once while the
@@ -90,6 +91,7 @@ public final class InboundProcessor: Service, Sendable {
         self.unrecorded = unrecorded
         self.logger = logger
         self.lateAnswers = LateAnswers(keep: .seconds(configuration.dedupeWindow))
+        self.metrics = ServiceMetrics(connectors: connectors.keys)
         self.database = DatabaseAvailability(timeout: configuration.databaseTimeout, logger: logger)
     }
 

@@ -18,7 +18,7 @@ public final class UnrecordedSubmissions: Sendable {
     }
 
     /// Why a held receipt goes on.
-    enum Release: String, Sendable {
+    enum Release: String, CaseIterable, Sendable {
         /// Its report was recorded: it finds its part.
         case recorded
         /// It waited ``UnrecordedSubmissions/maximumWait``: it goes the unmatched way.

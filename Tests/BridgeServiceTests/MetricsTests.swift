@@ -1,7 +1,84 @@
+import BridgeService
+import BridgeTestSupport
+import Foundation
+import NIOHTTP1
 import Testing
 
-/// `/metrics` read as an OpenMetrics parser reads it.
-@Suite struct MetricsTests {
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `/metrics` of a `smsbridge serve` process: a registry of its own, so what it shows at start is
+/// what this process made (the in-process servers of other tests share theirs), and its queue
+/// gauges read this test's database only.
+@Suite(.timeLimit(.minutes(2))) struct MetricsTests {
+    /// A metric of docs/METRICS.md.
+    struct Documented {
+        var name: String
+        var type: String
+        /// Each label with its documented values; empty for a label whose values are not listed.
+        var labels: [(name: String, values: [String])]
+    }
+
+    /// Every metric docs/METRICS.md lists, but Hummingbird's (`## HTTP`): those come with the
+    /// requests that label them.
+    static func documentedMetrics() throws -> [Documented] {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: repository.appendingPathComponent("docs/METRICS.md"), encoding: .utf8)
+        var section = ""
+        var metrics: [Documented] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("## ") { section = String(line) }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard !section.hasPrefix("## HTTP"), cells.count >= 5, cells[1].hasPrefix("`") else { continue }
+            // "`connector`, `result` = `ok` / `rejected`": each label, then its values, in backquotes.
+            let labels = cells[3].split(separator: ",").compactMap { item -> (String, [String])? in
+                let quoted = item.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+                    .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+                guard let name = quoted.first else { return nil }
+                return (name, Array(quoted.dropFirst()))
+            }
+            metrics.append(Documented(name: cells[1].trimmingCharacters(in: ["`"]), type: cells[2], labels: labels))
+        }
+        return metrics
+    }
+
+    /// Runs `body` with a `smsbridge serve` process of `configuration` (adjusted), then stops it.
+    static func withInstance(
+        name: String,
+        configure adjust: (inout BridgeConfiguration) -> Void = { _ in },
+        _ body: (RunningServer) async throws -> Void
+    ) async throws {
+        try await withProcessFixture(responseDelay: 0) { fixture in
+            var configuration = fixture.configuration
+            adjust(&configuration)
+            let instance = try await ProcessTests.start(configuration, server: fixture.server, name: name)
+            do {
+                try await body(instance.server)
+            } catch {
+                instance.process.kill(SIGKILL)
+                _ = try? await instance.process.wait(timeout: .seconds(10))
+                throw error
+            }
+            instance.process.kill(SIGTERM)
+            #expect(try await instance.process.wait(timeout: .seconds(20)) == 0)
+        }
+    }
+
+    /// Every combination of the documented labels' values, `connector` being `connector`'s name.
+    static func labelSets(_ metric: Documented, connector: String) -> [[String: String]]? {
+        var sets: [[String: String]] = [[:]]
+        for (name, values) in metric.labels {
+            let values = name == "connector" ? [connector] : values
+            guard !values.isEmpty else { return nil }
+            sets = sets.flatMap { set in values.map { set.merging([name: $0]) { $1 } } }
+        }
+        return sets
+    }
+
     /// The OpenMetrics reading of a text exposition finds families that clash, whatever their order.
     @Test func theExpositionCheckFindsClashingFamilies() {
         let clashing = MetricsExposition(
@@ -40,5 +117,31 @@ import Testing
         )
         #expect(fine.problems.isEmpty, "\(fine.problems)")
         #expect(fine.value("smsbridge_messages_total", ["status": "failed"]) == 0)
+    }
+
+    /// Before anything happened: one family per name, and every documented series there, each
+    /// counter at 0 with every label set known at start (its connectors', its fixed values).
+    @Test func aFreshInstanceShowsEveryDocumentedSeries() async throws {
+        try await Self.withInstance(name: "metrics") { server in
+            let exposition = MetricsExposition(try await server.request(.GET, "/metrics").body)
+            #expect(exposition.problems.isEmpty, "\(exposition.problems)")
+            let documented = try Self.documentedMetrics()
+            #expect(documented.count > 20, "docs/METRICS.md read: \(documented.map(\.name))")
+            for metric in documented {
+                #expect(exposition.has(metric.name), "\(metric.name) is documented but not on /metrics")
+                guard metric.type == "counter" else { continue }
+                let sets = Self.labelSets(metric, connector: "main")
+                #expect(sets != nil, "\(metric.name): a counter whose label values are not known at start")
+                for labels in sets ?? [] {
+                    #expect(exposition.value(metric.name, labels) == 0, "\(metric.name)\(labels) at start")
+                }
+            }
+            // And nothing of ours that the page does not name.
+            let names = Set(documented.map(\.name))
+            for family in exposition.families
+            where family.name.hasPrefix("smsbridge_") || family.name.hasPrefix("smpp_") {
+                #expect(names.contains(family.name), "\(family.name) is not in docs/METRICS.md")
+            }
+        }
     }
 }

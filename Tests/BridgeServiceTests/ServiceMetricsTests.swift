@@ -19,4 +19,29 @@ import Testing
         #expect(factory.counterTotal(label: label, dimensions: [("connector", "backup"), ("release", "shutdown")]) == 1)
         #expect(factory.counterTotal(label: label) == 4)
     }
+
+    /// The series of the connectors named at creation exist before their first event, at 0: a
+    /// counter that appears with its first event hides that event from `rate()` and `increase()`.
+    @Test func theConnectorsSeriesExistFromTheStart() throws {
+        let factory = TestMetrics()
+        _ = ServiceMetrics(connectors: ["main", "backup"], factory: factory)
+        for connector in ["main", "backup"] {
+            for result in ["matched", "unmatched"] {
+                let counter = try factory.expectCounter(
+                    "smsbridge_receipts_total",
+                    [("connector", connector), ("result", result)]
+                )
+                #expect(counter.totalValue == 0)
+            }
+            for release in ["recorded", "overdue", "shutdown"] {
+                let counter = try factory.expectCounter(
+                    "smsbridge_receipts_held_total",
+                    [("connector", connector), ("release", release)]
+                )
+                #expect(counter.totalValue == 0)
+            }
+            let inbound = try factory.expectCounter("smsbridge_inbound_messages_total", [("connector", connector)])
+            #expect(inbound.totalValue == 0)
+        }
+    }
 }
