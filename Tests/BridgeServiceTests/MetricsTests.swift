@@ -12,6 +12,8 @@ import Testing
 /// what this process made (the in-process servers of other tests share theirs), and its queue
 /// gauges read this test's database only.
 @Suite(.timeLimit(.minutes(2))) struct MetricsTests {
+    static let adminToken = "admin-token-0123456789"
+
     /// A metric of docs/METRICS.md.
     struct Documented {
         var name: String
@@ -141,6 +143,55 @@ import Testing
             for family in exposition.families
             where family.name.hasPrefix("smsbridge_") || family.name.hasPrefix("smpp_") {
                 #expect(names.contains(family.name), "\(family.name) is not in docs/METRICS.md")
+            }
+        }
+    }
+
+    /// While the database is away the queue gauges keep their last reading (not a drained-looking
+    /// 0), `smsbridge_database_up` is 0 and the reading's time stays where it was.
+    @Test func theQueueGaugesKeepTheirLastReadingWhileTheDatabaseIsAway() async throws {
+        try await Self.withInstance(name: "queue", configure: { $0.admin.token = Self.adminToken }) { server in
+            // Paused, the connector's messages wait in the queue.
+            let paused = try await server.request(
+                .POST,
+                "/admin/connectors/main/pause",
+                json: "{}",
+                key: Self.adminToken
+            )
+            #expect(paused.status == 200, "\(paused.body)")
+            for index in 0..<2 {
+                let accepted = try await server.request(
+                    .POST,
+                    "/v1/messages",
+                    json: #"{"to": "447700900123", "from": "Shop", "text": "waiting \#(index)"}"#
+                )
+                #expect(accepted.status == 202, "\(accepted.body)")
+            }
+            var before = MetricsExposition("")
+            try await waitUntil("both messages counted") {
+                before = MetricsExposition(try await server.request(.GET, "/metrics").body)
+                return before.value("smsbridge_queue_depth") == 2
+            }
+            #expect(before.value("smsbridge_queue_messages", ["status": "queued"]) == 2)
+            #expect(before.value("smsbridge_database_up") == 1)
+            let readAt = try #require(before.value("smsbridge_queue_last_read_timestamp_seconds"))
+            #expect(abs(readAt - Date().timeIntervalSince1970) < 30)
+
+            try await whileDatabaseAway(try databaseName(server.databaseURL)) {
+                let away = MetricsExposition(try await server.request(.GET, "/metrics").body)
+                #expect(away.value("smsbridge_database_up") == 0)
+                #expect(away.value("smsbridge_queue_depth") == 2)
+                #expect(away.value("smsbridge_queue_messages", ["status": "queued"]) == 2)
+                #expect(
+                    away.value("smsbridge_queue_oldest_age_seconds")
+                        == before.value("smsbridge_queue_oldest_age_seconds")
+                )
+                #expect(away.value("smsbridge_queue_last_read_timestamp_seconds") == readAt)
+            }
+            try await waitUntil("read again", timeout: .seconds(20)) {
+                let after = MetricsExposition(try await server.request(.GET, "/metrics").body)
+                return after.value("smsbridge_database_up") == 1
+                    && (after.value("smsbridge_queue_last_read_timestamp_seconds") ?? 0) > readAt
             }
         }
     }

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeHTTP
 import BridgeStore
 import CoreMetrics
+import Foundation
 import Hummingbird
 import NIOCore
 import Prometheus
@@ -9,9 +10,12 @@ import Prometheus
 /// `GET /metrics`: every series of the process's Prometheus registry, in the text exposition format.
 ///
 /// Before answering, it reads the queue from the database (bounded by a timeout) into gauges:
-/// `smsbridge_queue_depth`, `smsbridge_queue_oldest_age_seconds`, `smsbridge_queue_messages{status}`
-/// for the waiting statuses, and `smsbridge_database_up`. Every instance reports the same queue;
-/// aggregate them with `max`, not `sum`.
+/// `smsbridge_queue_depth`, `smsbridge_queue_oldest_age_seconds` and
+/// `smsbridge_queue_messages{status}` for the waiting statuses. `smsbridge_database_up` says whether
+/// this scrape's reading succeeded; when it did not, the queue gauges keep the last reading (a queue
+/// that reads 0 while the database is away would look drained) and
+/// `smsbridge_queue_last_read_timestamp_seconds` says when that was (absent, like them, until a
+/// first reading). Every instance reports the same queue; aggregate them with `max`, not `sum`.
 struct MetricsEndpoint: Sendable {
     let registry: PrometheusCollectorRegistry
     let store: PostgresStore
@@ -41,6 +45,7 @@ struct MetricsEndpoint: Sendable {
             for (status, count) in counts {
                 Gauge(label: "smsbridge_queue_messages", dimensions: [("status", status.rawValue)]).record(count)
             }
+            Gauge(label: "smsbridge_queue_last_read_timestamp_seconds").record(Date().timeIntervalSince1970)
             up.record(1)
         } catch {
             up.record(0)
