@@ -54,12 +54,12 @@ public final class BridgeServer: Service, Sendable {
     public func run() async throws {
         var clientConfiguration = self.validated.database.clientConfiguration
         clientConfiguration.options.maximumConnections = self.configuration.database.maxConnections
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: self.logger)
+        let pool = PostgresPool(PostgresClient(configuration: clientConfiguration, backgroundLogger: self.logger))
         // The pool is a service of its own, first in the group so that it stops last: the others
         // still record what they finish while shutting down.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: client), .init(service: Bridge(server: self, client: client))],
+                services: [.init(service: pool), .init(service: Bridge(server: self, pool: pool))],
                 logger: self.logger
             )
         )
@@ -69,11 +69,12 @@ public final class BridgeServer: Service, Sendable {
     /// Everything but the database pool: prepares the database, then runs the services.
     private struct Bridge: Service {
         let server: BridgeServer
-        let client: PostgresClient
+        let pool: PostgresPool
 
         func run() async throws {
-            let store = PostgresStore(client: self.client, logger: self.server.logger)
-            try await self.server.prepareDatabase(client: self.client)
+            await self.pool.waitUntilRunning()
+            let store = PostgresStore(client: self.pool.client, logger: self.server.logger)
+            try await self.server.prepareDatabase(client: self.pool.client)
             let services = try await self.server.makeServices(store: store)
             // Graceful shutdown reaches these through the enclosing group.
             try await ServiceGroup(

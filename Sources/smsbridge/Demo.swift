@@ -158,13 +158,11 @@ struct DemoAccount {
 
     /// Migrates the database and returns the demo account, creating it when missing.
     static func prepare(databaseURL: String, folder: String, webhookURL: String, logger: Logger) async throws -> Self {
-        let client = PostgresClient(
-            configuration: try DatabaseURL(databaseURL).clientConfiguration,
-            backgroundLogger: logger
+        let pool = PostgresPool(
+            PostgresClient(configuration: try DatabaseURL(databaseURL).clientConfiguration, backgroundLogger: logger)
         )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        let client = pool.client
+        return try await pool.whileRunning {
             try await MigrationRunner.bundled().apply(on: client, logger: logger)
             let store = PostgresStore(client: client, logger: logger)
             let key = try await self.apiKey(store: store, file: folder + "/demo-account.json")

@@ -93,12 +93,8 @@ struct DatabaseOption: ParsableArguments {
         logger.logLevel = .warning
         // One connection first: a database that cannot be reached is named at once, with why.
         try await url.probe(logger: logger)
-        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client, settings, logger)
-        }
+        let pool = PostgresPool(PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger))
+        return try await pool.whileRunning { try await body(pool.client, settings, logger) }
     }
 
     /// Runs `body` with a store on this database, prepared as `serve` prepares it: pending

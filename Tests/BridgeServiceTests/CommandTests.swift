@@ -74,6 +74,18 @@ import Testing
         #expect(unknown.stderr.contains(#"role "nobody" does not exist"#), "\(unknown.stderr)")
     }
 
+    /// A one-shot command starts its pool before its first call: PostgresNIO warns ("run() hasn't
+    /// been called yet") at calls made before, which a child task started just before it often let happen.
+    @Test func oneShotCommandsStartTheirPoolBeforeUsingIt() async throws {
+        let (url, _) = try await prepareDatabase(accounts: ["shop"])
+        let commands = Array(repeating: ["accounts", "list"], count: 6) + [["migrate"], ["purge", "--older-than", "90d"]]
+        for command in commands {
+            let ran = try await Self.run(command + ["--database-url", url])
+            #expect(ran.status == 0, "\(command): \(ran.stderr)")
+            #expect(!ran.stderr.contains("hasn't been called yet"), "\(command): \(ran.stderr)")
+        }
+    }
+
     @Test func purgeRefusesAgesThatWouldEmptyTheTables() async throws {
         for age in ["5m", "soon"] {
             let refused = try await Self.run([
