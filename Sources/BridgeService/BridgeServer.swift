@@ -32,26 +32,61 @@ public final class BridgeServer: Service, Sendable {
     let metrics: PrometheusCollectorRegistry?
     /// This process's id in the instances table: it owns the leases of what it claims.
     public let instanceID = UUID()
+    /// How start-up waits for the database.
+    let databaseWait: DatabaseWait
+
+    /// How `run()` waits for a database that cannot be reached yet (one started together with
+    /// the service, say): at most `attempts` plain connections, `interval` after each failure,
+    /// each given `timeout`. 30 attempts a second apart, 5 s each.
+    struct DatabaseWait: Sendable {
+        var attempts = 30
+        var interval: Duration = .seconds(1)
+        var timeout: Duration = .seconds(5)
+    }
 
     /// - Parameters:
     ///   - metrics: the Prometheus registry the process's `MetricsSystem` was bootstrapped with
     ///     (`MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))`), served on
     ///     `/metrics`; without one there is no `/metrics`.
     /// - Throws: ``BridgeConfigurationError`` naming the first invalid setting.
-    public init(
+    public convenience init(
         configuration: BridgeConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
+        onReady: @escaping @Sendable (Ready) async -> Void = { _ in }
+    ) throws(BridgeConfigurationError) {
+        try self.init(
+            configuration: configuration,
+            logger: logger,
+            metrics: metrics,
+            databaseWait: DatabaseWait(),
+            onReady: onReady
+        )
+    }
+
+    init(
+        configuration: BridgeConfiguration,
+        logger: Logger,
+        metrics: PrometheusCollectorRegistry? = nil,
+        databaseWait: DatabaseWait,
         onReady: @escaping @Sendable (Ready) async -> Void = { _ in }
     ) throws(BridgeConfigurationError) {
         self.configuration = configuration
         self.validated = try configuration.validated()
         self.logger = logger
         self.metrics = metrics
+        self.databaseWait = databaseWait
         self.onReady = onReady
     }
 
+    /// Waits for the database, then runs until graceful shutdown. A graceful shutdown (or
+    /// cancellation) while it waits ends the wait at once and returns.
+    ///
+    /// - Throws: ``BridgeConfigurationError`` naming `database.url` when the database could not be
+    ///   reached in ``DatabaseWait/attempts`` attempts; the errors of preparing the database and of
+    ///   the services.
     public func run() async throws {
+        guard try await self.waitForDatabase() else { return }
         var clientConfiguration = self.validated.database.clientConfiguration
         clientConfiguration.options.maximumConnections = self.configuration.database.maxConnections
         let pool = PostgresPool(PostgresClient(configuration: clientConfiguration, backgroundLogger: self.logger))
@@ -64,6 +99,31 @@ public final class BridgeServer: Service, Sendable {
             )
         )
         try await group.run()
+    }
+
+    /// Probes the database with one plain connection per attempt until one succeeds (a pool would
+    /// retry for a minute per attempt and then name only its circuit breaker). `false` when a
+    /// graceful shutdown or cancellation came first.
+    private func waitForDatabase() async throws -> Bool {
+        let url = self.validated.database
+        let wait = self.databaseWait
+        let logger = self.logger
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await url.waitUntilReachable(
+                    attempts: wait.attempts,
+                    interval: wait.interval,
+                    timeout: wait.timeout,
+                    logger: logger
+                )
+            }
+            return true
+        } catch is CancellationError {
+            logger.notice("stopped while waiting for the database")
+            return false
+        } catch let error as DatabaseUnreachable {
+            throw BridgeConfigurationError(key: "database.url", problem: "\(error); gave up after \(wait.attempts) attempts")
+        }
     }
 
     /// Everything but the database pool: prepares the database, then runs the services.
@@ -83,36 +143,16 @@ public final class BridgeServer: Service, Sendable {
         }
     }
 
-    /// Applies pending migrations (or checks there are none), retrying while the database is
-    /// not reachable yet: a service started together with its database waits for it.
+    /// Applies pending migrations (or checks there are none). The database answered a moment ago
+    /// (``waitForDatabase()``).
     func prepareDatabase(client: PostgresClient) async throws {
-        let runner = try MigrationRunner.bundled()
-        var attempt = 0
-        while true {
-            do {
-                let applied = try await runner.prepare(
-                    migrate: self.configuration.database.migrate,
-                    on: client,
-                    logger: self.logger
-                )
-                for migration in applied {
-                    self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
-                }
-                return
-            } catch let error as BridgeConfigurationError {
-                throw error
-            } catch let error as MigrationError {
-                // Not a database that is still starting: waiting will not change it.
-                throw error
-            } catch {
-                attempt += 1
-                guard attempt < 30, !Task.isCancelled else { throw error }
-                self.logger.warning(
-                    "database not ready; retrying",
-                    metadata: ["error": "\(String(reflecting: error))", "database": "\(self.validated.database)"]
-                )
-                try await Task.sleep(for: .seconds(1))
-            }
+        let applied = try await MigrationRunner.bundled().prepare(
+            migrate: self.configuration.database.migrate,
+            on: client,
+            logger: self.logger
+        )
+        for migration in applied {
+            self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
         }
     }
 

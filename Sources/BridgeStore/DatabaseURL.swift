@@ -62,7 +62,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
 
     /// TLS as `sslmode` asks for it: none (`disable`), or its settings and whether the connection
     /// must have it (`require` and `verify-full` check nothing and everything of the certificate).
-    private var tls: (configuration: TLSConfiguration, required: Bool)? {
+    var tls: (configuration: TLSConfiguration, required: Bool)? {
         switch self.tlsMode {
         case .disable:
             return nil
@@ -115,51 +115,4 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
 public struct DatabaseURLError: Error, Hashable, Sendable, CustomStringConvertible {
     public var problem: String
     public var description: String { "database URL \(self.problem)" }
-}
-
-/// The database cannot be reached, and why.
-public struct DatabaseUnreachable: Error, CustomStringConvertible {
-    /// The URL, its password hidden.
-    public var url: String
-    public var reason: String
-    public var description: String { "cannot reach the database \(self.url): \(self.reason)" }
-}
-
-extension DatabaseURL {
-    /// Connects once and closes, within `timeout`: throws ``DatabaseUnreachable`` naming the cause
-    /// (connection refused, unknown host, authentication, missing database) when it cannot. For the
-    /// one-shot commands, whose pool would otherwise retry for a minute and then name only itself.
-    public func probe(timeout: Duration = .seconds(10), logger: Logger) async throws {
-        let configuration: PostgresConnection.Configuration
-        if let socketPath {
-            configuration = .init(unixSocketPath: socketPath, username: self.user, password: self.password, database: self.database)
-        } else {
-            var tls = PostgresConnection.Configuration.TLS.disable
-            if let settings = self.tls {
-                let context = try NIOSSLContext(configuration: settings.configuration)
-                tls = settings.required ? .require(context) : .prefer(context)
-            }
-            configuration = .init(
-                host: self.host ?? "localhost",
-                port: self.port,
-                username: self.user,
-                password: self.password,
-                database: self.database,
-                tls: tls
-            )
-        }
-        do {
-            let connection = try await withDatabaseDeadline(timeout) {
-                try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            }
-            try? await connection.close()
-        } catch is DatabaseDeadlineExceeded {
-            throw DatabaseUnreachable(url: self.description, reason: "no answer within \(timeout)")
-        } catch let error as PSQLError {
-            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
-            throw DatabaseUnreachable(url: self.description, reason: reason)
-        } catch {
-            throw DatabaseUnreachable(url: self.description, reason: "\(error)")
-        }
-    }
 }

@@ -3,6 +3,10 @@ import BridgeTestSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `smsbridge` commands an operator runs by hand or from cron.
 @Suite(.timeLimit(.minutes(3))) struct CommandTests {
     /// Runs `smsbridge arguments…` to the end: exit status, standard output and error.
@@ -65,13 +69,40 @@ import Testing
         let refused = try await Self.run(["migrate", "--database-url", "postgres://x@127.0.0.1:1/x?sslmode=disable"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("cannot reach the database postgres://x@127.0.0.1:1/x"), "\(refused.stderr)")
-        #expect(refused.stderr.contains("Connection refused"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("connection refused (127.0.0.1:1)"), "\(refused.stderr)")
         let (url, _) = try await prepareDatabase(accounts: [])
         var stranger = try #require(URLComponents(string: url))
         stranger.user = "nobody"
         let unknown = try await Self.run(["accounts", "list", "--database-url", try #require(stranger.string)])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains(#"role "nobody" does not exist"#), "\(unknown.stderr)")
+    }
+
+    /// `serve` waits for a database that is not there yet, saying why at every attempt (the pool
+    /// logged only info lines for a minute, then named its circuit breaker), and a signal ends the
+    /// wait at once.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func serveWaitsForTheDatabaseSayingWhyAndStopsAtOnce(signal: Int32) async throws {
+        let port = try freePort()
+        let file = try Self.configurationFile(
+            databaseURL: "postgres://x@127.0.0.1:\(port)/x?sslmode=disable",
+            extra: "http:\n  port: 0"
+        )
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let process = try ChildProcess(try smsbridgeExecutable(), ["serve", "--config", file])
+        defer { process.kill(SIGKILL) }
+        try await waitUntil("two attempts logged", timeout: .seconds(10)) { process.stderr.contains("attempt=2/30") }
+        let attempts = process.stderr.split(separator: "\n").filter { $0.contains("database not reachable") }
+        #expect(attempts.count >= 2)
+        for line in attempts {
+            #expect(line.contains(" warning "), "\(line)")
+            #expect(line.contains("error=connection refused (127.0.0.1:\(port))"), "\(line)")
+        }
+        let signalled = ContinuousClock.now
+        process.kill(signal)
+        #expect(try await process.wait(timeout: .seconds(10)) == 0, "\(process.stderr)")
+        #expect(ContinuousClock.now - signalled < .seconds(1.5), "stopped in the middle of the wait")
+        #expect(process.stderr.contains("stopped while waiting for the database"), "\(process.stderr)")
     }
 
     /// A one-shot command starts its pool before its first call: PostgresNIO warns ("run() hasn't

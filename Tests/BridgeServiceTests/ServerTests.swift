@@ -1,7 +1,8 @@
-import BridgeService
+@testable import BridgeService
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import Logging
 import NIOHTTP1
 import SMSCSimulator
 import Testing
@@ -146,6 +147,45 @@ import Testing
         ) {
             try await BridgeServer(configuration: configuration, logger: quietLogger("server")).run()
         }
+    }
+
+    /// Start-up waits for the database with one plain connection per attempt, each failure a
+    /// warning with its cause, and then stops naming `database.url`.
+    @Test func startUpGivesUpOnAnUnreachableDatabaseNamingDatabaseURL() async throws {
+        let port = try freePort()
+        let url = "postgres://x@127.0.0.1:\(port)/x?sslmode=disable"
+        let logs = CapturedLogs()
+        let server = try BridgeServer(
+            configuration: serverConfiguration(databaseURL: url, smppPort: 1),
+            logger: logs.logger(label: "server"),
+            databaseWait: .init(attempts: 3, interval: .milliseconds(50), timeout: .seconds(2))
+        )
+        let started = ContinuousClock.now
+        let error = await #expect(throws: BridgeConfigurationError.self) { try await server.run() }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(error?.key == "database.url")
+        #expect(
+            error?.problem
+                == "cannot reach the database \(url): connection refused (127.0.0.1:\(port)); gave up after 3 attempts"
+        )
+        let attempts = logs.all.filter { $0.message.hasPrefix("database not reachable") }
+        #expect(attempts.map(\.level) == [.warning, .warning, .warning])
+        #expect(attempts.map { $0.metadata["attempt"] } == ["1/3", "2/3", "3/3"])
+        #expect(attempts.allSatisfy { $0.metadata["error"] == "connection refused (127.0.0.1:\(port))" })
+
+        // Cancelled while it waits: it stops at once.
+        let waiting = Task {
+            try await BridgeServer(
+                configuration: serverConfiguration(databaseURL: url, smppPort: 1),
+                logger: quietLogger("server"),
+                databaseWait: .init(attempts: 100, interval: .seconds(1), timeout: .seconds(2))
+            ).run()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelled = ContinuousClock.now
+        waiting.cancel()
+        try await waiting.value
+        #expect(ContinuousClock.now - cancelled < .seconds(1))
     }
 
     @Test func configurationErrorsNameTheKeyBeforeAnythingStarts() async throws {
