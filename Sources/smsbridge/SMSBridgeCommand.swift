@@ -17,6 +17,38 @@ struct SMSBridgeCommand: AsyncParsableCommand {
         abstract: "HTTP REST ⇄ SMPP bridge: send SMS with one POST, follow them by id, receive receipts and replies.",
         subcommands: [Demo.self, Serve.self, Migrate.self, Accounts.self, Config.self, Purge.self]
     )
+
+    /// As ArgumentParser's, but a ``ConfigurationFailure`` exits 78 (`EX_CONFIG`).
+    static func main() async {
+        do {
+            var command = try await Self.asyncParseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as ConfigurationFailure {
+            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
+            Self.exit(withError: ExitCode(ConfigurationFailure.exitStatus))
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+}
+
+/// A configuration that cannot be used: the file, the key and why (`smsbridge.yaml:
+/// connectors.main.windw: unknown key …`). Printed as `Error: …` without the usage, exit status 78
+/// (`EX_CONFIG` of sysexits.h): not a misuse of the arguments (64), and not a failure that a
+/// restart could mend (1), so a service manager can be told not to restart on it.
+struct ConfigurationFailure: Error, CustomStringConvertible {
+    static let exitStatus: Int32 = 78
+
+    var description: String
+
+    /// `path: error`.
+    init(_ path: String, _ error: BridgeConfigurationError) {
+        self.description = "\(path): \(error)"
+    }
 }
 
 /// Where the configuration file is: `--config`, else `SMSBRIDGE_CONFIG`, else `smsbridge.yaml`.
@@ -28,11 +60,16 @@ struct ConfigOption: ParsableArguments {
         self.config ?? ProcessInfo.processInfo.environment["SMSBRIDGE_CONFIG"] ?? "smsbridge.yaml"
     }
 
-    func load() throws -> BridgeConfiguration {
+    func load() throws(ConfigurationFailure) -> BridgeConfiguration {
+        try Self.load(self.path)
+    }
+
+    /// The configuration in `path`, as `serve` and `config check` read it.
+    static func load(_ path: String) throws(ConfigurationFailure) -> BridgeConfiguration {
         do {
-            return try BridgeConfiguration.load(from: self.path)
+            return try BridgeConfiguration.load(from: path)
         } catch {
-            throw ValidationError("\(self.path): \(error)")
+            throw ConfigurationFailure(path, error)
         }
     }
 }
@@ -65,7 +102,7 @@ struct DatabaseOption: ParsableArguments {
             do {
                 settings = try BridgeConfiguration.loadDatabase(from: path, environment: environment)
             } catch {
-                throw ValidationError("\(path): \(error)")
+                throw ConfigurationFailure(path, error)
             }
         } else if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
             settings.url = url
@@ -205,20 +242,16 @@ struct Config: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a configuration file; exit 1 naming the key at fault."
+            abstract: "Check a configuration file: ok, or the key at fault on standard error and exit status 78."
         )
 
         @Argument(help: "The file.") var file: String
 
         func run() async throws {
-            do {
-                let configuration = try BridgeConfiguration.load(from: self.file)
-                let names = configuration.connectors.keys.sorted().joined(separator: ", ")
-                print("\(self.file): ok (connectors: \(names))")
-            } catch {
-                print("\(self.file): \(error)")
-                throw ExitCode.failure
-            }
+            // As `serve` reads it, so that both say the same of the same file.
+            let configuration = try ConfigOption.load(self.file)
+            let names = configuration.connectors.keys.sorted().joined(separator: ", ")
+            print("\(self.file): ok (connectors: \(names))")
         }
     }
 }

@@ -16,20 +16,27 @@ import Testing
         return (status, process.stdout, process.stderr)
     }
 
+    /// A temporary file holding `text`; its path.
+    static func file(_ text: String) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
     /// A configuration file as the README writes it, on the database at `url`; its path.
     static func configurationFile(databaseURL url: String, extra: String = "") throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
-        try """
-        database:
-          url: \(url)
-        \(extra)
-        connectors:
-          main:
-            endpoints: ["127.0.0.1:2775"]
-            system_id: bridge
-            password: secret
-        """.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
+        try Self.file(
+            """
+            database:
+              url: \(url)
+            \(extra)
+            connectors:
+              main:
+                endpoints: ["127.0.0.1:2775"]
+                system_id: bridge
+                password: secret
+            """
+        )
     }
 
     @Test func accountsAndPurgeFromTheCommandLine() async throws {
@@ -237,6 +244,7 @@ import Testing
         #expect(nobody.stderr.contains("no account named nobody"), "\(nobody.stderr)")
     }
 
+    /// Errors on standard error, exit status 78 (EX_CONFIG); "ok" on standard output.
     @Test func configCheckNamesTheKeyAtFault() async throws {
         let file = try Self.configurationFile(
             databaseURL: "postgres://smsbridge@localhost:5432/smsbridge",
@@ -244,19 +252,39 @@ import Testing
         )
         defer { try? FileManager.default.removeItem(atPath: file) }
         let refused = try await Self.run(["config", "check", file])
-        #expect(refused.status == 1)
-        #expect(refused.stdout == "\(file): http.port: must be 0…65535\n")
+        #expect(refused.status == 78)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr == "Error: \(file): http.port: must be 0…65535\n")
 
-        let misspelt = FileManager.default.temporaryDirectory.appendingPathComponent("smsbridge-\(UUID()).yaml")
-        defer { try? FileManager.default.removeItem(at: misspelt) }
-        try "connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n"
-            .write(to: misspelt, atomically: true, encoding: .utf8)
-        let unknown = try await Self.run(["config", "check", misspelt.path])
-        #expect(unknown.status == 1)
-        #expect(unknown.stdout.hasPrefix("\(misspelt.path): connectors.main.windw: unknown key"), "\(unknown.stdout)")
+        let misspelt = try Self.file("connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n")
+        defer { try? FileManager.default.removeItem(atPath: misspelt) }
+        let unknown = try await Self.run(["config", "check", misspelt])
+        #expect(unknown.status == 78)
+        #expect(unknown.stdout.isEmpty)
+        #expect(unknown.stderr.hasPrefix("Error: \(misspelt): connectors.main.windw: unknown key"), "\(unknown.stderr)")
 
         let missing = try await Self.run(["config", "check", "/nonexistent/smsbridge.yaml"])
-        #expect(missing.status == 1)
-        #expect(missing.stdout.contains("cannot read /nonexistent/smsbridge.yaml"))
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("cannot read /nonexistent/smsbridge.yaml"))
+    }
+
+    /// `serve` says of a bad file what `config check` says: one line naming the file and the key,
+    /// no usage text, exit status 78 (it was 64, the status of a misused argument, with the usage).
+    @Test func serveRefusesABadConfigurationAsConfigCheckDoes() async throws {
+        let cases = [
+            ("http:\n  port: abc\n", "http.port: must be a whole number"),
+            ("connectors:\n  main:\n    endpoints: []\n    system_id: bridge\n    windw: 5\n", "connectors.main.windw: unknown key"),
+        ]
+        for (yaml, problem) in cases {
+            let file = try Self.file(yaml)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let served = try await Self.run(["serve", "--config", file])
+            #expect(served.status == 78)
+            #expect(served.stderr.hasPrefix("Error: \(file): \(problem)"), "\(served.stderr)")
+            #expect(served.stderr.split(separator: "\n").count == 1, "\(served.stderr)")
+            let checked = try await Self.run(["config", "check", file])
+            #expect(checked.status == served.status)
+            #expect(checked.stderr == served.stderr)
+        }
     }
 }
