@@ -297,7 +297,7 @@ public final class BridgeServer: Service, Sendable {
         }
         let instanceID = self.instanceID
         let onReady = self.onReady
-        return Application(
+        let application = Application(
             router: router,
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port),
@@ -307,6 +307,13 @@ public final class BridgeServer: Service, Sendable {
                 await onReady(Ready(httpPort: channel.localAddress?.port ?? settings.port, instanceID: instanceID))
             },
             logger: self.logger
+        )
+        return Listener(
+            server: application,
+            hostKey: "http.host",
+            portKey: "http.port",
+            host: settings.host,
+            port: settings.port
         )
     }
 }

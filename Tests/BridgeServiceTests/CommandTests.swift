@@ -112,6 +112,22 @@ import Testing
         #expect(process.stderr.contains("stopped while waiting for the database"), "\(process.stderr)")
     }
 
+    /// A port in use is named by its setting and address (it was only `bind(descriptor:ptr:bytes:):
+    /// Address already in use`).
+    @Test func servePortInUseNamesTheSetting() async throws {
+        let (url, _) = try await prepareDatabase(accounts: [])
+        // PostgreSQL listens there.
+        let taken = try #require(URLComponents(string: url)?.port)
+        let file = try Self.configurationFile(databaseURL: url, extra: "http:\n  port: \(taken)")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let refused = try await Self.run(["serve", "--config", file])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.hasSuffix("Error: http.port: cannot listen on 127.0.0.1:\(taken): address already in use\n"),
+            "\(refused.stderr)"
+        )
+    }
+
     /// A one-shot command starts its pool before its first call: PostgresNIO warns ("run() hasn't
     /// been called yet") at calls made before, which a child task started just before it often let happen.
     @Test func oneShotCommandsStartTheirPoolBeforeUsingIt() async throws {
