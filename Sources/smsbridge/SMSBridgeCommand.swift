@@ -45,9 +45,9 @@ struct ConfigurationFailure: Error, CustomStringConvertible {
 
     var description: String
 
-    /// `path: error`.
-    init(_ path: String, _ error: BridgeConfigurationError) {
-        self.description = "\(path): \(error)"
+    /// `path: error`, or the error alone for a configuration without a file (the environment's).
+    init(_ path: String?, _ error: BridgeConfigurationError) {
+        self.description = path.map { "\($0): \(error)" } ?? "\(error)"
     }
 }
 
@@ -93,39 +93,59 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "postgres://user:password@host:5432/database (default: $SMSBRIDGE_DATABASE_URL, else the file's).")
     var databaseURL: String?
 
-    func settings() throws -> BridgeConfiguration.Database {
+    func validate() throws {
+        guard let databaseURL else { return }
+        do {
+            _ = try DatabaseURL(databaseURL)
+        } catch {
+            throw ValidationError("--database-url: \(error.problem)")
+        }
+    }
+
+    /// The database settings, and the URL checked: an invalid one is named by where it came from
+    /// (`--database-url`, `SMSBRIDGE_DATABASE_URL`, or the file's `database.url`).
+    func settings() throws -> (BridgeConfiguration.Database, DatabaseURL) {
         let environment = ProcessInfo.processInfo.environment
         let path = self.config.path
         let named = self.config.config != nil || environment["SMSBRIDGE_CONFIG"] != nil
+        let fromEnvironment = environment[BridgeConfiguration.Database.urlVariable].map { !$0.isEmpty } ?? false
         var settings = BridgeConfiguration.Database()
+        var file: String?
         if named || FileManager.default.fileExists(atPath: path) {
             do {
                 settings = try BridgeConfiguration.loadDatabase(from: path, environment: environment)
             } catch {
                 throw ConfigurationFailure(path, error)
             }
-        } else if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
-            settings.url = url
+            file = path
+        } else if fromEnvironment {
+            settings.url = environment[BridgeConfiguration.Database.urlVariable]!
         } else if self.databaseURL == nil {
             throw ValidationError(
                 "which database? \(path) does not exist: give --config FILE, --database-url or SMSBRIDGE_DATABASE_URL"
             )
         }
         if let databaseURL { settings.url = databaseURL }
-        return settings
+        do {
+            return (settings, try DatabaseURL(settings.url))
+        } catch {
+            // Not the option's (validate() checked it): the environment's or the file's.
+            throw ConfigurationFailure(
+                file,
+                BridgeConfigurationError(
+                    key: "database.url",
+                    problem: error.problem,
+                    variable: fromEnvironment ? BridgeConfiguration.Database.urlVariable : nil
+                )
+            )
+        }
     }
 
     /// Runs `body` with a client on this database, as it is (for `migrate`).
     func withClient<T: Sendable>(
         _ body: (PostgresClient, BridgeConfiguration.Database, Logger) async throws -> T
     ) async throws -> T {
-        let settings = try self.settings()
-        let url: DatabaseURL
-        do {
-            url = try DatabaseURL(settings.url)
-        } catch {
-            throw ValidationError("database.url: \(error)")
-        }
+        let (settings, url) = try self.settings()
         var logger = Logger(label: "smsbridge")
         logger.logLevel = .warning
         // One connection first: a database that cannot be reached is named at once, with why.

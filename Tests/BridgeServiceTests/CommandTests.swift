@@ -140,6 +140,30 @@ import Testing
         }
     }
 
+    /// The database commands name where a bad URL came from: the environment's variable, the
+    /// file's key, or the option (a misused argument: 64 with the usage).
+    @Test func aBadDatabaseURLIsNamedByWhereItCameFrom() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SMSBRIDGE_CONFIG"] = nil
+        environment["SMSBRIDGE_DATABASE_URL"] = "mysql://db/x"
+        let process = try ChildProcess(try smsbridgeExecutable(), ["accounts", "list"], environment: environment)
+        #expect(try await process.wait(timeout: .seconds(30)) == 78)
+        #expect(
+            process.stderr
+                == "Error: database.url (from SMSBRIDGE_DATABASE_URL): scheme must be postgres:// or postgresql://, not mysql://\n"
+        )
+
+        let file = try Self.configurationFile(databaseURL: "mysql://db/x")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let fromFile = try await Self.run(["accounts", "list", "--config", file])
+        #expect(fromFile.status == 78)
+        #expect(fromFile.stderr == "Error: \(file): database.url: scheme must be postgres:// or postgresql://, not mysql://\n")
+
+        let fromOption = try await Self.run(["accounts", "list", "--database-url", "mysql://db/x"])
+        #expect(fromOption.status == 64)
+        #expect(fromOption.stderr.hasPrefix("Error: --database-url: scheme must be postgres://"), "\(fromOption.stderr)")
+    }
+
     @Test func purgeRefusesAgesThatWouldEmptyTheTables() async throws {
         for age in ["5m", "soon"] {
             let refused = try await Self.run([

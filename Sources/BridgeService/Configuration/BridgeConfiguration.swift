@@ -45,8 +45,10 @@ public struct BridgeConfiguration: Sendable, Codable {
     // MARK: Sections
 
     public struct Database: Sendable, Codable {
-        /// `postgres://user:password@host:5432/database?sslmode=prefer`. Environment: `SMSBRIDGE_DATABASE_URL`.
+        /// `postgres://user:password@host:5432/database?sslmode=prefer`. Environment: ``urlVariable``.
         public var url = "postgres://smsbridge@localhost:5432/smsbridge"
+        /// The environment variable that wins over ``url``.
+        public static let urlVariable = "SMSBRIDGE_DATABASE_URL"
         /// Connections this instance opens at most. Default 20.
         public var maxConnections = 20
         /// Apply pending migrations at start-up. Default true.

@@ -1,16 +1,24 @@
 import Foundation
 
-/// A configuration problem, named by its key path (`connectors.main.window`).
+/// A configuration problem, named by its key path (`connectors.main.window`) and, when the value
+/// came from the environment, by its variable (`connectors.main.password (from
+/// SMSBRIDGE_CONNECTOR_MAIN_PASSWORD): at most 8 characters (SMPP 3.4)`).
 public struct BridgeConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
     public var key: String
     public var problem: String
+    /// The environment variable the value came from, if it did not come from the file.
+    public var variable: String?
 
-    public init(key: String, problem: String) {
+    public init(key: String, problem: String, variable: String? = nil) {
         self.key = key
         self.problem = problem
+        self.variable = variable
     }
 
-    public var description: String { self.key.isEmpty ? self.problem : "\(self.key): \(self.problem)" }
+    public var description: String {
+        guard !self.key.isEmpty else { return self.problem }
+        return "\(self.key)\(self.variable.map { " (from \($0))" } ?? ""): \(self.problem)"
+    }
 }
 
 /// A length of time written as seconds (`30`, `0.5`) or with a unit (`250ms`, `30s`, `5m`, `2h`, `7d`).

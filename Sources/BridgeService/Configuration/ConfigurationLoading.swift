@@ -22,8 +22,15 @@ extension BridgeConfiguration {
         environment: [String: String] = [:]
     ) throws(BridgeConfigurationError) -> BridgeConfiguration {
         var configuration = try Self.decode(BridgeConfiguration.self, yaml) ?? BridgeConfiguration()
-        configuration.applyEnvironment(environment)
-        _ = try configuration.validated()
+        let variables = configuration.applyEnvironment(environment)
+        do {
+            _ = try configuration.validated()
+        } catch {
+            // A value the environment gave is named by its variable too: the file does not hold it.
+            var error = error
+            error.variable = variables[error.key]
+            throw error
+        }
         return configuration
     }
 
@@ -71,19 +78,27 @@ extension BridgeConfiguration {
         get throws { try YAMLEncoder().encode(self) }
     }
 
-    /// Secrets the environment gives win over the file.
-    public mutating func applyEnvironment(_ environment: [String: String]) {
-        if let url = environment["SMSBRIDGE_DATABASE_URL"], !url.isEmpty {
+    /// Secrets the environment gives win over the file. Returns the keys set, each with the
+    /// variable that set it (`database.url`: `SMSBRIDGE_DATABASE_URL`).
+    @discardableResult
+    public mutating func applyEnvironment(_ environment: [String: String]) -> [String: String] {
+        var applied: [String: String] = [:]
+        if let url = environment[Database.urlVariable], !url.isEmpty {
             self.database.url = url
+            applied["database.url"] = Database.urlVariable
         }
         if let token = environment["SMSBRIDGE_ADMIN_TOKEN"], !token.isEmpty {
             self.admin.token = token
+            applied["admin.token"] = "SMSBRIDGE_ADMIN_TOKEN"
         }
         for name in self.connectors.keys {
-            if let password = environment[Connector.passwordVariable(for: name)] {
+            let variable = Connector.passwordVariable(for: name)
+            if let password = environment[variable] {
                 self.connectors[name]?.password = password
+                applied["connectors.\(name).password"] = variable
             }
         }
+        return applied
     }
 
     /// What the service is built from, every value checked.
