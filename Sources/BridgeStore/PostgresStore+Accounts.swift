@@ -77,15 +77,24 @@ extension PostgresStore {
         return keys
     }
 
-    /// Revokes the key with this prefix. `false` when there is no such active key.
+    /// Revokes the key with this prefix, unless it was already.
     @discardableResult
-    public func revokeAPIKey(prefix: String) async throws -> Bool {
+    public func revokeAPIKey(prefix: String) async throws -> APIKeyRevocation {
         let rows = try await self.client.query(
-            "UPDATE api_keys SET revoked_at = now() WHERE prefix = \(prefix) AND revoked_at IS NULL RETURNING id",
+            """
+            WITH revoked AS (
+                UPDATE api_keys SET revoked_at = now() WHERE prefix = \(prefix) AND revoked_at IS NULL RETURNING id
+            )
+            SELECT EXISTS (SELECT FROM revoked), (SELECT revoked_at FROM api_keys WHERE prefix = \(prefix))
+            """,
             logger: self.logger
         )
-        for try await _ in rows { return true }
-        return false
+        // The second column is read from the snapshot before the update: the earlier revocation, if any.
+        for try await (revokedNow, revokedBefore) in rows.decode((Bool, Date?).self) {
+            if revokedNow { return .revoked }
+            if let revokedBefore { return .alreadyRevoked(at: revokedBefore) }
+        }
+        return .unknown
     }
 
     /// The account an active key belongs to, or `nil`.

@@ -20,6 +20,16 @@ public struct APIKeyInfo: Sendable, Hashable {
     public var revokedAt: Date?
 }
 
+/// What revoking an API key did.
+public enum APIKeyRevocation: Sendable, Hashable {
+    /// Revoked now.
+    case revoked
+    /// Revoked before, at this time: nothing changed.
+    case alreadyRevoked(at: Date)
+    /// No key has this prefix.
+    case unknown
+}
+
 /// A stored message with its parts and receipt history.
 public struct MessageRecord: Sendable, Hashable {
     public var id: UUID

@@ -35,7 +35,7 @@ struct Accounts: AsyncParsableCommand {
                     throw CommandFailure("an account named \(self.name) exists already")
                 }
                 let (account, key) = try await store.createAccount(name: self.name, rateLimit: self.rateLimit)
-                print("account \(account.name) \(account.id)")
+                print("account \(account.name) \(account.id.lowercased)")
                 print("api key \(key)")
                 print("webhook secret \(try await store.webhookSettings(accountID: account.id).secret)")
                 print("(the key is shown only now; only its hash is stored. The webhook secret signs callbacks:")
@@ -45,34 +45,69 @@ struct Accounts: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List accounts.")
+        static let configuration = CommandConfiguration(abstract: "List accounts: a table, or a JSON array with --json.")
 
         @OptionGroup var database: DatabaseOption
+        @Flag(help: "A JSON array of {id, name, rate_limit, created_at}; rate_limit null: the service's default.")
+        var json = false
 
         func run() async throws {
-            try await self.database.withStore { store in
-                for account in try await store.accounts() {
-                    let rate = account.rateLimit.map { "\($0)/s" } ?? "default rate"
-                    print("\(account.name)\t\(account.id)\t\(rate)")
-                }
+            let accounts = try await self.database.withStore { store in try await store.accounts() }
+            if self.json {
+                try printJSON(
+                    accounts.map { account in
+                        [
+                            "id": account.id.lowercased, "name": account.name,
+                            "rate_limit": account.rateLimit ?? NSNull(), "created_at": timestamp(account.createdAt),
+                        ]
+                    }
+                )
+            } else {
+                printTable(
+                    ["NAME", "ID", "RATE", "CREATED"],
+                    accounts.map { account in
+                        [
+                            account.name, account.id.lowercased, account.rateLimit.map { "\($0)/s" } ?? "default",
+                            timestamp(account.createdAt),
+                        ]
+                    }
+                )
             }
         }
     }
 
     struct Keys: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List an account's API keys by prefix.")
+        static let configuration = CommandConfiguration(
+            abstract: "List an account's API keys by prefix: a table, or a JSON array with --json."
+        )
 
         @OptionGroup var database: DatabaseOption
         @Argument(help: "Account name.") var name: String
+        @Flag(help: "A JSON array of {prefix, created_at, revoked_at}; revoked_at null: active.") var json = false
 
         func run() async throws {
-            try await self.database.withStore { store in
-                let account = try await store.existingAccount(named: self.name)
-                let formatter = ISO8601DateFormatter()
-                for key in try await store.apiKeys(accountID: account.id) {
-                    let state = key.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active"
-                    print("\(key.prefix)…\tcreated \(formatter.string(from: key.createdAt))\t\(state)")
-                }
+            let keys = try await self.database.withStore { store in
+                try await store.apiKeys(accountID: try await store.existingAccount(named: self.name).id)
+            }
+            if self.json {
+                try printJSON(
+                    keys.map { key in
+                        [
+                            "prefix": key.prefix, "created_at": timestamp(key.createdAt),
+                            "revoked_at": key.revokedAt.map(timestamp) ?? NSNull(),
+                        ]
+                    }
+                )
+            } else {
+                printTable(
+                    ["PREFIX", "STATE", "CREATED", "REVOKED"],
+                    keys.map { key in
+                        [
+                            "\(key.prefix)…", key.revokedAt == nil ? "active" : "revoked", timestamp(key.createdAt),
+                            key.revokedAt.map(timestamp) ?? "-",
+                        ]
+                    }
+                )
             }
         }
     }
@@ -104,12 +139,15 @@ struct Accounts: AsyncParsableCommand {
         @Argument(help: "Key prefix, e.g. sbk_3f9a1c2b.") var prefix: String
 
         func run() async throws {
-            try await self.database.withStore { store in
-                let prefix = self.prefix.hasSuffix("…") ? String(self.prefix.dropLast()) : self.prefix
-                guard try await store.revokeAPIKey(prefix: prefix) else {
-                    throw CommandFailure("no active key with prefix \(prefix)")
-                }
+            let prefix = self.prefix.hasSuffix("…") ? String(self.prefix.dropLast()) : self.prefix
+            // Revoking twice leaves the key as asked: not a failure.
+            switch try await self.database.withStore({ store in try await store.revokeAPIKey(prefix: prefix) }) {
+            case .revoked:
                 print("revoked \(prefix)")
+            case .alreadyRevoked(let date):
+                print("\(prefix) was already revoked (\(timestamp(date)))")
+            case .unknown:
+                throw CommandFailure("no key with prefix \(prefix)")
             }
         }
     }
@@ -123,4 +161,35 @@ extension PostgresStore {
         }
         return account
     }
+}
+
+extension UUID {
+    /// As the HTTP API writes ids.
+    var lowercased: String { self.uuidString.lowercased() }
+}
+
+/// RFC 3339 in UTC, to the second: `2026-12-04T04:19:03Z`.
+func timestamp(_ date: Date) -> String {
+    date.formatted(.iso8601)
+}
+
+/// Rows under a header, each column as wide as its widest cell, two spaces apart.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        let cells = row.enumerated().map { column, cell in
+            column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        }
+        print(cells.joined(separator: "  "))
+    }
+}
+
+/// A JSON array of objects, keys sorted, for scripts (`jq`).
+func printJSON(_ objects: [[String: Any]]) throws {
+    let data = try JSONSerialization.data(
+        withJSONObject: objects,
+        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    )
+    print(String(decoding: data, as: UTF8.self))
 }

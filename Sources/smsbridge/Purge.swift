@@ -38,7 +38,7 @@ struct Purge: AsyncParsableCommand {
         }
         let verb = self.dryRun ? "would delete" : "deleted"
         print(
-            "\(verb) \(result.messages) messages, \(result.inboundMessages) inbound messages and \(result.webhookDeliveries) webhook deliveries older than \(self.age) (before \(ISO8601DateFormatter().string(from: cutoff)))"
+            "\(verb) \(result.messages) messages, \(result.inboundMessages) inbound messages and \(result.webhookDeliveries) webhook deliveries older than \(self.age) (before \(timestamp(cutoff)))"
         )
     }
 }

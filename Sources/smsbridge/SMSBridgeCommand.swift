@@ -185,7 +185,7 @@ struct Serve: AsyncParsableCommand {
             logger.notice(
                 "ready",
                 metadata: [
-                    "http": "http://\(configuration.http.host):\(ready.httpPort)", "instance": "\(ready.instanceID)",
+                    "http": "http://\(configuration.http.host):\(ready.httpPort)", "instance": "\(ready.instanceID.lowercased)",
                 ]
             )
         }

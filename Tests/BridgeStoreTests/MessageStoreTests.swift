@@ -19,8 +19,13 @@ import Testing
             let keys = try await store.apiKeys(accountID: account.id)
             #expect(keys.map(\.prefix).contains(second.prefix))
             #expect(keys.allSatisfy { $0.prefix.count == 12 })
-            #expect(try await store.revokeAPIKey(prefix: String(key.prefix(12))))
+            #expect(try await store.revokeAPIKey(prefix: String(key.prefix(12))) == .revoked)
             #expect(try await store.account(forAPIKey: key) == nil, "revoked")
+            let revokedAt = try #require(
+                try await store.apiKeys(accountID: account.id).first { key.hasPrefix($0.prefix) }?.revokedAt
+            )
+            #expect(try await store.revokeAPIKey(prefix: String(key.prefix(12))) == .alreadyRevoked(at: revokedAt))
+            #expect(try await store.revokeAPIKey(prefix: "sbk_00000000") == .unknown)
             #expect(try await store.account(forAPIKey: secondKey)?.name == "acme")
             #expect(try await store.account(named: "acme")?.id == account.id)
         }
