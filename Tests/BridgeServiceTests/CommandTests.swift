@@ -56,7 +56,9 @@ import Testing
             let refused = try await Self.run(["accounts", "create"] + arguments + ["--database-url", url])
             #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
         }
-        #expect(try await Self.run(["accounts", "list", "--database-url", url]).stdout.split(separator: "\n").count == 2)
+        #expect(
+            try await Self.run(["accounts", "list", "--database-url", url]).stdout.split(separator: "\n").count == 2
+        )
 
         let dryRun = try await Self.run(["purge", "--older-than", "90d", "--dry-run", "--database-url", url])
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
@@ -90,26 +92,39 @@ import Testing
     /// wait at once.
     @Test(arguments: [SIGTERM, SIGINT])
     func serveWaitsForTheDatabaseSayingWhyAndStopsAtOnce(signal: Int32) async throws {
+        try await Self.serveWithoutADatabase(extra: "http:\n  port: 0") { process, port in
+            try await waitUntil("two attempts logged", timeout: .seconds(10)) {
+                process.stderr.contains("attempt=2/30")
+            }
+            let attempts = process.stderr.split(separator: "\n").filter { $0.contains("database not reachable") }
+            #expect(attempts.count >= 2)
+            for line in attempts {
+                #expect(line.contains(" warning "), "\(line)")
+                #expect(line.contains("error=connection refused (127.0.0.1:\(port))"), "\(line)")
+            }
+            let signalled = ContinuousClock.now
+            process.kill(signal)
+            #expect(try await process.wait(timeout: .seconds(10)) == 0, "\(process.stderr)")
+            #expect(ContinuousClock.now - signalled < .seconds(1.5), "stopped in the middle of the wait")
+            #expect(process.stderr.contains("stopped while waiting for the database"), "\(process.stderr)")
+        }
+    }
+
+    /// `smsbridge serve` on a database nobody listens for (a port free a moment ago), with `extra`
+    /// in its configuration; `body` gets the process and that port.
+    static func serveWithoutADatabase(
+        extra: String,
+        _ body: (ChildProcess, Int) async throws -> Void
+    ) async throws {
         let port = try freePort()
         let file = try Self.configurationFile(
             databaseURL: "postgres://x@127.0.0.1:\(port)/x?sslmode=disable",
-            extra: "http:\n  port: 0"
+            extra: extra
         )
         defer { try? FileManager.default.removeItem(atPath: file) }
         let process = try ChildProcess(try smsbridgeExecutable(), ["serve", "--config", file])
         defer { process.kill(SIGKILL) }
-        try await waitUntil("two attempts logged", timeout: .seconds(10)) { process.stderr.contains("attempt=2/30") }
-        let attempts = process.stderr.split(separator: "\n").filter { $0.contains("database not reachable") }
-        #expect(attempts.count >= 2)
-        for line in attempts {
-            #expect(line.contains(" warning "), "\(line)")
-            #expect(line.contains("error=connection refused (127.0.0.1:\(port))"), "\(line)")
-        }
-        let signalled = ContinuousClock.now
-        process.kill(signal)
-        #expect(try await process.wait(timeout: .seconds(10)) == 0, "\(process.stderr)")
-        #expect(ContinuousClock.now - signalled < .seconds(1.5), "stopped in the middle of the wait")
-        #expect(process.stderr.contains("stopped while waiting for the database"), "\(process.stderr)")
+        try await body(process, port)
     }
 
     /// A port in use is named by its setting and address (it was only `bind(descriptor:ptr:bytes:):
@@ -128,11 +143,31 @@ import Testing
         )
     }
 
+    /// JSON log lines carry RFC 3339 timestamps in UTC to the millisecond (they had no time zone).
+    @Test func jsonLogLinesCarryUTCTimestamps() async throws {
+        try await Self.serveWithoutADatabase(extra: "logging:\n  format: json") { process, _ in
+            let before = Date()
+            try await waitUntil("an attempt logged", timeout: .seconds(10)) { process.stderr.contains("attempt") }
+            process.kill(SIGTERM)
+            _ = try await process.wait(timeout: .seconds(10))
+            let lines = process.stderr.split(separator: "\n")
+            #expect(!lines.isEmpty)
+            for line in lines {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+                let ts = try #require(object["ts"])
+                #expect(ts.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(ts)")
+                let time = try Date(ts, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+                #expect(abs(time.timeIntervalSince(before)) < 60, "\(ts) is not the time in UTC")
+            }
+        }
+    }
+
     /// A one-shot command starts its pool before its first call: PostgresNIO warns ("run() hasn't
     /// been called yet") at calls made before, which a child task started just before it often let happen.
     @Test func oneShotCommandsStartTheirPoolBeforeUsingIt() async throws {
         let (url, _) = try await prepareDatabase(accounts: ["shop"])
-        let commands = Array(repeating: ["accounts", "list"], count: 6) + [["migrate"], ["purge", "--older-than", "90d"]]
+        let commands =
+            Array(repeating: ["accounts", "list"], count: 6) + [["migrate"], ["purge", "--older-than", "90d"]]
         for command in commands {
             let ran = try await Self.run(command + ["--database-url", url])
             #expect(ran.status == 0, "\(command): \(ran.stderr)")
@@ -157,11 +192,17 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: file) }
         let fromFile = try await Self.run(["accounts", "list", "--config", file])
         #expect(fromFile.status == 78)
-        #expect(fromFile.stderr == "Error: \(file): database.url: scheme must be postgres:// or postgresql://, not mysql://\n")
+        #expect(
+            fromFile.stderr
+                == "Error: \(file): database.url: scheme must be postgres:// or postgresql://, not mysql://\n"
+        )
 
         let fromOption = try await Self.run(["accounts", "list", "--database-url", "mysql://db/x"])
         #expect(fromOption.status == 64)
-        #expect(fromOption.stderr.hasPrefix("Error: --database-url: scheme must be postgres://"), "\(fromOption.stderr)")
+        #expect(
+            fromOption.stderr.hasPrefix("Error: --database-url: scheme must be postgres://"),
+            "\(fromOption.stderr)"
+        )
     }
 
     @Test func purgeRefusesAgesThatWouldEmptyTheTables() async throws {
@@ -248,14 +289,21 @@ import Testing
         let id = try #require(keys["shop"]?.0).uuidString.lowercased()
         let created = try await Self.run(["accounts", "create", "acme", "--rate-limit", "2.5", "--database-url", url])
         let acme = try #require(created.stdout.split(separator: "\n").first)
-        #expect(acme.wholeMatch(of: /account acme [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) != nil, "\(acme)")
+        #expect(
+            acme.wholeMatch(of: /account acme [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) != nil,
+            "\(acme)"
+        )
 
         let table = try await Self.run(["accounts", "list", "--database-url", url])
         #expect(table.status == 0, "\(table.stderr)")
         let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(rows.count == 3)
         #expect(rows.first == ["NAME", "ID", "RATE", "CREATED"])
-        #expect(rows.dropFirst().map { Array($0.prefix(3)) } == [["acme", String(acme.suffix(36)), "2.5/s"], ["shop", id, "default"]])
+        #expect(
+            rows.dropFirst().map { Array($0.prefix(3)) } == [
+                ["acme", String(acme.suffix(36)), "2.5/s"], ["shop", id, "default"],
+            ]
+        )
 
         let json = try await Self.run(["accounts", "list", "--json", "--database-url", url])
         #expect(json.status == 0, "\(json.stderr)")
@@ -288,11 +336,14 @@ import Testing
                 keys[String(fields[0].dropLast())] = String(fields[1])
             }
             let json = try await Self.run(["accounts", "keys", "shop", "--json", "--database-url", url])
-            let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            let objects = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+            )
             #expect(objects.allSatisfy { Set($0.keys) == ["prefix", "created_at", "revoked_at"] }, "\(objects)")
             var fromJSON: [String: String] = [:]
             for object in objects {
-                fromJSON[try #require(object["prefix"] as? String)] = object["revoked_at"] is NSNull ? "active" : "revoked"
+                fromJSON[try #require(object["prefix"] as? String)] =
+                    object["revoked_at"] is NSNull ? "active" : "revoked"
             }
             #expect(fromJSON == keys)
             return keys
@@ -340,7 +391,9 @@ import Testing
         #expect(refused.stdout.isEmpty)
         #expect(refused.stderr == "Error: \(file): http.port: must be 0…65535\n")
 
-        let misspelt = try Self.file("connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n")
+        let misspelt = try Self.file(
+            "connectors:\n  main:\n    endpoints: [\"127.0.0.1:2775\"]\n    system_id: bridge\n    windw: 5\n"
+        )
         defer { try? FileManager.default.removeItem(atPath: misspelt) }
         let unknown = try await Self.run(["config", "check", misspelt])
         #expect(unknown.status == 78)
@@ -357,7 +410,10 @@ import Testing
     @Test func serveRefusesABadConfigurationAsConfigCheckDoes() async throws {
         let cases = [
             ("http:\n  port: abc\n", "http.port: must be a whole number"),
-            ("connectors:\n  main:\n    endpoints: []\n    system_id: bridge\n    windw: 5\n", "connectors.main.windw: unknown key"),
+            (
+                "connectors:\n  main:\n    endpoints: []\n    system_id: bridge\n    windw: 5\n",
+                "connectors.main.windw: unknown key"
+            ),
         ]
         for (yaml, problem) in cases {
             let file = try Self.file(yaml)

@@ -150,7 +150,8 @@ struct ProcessTests {
             }
             let levels: Set = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             for object in objects {
-                #expect(object["ts"] != nil && object["label"] != nil && object["message"] != nil, "\(object)")
+                #expect(object["ts"]?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(object)")
+                #expect(object["label"] != nil && object["message"] != nil, "\(object)")
                 #expect(levels.contains(object["level"] ?? ""), "\(object)")
             }
             let accepted = objects.first { $0["message"] == "message accepted" }
