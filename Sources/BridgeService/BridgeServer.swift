@@ -122,7 +122,10 @@ public final class BridgeServer: Service, Sendable {
             logger.notice("stopped while waiting for the database")
             return false
         } catch let error as DatabaseUnreachable {
-            throw BridgeConfigurationError(key: "database.url", problem: "\(error); gave up after \(wait.attempts) attempts")
+            throw BridgeConfigurationError(
+                key: "database.url",
+                problem: "\(error); gave up after \(wait.attempts) attempts"
+            )
         }
     }
 

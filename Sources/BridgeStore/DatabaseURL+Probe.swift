@@ -1,8 +1,8 @@
 import Foundation
+public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-public import Logging
 import PostgresNIO
 
 /// The database cannot be reached, and why.
@@ -26,7 +26,11 @@ extension DatabaseURL {
         let configuration = try self.probeConfiguration(connectTimeout: timeout)
         do {
             try await withDatabaseDeadline(timeout, grace: .milliseconds(100)) {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration,
+                    id: 0,
+                    logger: logger
+                )
                 try? await connection.close()
             }
         } catch is DatabaseDeadlineExceeded {

@@ -21,7 +21,8 @@ struct Accounts: AsyncParsableCommand {
         /// A name to type on a command line and find in logs; a rate that can be met.
         func validate() throws {
             let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-            guard !self.name.isEmpty, self.name.count <= 64, self.name.unicodeScalars.allSatisfy(allowed.contains) else {
+            guard !self.name.isEmpty, self.name.count <= 64, self.name.unicodeScalars.allSatisfy(allowed.contains)
+            else {
                 throw ValidationError("the name must be 1–64 letters, digits, '-', '_' or '.'")
             }
             if let rate = self.rateLimit, !(rate.isFinite && rate > 0) {
@@ -45,7 +46,9 @@ struct Accounts: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List accounts: a table, or a JSON array with --json.")
+        static let configuration = CommandConfiguration(
+            abstract: "List accounts: a table, or a JSON array with --json."
+        )
 
         @OptionGroup var database: DatabaseOption
         @Flag(help: "A JSON array of {id, name, rate_limit, created_at}; rate_limit null: the service's default.")

@@ -185,7 +185,8 @@ struct Serve: AsyncParsableCommand {
             logger.notice(
                 "ready",
                 metadata: [
-                    "http": "http://\(configuration.http.host):\(ready.httpPort)", "instance": "\(ready.instanceID.lowercased)",
+                    "http": "http://\(configuration.http.host):\(ready.httpPort)",
+                    "instance": "\(ready.instanceID.lowercased)",
                 ]
             )
         }

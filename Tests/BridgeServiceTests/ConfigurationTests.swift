@@ -170,9 +170,18 @@ struct ConfigurationTests {
                 password: secret
             """
         let cases = [
-            ("SMSBRIDGE_CONNECTOR_MAIN_PASSWORD", "muchtoolong", "connectors.main.password", "at most 8 characters (SMPP 3.4)"),
-            ("SMSBRIDGE_DATABASE_URL", "mysql://db/x", "database.url", "scheme must be postgres:// or postgresql://, not mysql://"),
-            ("SMSBRIDGE_ADMIN_TOKEN", "short", "admin.token", "must be at least 16 characters (or null to turn the admin API off)"),
+            (
+                "SMSBRIDGE_CONNECTOR_MAIN_PASSWORD", "muchtoolong", "connectors.main.password",
+                "at most 8 characters (SMPP 3.4)"
+            ),
+            (
+                "SMSBRIDGE_DATABASE_URL", "mysql://db/x", "database.url",
+                "scheme must be postgres:// or postgresql://, not mysql://"
+            ),
+            (
+                "SMSBRIDGE_ADMIN_TOKEN", "short", "admin.token",
+                "must be at least 16 characters (or null to turn the admin API off)"
+            ),
         ]
         for (variable, value, key, problem) in cases {
             #expect(throws: BridgeConfigurationError(key: key, problem: problem, variable: variable)) {
@@ -189,7 +198,12 @@ struct ConfigurationTests {
                 == "connectors.main.password (from SMSBRIDGE_CONNECTOR_MAIN_PASSWORD): at most 8 characters (SMPP 3.4)"
         )
         // The same value in the file is the file's.
-        #expect(throws: BridgeConfigurationError(key: "connectors.main.password", problem: "at most 8 characters (SMPP 3.4)")) {
+        #expect(
+            throws: BridgeConfigurationError(
+                key: "connectors.main.password",
+                problem: "at most 8 characters (SMPP 3.4)"
+            )
+        ) {
             _ = try BridgeConfiguration.parse(yaml.replacingOccurrences(of: "secret", with: "muchtoolong"))
         }
     }

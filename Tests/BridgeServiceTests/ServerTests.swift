@@ -1,4 +1,3 @@
-@testable import BridgeService
 import BridgeStore
 import BridgeTestSupport
 import Foundation
@@ -6,6 +5,8 @@ import Logging
 import NIOHTTP1
 import SMSCSimulator
 import Testing
+
+@testable import BridgeService
 
 /// The whole service in one process, driven over HTTP: what a client of the README does.
 @Suite(.timeLimit(.minutes(3))) struct ServerTests {
