@@ -48,7 +48,8 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             self.host = nil
         } else {
             guard let host else { throw DatabaseURLError(problem: "needs a host (or ?host=/socket/directory)") }
-            self.host = host
+            // An IPv6 address is written in brackets (postgres://[::1]:5432/…); the host is the address.
+            self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
             self.socketPath = nil
         }
         let mode = query["sslmode"] ?? "prefer"
@@ -78,7 +79,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL with the password hidden, for logs.
     public var description: String {
         let credentials = self.password == nil ? self.user : "\(self.user):•••"
-        let location = self.host.map { "\($0):\(self.port)" } ?? "[\(self.socketPath ?? "")]"
+        let location =
+            self.host.map { $0.contains(":") ? "[\($0)]:\(self.port)" : "\($0):\(self.port)" }
+            ?? "[\(self.socketPath ?? "")]"
         return "postgres://\(credentials)@\(location)/\(self.database ?? "")?sslmode=\(self.tlsMode.rawValue)"
     }
 

@@ -265,5 +265,10 @@ struct ConfigurationTests {
         #expect(escaped.user == "us@er")
         #expect(escaped.password == "p:ss")
         #expect(throws: (any Error).self) { _ = try DatabaseURL("postgres://localhost/db?sslmode=sometimes") }
+        // An IPv6 address in brackets: the host is the address (with the brackets it did not resolve).
+        let v6 = try DatabaseURL("postgres://app@[::1]:6432/db")
+        #expect(v6.host == "::1")
+        #expect(v6.port == 6432)
+        #expect("\(v6)" == "postgres://app@[::1]:6432/db?sslmode=prefer")
     }
 }
