@@ -3,6 +3,7 @@ import BridgeService
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import Logging
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct MaintenanceTests {
@@ -48,6 +49,27 @@ import Testing
                 """
             )
             #expect(published == "{5,6} true")
+        }
+    }
+
+    /// A round cut short by shutdown (its task canceled) is no failure: nothing is logged as a
+    /// warning (every graceful stop logged "maintenance round failed … CancellationError").
+    @Test func aRoundCanceledByShutdownIsNoWarning() async throws {
+        try await withStore("maintenance-cancel") { store in
+            let logs = CapturedLogs()
+            let maintenance = Maintenance(
+                store: store,
+                instanceID: UUID(),
+                router: InboundRouter<UUID>(),
+                logger: logs.logger(label: "maintenance", level: .debug)
+            )
+            let round = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                await maintenance.runOnce(full: true)
+            }
+            await round.value
+            #expect(logs.all.filter { $0.level >= .warning }.map(\.message) == [])
+            #expect(logs.records("maintenance round canceled").count == 1, "the round did stop on the cancellation")
         }
     }
 }
