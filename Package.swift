@@ -151,6 +151,7 @@ let package = Package(
         .executableTarget(
             name: "smsbridge",
             dependencies: [
+                "BridgeCore",
                 "BridgeService",
                 "BridgeStore",
                 "LocalPostgres",

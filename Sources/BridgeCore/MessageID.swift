@@ -26,3 +26,8 @@ public enum MessageID {
         )
     }
 }
+
+extension UUID {
+    /// As the HTTP API, the command line and the logs write ids: lower case.
+    public var lowercased: String { self.uuidString.lowercased() }
+}

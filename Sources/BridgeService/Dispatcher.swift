@@ -307,7 +307,7 @@ public final class Dispatcher: Service, Sendable {
         }
         let code = failure.commandStatus.map { Int($0.rawValue) }
         let description = failure.commandStatus?.name ?? "\(failure)"
-        self.logger.debug("submit failed", metadata: ["message.id": "\(message.id)", "error": "\(failure)"])
+        self.logger.debug("submit failed", metadata: ["message.id": "\(message.id.lowercased)", "error": "\(failure)"])
         if failure == .shuttingDown && submitted.isEmpty {
             // Handed back at shutdown: another instance may send it at once.
             return (submitted, .retry(after: 0, errorCode: nil, description: description, counted: false))
@@ -399,7 +399,7 @@ public final class Dispatcher: Service, Sendable {
                     if attempt >= 3 {
                         self.logger.error(
                             "could not record a submission; its message is sent again when its lease runs out",
-                            metadata: ["error": "\(error)", "message.id": "\(batch[0].messageID.uuidString.lowercased())"]
+                            metadata: ["error": "\(error)", "message.id": "\(batch[0].messageID.lowercased)"]
                         )
                         return
                     }

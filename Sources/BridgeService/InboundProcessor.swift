@@ -295,7 +295,7 @@ public final class InboundProcessor: Service, Sendable {
                 self.metrics.recordInbound(connector: event.connector)
                 self.logger.debug(
                     "inbound message stored",
-                    metadata: ["inbound.id": "\(record.id)", "parts": "\(record.partCount)"]
+                    metadata: ["inbound.id": "\(record.id.lowercased)", "parts": "\(record.partCount)"]
                 )
             }
         } catch {

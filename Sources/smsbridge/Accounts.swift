@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgeCore
 import BridgeStore
 import Foundation
 
@@ -164,11 +165,6 @@ extension PostgresStore {
         }
         return account
     }
-}
-
-extension UUID {
-    /// As the HTTP API writes ids.
-    var lowercased: String { self.uuidString.lowercased() }
 }
 
 /// RFC 3339 in UTC, to the second: `2026-12-04T04:19:03Z`.

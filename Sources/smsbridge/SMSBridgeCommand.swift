@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgeCore
 import BridgeService
 import BridgeStore
 import Foundation

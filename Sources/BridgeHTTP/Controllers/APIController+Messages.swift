@@ -22,7 +22,7 @@ extension APIController {
         guard let id = UUID(uuidString: input.path.id) else { throw APIProblem.notFound("message") }
         switch try await self.database(context.logger, { try await $0.cancel(id: id, accountID: account.id) }) {
         case .canceled(let record):
-            context.logger.debug("message canceled", metadata: ["message.id": "\(record.id.uuidString.lowercased())"])
+            context.logger.debug("message canceled", metadata: ["message.id": "\(record.id.lowercased)"])
             return .ok(.init(body: .json(.init(record, detailed: true))))
         case .notCancelable(let status):
             throw APIProblem(

@@ -22,7 +22,7 @@ extension APIController {
         try await self.insert([accepted], idempotency: idempotency, accountID: account.id, logger: context.logger)
         context.logger.debug(
             "message accepted",
-            metadata: ["message.id": "\(message.id)", "message.parts": "\(accepted.parts.count)"]
+            metadata: ["message.id": "\(message.id.lowercased)", "message.parts": "\(accepted.parts.count)"]
         )
         return .accepted(.init(body: .json(message)))
     }
@@ -86,7 +86,7 @@ extension APIController {
             "batch accepted",
             metadata: [
                 "batch.accepted": "\(accepted.count)", "batch.rejected": "\(items.count - accepted.count)",
-                "message.ids": "\(accepted.map { $0.id.uuidString.lowercased() })",
+                "message.ids": "\(accepted.map { $0.id.lowercased })",
             ]
         )
         return .code207(.init(body: .json(response)))

@@ -59,7 +59,7 @@ extension APIController {
                 { try await $0.redeliverWebhook(id: id, accountID: account.id, url: url, idempotency: idempotency) }
             )
         else { throw APIProblem.notFound("webhook delivery") }
-        context.logger.debug("webhook redelivery requested", metadata: ["webhook.id": "\(record.id)"])
+        context.logger.debug("webhook redelivery requested", metadata: ["webhook.id": "\(record.id.lowercased)"])
         return .accepted(.init(body: .json(.init(record))))
     }
 

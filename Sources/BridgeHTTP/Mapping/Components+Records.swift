@@ -92,7 +92,7 @@ extension Components.Schemas.BatchMessage {
     /// A batch item just accepted: what its sender needs to follow it.
     init(_ message: AcceptedMessage) {
         self.init(
-            id: message.id.uuidString.lowercased(),
+            id: message.id.lowercased,
             status: .init(message.status),
             encoding: message.encoding,
             partCount: message.parts.count,
@@ -105,7 +105,7 @@ extension Components.Schemas.Message {
     /// A message just accepted (not yet sent): its parts are all pending.
     init(_ message: AcceptedMessage) {
         self.init(
-            id: message.id.uuidString.lowercased(),
+            id: message.id.lowercased,
             status: .init(message.status),
             to: message.to,
             from: message.from,
@@ -131,7 +131,7 @@ extension Components.Schemas.Message {
     /// A stored message; `detailed` includes its parts and receipts (which listings do not read).
     init(_ record: MessageRecord, detailed: Bool) {
         self.init(
-            id: record.id.uuidString.lowercased(),
+            id: record.id.lowercased,
             status: .init(record.status),
             to: record.to,
             from: record.from,
@@ -189,7 +189,7 @@ extension Components.Schemas.Receipt {
 extension Components.Schemas.InboundMessage {
     init(_ record: InboundRecord) {
         self.init(
-            id: record.id.uuidString.lowercased(),
+            id: record.id.lowercased,
             from: record.from,
             to: record.to,
             text: record.text,
@@ -205,9 +205,9 @@ extension Components.Schemas.InboundMessage {
 extension Components.Schemas.WebhookDelivery {
     init(_ record: WebhookDeliveryRecord, attempts: [WebhookAttemptRecord]? = nil) {
         self.init(
-            id: record.id.uuidString.lowercased(),
+            id: record.id.lowercased,
             eventType: .init(rawValue: record.eventType.rawValue) ?? .message_status,
-            messageId: record.messageID?.uuidString.lowercased(),
+            messageId: record.messageID?.lowercased,
             sequence: record.sequence,
             url: record.url,
             status: .init(rawValue: record.status.rawValue) ?? .pending,
