@@ -55,7 +55,12 @@ extension BridgeConfiguration {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw BridgeConfigurationError(key: "", problem: "cannot read \(path): \(error.localizedDescription)")
+            // The system's reason ("No such file or directory"), not Foundation's sentence around it;
+            // the path is already in front of the message.
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError).map {
+                String(cString: strerror($0.code.rawValue))
+            }
+            throw BridgeConfigurationError(key: "", problem: "cannot read the file: \(reason ?? "\(error)")")
         }
     }
 
