@@ -340,13 +340,18 @@ public enum PostgresStoreError: Error, Hashable, Sendable {
 // MARK: The worker's side
 
 extension PostgresStore {
-    /// Claims up to `limit` due deliveries, earliest first, at most `rooms[destination]` (else
-    /// `defaultRoom`) per destination, and only the earliest pending event of each message, so a
-    /// message's events go out in order. An account's deliveries to a destination whose breaker
-    /// room is 0 are left; with room 1, only its earliest due one is taken (the trial; ties by
-    /// creation, as a pause gives its deliveries one due time). Rows other workers hold are skipped.
-    /// A claim holds a row until `now + lease` (it is due again after that if the worker never
-    /// records it).
+    /// Claims up to `limit` due deliveries, at most `rooms[destination]` (else `defaultRoom`) per
+    /// destination, and only the earliest pending event of each message, so a message's events go
+    /// out in order. An account's deliveries to a destination whose room in `accounts` is 0 are
+    /// left; with room 1, only its earliest due one is taken (a breaker's trial; ties by creation, as
+    /// a pause gives its deliveries one due time). Rows other workers hold are skipped. A claim
+    /// holds a row until `now + lease` (it is due again after that if the worker never records it).
+    ///
+    /// A destination's room is shared fairly among its accounts: their due rows are taken in turns,
+    /// each account's earliest first, an account that holds `held` of them already (`accounts`)
+    /// starting that many turns behind. First come (earliest due first), one account's backlog
+    /// took every row a shared host had room for, and another account's events waited behind all
+    /// of it. Across destinations, each one's first turns come first.
     ///
     /// The due rows are locked as they are found (those left over after the per-destination cut are
     /// released at the end of the statement), not found, ranked and then joined back to be locked:
@@ -358,14 +363,14 @@ extension PostgresStore {
         limit: Int,
         lease: TimeInterval,
         rooms: [DestinationRoom],
-        breakers: [BreakerRoom] = [],
+        accounts: [AccountRoom] = [],
         defaultRoom: Int
     ) async throws -> [ClaimedWebhook] {
         let token = UUID()
         let blocked = rooms.filter { $0.room <= 0 }.map(\.destination)
         let open = rooms.filter { $0.room > 0 }
-        let paused = breakers.filter { $0.room <= 0 }
-        let trials = breakers.filter { $0.room > 0 }
+        let paused = accounts.filter { ($0.room ?? 1) <= 0 }
+        let sharing = accounts.filter { ($0.room ?? 1) > 0 }
         let rows = try await self.client.query(
             """
             WITH due AS (
@@ -383,20 +388,30 @@ extension PostgresStore {
                 ORDER BY d.next_attempt_at
                 LIMIT \(Int64(limit * 4))
                 FOR UPDATE OF d SKIP LOCKED
-            ), ranked AS (
+            ), turns AS (
                 SELECT id, account_id, destination, next_attempt_at, created_at,
-                    row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, created_at, id) AS rank,
                     row_number() OVER (PARTITION BY account_id, destination ORDER BY next_attempt_at, created_at, id)
                         AS account_rank
                 FROM due
+            ), ranked AS (
+                SELECT t.id, t.destination, t.next_attempt_at, t.created_at,
+                    row_number() OVER (
+                        PARTITION BY t.destination
+                        ORDER BY t.account_rank + COALESCE(a.held, 0), t.next_attempt_at, t.created_at, t.id
+                    ) AS rank
+                FROM turns t
+                LEFT JOIN unnest(
+                    \(sharing.map(\.accountID))::uuid[], \(sharing.map(\.destination))::text[],
+                    \(sharing.map { Int32(clamping: $0.room ?? Int(Int32.max)) })::int4[],
+                    \(sharing.map { Int32(clamping: $0.held) })::int4[]
+                ) AS a(account_id, destination, room, held) ON a.account_id = t.account_id AND a.destination = t.destination
+                WHERE a.room IS NULL OR t.account_rank <= a.room
             ), picked AS (
                 SELECT r.id FROM ranked r
                 LEFT JOIN unnest(\(open.map(\.destination))::text[], \(open.map { Int32($0.room) })::int4[])
                     AS c(destination, room) ON c.destination = r.destination
-                LEFT JOIN unnest(\(trials.map(\.accountID))::uuid[], \(trials.map(\.destination))::text[])
-                    AS t(account_id, destination) ON t.account_id = r.account_id AND t.destination = r.destination
-                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom))) AND (t.account_id IS NULL OR r.account_rank = 1)
-                ORDER BY r.next_attempt_at, r.created_at
+                WHERE r.rank <= COALESCE(c.room, \(Int32(defaultRoom)))
+                ORDER BY r.rank, r.next_attempt_at, r.created_at
                 LIMIT \(Int64(limit))
             )
             UPDATE webhook_deliveries w

@@ -165,17 +165,23 @@ public struct DestinationRoom: Sendable, Hashable {
     }
 }
 
-/// How many deliveries of one account to one destination a claim may take while that account's
-/// circuit breaker for the destination is not closed.
-public struct BreakerRoom: Sendable, Hashable {
+/// One account's deliveries to one destination, as a claim sees them: how many this instance holds
+/// already, and how many more the claim may take.
+public struct AccountRoom: Sendable, Hashable {
     public var accountID: UUID
     public var destination: String
-    /// 0 while the circuit is open (or its trial is out); 1 for the trial, the earliest due.
-    public var room: Int
+    /// How many more it may take: 0 while its circuit breaker is open or its trial is out, while the
+    /// destination asked it to slow down, or while it holds its share of the destination; 1 for a
+    /// trial (the earliest due); `nil` when only the destination's room limits it.
+    public var room: Int?
+    /// Deliveries of it this instance holds (claimed, not yet recorded): the destination's room goes
+    /// to the accounts holding the fewest first.
+    public var held: Int
 
-    public init(accountID: UUID, destination: String, room: Int) {
+    public init(accountID: UUID, destination: String, room: Int?, held: Int = 0) {
         self.accountID = accountID
         self.destination = destination
         self.room = room
+        self.held = held
     }
 }

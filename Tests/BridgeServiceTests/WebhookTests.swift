@@ -6,6 +6,7 @@ import Foundation
 import NIOHTTP1
 import SMPP
 import SMSCSimulator
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -413,6 +414,52 @@ import Testing
         }
     }
 
+    /// Two accounts on one host (a relay, say): one's endpoint answers slowly, the other's at once.
+    /// The fast one's events go out while the slow one's are in flight — first come, they waited
+    /// behind every event of the slow one that the host had room for.
+    @Test func aSlowAccountOnASharedHostDoesNotHoldUpAnotherAccountsEvents() async throws {
+        try await self.withWorker({
+            $0.maxPerDestination = 2
+            $0.requestTimeout = 30
+            $0.pollInterval = .milliseconds(100)
+        }) { store, account, worker, clock, receiver in
+            receiver.answer { request, _ in
+                .init(status: 200, delay: request.uri.hasPrefix("/slow") ? .seconds(3) : nil)
+            }
+            let other = try await store.createAccount(name: "other").account.id
+            let base = "http://127.0.0.1:\(receiver.port)"
+            for _ in 0..<10 { _ = try await store.enqueueTestWebhook(accountID: account, url: "\(base)/slow") }
+            for _ in 0..<3 { _ = try await store.enqueueTestWebhook(accountID: other, url: "\(base)/fast") }
+            func delivered(_ account: UUID) async throws -> Int {
+                try await store.webhookDeliveries(
+                    accountID: account,
+                    filter: .init(status: .delivered),
+                    limit: 20,
+                    after: nil
+                )
+                .count
+            }
+            let group = ServiceGroup(configuration: .init(services: [worker], logger: quietLogger("services")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let started = ContinuousClock.now
+                try await waitUntil("the fast account's events are delivered", timeout: .seconds(60)) {
+                    try await delivered(other) == 3
+                }
+                let waited = ContinuousClock.now - started
+                let slowDelivered = try await delivered(account)
+                // Two slots, 3 s a slow answer: first come, the fast events went after ten slow ones (15 s).
+                #expect(waited < .seconds(9), "within about one slow answer: \(waited)")
+                #expect(slowDelivered <= 4, "the slow account's events still in flight: \(slowDelivered) delivered")
+                // The rest without waiting: the shutdown waits for every event claimed.
+                receiver.answer { _, _ in .init(status: 200) }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(receiver.requests.count { $0.uri.hasPrefix("/fast") } == 3)
+        }
+    }
+
     @Test func aGoneURLEndsTheEventAtOnceAndOtherClientErrorsAreRetried() async throws {
         try await self.withWorker { store, account, worker, clock, receiver in
             receiver.answer { _, _ in .init(status: 404) }
@@ -563,78 +610,133 @@ import Testing
         #expect(schedule.nextAttempt(afterAttempts: 3, since: start, now: start, random: 0.5) == nil)
     }
 
+    /// The names of posts admitted by a ``PostGate``, in order.
+    private final class Admitted: Sendable {
+        let names = Mutex<[String]>([])
+        var all: [String] { self.names.withLock { $0 } }
+    }
+
+    /// Starts one post per entry waiting for a slot of `destination`, each queued before the next
+    /// starts; each adds its name to `admitted` once it has a slot.
+    private func queue(
+        _ gate: PostGate,
+        _ destination: String,
+        _ entries: [(account: UUID, name: String)],
+        admitted: Admitted
+    ) async throws -> [Task<Void, Never>] {
+        var tasks: [Task<Void, Never>] = []
+        for entry in entries {
+            let before = gate.waiting(destination)
+            tasks.append(
+                Task {
+                    await gate.enter(destination, account: entry.account)
+                    admitted.names.withLock { $0.append(entry.name) }
+                }
+            )
+            try await waitUntil("\(entry.name) queued") { gate.waiting(destination) == before + 1 }
+        }
+        return tasks
+    }
+
     @Test func postsToOneDestinationWaitForAFreeSlotInOrderWithoutHoldingUpOthers() async throws {
         let gate = PostGate(limit: 2)
-        await gate.enter("a:1")
-        await gate.enter("a:1")
+        let account = UUID()
+        await gate.enter("a:1", account: account)
+        await gate.enter("a:1", account: account)
         #expect(gate.active("a:1") == 2)
-        final class Order: Sendable {
-            let entered = Mutex<[Int]>([])
-        }
-        let order = Order()
-        let waiters = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for index in 1...3 {
-                    group.addTask {
-                        await gate.enter("a:1")
-                        order.entered.withLock { $0.append(index) }
-                    }
-                    // Queued in this order.
-                    try? await waitUntil("waiter \(index) queued") { gate.waiting("a:1") == index }
-                }
-            }
-        }
+        let admitted = Admitted()
+        let waiters = try await self.queue(gate, "a:1", ["1", "2", "3"].map { (account, $0) }, admitted: admitted)
         // A full destination does not hold up another one.
-        await gate.enter("b:1")
+        await gate.enter("b:1", account: account)
         #expect(gate.active("b:1") == 1)
-        try await waitUntil("three waiters queued") { gate.waiting("a:1") == 3 }
-        #expect(order.entered.withLock { $0 }.isEmpty, "both slots of a:1 are taken")
+        #expect(admitted.all.isEmpty, "both slots of a:1 are taken")
         // Each freed slot goes to the longest waiter.
-        for admitted in 1...3 {
-            gate.leave("a:1")
-            try await waitUntil("waiter \(admitted) admitted") { order.entered.withLock { $0 } == Array(1...admitted) }
+        for count in 1...3 {
+            gate.leave("a:1", account: account)
+            try await waitUntil("waiter \(count) admitted") { admitted.all == (1...count).map(String.init) }
         }
-        await waiters.value
+        for waiter in waiters { await waiter.value }
         #expect(gate.active("a:1") == 2, "the waiters took the freed slots, never more than the limit")
+    }
+
+    /// An account that holds every slot of a shared host (its endpoint is slow) does not keep them:
+    /// each freed slot goes to the waiting account holding the fewest, ahead of its own waiters.
+    @Test func aFreedSlotGoesToTheWaitingAccountHoldingTheFewest() async throws {
+        let gate = PostGate(limit: 2)
+        let (slow, fast) = (UUID(), UUID())
+        await gate.enter("h:1", account: slow)
+        await gate.enter("h:1", account: slow)
+        #expect(gate.active("h:1", account: slow) == 2, "alone, an account takes every slot")
+        let admitted = Admitted()
+        let entries = [(slow, "s1"), (slow, "s2"), (fast, "f1"), (fast, "f2")]
+        let waiters = try await self.queue(gate, "h:1", entries, admitted: admitted)
+        // The slow account's waiters came first; the fast one holds fewer slots, so it goes first.
+        gate.leave("h:1", account: slow)
+        try await waitUntil("f1 admitted") { admitted.all == ["f1"] }
+        gate.leave("h:1", account: fast)
+        try await waitUntil("f2 admitted") { admitted.all == ["f1", "f2"] }
+        // The fast account has nothing more waiting: the slow one's waiters take the slots.
+        gate.leave("h:1", account: fast)
+        try await waitUntil("s1 admitted") { admitted.all == ["f1", "f2", "s1"] }
+        gate.leave("h:1", account: slow)
+        try await waitUntil("s2 admitted") { admitted.all == ["f1", "f2", "s1", "s2"] }
+        for waiter in waiters { await waiter.value }
+        #expect(gate.active("h:1") == 2 && gate.waiting("h:1") == 0)
+        #expect(gate.active("h:1", account: slow) == 2, "alone again, it has every slot")
+    }
+
+    /// A start time, an account, its deliveries to `a:1`, and another account's to the same destination.
+    private func limiterFixture() -> (
+        start: Date, account: UUID, a: DestinationLimiter.Key, other: DestinationLimiter.Key
+    ) {
+        let account = UUID()
+        return (
+            Date(timeIntervalSince1970: 1_000),
+            account,
+            DestinationLimiter.Key(accountID: account, destination: "a:1"),
+            DestinationLimiter.Key(accountID: UUID(), destination: "a:1")
+        )
     }
 
     @Test func theCircuitOpensAfterRepeatedFailuresAndTriesOneAfterTheCooldown() {
         var limiter = DestinationLimiter(maximumPerDestination: 4, failureThreshold: 3, cooldown: 30)
-        let start = Date(timeIntervalSince1970: 1_000)
-        let account = UUID()
-        let a = DestinationLimiter.Key(accountID: account, destination: "a:1")
-        let other = DestinationLimiter.Key(accountID: UUID(), destination: "a:1")
+        let (start, account, a, other) = self.limiterFixture()
         limiter.started(a)
         limiter.started(a)
         #expect(limiter.rooms() == [.init(destination: "a:1", room: 2)])
+        #expect(
+            limiter.accountRooms(now: start) == [.init(accountID: account, destination: "a:1", room: 0, held: 2)],
+            "holding half the destination's room, its share: its due rows are left to others"
+        )
         limiter.finished(a, .failed, now: start)
         limiter.finished(a, .failed, now: start)
         #expect(limiter.rooms().isEmpty)
-        #expect(limiter.breakerRooms(now: start).isEmpty, "closed below the threshold")
+        #expect(limiter.accountRooms(now: start).isEmpty, "closed below the threshold")
         limiter.started(a)
+        #expect(limiter.accountRooms(now: start) == [.init(accountID: account, destination: "a:1", room: nil, held: 1)])
         let opened = limiter.finished(a, .failed, now: start)
         #expect(opened == start.addingTimeInterval(30), "the third failure opens it")
-        #expect(limiter.breakerRooms(now: start) == [.init(accountID: account, destination: "a:1", room: 0)])
+        #expect(limiter.accountRooms(now: start) == [.init(accountID: account, destination: "a:1", room: 0)])
         #expect(limiter.rooms().isEmpty, "the destination itself is not paused")
         #expect(limiter.openUntil(a, now: start.addingTimeInterval(29)) != nil)
         #expect(limiter.openUntil(other, now: start) == nil, "another account's circuit to it is closed")
         #expect(limiter.pausedCount == 1)
         let later = start.addingTimeInterval(31)
         #expect(
-            limiter.breakerRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 1)],
+            limiter.accountRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 1)],
             "half-open: one trial"
         )
         limiter.started(a)
-        #expect(limiter.breakerRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 0)])
+        #expect(limiter.accountRooms(now: later) == [.init(accountID: account, destination: "a:1", room: 0, held: 1)])
         let reopened = limiter.finished(a, .failed, now: later)
         #expect(reopened == later.addingTimeInterval(30), "a failed trial opens it again")
         let muchLater = later.addingTimeInterval(31)
         limiter.started(a)
         #expect(limiter.finished(a, .neutral, now: muchLater) == nil)
-        #expect(limiter.breakerRooms(now: muchLater).map(\.room) == [1], "a 410 says nothing: still half-open")
+        #expect(limiter.accountRooms(now: muchLater).map(\.room) == [1], "a 410 says nothing: still half-open")
         limiter.started(a)
         limiter.finished(a, .succeeded, now: muchLater)
-        #expect(limiter.breakerRooms(now: muchLater).isEmpty && limiter.pausedCount == 0, "closed again")
+        #expect(limiter.accountRooms(now: muchLater).isEmpty && limiter.pausedCount == 0, "closed again")
     }
 
     @Test func retryAfterIsSecondsOrAnHTTPDate() {

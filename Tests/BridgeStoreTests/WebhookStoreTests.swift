@@ -28,6 +28,17 @@ import Testing
         return message.id
     }
 
+    /// Claims up to 10 deliveries due 30 s from now, without limits of destination or account.
+    private func claimEverythingDue(_ store: PostgresStore) async throws -> [ClaimedWebhook] {
+        try await store.claimWebhooks(
+            now: Date().addingTimeInterval(30),
+            limit: 10,
+            lease: 60,
+            rooms: [],
+            defaultRoom: 10
+        )
+    }
+
     /// A new account whose status events go to https://hooks.example.com/status.
     private func accountWithStatusURL(_ store: PostgresStore, name: String) async throws -> UUID {
         let account = try await store.createAccount(name: name).account.id
@@ -300,6 +311,53 @@ import Testing
         }
     }
 
+    /// A destination's room goes to its accounts in turns, each one's earliest due first: an account
+    /// holding some already starts that many turns behind, and one whose room is 0 is left out.
+    @Test func claimsShareADestinationsRoomAmongItsAccountsInTurns() async throws {
+        try await withStore { store in
+            let first = try await store.createAccount(name: "first").account.id
+            let second = try await store.createAccount(name: "second").account.id
+            var firsts: [UUID] = []
+            var seconds: [UUID] = []
+            for _ in 0..<6 {
+                firsts.append(
+                    try #require(try await store.enqueueTestWebhook(accountID: first, url: "https://relay.example/a"))
+                        .id
+                )
+            }
+            for _ in 0..<4 {
+                seconds.append(
+                    try #require(try await store.enqueueTestWebhook(accountID: second, url: "https://relay.example/b"))
+                        .id
+                )
+            }
+            let now = Date().addingTimeInterval(5)
+            func claim(room: Int, _ accounts: [AccountRoom]) async throws -> Set<UUID> {
+                let rooms = [DestinationRoom(destination: "relay.example", room: room)]
+                return Set(
+                    try await store.claimWebhooks(
+                        now: now,
+                        limit: 10,
+                        lease: 60,
+                        rooms: rooms,
+                        accounts: accounts,
+                        defaultRoom: 8
+                    )
+                    .map(\.id)
+                )
+            }
+            #expect(try await claim(room: 4, []) == Set(firsts[0..<2] + seconds[0..<2]), "in turns, not first come")
+            let busy = AccountRoom(accountID: first, destination: "relay.example", room: nil, held: 3)
+            #expect(
+                try await claim(room: 3, [busy]) == Set(seconds[2..<4] + [firsts[2]]),
+                "the one holding fewer first"
+            )
+            let full = AccountRoom(accountID: first, destination: "relay.example", room: 0, held: 4)
+            #expect(try await claim(room: 8, [full]).isEmpty)
+            #expect(try await claim(room: 8, []) == Set(firsts[3..<6]))
+        }
+    }
+
     @Test func rotationKeepsThePreviousSecretForTheOverlap() async throws {
         try await withStore { store in
             let account = try await store.createAccount(name: "acme").account.id
@@ -331,13 +389,7 @@ import Testing
             let claimed = try #require(
                 try await store.enqueueTestWebhook(accountID: account, url: "https://h.example/t")
             )
-            let claims = try await store.claimWebhooks(
-                now: now.addingTimeInterval(30),
-                limit: 10,
-                lease: 60,
-                rooms: [],
-                defaultRoom: 10
-            )
+            let claims = try await self.claimEverythingDue(store)
             #expect(claims.map(\.id) == [claimed.id])
             #expect(claims.first?.secrets == [second.secret, first, original], "the worker signs with all three")
 
@@ -412,13 +464,7 @@ import Testing
                     == "https://moved.example.com/status",
                 "no status_url any more: where it was last addressed (pending, it moved with the account's URL)"
             )
-            let claims = try await store.claimWebhooks(
-                now: Date().addingTimeInterval(30),
-                limit: 10,
-                lease: 60,
-                rooms: [],
-                defaultRoom: 10
-            )
+            let claims = try await self.claimEverythingDue(store)
             #expect(
                 claims.first { $0.id == toAccount.id }?.destination == "moved.example.com",
                 "limits see the new host"

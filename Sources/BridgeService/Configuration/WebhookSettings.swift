@@ -7,7 +7,8 @@ extension BridgeConfiguration {
         public var batchSize = 100
         /// Posts in flight at once from one instance. Default 256.
         public var maxInFlight = 256
-        /// Posts in flight at once to one destination (host and port). Default 8.
+        /// Posts in flight at once to one destination (host and port), shared fairly among the
+        /// accounts posting there. Default 8.
         public var maxPerDestination = 8
         /// Polling when no notification comes. Default 1s.
         public var pollInterval: ConfigDuration = .seconds(1)

@@ -2,7 +2,7 @@ import BridgeStore
 import Foundation
 
 /// Per destination (`host[:port]`): how many posts are in flight; per account and destination: a
-/// circuit breaker.
+/// circuit breaker, and the account's share of the deliveries claimed for the destination.
 ///
 /// A value type with no I/O; the worker keeps it under a lock and passes the time in. After
 /// `failureThreshold` consecutive failures of one account's posts to a destination, that account's
@@ -28,6 +28,7 @@ struct DestinationLimiter {
     }
 
     struct Circuit {
+        /// Claimed and not finished: posting, or waiting for a post slot.
         var inFlight = 0
         var consecutiveFailures = 0
         var openUntil: Date?
@@ -44,6 +45,12 @@ struct DestinationLimiter {
         self.failureThreshold = failureThreshold
         self.cooldown = cooldown
     }
+
+    /// How many of a destination's deliveries one account may hold before a claim leaves its due
+    /// ones out: half of `maximumPerDestination`. Its rows then no longer fill the claim's scan of
+    /// the earliest due rows, so another account's rows on the same destination are seen — behind
+    /// a large backlog of one account, they never were.
+    var accountShare: Int { max(1, self.maximumPerDestination / 2) }
 
     /// Until when the circuit of `key` is open (refusing) at `now`; `nil` when it is not.
     func openUntil(_ key: Key, now: Date) -> Date? {
@@ -64,12 +71,23 @@ struct DestinationLimiter {
         }
     }
 
-    /// The circuits that are not closed: room 0 while open or while a trial is out, 1 for a trial.
-    func breakerRooms(now: Date) -> [BreakerRoom] {
+    /// Every account and destination this instance holds deliveries of, or whose deliveries wait:
+    /// what it holds, and its room — 0 while its circuit is open or its trial is out, or while it
+    /// holds its ``accountShare``; 1 for a trial; otherwise unlimited.
+    func accountRooms(now: Date) -> [AccountRoom] {
         self.circuits.compactMap { key, circuit in
-            guard let until = circuit.openUntil else { return nil }
-            let room = until > now ? 0 : max(0, 1 - circuit.inFlight)
-            return BreakerRoom(accountID: key.accountID, destination: key.destination, room: room)
+            var room: Int?
+            if let until = circuit.openUntil {
+                room = until > now ? 0 : max(0, 1 - circuit.inFlight)
+            }
+            if circuit.inFlight >= self.accountShare { room = 0 }
+            guard room != nil || circuit.inFlight > 0 else { return nil }
+            return AccountRoom(
+                accountID: key.accountID,
+                destination: key.destination,
+                room: room,
+                held: circuit.inFlight
+            )
         }
     }
 

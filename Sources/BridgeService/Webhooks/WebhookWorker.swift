@@ -17,19 +17,22 @@ import Synchronization
 /// timeouts and no redirects, and records the attempt: any 2xx is delivered, `410 Gone` is dead at
 /// once, anything else (and every network error) is tried again on the ``WebhookRetrySchedule``
 /// (not before a `429`'s or `503`'s `Retry-After`) until its budget is spent, then the row is `dead`
-/// (``WebhookVerdict``). Each destination (`host[:port]`) has its own concurrency limit, and each
-/// account's deliveries to it their own circuit breaker (``DestinationLimiter``), so one failing
-/// endpoint cannot starve the others, nor one account's failing path another's. Up to ``claimAhead`` times a destination's limit is claimed at once and waits in the
-/// worker for a free post slot (``PostGate``): a claim per finished post made the claim query the
-/// bottleneck (about 300 deliveries/s to one endpoint). On graceful shutdown it stops claiming and
-/// finishes the posts it holds.
+/// (``WebhookVerdict``). Each destination (`host[:port]`) has its own concurrency limit, shared
+/// fairly among the accounts posting there, and each account's deliveries to it their own circuit
+/// breaker (``DestinationLimiter``), so one failing or slow endpoint cannot starve the others, nor
+/// one account's path on a shared host another's. Up to ``claimAhead`` times a destination's limit
+/// is claimed at once (in turns per account) and waits in the worker for a free post slot
+/// (``PostGate``): a claim per finished post made the claim query the bottleneck (about 300
+/// deliveries/s to one endpoint). On graceful shutdown it stops claiming and finishes the posts it
+/// holds.
 public final class WebhookWorker: Service, Sendable {
     public struct Configuration: Sendable {
         /// Rows claimed per query. Default 100.
         public var batchSize = 100
         /// Posts in flight at once from this instance. Default 256.
         public var maxInFlight = 256
-        /// Posts in flight at once to one destination (`host[:port]`). Default 8.
+        /// Posts in flight at once to one destination (`host[:port]`), shared fairly among the
+        /// accounts posting there (``PostGate``). Default 8.
         public var maxPerDestination = 8
         /// Polling when no notification comes. Default 1 s.
         public var pollInterval: Duration = .seconds(1)
@@ -201,7 +204,7 @@ public final class WebhookWorker: Service, Sendable {
 
     private func claim(limit: Int) async throws -> [ClaimedWebhook] {
         let now = self.now()
-        let (rooms, breakers) = self.limiter.withLock { ($0.rooms(), $0.breakerRooms(now: now)) }
+        let (rooms, accounts) = self.limiter.withLock { ($0.rooms(), $0.accountRooms(now: now)) }
         // Longer than the posts held ahead of it can take: then the row is due again for any worker.
         let lease =
             (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead) + 30
@@ -212,7 +215,7 @@ public final class WebhookWorker: Service, Sendable {
                 limit: limit,
                 lease: lease,
                 rooms: rooms,
-                breakers: breakers,
+                accounts: accounts,
                 defaultRoom: defaultRoom
             )
         }
@@ -226,8 +229,8 @@ public final class WebhookWorker: Service, Sendable {
     /// Posts one claimed row and records the attempt.
     private func deliver(_ claim: ClaimedWebhook) async {
         defer { self.inFlight.subtract(1, ordering: .relaxed) }
-        await self.gate.enter(claim.destination)
-        defer { self.gate.leave(claim.destination) }
+        await self.gate.enter(claim.destination, account: claim.accountID)
+        defer { self.gate.leave(claim.destination, account: claim.accountID) }
         let key = claim.breakerKey
         let attemptedAt = self.now()
         // Its circuit opened while it waited for a slot: given back unposted.
