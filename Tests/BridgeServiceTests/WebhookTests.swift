@@ -460,6 +460,61 @@ import Testing
         }
     }
 
+    /// A 429 with Retry-After holds back every event of that account to that host until then: none
+    /// of the others is posted (to get the same answer) or charged an attempt, and one written
+    /// meanwhile waits too. Another account's events to the same host go on.
+    @Test func a429HoldsTheAccountsEventsToTheHostBackUntilItsRetryAfter() async throws {
+        try await self.withWorker({
+            $0.maxPerDestination = 1
+            $0.retry.maximumDelay = 600
+        }) { store, account, worker, clock, receiver in
+            receiver.answer { request, _ in
+                request.uri.hasPrefix("/busy")
+                    ? .init(status: 429, headers: [("Retry-After", "120")]) : .init(status: 200)
+            }
+            let other = try await store.createAccount(name: "other").account.id
+            let base = "http://127.0.0.1:\(receiver.port)"
+            for _ in 0..<4 { _ = try await store.enqueueTestWebhook(accountID: account, url: "\(base)/busy") }
+            for _ in 0..<3 { _ = try await store.enqueueTestWebhook(accountID: other, url: "\(base)/ok") }
+            func drain() async throws {
+                var rounds = 0
+                while try await worker.deliverDue() > 0, rounds < 10 { rounds += 1 }
+            }
+            func busyPosts() -> Int { receiver.requests.count { $0.uri.hasPrefix("/busy") } }
+            func rows(_ account: UUID) async throws -> [WebhookDeliveryRecord] {
+                try await store.webhookDeliveries(accountID: account, filter: .init(), limit: 20, after: nil)
+            }
+            try await drain()
+            #expect(busyPosts() == 1, "one 429, then the account's other events wait")
+            let held = try await rows(account)
+            let until = clock.now.addingTimeInterval(120)
+            #expect(held.allSatisfy { $0.status == .pending && abs($0.nextAttemptAt!.timeIntervalSince(until)) < 0.01 })
+            #expect(held.count { $0.attempts == 1 && $0.lastStatusCode == 429 } == 1)
+            let waiting = held.filter { $0.attempts == 0 }
+            #expect(waiting.count == 3, "not charged an attempt")
+            #expect(waiting.allSatisfy { $0.lastError?.hasPrefix("waiting: 127.0.0.1:") == true })
+            #expect(waiting.allSatisfy { $0.lastError?.contains("fewer requests") == true })
+            #expect(try await rows(other).allSatisfy { $0.status == .delivered }, "another account goes on")
+
+            // Written during the hold: the account's waits, the other account's goes.
+            clock.advance(by: 60)
+            let late = try #require(try await store.enqueueTestWebhook(accountID: account, url: "\(base)/busy"))
+            _ = try await store.enqueueTestWebhook(accountID: other, url: "\(base)/ok")
+            try await drain()
+            #expect(busyPosts() == 1)
+            #expect(try await store.webhookDelivery(id: late.id, accountID: account)?.attempts == 0)
+            #expect(try await rows(other).count { $0.status == .delivered } == 4)
+
+            // Retry-After is over: everything goes, each event's first attempt but the one answered 429.
+            receiver.answer { _, _ in .init(status: 200) }
+            clock.advance(by: 61)
+            try await drain()
+            let done = try await rows(account)
+            #expect(done.count == 5 && done.allSatisfy { $0.status == .delivered })
+            #expect(done.map(\.attempts).sorted() == [1, 1, 1, 1, 2])
+        }
+    }
+
     @Test func aGoneURLEndsTheEventAtOnceAndOtherClientErrorsAreRetried() async throws {
         try await self.withWorker { store, account, worker, clock, receiver in
             receiver.answer { _, _ in .init(status: 404) }
@@ -739,6 +794,39 @@ import Testing
         #expect(limiter.accountRooms(now: muchLater).isEmpty && limiter.pausedCount == 0, "closed again")
     }
 
+    @Test func aSlowDownHoldsOneAccountsDeliveriesToADestinationBack() {
+        var limiter = DestinationLimiter(maximumPerDestination: 8, failureThreshold: 10, cooldown: 30)
+        let (start, account, a, other) = self.limiterFixture()
+        let delays: (Int) -> TimeInterval = { [5, 10, 20][min($0, 3) - 1] }
+        limiter.started(a)
+        limiter.finished(a, .failed, now: start)
+        let retryAfter = start.addingTimeInterval(120)
+        #expect(limiter.slowDown(a, until: retryAfter, now: start, delayAfter: delays) == retryAfter)
+        #expect(limiter.hold(a, now: start) == .slowDown(until: retryAfter))
+        #expect(limiter.hold(other, now: start) == nil, "another account is not held back")
+        #expect(limiter.accountRooms(now: start) == [.init(accountID: account, destination: "a:1", room: 0)])
+        #expect(limiter.pausedCount == 0, "not a breaker")
+        #expect(
+            limiter.slowDown(a, until: start.addingTimeInterval(10), now: start, delayAfter: delays) == retryAfter,
+            "a shorter one keeps the hold running"
+        )
+        let after = retryAfter.addingTimeInterval(1)
+        #expect(limiter.hold(a, now: after) == nil && limiter.accountRooms(now: after).isEmpty, "over")
+        // Without a time given: the schedule's delay after as many slow-downs in a row (a third here).
+        #expect(limiter.slowDown(a, until: nil, now: after, delayAfter: delays) == after.addingTimeInterval(20))
+        // A success starts the count again.
+        let later = after.addingTimeInterval(30)
+        limiter.started(a)
+        limiter.finished(a, .succeeded, now: later)
+        #expect(limiter.slowDown(a, until: nil, now: later, delayAfter: delays) == later.addingTimeInterval(5))
+        // With an open circuit too, the later of the two.
+        for _ in 0..<10 {
+            limiter.started(a)
+            limiter.finished(a, .failed, now: later)
+        }
+        #expect(limiter.hold(a, now: later) == .circuitOpen(until: later.addingTimeInterval(30)))
+    }
+
     @Test func retryAfterIsSecondsOrAnHTTPDate() {
         let now = Date(timeIntervalSince1970: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT
         #expect(WebhookVerdict.retryAfter("120", now: now) == now.addingTimeInterval(120))
@@ -752,8 +840,15 @@ import Testing
         }
         #expect(WebhookVerdict(statusCode: 204, retryAfter: nil, now: now) == .delivered)
         #expect(WebhookVerdict(statusCode: 410, retryAfter: "5", now: now) == .gone)
-        #expect(WebhookVerdict(statusCode: 429, retryAfter: "5", now: now) == .retry(notBefore: now.addingTimeInterval(5)))
-        #expect(WebhookVerdict(statusCode: 500, retryAfter: "5", now: now) == .retry(notBefore: nil))
-        #expect(WebhookVerdict(statusCode: nil, retryAfter: nil, now: now) == .retry(notBefore: nil))
+        #expect(
+            WebhookVerdict(statusCode: 429, retryAfter: "5", now: now) == .slowDown(until: now.addingTimeInterval(5))
+        )
+        #expect(WebhookVerdict(statusCode: 429, retryAfter: nil, now: now) == .slowDown(until: nil))
+        #expect(
+            WebhookVerdict(statusCode: 503, retryAfter: "5", now: now) == .slowDown(until: now.addingTimeInterval(5))
+        )
+        #expect(WebhookVerdict(statusCode: 503, retryAfter: "soon", now: now) == .retry, "a 503 without a time fails")
+        #expect(WebhookVerdict(statusCode: 500, retryAfter: "5", now: now) == .retry)
+        #expect(WebhookVerdict(statusCode: nil, retryAfter: nil, now: now) == .retry)
     }
 }

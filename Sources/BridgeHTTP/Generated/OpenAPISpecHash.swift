@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "5bc35aff73d03bc9b458b19b51c8ebe7e02af08e61720529930f03b532c3a357"
+let openAPISpecSHA256 = "175fa8dae8652a2222d986c6b2a33aac2dbffe063fa3d814a9fe8cf31ada3d7f"

@@ -20,7 +20,7 @@ extension BridgeConfiguration {
         public var retryDelay: ConfigDuration = .seconds(5)
         /// Each further delay is this many times the previous. Default 2.
         public var retryMultiplier = 2.0
-        /// Default 1h.
+        /// Longest delay, and longest hold of a `Retry-After`. Default 1h.
         public var maxRetryDelay: ConfigDuration = .hours(1)
         /// Each delay varies at random by up to this fraction either way. Default 0.2.
         public var retryJitter = 0.2

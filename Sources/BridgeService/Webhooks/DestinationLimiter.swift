@@ -2,7 +2,8 @@ import BridgeStore
 import Foundation
 
 /// Per destination (`host[:port]`): how many posts are in flight; per account and destination: a
-/// circuit breaker, and the account's share of the deliveries claimed for the destination.
+/// circuit breaker, a hold after the destination asked to slow down, and the account's share of the
+/// deliveries claimed for the destination.
 ///
 /// A value type with no I/O; the worker keeps it under a lock and passes the time in. After
 /// `failureThreshold` consecutive failures of one account's posts to a destination, that account's
@@ -12,6 +13,11 @@ import Foundation
 /// automation services) serve many customers, and one customer's broken path must not pause the
 /// others'. Keyed by account, not by URL: a message's own `callback_url` may differ per message
 /// (a query string), and a breaker per URL would never see two failures in a row.
+///
+/// A `429 Too Many Requests` (or a `503` with `Retry-After`) holds the account's deliveries to the
+/// destination back until the time the worker computed from it (``slowDown(_:until:now:delayAfter:)``):
+/// the receiver asked for fewer requests, and the account's other events would each be posted to
+/// get the same answer. Other accounts' deliveries there go on.
 struct DestinationLimiter {
     /// One account's deliveries to one destination: what a circuit breaker covers.
     struct Key: Hashable {
@@ -27,11 +33,28 @@ struct DestinationLimiter {
         case neutral
     }
 
+    /// Why an account's deliveries to a destination wait.
+    enum Hold: Equatable {
+        /// Its circuit is open, until then.
+        case circuitOpen(until: Date)
+        /// The destination asked it to slow down, until then.
+        case slowDown(until: Date)
+
+        var until: Date {
+            switch self {
+            case .circuitOpen(let until), .slowDown(let until): until
+            }
+        }
+    }
+
     struct Circuit {
         /// Claimed and not finished: posting, or waiting for a post slot.
         var inFlight = 0
         var consecutiveFailures = 0
         var openUntil: Date?
+        /// `429`s (and `503`s with `Retry-After`) in a row, since its last success.
+        var consecutiveSlowDowns = 0
+        var slowDownUntil: Date?
     }
 
     var maximumPerDestination: Int
@@ -58,6 +81,18 @@ struct DestinationLimiter {
         return until
     }
 
+    /// Whether, why and until when the deliveries of `key` wait at `now`: the later of an open
+    /// circuit and a slow-down; `nil` when they may be posted.
+    func hold(_ key: Key, now: Date) -> Hold? {
+        let open = self.openUntil(key, now: now).map(Hold.circuitOpen)
+        let slow = self.circuits[key]?.slowDownUntil.flatMap { $0 > now ? Hold.slowDown(until: $0) : nil }
+        switch (open, slow) {
+        case (let open?, let slow?): return slow.until > open.until ? slow : open
+        case (let open?, nil): return open
+        case (nil, let slow): return slow
+        }
+    }
+
     /// Circuits that are open or half-open (not closed).
     var pausedCount: Int {
         self.circuits.values.count { $0.openUntil != nil }
@@ -72,14 +107,15 @@ struct DestinationLimiter {
     }
 
     /// Every account and destination this instance holds deliveries of, or whose deliveries wait:
-    /// what it holds, and its room — 0 while its circuit is open or its trial is out, or while it
-    /// holds its ``accountShare``; 1 for a trial; otherwise unlimited.
+    /// what it holds, and its room — 0 while its circuit is open or its trial is out, while it is
+    /// slowed down, or while it holds its ``accountShare``; 1 for a trial; otherwise unlimited.
     func accountRooms(now: Date) -> [AccountRoom] {
         self.circuits.compactMap { key, circuit in
             var room: Int?
             if let until = circuit.openUntil {
                 room = until > now ? 0 : max(0, 1 - circuit.inFlight)
             }
+            if let until = circuit.slowDownUntil, until > now { room = 0 }
             if circuit.inFlight >= self.accountShare { room = 0 }
             guard room != nil || circuit.inFlight > 0 else { return nil }
             return AccountRoom(
@@ -109,6 +145,7 @@ struct DestinationLimiter {
         case .succeeded:
             circuit.consecutiveFailures = 0
             circuit.openUntil = nil
+            circuit.consecutiveSlowDowns = 0
         case .failed:
             circuit.consecutiveFailures += 1
             let halfOpen = circuit.openUntil.map { $0 <= now } ?? false
@@ -120,11 +157,40 @@ struct DestinationLimiter {
         case .neutral:
             break
         }
-        if circuit.inFlight == 0 && circuit.consecutiveFailures == 0 {
+        self.store(circuit, for: key, now: now)
+        return opened
+    }
+
+    /// Records that the destination asked `key`'s account to slow down (a `429`, or a `503` with
+    /// `Retry-After`, after ``finished(_:_:now:)`` recorded the post): its deliveries there wait
+    /// until `until` (the answer's `Retry-After`, bounded by the caller), or, when the answer named
+    /// no time, for `delayAfter(n)` after the n-th such answer in a row. A hold already running
+    /// longer is kept. Returns the end of the hold.
+    @discardableResult
+    mutating func slowDown(
+        _ key: Key,
+        until: Date?,
+        now: Date,
+        delayAfter: (_ slowDowns: Int) -> TimeInterval
+    ) -> Date {
+        var circuit = self.circuits[key, default: Circuit()]
+        circuit.consecutiveSlowDowns += 1
+        let end = until ?? now.addingTimeInterval(delayAfter(circuit.consecutiveSlowDowns))
+        circuit.slowDownUntil = max(end, circuit.slowDownUntil ?? end)
+        self.store(circuit, for: key, now: now)
+        return circuit.slowDownUntil ?? end
+    }
+
+    /// Keeps a circuit while it says anything: deliveries held, failures or slow-downs counted, a
+    /// hold running.
+    private mutating func store(_ circuit: Circuit, for key: Key, now: Date) {
+        let holding = circuit.slowDownUntil.map { $0 > now } ?? false
+        if circuit.inFlight == 0 && circuit.consecutiveFailures == 0 && circuit.consecutiveSlowDowns == 0
+            && !holding
+        {
             self.circuits[key] = nil
         } else {
             self.circuits[key] = circuit
         }
-        return opened
     }
 }

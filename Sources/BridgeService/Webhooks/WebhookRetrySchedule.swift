@@ -6,7 +6,8 @@ public struct WebhookRetrySchedule: Sendable, Hashable {
     public var firstDelay: TimeInterval = 5
     /// Each further delay is this many times the previous. Default 2.
     public var multiplier: Double = 2
-    /// Longest delay. Default 1 hour.
+    /// Longest delay, also the longest a `Retry-After` holds an account's events to a destination
+    /// back. Default 1 hour.
     public var maximumDelay: TimeInterval = 3_600
     /// Each delay is varied at random by up to this fraction, either way, so that events that failed
     /// together do not come back together. Default 0.2.
@@ -24,6 +25,11 @@ public struct WebhookRetrySchedule: Sendable, Hashable {
         return min(self.maximumDelay, self.firstDelay * pow(self.multiplier, exponent))
     }
 
+    /// The delay after `attempts` failed attempts with its jitter; `random` is a number in 0…1.
+    public func delay(afterAttempts attempts: Int, random: Double) -> TimeInterval {
+        max(0, self.baseDelay(afterAttempts: attempts) * (1 + self.jitter * (2 * random - 1)))
+    }
+
     /// When to try again after `attempts` failed attempts, or `nil` when the budget is spent.
     /// `random` is a number in 0…1. `notBefore` (a receiver's `Retry-After`) makes the delay at
     /// least that long, up to ``maximumDelay``.
@@ -35,7 +41,7 @@ public struct WebhookRetrySchedule: Sendable, Hashable {
         notBefore: Date? = nil
     ) -> Date? {
         if let maximum = self.maximumAttempts, attempts >= maximum { return nil }
-        var delay = self.baseDelay(afterAttempts: attempts) * (1 + self.jitter * (2 * random - 1))
+        var delay = self.delay(afterAttempts: attempts, random: random)
         if let notBefore {
             delay = max(delay, min(notBefore.timeIntervalSince(now), self.maximumDelay))
         }

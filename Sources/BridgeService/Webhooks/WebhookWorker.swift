@@ -16,15 +16,17 @@ import Synchronization
 /// `LISTEN/NOTIFY` with a polling fallback; signs each body (``WebhookSignature``), POSTs it with
 /// timeouts and no redirects, and records the attempt: any 2xx is delivered, `410 Gone` is dead at
 /// once, anything else (and every network error) is tried again on the ``WebhookRetrySchedule``
-/// (not before a `429`'s or `503`'s `Retry-After`) until its budget is spent, then the row is `dead`
-/// (``WebhookVerdict``). Each destination (`host[:port]`) has its own concurrency limit, shared
-/// fairly among the accounts posting there, and each account's deliveries to it their own circuit
-/// breaker (``DestinationLimiter``), so one failing or slow endpoint cannot starve the others, nor
-/// one account's path on a shared host another's. Up to ``claimAhead`` times a destination's limit
-/// is claimed at once (in turns per account) and waits in the worker for a free post slot
-/// (``PostGate``): a claim per finished post made the claim query the bottleneck (about 300
-/// deliveries/s to one endpoint). On graceful shutdown it stops claiming and finishes the posts it
-/// holds.
+/// until its budget is spent, then the row is `dead` (``WebhookVerdict``). A `429` (or a `503` with
+/// `Retry-After`) holds all of that account's events to the destination back until its
+/// `Retry-After` (at most the schedule's maximum delay; without one, for the schedule's delay),
+/// none of them charged an attempt. Each destination (`host[:port]`) has its own concurrency
+/// limit, shared fairly among the accounts posting there, and each account's deliveries to it
+/// their own circuit breaker (``DestinationLimiter``), so one failing or slow endpoint cannot starve
+/// the others, nor one account's path on a shared host another's. Up to ``claimAhead`` times a
+/// destination's limit is claimed at once (in turns per account) and waits in the worker for a
+/// free post slot (``PostGate``): a claim per finished post made the claim query the bottleneck
+/// (about 300 deliveries/s to one endpoint). On graceful shutdown it stops claiming and finishes
+/// the posts it holds.
 public final class WebhookWorker: Service, Sendable {
     public struct Configuration: Sendable {
         /// Rows claimed per query. Default 100.
@@ -233,10 +235,11 @@ public final class WebhookWorker: Service, Sendable {
         defer { self.gate.leave(claim.destination, account: claim.accountID) }
         let key = claim.breakerKey
         let attemptedAt = self.now()
-        // Its circuit opened while it waited for a slot: given back unposted.
-        if let until = self.limiter.withLock({ $0.openUntil(key, now: attemptedAt) }) {
+        // Its circuit opened, or the destination asked its account to slow down, while it waited
+        // for a slot: given back unposted.
+        if let hold = self.limiter.withLock({ $0.hold(key, now: attemptedAt) }) {
             self.limiter.withLock { _ = $0.finished(key, .neutral, now: attemptedAt) }
-            await self.postpone(claim, until: until)
+            await self.postpone(claim, until: hold.until, note: self.note(hold, claim))
             return
         }
         let started = ContinuousClock.now
@@ -247,13 +250,23 @@ public final class WebhookWorker: Service, Sendable {
         )
         let finishedAt = self.now()
         let verdict = WebhookVerdict(statusCode: outcome.statusCode, retryAfter: outcome.retryAfter, now: finishedAt)
-        let (opened, openUntil, paused) = self.limiter.withLock { limiter in
+        let (schedule, random) = (self.configuration.retry, self.random())
+        var notBefore: Date?
+        if case .slowDown(let until) = verdict {
+            notBefore = until.map { min($0, finishedAt.addingTimeInterval(schedule.maximumDelay)) }
+        }
+        let (opened, heldUntil, paused) = self.limiter.withLock { limiter in
             let opened = limiter.finished(
                 key,
                 verdict == .delivered ? .succeeded : verdict == .gone ? .neutral : .failed,
                 now: finishedAt
             )
-            return (opened, limiter.openUntil(key, now: finishedAt), limiter.pausedCount)
+            if case .slowDown = verdict {
+                limiter.slowDown(key, until: notBefore, now: finishedAt) {
+                    schedule.delay(afterAttempts: $0, random: random)
+                }
+            }
+            return (opened, limiter.hold(key, now: finishedAt)?.until, limiter.pausedCount)
         }
         self.pausedGauge.record(paused)
         if opened != nil {
@@ -278,17 +291,17 @@ public final class WebhookWorker: Service, Sendable {
             status = .dead
             next = finishedAt
             error = "410 Gone: the receiver says the URL is gone; not retried"
-        case .retry(let notBefore):
-            if let retry = self.configuration.retry.nextAttempt(
+        case .retry, .slowDown:
+            if let retry = schedule.nextAttempt(
                 afterAttempts: claim.attemptsSinceRedelivery + 1,
                 since: claim.retrySince,
                 now: finishedAt,
-                random: self.random(),
+                random: random,
                 notBefore: notBefore
             ) {
                 status = .pending
-                // Not before its paused circuit tries again.
-                next = max(retry, openUntil ?? retry)
+                // Not before its account's deliveries to the destination may go again.
+                next = max(retry, heldUntil ?? retry)
                 self.failedCounter.increment()
             } else {
                 status = .dead
@@ -314,9 +327,23 @@ public final class WebhookWorker: Service, Sendable {
             )
         )
         await self.record(claim, result)
-        // After its own attempt is recorded: its row keeps its error, the others get the note.
-        if let until = opened {
-            await self.pause(claim, until: until)
+        // After its own attempt is recorded: its row keeps its error, the others get the note. Also
+        // when another post of the account to the destination began a hold while this attempt was
+        // recorded: that post's marking skipped this row, still claimed then, and left it due early.
+        if let hold = self.limiter.withLock({ $0.hold(key, now: finishedAt) }),
+            opened != nil || verdict.asksToSlowDown || (status == .pending && next < hold.until)
+        {
+            if verdict.asksToSlowDown {
+                self.logger.debug(
+                    "webhook destination asked an account to slow down; holding its webhooks back",
+                    metadata: [
+                        "webhook.destination": "\(claim.destination)",
+                        "account.id": "\(claim.accountID)",
+                        "webhook.hold_until": "\(hold.until)",
+                    ]
+                )
+            }
+            await self.pause(claim, until: hold.until, note: self.note(hold, claim))
         }
     }
 
@@ -346,16 +373,24 @@ public final class WebhookWorker: Service, Sendable {
         // Not recorded: the lease runs out and the event is posted again (at least once).
     }
 
-    /// The `last_error` of deliveries that wait for their account's circuit to the destination.
-    private func pauseNote(_ claim: ClaimedWebhook) -> String {
-        "waiting: this account's webhooks to \(claim.destination) are paused after "
-            + "\(self.configuration.breakerFailureThreshold) failed attempts in a row; "
-            + "one is tried again at next_attempt_at, the others once it succeeds"
+    /// The `last_error` of deliveries that wait: for their account's circuit to the destination,
+    /// or because the destination asked their account to slow down.
+    private func note(_ hold: DestinationLimiter.Hold, _ claim: ClaimedWebhook) -> String {
+        switch hold {
+        case .circuitOpen:
+            "waiting: this account's webhooks to \(claim.destination) are paused after "
+                + "\(self.configuration.breakerFailureThreshold) failed attempts in a row; "
+                + "one is tried again at next_attempt_at, the others once it succeeds"
+        case .slowDown:
+            "waiting: \(claim.destination) asked for fewer requests (429 Too Many Requests, or 503 with "
+                + "Retry-After); this account's webhooks to it wait until next_attempt_at, "
+                + "without an attempt counted"
+        }
     }
 
     /// Marks the account's other deliveries to the destination as waiting until `until`.
-    private func pause(_ claim: ClaimedWebhook, until: Date) async {
-        let (store, note) = (self.store, self.pauseNote(claim))
+    private func pause(_ claim: ClaimedWebhook, until: Date, note: String) async {
+        let store = self.store
         do {
             try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                 try await store.pauseWebhooks(
@@ -366,7 +401,7 @@ public final class WebhookWorker: Service, Sendable {
                 )
             }
         } catch {
-            // Only the note and the due time: the breaker holds them back all the same.
+            // Only the note and the due time: the limiter holds them back all the same.
             self.logger.warning(
                 "marking paused webhooks failed",
                 metadata: ["webhook.destination": "\(claim.destination)", "error": "\(error)"]
@@ -374,15 +409,15 @@ public final class WebhookWorker: Service, Sendable {
         }
     }
 
-    /// Gives a claim back unposted, due when its circuit tries again.
-    private func postpone(_ claim: ClaimedWebhook, until: Date) async {
-        let (store, note) = (self.store, self.pauseNote(claim))
+    /// Gives a claim back unposted, due when its account's deliveries to the destination may go again.
+    private func postpone(_ claim: ClaimedWebhook, until: Date, note: String) async {
+        let store = self.store
         do {
             try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                 try await store.postponeWebhook(claim, until: until, note: note)
             }
         } catch {
-            // The lease runs out and it is due again; the breaker still holds it back.
+            // The lease runs out and it is due again; the limiter still holds it back.
             self.logger.warning(
                 "giving back a paused webhook failed",
                 metadata: ["webhook.id": "\(claim.id)", "error": "\(error)"]
