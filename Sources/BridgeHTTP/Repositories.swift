@@ -68,8 +68,8 @@ public protocol WebhookRepository: Sendable {
     func rotateWebhookSecret(
         accountID: UUID,
         overlap: TimeInterval,
-        idempotency: IdempotencyRecording<WebhookSettings>?
-    ) async throws -> WebhookSettings
+        idempotency: IdempotencyRecording<WebhookSecretRotation>?
+    ) async throws -> WebhookSecretRotation
 }
 
 /// Everything the API needs from storage.

@@ -277,18 +277,26 @@ extension PostgresStore {
         return try await self.webhookSettings(accountID: accountID)
     }
 
+    /// How many rotated-out secrets sign at most beside the current one: 2. A rotation that would
+    /// make a third ends the oldest one's overlap at once (its expiry becomes the rotation's time),
+    /// so a webhook carries at most three `v1=` signatures, however often the secret is rotated —
+    /// without a cap, each rotation within the longest overlap (7 days) added one to every post.
+    public static let maximumRetiredWebhookSecrets = 2
+
     /// Replaces the secret with a new one (returned, shown once); the old one keeps signing beside
     /// it for `overlap` seconds so receivers can switch without losing an event. Secrets retired by
-    /// earlier rotations keep signing until their own overlaps end: a second rotation shortens no
-    /// promise. One transaction, the settings row locked (concurrent rotations retire each secret
-    /// once); with `idempotency`, the answer to the new settings (its secret) is recorded in it.
+    /// earlier rotations keep signing until their own overlaps end, except that at most
+    /// ``maximumRetiredWebhookSecrets`` sign beside the current one: the oldest beyond that stop now
+    /// (returned in ``WebhookSecretRotation/ended``). One transaction, the settings row locked
+    /// (concurrent rotations retire each secret once); with `idempotency`, the answer to the
+    /// rotation (its secret) is recorded in it.
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key came first.
     public func rotateWebhookSecret(
         accountID: UUID,
         overlap: TimeInterval,
-        idempotency: IdempotencyRecording<WebhookSettings>? = nil
-    ) async throws -> WebhookSettings {
+        idempotency: IdempotencyRecording<WebhookSecretRotation>? = nil
+    ) async throws -> WebhookSecretRotation {
         let rotated = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
             _ = try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
             try await connection.query(
@@ -315,6 +323,22 @@ extension PostgresStore {
                 """,
                 logger: self.logger
             )
+            // Beyond the cap, the oldest stop now. Ordered as they sign (most recently retired first).
+            let ended = try await connection.query(
+                """
+                UPDATE webhook_retired_secrets SET expires_at = now()
+                WHERE id IN (
+                    SELECT id FROM webhook_retired_secrets WHERE account_id = \(accountID) AND expires_at > now()
+                    ORDER BY retired_at DESC, id DESC OFFSET \(Int64(Self.maximumRetiredWebhookSecrets))
+                )
+                RETURNING secret, retired_at, expires_at
+                """,
+                logger: self.logger
+            )
+            var endedSecrets: [RetiredWebhookSecret] = []
+            for try await (secret, retiredAt, expires) in ended.decode((String, Date, Date).self) {
+                endedSecrets.append(RetiredWebhookSecret(secret: secret, retiredAt: retiredAt, expiresAt: expires))
+            }
             // previous_secret is kept for instances of the previous version during a rolling upgrade.
             try await connection.query(
                 """
@@ -324,7 +348,10 @@ extension PostgresStore {
                 """,
                 logger: self.logger
             )
-            return try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
+            return WebhookSecretRotation(
+                settings: try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger),
+                ended: endedSecrets.sorted { $0.retiredAt > $1.retiredAt }
+            )
         }
         // `change` returns what its closure returned, which is never nil here.
         guard let rotated else { throw PostgresStoreError.accountNotFound }

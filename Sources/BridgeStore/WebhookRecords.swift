@@ -29,7 +29,8 @@ public struct WebhookSettings: Sendable, Hashable {
     public var inboundURL: String?
     public var secret: String
     /// Secrets rotated out whose overlap had not ended when read, the most recently retired first.
-    /// Each signs beside ``secret`` until its own expiry: a later rotation never shortens it.
+    /// Each signs beside ``secret`` until its own expiry, unless a later rotation makes it one too
+    /// many: at most ``PostgresStore/maximumRetiredWebhookSecrets`` sign beside the current one.
     public var retiredSecrets: [RetiredWebhookSecret]
     public var updatedAt: Date
 
@@ -41,6 +42,24 @@ public struct WebhookSettings: Sendable, Hashable {
     public func signingSecrets(at now: Date) -> [String] {
         [self.secret] + self.retiredSecrets.filter { $0.expiresAt > now }.map(\.secret)
     }
+}
+
+/// What a secret rotation did: the settings with the new secret, and the old secrets it stopped
+/// before their overlaps ended (see ``PostgresStore/maximumRetiredWebhookSecrets``).
+public struct WebhookSecretRotation: Sendable, Hashable {
+    /// The settings after the rotation: the new ``WebhookSettings/secret``, the old ones still signing.
+    public var settings: WebhookSettings
+    /// Old secrets whose overlaps this rotation ended early, each with ``RetiredWebhookSecret/expiresAt``
+    /// the time it stopped signing (now), the most recently retired first. Empty when none.
+    public var ended: [RetiredWebhookSecret]
+
+    public init(settings: WebhookSettings, ended: [RetiredWebhookSecret]) {
+        self.settings = settings
+        self.ended = ended
+    }
+
+    /// The new secret.
+    public var secret: String { self.settings.secret }
 }
 
 /// A webhook secret replaced by a rotation, signing until the end of the overlap it was promised.

@@ -362,8 +362,8 @@ struct RacingRepository: APIRepository {
     func rotateWebhookSecret(
         accountID: UUID,
         overlap: TimeInterval,
-        idempotency: IdempotencyRecording<WebhookSettings>?
-    ) async throws -> WebhookSettings {
+        idempotency: IdempotencyRecording<WebhookSecretRotation>?
+    ) async throws -> WebhookSecretRotation {
         try await self.store.rotateWebhookSecret(accountID: accountID, overlap: overlap, idempotency: idempotency)
     }
 }

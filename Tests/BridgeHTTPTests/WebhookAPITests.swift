@@ -198,4 +198,32 @@ import Testing
             #expect(!read.text.contains(original))
         }
     }
+
+    /// At most two old secrets sign beside the current one; the rotation's answer lists those still
+    /// signing and the one it stopped.
+    @Test func aThirdRotationSaysWhichOldSecretItStopped() async throws {
+        try await withAPI { api in
+            let original = try await api.store.webhookSettings(accountID: api.account.id).secret
+            var answers: [[String: Any]] = []
+            for _ in 0..<3 {
+                let rotated = try await api.request(
+                    .post,
+                    "/v1/account/webhooks/secret/rotate",
+                    json: #"{"overlap_seconds": 3600}"#
+                )
+                #expect(rotated.status == .ok, "\(rotated.text)")
+                answers.append(try rotated.object())
+            }
+            let hint = String(original.prefix(10)) + "…"
+            #expect(answers.map { ($0["previous_secrets"] as? [Any])?.count } == [1, 2, 2])
+            #expect(answers.map { ($0["ended_secrets"] as? [Any])?.count } == [0, 0, 1])
+            let ended = try #require((answers[2]["ended_secrets"] as? [[String: Any]])?.first)
+            #expect(ended["secret_hint"] as? String == hint)
+            #expect(ended["expires_at"] as? String != nil)
+            let still = try #require(answers[2]["previous_secrets"] as? [[String: Any]])
+            #expect(!still.contains { $0["secret_hint"] as? String == hint })
+            let read = try await api.request(.get, "/v1/account/webhooks")
+            #expect((try read.object()["previous_secrets"] as? [Any])?.count == 2)
+        }
+    }
 }

@@ -343,6 +343,24 @@ import Testing
         }
     }
 
+    /// At most two old secrets sign beside the current one: a third rotation within the overlaps
+    /// ends the original secret's at once, and posts carry three signatures, not four.
+    @Test func aThirdRotationWithinTheOverlapsStopsTheOldestSecret() async throws {
+        try await self.withWorker { store, account, worker, clock, receiver in
+            let original = try await store.webhookSettings(accountID: account).secret
+            var secrets: [String] = []
+            for _ in 0..<3 {
+                secrets.append(try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret)
+            }
+            _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
+            #expect(try await worker.deliverDue() == 1)
+            let request = receiver.requests[0]
+            #expect(request.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 3)
+            for secret in secrets { #expect(try await pythonVerifies(request, secret: secret)) }
+            #expect(!(try await pythonVerifies(request, secret: original)), "its overlap ended at the third rotation")
+        }
+    }
+
     @Test func duringARotationBothSecretsSign() async throws {
         try await self.withWorker { store, account, worker, clock, receiver in
             let old = try await store.webhookSettings(accountID: account).secret

@@ -364,8 +364,8 @@ import Testing
             let before = try await store.webhookSettings(accountID: account)
             let after = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
             #expect(after.secret != before.secret)
-            #expect(after.signingSecrets(at: Date()) == [after.secret, before.secret])
-            #expect(after.signingSecrets(at: Date().addingTimeInterval(7200)) == [after.secret])
+            #expect(after.settings.signingSecrets(at: Date()) == [after.secret, before.secret])
+            #expect(after.settings.signingSecrets(at: Date().addingTimeInterval(7200)) == [after.secret])
         }
     }
 
@@ -378,12 +378,12 @@ import Testing
             let first = try await store.rotateWebhookSecret(accountID: account, overlap: 3600).secret
             let second = try await store.rotateWebhookSecret(accountID: account, overlap: 600)
             let now = Date()
-            #expect(second.signingSecrets(at: now) == [second.secret, first, original])
-            #expect(second.signingSecrets(at: now.addingTimeInterval(1200)) == [second.secret, original])
-            #expect(second.signingSecrets(at: now.addingTimeInterval(7200)) == [second.secret])
+            #expect(second.settings.signingSecrets(at: now) == [second.secret, first, original])
+            #expect(second.settings.signingSecrets(at: now.addingTimeInterval(1200)) == [second.secret, original])
+            #expect(second.settings.signingSecrets(at: now.addingTimeInterval(7200)) == [second.secret])
             #expect(
                 try await store.webhookSettings(accountID: account).signingSecrets(at: now)
-                    == second.signingSecrets(at: now)
+                    == second.settings.signingSecrets(at: now)
             )
 
             let claimed = try #require(
@@ -395,9 +395,41 @@ import Testing
 
             let third = try await store.rotateWebhookSecret(accountID: account, overlap: 0)
             #expect(
-                third.signingSecrets(at: Date()) == [third.secret, first, original],
+                third.settings.signingSecrets(at: Date()) == [third.secret, first, original],
                 "no overlap: the last one ends at once"
             )
+        }
+    }
+
+    /// At most two old secrets sign beside the current one: a rotation that would make a third ends
+    /// the oldest one's overlap at once, and says so.
+    @Test func aRotationBeyondTwoOldSecretsEndsTheOldest() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let original = try await store.webhookSettings(accountID: account).secret
+            let s1 = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
+            let s2 = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
+            #expect(s1.ended.isEmpty && s2.ended.isEmpty)
+            #expect(s2.settings.signingSecrets(at: Date()) == [s2.secret, s1.secret, original])
+
+            let before = Date()
+            let s3 = try await store.rotateWebhookSecret(accountID: account, overlap: 600)
+            #expect(s3.ended.map(\.secret) == [original], "the oldest stops")
+            #expect(s3.ended.allSatisfy { $0.expiresAt <= Date() && $0.expiresAt > before.addingTimeInterval(-5) })
+            #expect(s3.settings.signingSecrets(at: Date()) == [s3.secret, s2.secret, s1.secret])
+            #expect(s3.settings.retiredSecrets.count == PostgresStore.maximumRetiredWebhookSecrets)
+            #expect(
+                try await store.webhookSettings(accountID: account).signingSecrets(at: Date())
+                    == [s3.secret, s2.secret, s1.secret]
+            )
+            _ = try await store.enqueueTestWebhook(accountID: account, url: "https://h.example/t")
+            let claims = try await self.claimEverythingDue(store)
+            #expect(claims.first?.secrets == [s3.secret, s2.secret, s1.secret], "three signatures, not four")
+
+            // Retired without an overlap, the current one does not count: nothing more ends.
+            let s4 = try await store.rotateWebhookSecret(accountID: account, overlap: 0)
+            #expect(s4.ended.isEmpty)
+            #expect(s4.settings.signingSecrets(at: Date()) == [s4.secret, s2.secret, s1.secret])
         }
     }
 

@@ -124,11 +124,14 @@ extension APIController {
         }
         let requested = overlap
         let idempotency = context.idempotency?.recording(statusCode: 200, Components.Schemas.WebhookSecret.init)
-        let settings = try await self.database(context.logger) {
+        let rotation = try await self.database(context.logger) {
             try await $0.rotateWebhookSecret(accountID: account.id, overlap: requested, idempotency: idempotency)
         }
-        context.logger.notice("webhook secret rotated", metadata: ["account": "\(account.name)"])
-        return .ok(.init(body: .json(.init(settings))))
+        context.logger.notice(
+            "webhook secret rotated",
+            metadata: ["account": "\(account.name)", "webhook.secrets_ended": "\(rotation.ended.count)"]
+        )
+        return .ok(.init(body: .json(.init(rotation))))
     }
 
     /// A webhook URL of a request body's `url`, checked by the callback-URL policy (`nil` stays nil).

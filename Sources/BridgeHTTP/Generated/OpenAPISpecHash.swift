@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "175fa8dae8652a2222d986c6b2a33aac2dbffe063fa3d814a9fe8cf31ada3d7f"
+let openAPISpecSHA256 = "5f58862f737a3b9237551083da0a8b9a0e3cdc998f5484f81353e4f76ef68fdc"

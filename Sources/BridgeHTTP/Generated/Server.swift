@@ -2401,8 +2401,12 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// Makes a new secret, returned once in this answer. The old one keeps signing beside it
     /// (two `v1=` values in `SMSBridge-Signature`) for `overlap_seconds` (default: the service's
     /// `webhooks.secret_rotation_overlap`, 24 hours), so receivers can switch without losing an event.
-    /// Secrets retired by earlier rotations keep signing until their own overlaps end: a rotation
-    /// during an overlap adds a signature and cuts no earlier secret short (values newest first).
+    /// Secrets retired by earlier rotations keep signing until their own overlaps end (values newest
+    /// first), with one limit: **at most 2 old secrets sign beside the current one**, so a webhook
+    /// carries at most three `v1=` values. A rotation that would make a third old secret ends the
+    /// oldest one's overlap at once: it stops signing now. The answer lists the old secrets still
+    /// signing (`previous_secrets`) and those this rotation stopped (`ended_secrets`). Rotating twice
+    /// within an overlap keeps the first old secret signing; a third rotation stops it.
     ///
     /// Send an `Idempotency-Key` to retry safely: a retry whose first answer was lost gets the same
     /// secret again (kept with the key for 24 hours) instead of a second rotation, which would make

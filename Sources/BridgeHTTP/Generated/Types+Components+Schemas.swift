@@ -1197,7 +1197,9 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSettings/previous_secret_expires_at`.
             internal var previousSecretExpiresAt: Foundation.Date?
-            /// The old secrets still signing, the most recently retired first (empty when none).
+            /// The old secrets still signing, the most recently retired first (empty when none); at most 2
+            /// (a rotation beyond that ends the oldest's overlap).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSettings/previous_secrets`.
             internal var previousSecrets: [Components.Schemas.RetiredSecret]?
@@ -1210,7 +1212,7 @@ extension Components {
             ///   - inboundUrl: Where `message.inbound` events go.
             ///   - secretHint: The first characters of the current secret (`whsec_3f9a…`), to tell secrets apart.
             ///   - previousSecretExpiresAt: While a rotation overlaps, when the last old secret stops signing.
-            ///   - previousSecrets: The old secrets still signing, the most recently retired first (empty when none).
+            ///   - previousSecrets: The old secrets still signing, the most recently retired first (empty when none); at most 2
             ///   - updatedAt:
             internal init(
                 statusUrl: Swift.String? = nil,
@@ -1348,21 +1350,42 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookSecret/previous_secret_expires_at`.
             internal var previousSecretExpiresAt: Foundation.Date?
+            /// The old secrets still signing beside the new one, the most recently retired first: at most
+            /// 2 (empty when the old secret was retired with `overlap_seconds` 0 and none overlaps).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSecret/previous_secrets`.
+            internal var previousSecrets: [Components.Schemas.RetiredSecret]?
+            /// Old secrets whose overlap this rotation ended early, because at most 2 old secrets sign beside
+            /// the current one: the oldest stop at once. `expires_at` is the time of this rotation, when they
+            /// stopped signing. Empty when none was cut short.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSecret/ended_secrets`.
+            internal var endedSecrets: [Components.Schemas.RetiredSecret]?
             /// Creates a new `WebhookSecret`.
             ///
             /// - Parameters:
             ///   - secret: The new secret (shown only now). The HMAC key is its UTF-8 text, `whsec_` included.
             ///   - previousSecretExpiresAt: When the last old secret stops signing (absent when none does).
+            ///   - previousSecrets: The old secrets still signing beside the new one, the most recently retired first: at most
+            ///   - endedSecrets: Old secrets whose overlap this rotation ended early, because at most 2 old secrets sign beside
             internal init(
                 secret: Swift.String,
-                previousSecretExpiresAt: Foundation.Date? = nil
+                previousSecretExpiresAt: Foundation.Date? = nil,
+                previousSecrets: [Components.Schemas.RetiredSecret]? = nil,
+                endedSecrets: [Components.Schemas.RetiredSecret]? = nil
             ) {
                 self.secret = secret
                 self.previousSecretExpiresAt = previousSecretExpiresAt
+                self.previousSecrets = previousSecrets
+                self.endedSecrets = endedSecrets
             }
             internal enum CodingKeys: String, CodingKey {
                 case secret
                 case previousSecretExpiresAt = "previous_secret_expires_at"
+                case previousSecrets = "previous_secrets"
+                case endedSecrets = "ended_secrets"
             }
         }
         /// Posted on every status change of a message you sent: `sent`, `delivered`, `undelivered`,

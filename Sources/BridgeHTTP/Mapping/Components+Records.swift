@@ -268,8 +268,14 @@ extension Components.Schemas.RetiredSecret {
 }
 
 extension Components.Schemas.WebhookSecret {
-    /// The answer to a rotation: the new secret, shown this once.
-    init(_ settings: WebhookSettings) {
-        self.init(secret: settings.secret, previousSecretExpiresAt: settings.previousSecretExpiresAt)
+    /// The answer to a rotation: the new secret, shown this once, the old ones still signing and
+    /// those it stopped.
+    init(_ rotation: WebhookSecretRotation) {
+        self.init(
+            secret: rotation.settings.secret,
+            previousSecretExpiresAt: rotation.settings.previousSecretExpiresAt,
+            previousSecrets: rotation.settings.retiredSecrets.map(Components.Schemas.RetiredSecret.init),
+            endedSecrets: rotation.ended.map(Components.Schemas.RetiredSecret.init)
+        )
     }
 }
