@@ -378,7 +378,13 @@ extension PostgresStore {
     /// each account's earliest first, an account that holds `held` of them already (`accounts`)
     /// starting that many turns behind. First come (earliest due first), one account's backlog
     /// took every row a shared host had room for, and another account's events waited behind all
-    /// of it. Across destinations, each one's first turns come first.
+    /// of it. Across destinations, each one's first turns come first. In the `crowded`
+    /// destinations (where one account holds much of the room), one account's backlog can fill the
+    /// scan of the earliest due rows; there the claim also walks the accounts with pending rows, up
+    /// to ``crowdedAccountsWalked`` from a random one on, one index probe each
+    /// (`webhook_deliveries_pending_destination`, migration 0015), and adds each one's earliest due
+    /// rows. Leaving the crowding account out of the scan instead made it read that account's
+    /// whole backlog at every claim.
     ///
     /// The due rows are locked as they are found (those left over after the per-destination cut are
     /// released at the end of the statement), not found, ranked and then joined back to be locked:
@@ -391,6 +397,7 @@ extension PostgresStore {
         lease: TimeInterval,
         rooms: [DestinationRoom],
         accounts: [AccountRoom] = [],
+        crowded: [String] = [],
         defaultRoom: Int
     ) async throws -> [ClaimedWebhook] {
         let token = UUID()
@@ -398,9 +405,10 @@ extension PostgresStore {
         let open = rooms.filter { $0.room > 0 }
         let paused = accounts.filter { ($0.room ?? 1) <= 0 }
         let sharing = accounts.filter { ($0.room ?? 1) > 0 }
+        let walked = crowded.filter { !blocked.contains($0) }
         let rows = try await self.client.query(
             """
-            WITH due AS (
+            WITH RECURSIVE due AS (
                 SELECT d.id, d.account_id, d.destination, d.next_attempt_at, d.created_at FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(now) AND NOT (d.destination = ANY(\(blocked)::text[]))
                     AND NOT EXISTS (
@@ -408,18 +416,40 @@ extension PostgresStore {
                             AS p(account_id, destination)
                         WHERE p.account_id = d.account_id AND p.destination = d.destination
                     )
-                    AND NOT EXISTS (
-                        SELECT 1 FROM webhook_deliveries e
-                        WHERE e.message_id = d.message_id AND e.status = 'pending' AND e.sequence < d.sequence
-                    )
+                    AND \(unescaped: Self.firstPendingOfItsMessage("d"))
                 ORDER BY d.next_attempt_at
                 LIMIT \(Int64(limit * 4))
                 FOR UPDATE OF d SKIP LOCKED
+            ), walk (destination, first, account_id, depth) AS (
+                SELECT c.destination, a.account_id, a.account_id, 1
+                FROM unnest(\(walked)::text[]) AS c(destination), (SELECT \(UUID())::uuid AS pivot) p,
+                    LATERAL (SELECT \(unescaped: Self.nextPendingAccount(to: "c.destination", after: "p.pivot")) AS account_id) a
+                WHERE a.account_id IS NOT NULL
+                UNION ALL
+                SELECT k.destination, k.first, a.account_id, k.depth + 1
+                FROM walk k,
+                    LATERAL (SELECT \(unescaped: Self.nextPendingAccount(to: "k.destination", after: "k.account_id")) AS account_id) a
+                WHERE k.depth < \(Int32(Self.crowdedAccountsWalked)) AND a.account_id <> k.first
+            ), others AS (
+                SELECT o.id, o.account_id, o.destination, o.next_attempt_at, o.created_at
+                FROM walk k, LATERAL (
+                    SELECT d.id, d.account_id, d.destination, d.next_attempt_at, d.created_at FROM webhook_deliveries d
+                    WHERE d.status = 'pending' AND d.destination = k.destination AND d.account_id = k.account_id
+                        AND d.next_attempt_at <= \(now) AND \(unescaped: Self.firstPendingOfItsMessage("d"))
+                    ORDER BY d.next_attempt_at
+                    LIMIT \(Int64(max(1, defaultRoom / 2)))
+                    FOR UPDATE OF d SKIP LOCKED
+                ) o
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM unnest(\(paused.map(\.accountID))::uuid[], \(paused.map(\.destination))::text[])
+                        AS p(account_id, destination)
+                    WHERE p.account_id = k.account_id AND p.destination = k.destination
+                )
             ), turns AS (
                 SELECT id, account_id, destination, next_attempt_at, created_at,
                     row_number() OVER (PARTITION BY account_id, destination ORDER BY next_attempt_at, created_at, id)
                         AS account_rank
-                FROM due
+                FROM (SELECT * FROM due UNION SELECT * FROM others) candidates
             ), ranked AS (
                 SELECT t.id, t.destination, t.next_attempt_at, t.created_at,
                     row_number() OVER (
@@ -488,6 +518,36 @@ extension PostgresStore {
             )
         }
         return claimed.sorted { $0.attemptsSinceRedelivery < $1.attemptsSinceRedelivery }
+    }
+
+    /// How many accounts a claim walks at most per crowded destination (see
+    /// ``claimWebhooks(now:limit:lease:rooms:accounts:crowded:defaultRoom:)``), from a random one on.
+    public static let crowdedAccountsWalked = 32
+
+    /// Whether the delivery `alias` is its message's earliest pending event (so a message's events
+    /// go out in order); through `webhook_deliveries_pending_message` (migration 0006).
+    static func firstPendingOfItsMessage(_ alias: String) -> String {
+        """
+        NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries e
+            WHERE e.message_id = \(alias).message_id AND e.status = 'pending' AND e.sequence < \(alias).sequence
+        )
+        """
+    }
+
+    /// The first account after `after` with pending deliveries to `destination`, else the first of
+    /// them all (SQL expressions): one probe of `webhook_deliveries_pending_destination` (migration
+    /// 0015) each, however many deliveries an account has.
+    static func nextPendingAccount(to destination: String, after: String) -> String {
+        """
+        COALESCE(
+            (SELECT w.account_id FROM webhook_deliveries w
+             WHERE w.status = 'pending' AND w.destination = \(destination) AND w.account_id > \(after)
+             ORDER BY w.account_id LIMIT 1),
+            (SELECT w.account_id FROM webhook_deliveries w
+             WHERE w.status = 'pending' AND w.destination = \(destination)
+             ORDER BY w.account_id LIMIT 1))
+        """
     }
 
     /// Records an attempt and what follows from it (delivered, due again at a time, or dead), if

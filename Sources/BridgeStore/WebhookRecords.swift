@@ -189,9 +189,9 @@ public struct DestinationRoom: Sendable, Hashable {
 public struct AccountRoom: Sendable, Hashable {
     public var accountID: UUID
     public var destination: String
-    /// How many more it may take: 0 while its circuit breaker is open or its trial is out, while the
-    /// destination asked it to slow down, or while it holds its share of the destination; 1 for a
-    /// trial (the earliest due); `nil` when only the destination's room limits it.
+    /// How many more it may take: 0 while its circuit breaker is open or its trial is out, or while
+    /// the destination asked it to slow down; 1 for a trial (the earliest due); `nil` when only the
+    /// destination's room limits it.
     public var room: Int?
     /// Deliveries of it this instance holds (claimed, not yet recorded): the destination's room goes
     /// to the accounts holding the fewest first.

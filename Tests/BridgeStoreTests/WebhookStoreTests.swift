@@ -28,6 +28,35 @@ import Testing
         return message.id
     }
 
+    /// `count` test events of `account` to `url`, oldest first.
+    private func testEvents(_ store: PostgresStore, account: UUID, to url: String, count: Int) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for _ in 0..<count {
+            ids.append(try #require(try await store.enqueueTestWebhook(accountID: account, url: url)).id)
+        }
+        return ids
+    }
+
+    /// The ids a claim takes, due 5 s from now, with `room` for `relay.example`.
+    private func claimIDs(
+        _ store: PostgresStore,
+        room: Int,
+        limit: Int = 10,
+        accounts: [AccountRoom],
+        crowded: [String] = []
+    ) async throws -> Set<UUID> {
+        let claimed = try await store.claimWebhooks(
+            now: Date().addingTimeInterval(5),
+            limit: limit,
+            lease: 60,
+            rooms: [DestinationRoom(destination: "relay.example", room: room)],
+            accounts: accounts,
+            crowded: crowded,
+            defaultRoom: 8
+        )
+        return Set(claimed.map(\.id))
+    }
+
     /// Claims up to 10 deliveries due 30 s from now, without limits of destination or account.
     private func claimEverythingDue(_ store: PostgresStore) async throws -> [ClaimedWebhook] {
         try await store.claimWebhooks(
@@ -317,34 +346,10 @@ import Testing
         try await withStore { store in
             let first = try await store.createAccount(name: "first").account.id
             let second = try await store.createAccount(name: "second").account.id
-            var firsts: [UUID] = []
-            var seconds: [UUID] = []
-            for _ in 0..<6 {
-                firsts.append(
-                    try #require(try await store.enqueueTestWebhook(accountID: first, url: "https://relay.example/a"))
-                        .id
-                )
-            }
-            for _ in 0..<4 {
-                seconds.append(
-                    try #require(try await store.enqueueTestWebhook(accountID: second, url: "https://relay.example/b"))
-                        .id
-                )
-            }
-            let now = Date().addingTimeInterval(5)
+            let firsts = try await self.testEvents(store, account: first, to: "https://relay.example/a", count: 6)
+            let seconds = try await self.testEvents(store, account: second, to: "https://relay.example/b", count: 4)
             func claim(room: Int, _ accounts: [AccountRoom]) async throws -> Set<UUID> {
-                let rooms = [DestinationRoom(destination: "relay.example", room: room)]
-                return Set(
-                    try await store.claimWebhooks(
-                        now: now,
-                        limit: 10,
-                        lease: 60,
-                        rooms: rooms,
-                        accounts: accounts,
-                        defaultRoom: 8
-                    )
-                    .map(\.id)
-                )
+                try await self.claimIDs(store, room: room, accounts: accounts)
             }
             #expect(try await claim(room: 4, []) == Set(firsts[0..<2] + seconds[0..<2]), "in turns, not first come")
             let busy = AccountRoom(accountID: first, destination: "relay.example", room: nil, held: 3)
@@ -352,9 +357,29 @@ import Testing
                 try await claim(room: 3, [busy]) == Set(seconds[2..<4] + [firsts[2]]),
                 "the one holding fewer first"
             )
-            let full = AccountRoom(accountID: first, destination: "relay.example", room: 0, held: 4)
-            #expect(try await claim(room: 8, [full]).isEmpty)
+            let paused = AccountRoom(accountID: first, destination: "relay.example", room: 0, held: 4)
+            #expect(try await claim(room: 8, [paused]).isEmpty)
             #expect(try await claim(room: 8, []) == Set(firsts[3..<6]))
+        }
+    }
+
+    /// Behind one account's backlog, the scan of the earliest due rows does not reach another
+    /// account's rows; in a crowded destination the claim finds them account by account.
+    @Test func aCrowdedDestinationsOtherAccountsAreFoundBehindABacklog() async throws {
+        try await withStore { store in
+            let first = try await store.createAccount(name: "first").account.id
+            let second = try await store.createAccount(name: "second").account.id
+            let third = try await store.createAccount(name: "third").account.id
+            _ = try await self.testEvents(store, account: first, to: "https://relay.example/a", count: 30)
+            let seconds = try await self.testEvents(store, account: second, to: "https://relay.example/b", count: 2)
+            let thirds = try await self.testEvents(store, account: third, to: "https://relay.example/c", count: 1)
+            let busy = AccountRoom(accountID: first, destination: "relay.example", room: nil, held: 16)
+            // A claim of 2 scans 8 earliest due rows: all the first account's.
+            #expect(
+                try await self.claimIDs(store, room: 3, limit: 2, accounts: [busy]).isDisjoint(with: seconds + thirds)
+            )
+            let found = try await self.claimIDs(store, room: 3, limit: 3, accounts: [busy], crowded: ["relay.example"])
+            #expect(found == Set(seconds + thirds), "the accounts behind the backlog first")
         }
     }
 

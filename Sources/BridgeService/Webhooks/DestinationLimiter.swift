@@ -69,11 +69,16 @@ struct DestinationLimiter {
         self.cooldown = cooldown
     }
 
-    /// How many of a destination's deliveries one account may hold before a claim leaves its due
-    /// ones out: half of `maximumPerDestination`. Its rows then no longer fill the claim's scan of
-    /// the earliest due rows, so another account's rows on the same destination are seen — behind
-    /// a large backlog of one account, they never were.
+    /// How many of a destination's deliveries one account holds when it crowds the destination:
+    /// half of `maximumPerDestination`. Its backlog may then fill the claim's scan of the earliest
+    /// due rows, and hide other accounts' rows on the destination from it.
     var accountShare: Int { max(1, self.maximumPerDestination / 2) }
+
+    /// The destinations that an account crowds (holds its ``accountShare`` of), whose other accounts
+    /// the claim looks up one by one.
+    func crowdedDestinations() -> [String] {
+        Set(self.circuits.filter { $0.value.inFlight >= self.accountShare }.map(\.key.destination)).sorted()
+    }
 
     /// Until when the circuit of `key` is open (refusing) at `now`; `nil` when it is not.
     func openUntil(_ key: Key, now: Date) -> Date? {
@@ -107,8 +112,8 @@ struct DestinationLimiter {
     }
 
     /// Every account and destination this instance holds deliveries of, or whose deliveries wait:
-    /// what it holds, and its room — 0 while its circuit is open or its trial is out, while it is
-    /// slowed down, or while it holds its ``accountShare``; 1 for a trial; otherwise unlimited.
+    /// what it holds, and its room — 0 while its circuit is open or its trial is out, or while it is
+    /// slowed down; 1 for a trial; otherwise unlimited.
     func accountRooms(now: Date) -> [AccountRoom] {
         self.circuits.compactMap { key, circuit in
             var room: Int?
@@ -116,7 +121,6 @@ struct DestinationLimiter {
                 room = until > now ? 0 : max(0, 1 - circuit.inFlight)
             }
             if let until = circuit.slowDownUntil, until > now { room = 0 }
-            if circuit.inFlight >= self.accountShare { room = 0 }
             guard room != nil || circuit.inFlight > 0 else { return nil }
             return AccountRoom(
                 accountID: key.accountID,

@@ -206,7 +206,9 @@ public final class WebhookWorker: Service, Sendable {
 
     private func claim(limit: Int) async throws -> [ClaimedWebhook] {
         let now = self.now()
-        let (rooms, accounts) = self.limiter.withLock { ($0.rooms(), $0.accountRooms(now: now)) }
+        let (rooms, accounts, crowded) = self.limiter.withLock {
+            ($0.rooms(), $0.accountRooms(now: now), $0.crowdedDestinations())
+        }
         // Longer than the posts held ahead of it can take: then the row is due again for any worker.
         let lease =
             (self.configuration.connectTimeout + self.configuration.requestTimeout) * Double(Self.claimAhead) + 30
@@ -218,6 +220,7 @@ public final class WebhookWorker: Service, Sendable {
                 lease: lease,
                 rooms: rooms,
                 accounts: accounts,
+                crowded: crowded,
                 defaultRoom: defaultRoom
             )
         }
