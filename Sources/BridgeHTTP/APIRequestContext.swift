@@ -44,7 +44,7 @@ public struct IdempotencyClaim: Sendable, Hashable {
 
     /// How to record the request's answer, made from the result of the change (known only inside
     /// its transaction): `body` is the answer's body, encoded as the generated server encodes it.
-    func recording<Result, Body: Encodable>(
+    func recording<Result, Body: Encodable & SendableMetatype>(
         statusCode: Int,
         _ body: @escaping @Sendable (Result) -> Body
     ) -> IdempotencyRecording<Result> {

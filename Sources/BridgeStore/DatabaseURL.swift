@@ -1,6 +1,5 @@
 import Foundation
 import NIOSSL
-public import Logging
 public import PostgresNIO
 
 /// A PostgreSQL connection URL, as libpq and most tools write it:

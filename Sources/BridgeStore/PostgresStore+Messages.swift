@@ -46,17 +46,24 @@ extension PostgresStore {
             // even when its connection comes late.
             try await self.client.withConnection { connection in
                 try Task.checkCancellation()
-                try await connection.execute(insertMessages, logger: self.logger)
+                try await self.insert(insertMessages, on: connection)
             }
             if anyQueued { self.signalQueued() }
             return
         }
         let answer: (()) -> IdempotencyRecord = { _ in idempotency }
         _ = try await self.change(accountID: accountID ?? messages[0].accountID, answer: answer) {
-            try await $0.execute(insertMessages, logger: self.logger)
+            try await self.insert(insertMessages, on: $0)
             return ()
         }
         if anyQueued { self.signalQueued() }
+    }
+
+    /// Runs the insert. Its command tag (`INSERT 0 n`, n the parts) is not needed: a message that
+    /// cannot be inserted (a taken id, a broken constraint) fails the whole statement, so the
+    /// statement either inserted every message or throws.
+    private func insert(_ statement: InsertMessages, on connection: PostgresConnection) async throws {
+        _ = try await connection.execute(statement, logger: self.logger)
     }
 
     /// One message of an account, with parts and receipts; `nil` when it does not exist or belongs

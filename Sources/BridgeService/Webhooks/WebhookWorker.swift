@@ -395,7 +395,8 @@ public final class WebhookWorker: Service, Sendable {
     private func pause(_ claim: ClaimedWebhook, until: Date, note: String) async {
         let store = self.store
         do {
-            try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+            // How many were marked does not matter: the limiter holds them back whatever the count.
+            _ = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                 try await store.pauseWebhooks(
                     accountID: claim.accountID,
                     destination: claim.destination,
@@ -416,8 +417,16 @@ public final class WebhookWorker: Service, Sendable {
     private func postpone(_ claim: ClaimedWebhook, until: Date, note: String) async {
         let store = self.store
         do {
-            try await withDatabaseDeadline(self.configuration.databaseTimeout) {
+            let postponed = try await withDatabaseDeadline(self.configuration.databaseTimeout) {
                 try await store.postponeWebhook(claim, until: until, note: note)
+            }
+            if !postponed {
+                // Nothing to undo: this worker did not post it, and the worker that holds it now
+                // finds the hold in its own limiter or the destination's answer.
+                self.logger.debug(
+                    "paused webhook not given back: the claim's lease ran out and another worker took it",
+                    metadata: ["webhook.id": "\(claim.id.lowercased)"]
+                )
             }
         } catch {
             // The lease runs out and it is due again; the limiter still holds it back.
