@@ -161,9 +161,15 @@ import Testing
     @Test func theRequestLogNamesTheMessage() async throws {
         try await withAPI { api in
             let message = try await api.send(messageJSON()).decode(Components.Schemas.Message.self)
-            _ = try await api.request(.get, "/v1/messages/\(message.id)")
+            // Ids in the log in lower case, however the client wrote them.
+            _ = try await api.request(.get, "/v1/messages/\(message.id.uppercased())")
             let entries = api.logs.all.filter { $0.level == .debug }
-            #expect(entries.contains { $0.message == "message accepted" && $0.metadata["message.id"] == message.id })
+            #expect(
+                entries.contains {
+                    $0.message == "message accepted" && $0.metadata["message.id"] == message.id
+                        && $0.metadata["account.id"] == api.account.id.lowercased
+                }
+            )
             #expect(
                 entries.contains {
                     $0.message == "request" && $0.metadata["message.id"] == message.id

@@ -3,6 +3,7 @@ import BridgeCore
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import Logging
 import NIOHTTP1
 import SMPP
 import SMSCSimulator
@@ -140,6 +141,7 @@ import Testing
     private func worker(
         _ store: PostgresStore,
         clock: ManualClock,
+        logger: Logger = quietLogger("webhooks"),
         _ adjust: (inout WebhookWorker.Configuration) -> Void = { _ in }
     ) -> WebhookWorker {
         var configuration = WebhookWorker.Configuration()
@@ -152,13 +154,14 @@ import Testing
         return WebhookWorker(
             store: store,
             configuration: configuration,
-            logger: quietLogger("webhooks"),
+            logger: logger,
             now: { clock.now },
             random: { 0.5 }  // jitter factor 1
         )
     }
 
     private func withWorker<T>(
+        logger: Logger = quietLogger("webhooks"),
         _ adjust: (inout WebhookWorker.Configuration) -> Void = { _ in },
         _ body: (PostgresStore, UUID, WebhookWorker, ManualClock, WebhookReceiver) async throws -> T
     ) async throws -> T {
@@ -170,7 +173,7 @@ import Testing
             // Ahead of the database's clock by more than the test's set-up can take on a busy
             // machine, so rows the test enqueues are due at once.
             let clock = ManualClock(Date().addingTimeInterval(30))
-            let worker = self.worker(store, clock: clock, adjust)
+            let worker = self.worker(store, clock: clock, logger: logger, adjust)
             defer { Task { await worker.shutdown() } }
             return try await body(store, account, worker, clock, receiver)
         }
@@ -534,7 +537,8 @@ import Testing
     }
 
     @Test func aGoneURLEndsTheEventAtOnceAndOtherClientErrorsAreRetried() async throws {
-        try await self.withWorker { store, account, worker, clock, receiver in
+        let logs = CapturedLogs()
+        try await self.withWorker(logger: logs.logger(label: "webhooks")) { store, account, worker, clock, receiver in
             receiver.answer { _, _ in .init(status: 404) }
             let missing = try #require(try await store.enqueueTestWebhook(accountID: account, url: receiver.url))
             #expect(try await worker.deliverDue() == 1)
@@ -547,6 +551,9 @@ import Testing
             let gone = try #require(try await store.webhookDelivery(id: missing.id, accountID: account))
             #expect(gone.status == .dead && gone.attempts == 2 && gone.lastStatusCode == 410)
             #expect(gone.lastError?.contains("410 Gone") == true)
+            // Ids in the log as everywhere else: lower case.
+            let notice = try #require(logs.records("webhook is dead: its URL is gone").first)
+            #expect(notice.metadata["webhook.id"] == missing.id.lowercased)
             clock.advance(by: 3_600)
             #expect(try await worker.deliverDue() == 0, "not tried again")
             #expect(receiver.requests.count == 2)

@@ -44,7 +44,7 @@ struct AuthenticationMiddleware<Accounts: AccountRepository>: RouterMiddleware {
         }
         var context = context
         context.account = account
-        context.logger[metadataKey: "account.id"] = "\(account.id)"
+        context.logger[metadataKey: "account.id"] = "\(account.id.lowercased)"
         return try await next(request, context)
     }
 

@@ -1,3 +1,5 @@
+import BridgeCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -26,7 +28,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             "http.duration_ms": "\((ContinuousClock.now - start) / .milliseconds(1))",
         ]
         if let id = context.parameters.get("id") {
-            metadata[request.uri.path.hasPrefix("\(self.pathPrefix)/inbound") ? "inbound.id" : "message.id"] = "\(id)"
+            // In lower case, as the other logs write ids, however the client wrote it.
+            metadata[request.uri.path.hasPrefix("\(self.pathPrefix)/inbound") ? "inbound.id" : "message.id"] =
+                "\(UUID(uuidString: id)?.lowercased ?? id)"
         }
         context.logger.debug("request", metadata: metadata)
         return response

@@ -277,7 +277,7 @@ public final class WebhookWorker: Service, Sendable {
                 "webhook destination keeps failing for an account; pausing it",
                 metadata: [
                     "webhook.destination": "\(claim.destination)",
-                    "account.id": "\(claim.accountID)",
+                    "account.id": "\(claim.accountID.lowercased)",
                     "webhook.pause_seconds": "\(self.configuration.breakerCooldown)",
                 ]
             )
@@ -315,7 +315,7 @@ public final class WebhookWorker: Service, Sendable {
             self.deadCounter.increment()
             self.logger.notice(
                 verdict == .gone ? "webhook is dead: its URL is gone" : "webhook is dead after its retries",
-                metadata: ["webhook.id": "\(claim.id)", "webhook.destination": "\(claim.destination)"]
+                metadata: ["webhook.id": "\(claim.id.lowercased)", "webhook.destination": "\(claim.destination)"]
             )
         }
         let result = WebhookAttemptResult(
@@ -341,7 +341,7 @@ public final class WebhookWorker: Service, Sendable {
                     "webhook destination asked an account to slow down; holding its webhooks back",
                     metadata: [
                         "webhook.destination": "\(claim.destination)",
-                        "account.id": "\(claim.accountID)",
+                        "account.id": "\(claim.accountID.lowercased)",
                         "webhook.hold_until": "\(hold.until)",
                     ]
                 )
@@ -361,14 +361,14 @@ public final class WebhookWorker: Service, Sendable {
                 if !recorded {
                     self.logger.info(
                         "webhook attempt not recorded: the claim's lease ran out and another worker took it",
-                        metadata: ["webhook.id": "\(claim.id)"]
+                        metadata: ["webhook.id": "\(claim.id.lowercased)"]
                     )
                 }
                 return
             } catch {
                 self.logger.warning(
                     "recording a webhook attempt failed",
-                    metadata: ["webhook.id": "\(claim.id)", "error": "\(error)", "attempt": "\(attempt)"]
+                    metadata: ["webhook.id": "\(claim.id.lowercased)", "error": "\(error)", "attempt": "\(attempt)"]
                 )
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
@@ -432,7 +432,7 @@ public final class WebhookWorker: Service, Sendable {
             // The lease runs out and it is due again; the limiter still holds it back.
             self.logger.warning(
                 "giving back a paused webhook failed",
-                metadata: ["webhook.id": "\(claim.id)", "error": "\(error)"]
+                metadata: ["webhook.id": "\(claim.id.lowercased)", "error": "\(error)"]
             )
         }
     }
@@ -470,7 +470,7 @@ public final class WebhookWorker: Service, Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "SMSBridge-Webhooks/1")
-        request.headers.add(name: "SMSBridge-Event-ID", value: claim.id.uuidString.lowercased())
+        request.headers.add(name: "SMSBridge-Event-ID", value: claim.id.lowercased)
         request.headers.add(name: "SMSBridge-Event-Type", value: claim.eventType.rawValue)
         request.headers.add(name: "SMSBridge-Attempt", value: "\(claim.attempts + 1)")
         if claim.redeliveries > 0 {
