@@ -167,6 +167,9 @@ public final class Dispatcher: Service, Sendable {
                             try await store.claimDue(owner: owner, limit: limit, lease: lease)
                         }
                     }
+                } catch where Task.isShuttingDownGracefully || isCancellation(error) {
+                    // Stopping: the claim was cut short (it took nothing), nothing failed.
+                    self.logger.debug("claiming messages canceled", metadata: ["error": "\(error)"])
                 } catch {
                     self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
                 }
@@ -216,6 +219,8 @@ public final class Dispatcher: Service, Sendable {
             let store = self.store
             let names = try await self.withDatabase { Set(try await store.pausedConnectors().map(\.connector)) }
             self.pauses.withLock { $0 = (names, .now) }
+        } catch where isCancellation(error) {
+            self.logger.debug("reading paused connectors canceled", metadata: ["error": "\(error)"])
         } catch {
             self.logger.warning("reading paused connectors failed", metadata: ["error": "\(error)"])
         }
@@ -406,8 +411,9 @@ public final class Dispatcher: Service, Sendable {
                 }
                 // The database is away: keep the reports (the SMSC ids matter) and try again —
                 // a bounded number of times once shutting down; the leases then expire and
-                // the messages are sent again (at least once, never lost).
-                if Task.isShuttingDownGracefully && attempt >= 5 {
+                // the messages are sent again (at least once, never lost). Canceled (past the
+                // shutdown deadline), every try would fail at once: given up now.
+                if Task.isCancelled || (Task.isShuttingDownGracefully && attempt >= 5) {
                     self.logger.error(
                         "giving up recording submissions at shutdown",
                         metadata: ["error": "\(error)"]

@@ -306,9 +306,10 @@ public final class InboundProcessor: Service, Sendable {
     }
 
     /// A store call that failed, at warning; one not made because the database is away at debug
-    /// (``DatabaseAvailability`` logged when it went away, and the SMSC's redeliveries would repeat it).
+    /// (``DatabaseAvailability`` logged when it went away, and the SMSC's redeliveries would repeat
+    /// it), and one cut short by shutdown too.
     private func logFailure(_ message: Logger.Message, _ error: any Error) {
-        let level: Logger.Level = error is DatabaseAway ? .debug : .warning
+        let level: Logger.Level = error is DatabaseAway || isCancellation(error) ? .debug : .warning
         self.logger.log(level: level, message, metadata: ["error": "\(error)"])
     }
 }

@@ -147,7 +147,7 @@ public final class Maintenance: Service, Sendable {
                 try await self.store.purgeInboundDedupe(olderThan: self.configuration.dedupeWindow)
                 try await self.store.purgeIdempotencyKeys(olderThan: 86_400)
             }
-        } catch where Task.isCancelled {
+        } catch where isCancellation(error) {
             // Shutting down: the round was cut short, nothing failed.
             self.logger.debug("maintenance round canceled", metadata: ["error": "\(error)"])
         } catch {

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeService
 import BridgeStore
+import BridgeTestSupport
 import Foundation
 import NIOHTTP1
 import PostgresNIO
@@ -317,6 +318,24 @@ import Testing
             #expect(Set(texts.dropFirst()) == Set((0..<5).map { "normal \($0)" }))
             // The SMSC is told too: priority_flag 1 for the urgent one, 0 for the others.
             #expect(bridge.simulator.messages().map(\.priorityFlag) == [1, 0, 0, 0, 0, 0])
+        }
+    }
+
+    /// A claim cut short by a shutdown that cancels the dispatcher's task (past the graceful
+    /// deadline) is no failure: nothing is logged as a warning (it logged "claiming messages
+    /// failed … CancellationError").
+    @Test func aClaimCanceledByShutdownIsNoWarning() async throws {
+        try await withStore("dispatch-cancel") { store in
+            let logs = CapturedLogs()
+            let dispatcher = Dispatcher(
+                store: store,
+                connectors: [:],
+                instanceID: UUID(),
+                logger: logs.logger(label: "dispatcher", level: .debug)
+            )
+            try await cancelWhileClaiming("message_queue", in: store) { try await dispatcher.run() }
+            #expect(logs.all.filter { $0.level >= .warning }.map(\.message) == [])
+            #expect(logs.records("claiming messages canceled").count == 1, "the claim did stop on the cancellation")
         }
     }
 }

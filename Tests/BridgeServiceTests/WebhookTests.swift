@@ -560,6 +560,19 @@ import Testing
         }
     }
 
+    /// A claim cut short by a shutdown that cancels the worker's task (past the graceful
+    /// deadline) is no failure: nothing is logged as a warning (it logged "claiming webhooks
+    /// failed … CancellationError"; only a graceful shutdown was quiet).
+    @Test func aClaimCanceledByShutdownIsNoWarning() async throws {
+        try await withStore("webhooks-cancel") { store in
+            let logs = CapturedLogs()
+            let worker = WebhookWorker(store: store, logger: logs.logger(label: "webhooks", level: .debug))
+            try await cancelWhileClaiming("webhook_deliveries", in: store) { try await worker.run() }
+            #expect(logs.all.filter { $0.level >= .warning }.map(\.message) == [])
+            #expect(logs.records("claiming webhooks canceled").count == 1, "the claim did stop on the cancellation")
+        }
+    }
+
     @Test func retryAfterOfA429OrA503PutsTheNextAttemptOffUpToTheMaximumDelay() async throws {
         try await self.withWorker({
             $0.retry.firstDelay = 0.1

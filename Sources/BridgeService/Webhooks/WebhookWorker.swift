@@ -174,10 +174,11 @@ public final class WebhookWorker: Service, Sendable {
                         guard room > 0 else { return [] }
                         return try await self.claim(limit: min(room, self.configuration.batchSize))
                     }
+                } catch where Task.isShuttingDownGracefully || isCancellation(error) {
+                    // Stopping: the claim was cut short, nothing failed.
+                    self.logger.debug("claiming webhooks canceled", metadata: ["error": "\(error)"])
                 } catch {
-                    if !Task.isShuttingDownGracefully {
-                        self.logger.warning("claiming webhooks failed", metadata: ["error": "\(error)"])
-                    }
+                    self.logger.warning("claiming webhooks failed", metadata: ["error": "\(error)"])
                 }
                 for claim in claimed {
                     posts.addTask {

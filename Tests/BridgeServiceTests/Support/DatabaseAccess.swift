@@ -71,3 +71,38 @@ extension PostgresStore {
         return name
     }
 }
+
+/// Runs a service (`run`) while `table` is locked against claims (plain reads still pass), cancels
+/// its task once one of its statements waits for the lock — a shutdown past its deadline, in the
+/// middle of a claim — and returns when the service has ended.
+func cancelWhileClaiming(
+    _ table: String,
+    in store: PostgresStore,
+    _ run: @escaping @Sendable () async throws -> Void
+) async throws {
+    let logger = quietLogger("lock")
+    try await store.client.withConnection { holder in
+        try await holder.query("BEGIN", logger: logger)
+        try await holder.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN EXCLUSIVE MODE"), logger: logger)
+        let running = Task { try await run() }
+        let waited: Result<Void, any Error>
+        do {
+            try await waitUntil("a statement waits for the lock on \(table)") {
+                try await store.execute(
+                    """
+                    SELECT count(*)::text FROM pg_locks
+                    WHERE NOT granted AND relation = '\(table)'::regclass
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """
+                ) != "0"
+            }
+            waited = .success(())
+        } catch {
+            waited = .failure(error)
+        }
+        running.cancel()
+        _ = await running.result
+        try await holder.query("ROLLBACK", logger: logger)
+        try waited.get()
+    }
+}
