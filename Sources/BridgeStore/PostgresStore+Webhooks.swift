@@ -190,15 +190,14 @@ extension PostgresStore {
         )
         let rows = try await connection.query(
             """
-            SELECT account_id, status_url, inbound_url, secret, previous_secret, previous_secret_expires_at, updated_at
+            SELECT account_id, status_url, inbound_url, secret, updated_at
             FROM account_webhooks WHERE account_id = \(accountID)
             """,
             logger: logger
         )
         var settings: WebhookSettings?
-        var legacy: RetiredWebhookSecret?
-        for try await (id, status, inbound, secret, previous, expires, updated) in rows.decode(
-            (UUID, String?, String?, String, String?, Date?, Date).self
+        for try await (id, status, inbound, secret, updated) in rows.decode(
+            (UUID, String?, String?, String, Date).self
         ) {
             settings = WebhookSettings(
                 accountID: id,
@@ -208,15 +207,13 @@ extension PostgresStore {
                 retiredSecrets: [],
                 updatedAt: updated
             )
-            if let previous, let expires {
-                legacy = RetiredWebhookSecret(secret: previous, retiredAt: updated, expiresAt: expires)
-            }
         }
         guard var settings else { throw PostgresStoreError.accountNotFound }
         let retired = try await connection.query(
             """
-            SELECT secret, retired_at, expires_at FROM webhook_retired_secrets
-            WHERE account_id = \(accountID) AND expires_at > now() ORDER BY retired_at DESC, id DESC
+            SELECT r.secret, r.retired_at, r.expires_at FROM account_webhooks s,
+                LATERAL (\(unescaped: Self.signingRetiredSecrets(of: "s", at: "now()"))) r
+            WHERE s.account_id = \(accountID) ORDER BY r.rank
             """,
             logger: logger
         )
@@ -224,14 +221,6 @@ extension PostgresStore {
             settings.retiredSecrets.append(
                 RetiredWebhookSecret(secret: secret, retiredAt: retiredAt, expiresAt: expires)
             )
-        }
-        // A secret retired by an instance of the version before migration 0014 (rolling upgrade),
-        // which knew only the one `previous_secret`.
-        if let legacy, legacy.expiresAt > Date(),
-            !settings.retiredSecrets.contains(where: { $0.secret == legacy.secret })
-        {
-            settings.retiredSecrets.append(legacy)
-            settings.retiredSecrets.sort { $0.retiredAt > $1.retiredAt }
         }
         return settings
     }
@@ -283,6 +272,35 @@ extension PostgresStore {
     /// without a cap, each rotation within the longest overlap (7 days) added one to every post.
     public static let maximumRetiredWebhookSecrets = 2
 
+    /// Which retired secrets of an account sign at a time, in the order they sign — the one
+    /// statement of the rule, used by the settings' read, the claim (the secrets a post is signed
+    /// with) and the rotation (which moves a secret only the old column knows into the table, then
+    /// ends those ranked beyond ``maximumRetiredWebhookSecrets``).
+    ///
+    /// A secret signs until its overlap ends (`expires_at` after `now`, an SQL expression); `rank`
+    /// counts from 1, the most recently retired first. Beside the rows of `webhook_retired_secrets`
+    /// (each with its `id`) comes the secret an instance of the version before migration 0014
+    /// (rolling upgrade) retired into `account_webhooks.previous_secret` alone, with `id` 0.
+    /// `settings` is an alias of the account's `account_webhooks` row. Reads list what there is:
+    /// secrets retired before the cap keep their overlaps until the next rotation applies it.
+    static func signingRetiredSecrets(of settings: String, at now: String) -> String {
+        """
+        SELECT o.secret, o.retired_at, o.expires_at, o.id,
+            row_number() OVER (ORDER BY o.retired_at DESC, o.id DESC) AS rank
+        FROM (
+            SELECT r.secret, r.retired_at, r.expires_at, r.id FROM webhook_retired_secrets r
+            WHERE r.account_id = \(settings).account_id
+            UNION ALL
+            SELECT \(settings).previous_secret, \(settings).updated_at, \(settings).previous_secret_expires_at, 0
+            WHERE NOT EXISTS (
+                SELECT 1 FROM webhook_retired_secrets r
+                WHERE r.account_id = \(settings).account_id AND r.secret = \(settings).previous_secret
+            )
+        ) o
+        WHERE o.expires_at > \(now)
+        """
+    }
+
     /// Replaces the secret with a new one (returned, shown once); the old one keeps signing beside
     /// it for `overlap` seconds so receivers can switch without losing an event. Secrets retired by
     /// earlier rotations keep signing until their own overlaps end, except that at most
@@ -308,28 +326,27 @@ extension PostgresStore {
                 logger: self.logger
             )
             // The current secret joins the retired ones — after one retired by an instance of the
-            // version before migration 0014, which only that version's column knows.
+            // version before migration 0014, which only that version's column knows (`id` 0).
             try await connection.query(
                 """
                 INSERT INTO webhook_retired_secrets (account_id, secret, retired_at, expires_at)
-                SELECT w.account_id, w.previous_secret, w.updated_at, w.previous_secret_expires_at FROM account_webhooks w
-                WHERE w.account_id = \(accountID) AND w.previous_secret_expires_at > now()
-                    AND NOT EXISTS (
-                        SELECT 1 FROM webhook_retired_secrets r WHERE r.account_id = w.account_id AND r.secret = w.previous_secret
-                    )
+                SELECT w.account_id, s.secret, s.retired_at, s.expires_at FROM account_webhooks w,
+                    LATERAL (\(unescaped: Self.signingRetiredSecrets(of: "w", at: "now()"))) s
+                WHERE w.account_id = \(accountID) AND s.id = 0
                 UNION ALL
                 SELECT w.account_id, w.secret, now(), now() + make_interval(secs => \(overlap)) FROM account_webhooks w
                 WHERE w.account_id = \(accountID) AND \(overlap) > 0
                 """,
                 logger: self.logger
             )
-            // Beyond the cap, the oldest stop now. Ordered as they sign (most recently retired first).
+            // Beyond the cap, the oldest stop now (all of them are in the table by now).
             let ended = try await connection.query(
                 """
                 UPDATE webhook_retired_secrets SET expires_at = now()
                 WHERE id IN (
-                    SELECT id FROM webhook_retired_secrets WHERE account_id = \(accountID) AND expires_at > now()
-                    ORDER BY retired_at DESC, id DESC OFFSET \(Int64(Self.maximumRetiredWebhookSecrets))
+                    SELECT s.id FROM account_webhooks w,
+                        LATERAL (\(unescaped: Self.signingRetiredSecrets(of: "w", at: "now()"))) s
+                    WHERE w.account_id = \(accountID) AND s.rank > \(Int64(Self.maximumRetiredWebhookSecrets))
                 )
                 RETURNING secret, retired_at, expires_at
                 """,
@@ -408,7 +425,10 @@ extension PostgresStore {
         let walked = crowded.filter { !blocked.contains($0) }
         let rows = try await self.client.query(
             """
-            WITH RECURSIVE due AS (
+            WITH RECURSIVE clock AS (
+                -- The worker's time, which says which retired secrets still sign.
+                SELECT \(now)::timestamptz AS instant
+            ), due AS (
                 SELECT d.id, d.account_id, d.destination, d.next_attempt_at, d.created_at FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(now) AND NOT (d.destination = ANY(\(blocked)::text[]))
                     AND NOT EXISTS (
@@ -481,17 +501,9 @@ extension PostgresStore {
             RETURNING w.id, w.account_id, w.event_type, w.url, w.destination, w.payload, w.attempts,
                 w.attempts_at_redelivery, w.redeliveries, w.retry_since,
                 (SELECT ARRAY[s.secret] || ARRAY(
-                    SELECT o.secret FROM (
-                        SELECT r.secret, r.retired_at, r.id FROM webhook_retired_secrets r
-                        WHERE r.account_id = s.account_id AND r.expires_at > \(now)
-                        UNION ALL
-                        -- retired by an instance of the version before migration 0014 (rolling upgrade)
-                        SELECT s.previous_secret, s.updated_at, 0 WHERE s.previous_secret_expires_at > \(now)
-                            AND NOT EXISTS (
-                                SELECT 1 FROM webhook_retired_secrets r
-                                WHERE r.account_id = s.account_id AND r.secret = s.previous_secret
-                            )
-                    ) o ORDER BY o.retired_at DESC, o.id DESC)
+                    SELECT o.secret
+                    FROM (\(unescaped: Self.signingRetiredSecrets(of: "s", at: "(SELECT instant FROM clock)"))) o
+                    ORDER BY o.rank)
                  FROM account_webhooks s WHERE s.account_id = w.account_id)
             """,
             logger: self.logger

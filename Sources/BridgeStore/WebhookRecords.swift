@@ -28,17 +28,19 @@ public struct WebhookSettings: Sendable, Hashable {
     /// Destination of `message.inbound` events.
     public var inboundURL: String?
     public var secret: String
-    /// Secrets rotated out whose overlap had not ended when read, the most recently retired first.
-    /// Each signs beside ``secret`` until its own expiry, unless a later rotation makes it one too
-    /// many: at most ``PostgresStore/maximumRetiredWebhookSecrets`` sign beside the current one.
+    /// Secrets rotated out whose overlap had not ended when read, in the order they sign: the most
+    /// recently retired first. Each signs beside ``secret`` until its own expiry, unless a later
+    /// rotation makes it one too many: at most ``PostgresStore/maximumRetiredWebhookSecrets`` sign
+    /// beside the current one. The store states which sign, and in what order, in one place
+    /// (`PostgresStore.signingRetiredSecrets`); the settings only keep what it read.
     public var retiredSecrets: [RetiredWebhookSecret]
     public var updatedAt: Date
 
     /// When the last retired secret stops signing (`nil` when none overlaps).
     public var previousSecretExpiresAt: Date? { self.retiredSecrets.map(\.expiresAt).max() }
 
-    /// The secrets that sign at `now`: the current one first, then the retired ones still within
-    /// their overlap, the most recently retired first.
+    /// The secrets that sign at `now` (at or after the read): the current one first, then those of
+    /// ``retiredSecrets`` whose overlap has not ended by then, in their order.
     public func signingSecrets(at now: Date) -> [String] {
         [self.secret] + self.retiredSecrets.filter { $0.expiresAt > now }.map(\.secret)
     }

@@ -2,6 +2,7 @@ import BridgeCore
 import BridgeStore
 import BridgeTestSupport
 import Foundation
+import Logging
 import PostgresNIO
 import SMPP
 import Testing
@@ -455,6 +456,39 @@ import Testing
             let s4 = try await store.rotateWebhookSecret(accountID: account, overlap: 0)
             #expect(s4.ended.isEmpty)
             #expect(s4.settings.signingSecrets(at: Date()) == [s4.secret, s2.secret, s1.secret])
+        }
+    }
+
+    /// A secret that an instance of the version before migration 0014 retired (a rolling upgrade)
+    /// is only in `account_webhooks.previous_secret`: it signs in its place among the others — in
+    /// the settings and in a claim — and the next rotation moves it into the table, where it counts
+    /// toward the cap.
+    @Test func aSecretRetiredByThePreviousVersionSignsAndCountsTowardTheCap() async throws {
+        try await withStore { store in
+            let account = try await store.createAccount(name: "acme").account.id
+            let original = try await store.webhookSettings(accountID: account).secret
+            let s1 = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
+            // The previous version rotates: it knows only the one column.
+            try await store.client.query(
+                """
+                UPDATE account_webhooks SET previous_secret = secret, secret = 'rotated-by-the-previous-version',
+                    previous_secret_expires_at = now() + interval '1 hour', updated_at = now()
+                WHERE account_id = \(account)
+                """,
+                logger: Logger(label: "test")
+            )
+            let signing = ["rotated-by-the-previous-version", s1.secret, original]
+            #expect(try await store.webhookSettings(accountID: account).signingSecrets(at: Date()) == signing)
+            _ = try await store.enqueueTestWebhook(accountID: account, url: "https://h.example/t")
+            #expect(try await self.claimEverythingDue(store).first?.secrets == signing)
+            #expect(
+                try await store.webhookSettings(accountID: account).signingSecrets(at: Date().addingTimeInterval(7200))
+                    == ["rotated-by-the-previous-version"]
+            )
+
+            let s2 = try await store.rotateWebhookSecret(accountID: account, overlap: 3600)
+            #expect(s2.ended.map(\.secret) == [original], "the oldest of three stops")
+            #expect(s2.settings.signingSecrets(at: Date()) == [s2.secret, "rotated-by-the-previous-version", s1.secret])
         }
     }
 
