@@ -4,12 +4,14 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct BatchQueueTests {
     /// A batch short of its limit goes when its oldest item has waited the window, not before.
+    /// (Timed from before the append, so a test run that stalls after it cannot shorten the wait
+    /// measured: no tolerance is needed.)
     @Test func aBatchWaitsOutItsWindow() async {
         let queue = BatchQueue<Int>(limit: 10, gathering: .milliseconds(300))
-        queue.append(1)
         let start = ContinuousClock.now
+        queue.append(1)
         #expect(await queue.next() == [1])
-        #expect(ContinuousClock.now - start >= .milliseconds(250))
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
     }
 
     /// What comes while a batch gathers joins it (the window here outlasts the test: the end of
@@ -101,10 +103,10 @@ import Testing
     /// it goes when that one is done.
     @Test func aQuietIdleQueueLetsAShortBatchGo() async throws {
         let queue = BatchQueue<Int>(limit: 100, gathering: .seconds(120), quietGap: .milliseconds(50))
-        queue.append(1)
         let start = ContinuousClock.now
+        queue.append(1)
         #expect(await queue.next() == [1])  // nothing in flight: after the gap
-        #expect(ContinuousClock.now - start >= .milliseconds(40))
+        #expect(ContinuousClock.now - start >= .milliseconds(50))
 
         async let second = queue.next()
         try await Task.sleep(for: .milliseconds(100))
@@ -122,19 +124,28 @@ import Testing
 
     /// Items that keep coming within the quiet gap keep the batch gathering: it goes once they
     /// stop — the gap after the last, where the timer armed for the gap after the first finds
-    /// that more came and moves on — with all of them. (A gap of seconds: a busy test run may
-    /// stretch the trickle's short sleeps, never that much.)
+    /// that more came and moves on — with all of them.
+    ///
+    /// The trickle lasts longer than the gap, so a batch that went a gap after the first item
+    /// would miss the last ones, whatever the machine's speed; its steps are a fortieth of the gap,
+    /// which a busy test run may stretch, never that much. The wait is timed from before the last
+    /// append, so it is at least the gap exactly.
     @Test func aTrickleWithinTheQuietGapKeepsGathering() async throws {
-        let queue = BatchQueue<Int>(limit: 100, gathering: .seconds(120), quietGap: .seconds(2))
+        let gap = Duration.seconds(2)
+        let queue = BatchQueue<Int>(limit: 1_000, gathering: .seconds(120), quietGap: gap)
         async let batch = queue.next()
+        let first = ContinuousClock.now
         queue.append(1)
-        for item in 2...10 {
-            try await Task.sleep(for: .milliseconds(30))
-            queue.append(item)
+        var appended = 1
+        var beforeLast = first
+        while ContinuousClock.now - first < gap * 1.5 {
+            try await Task.sleep(for: gap / 40)
+            appended += 1
+            beforeLast = ContinuousClock.now
+            queue.append(appended)
         }
-        let lastAppended = ContinuousClock.now
-        #expect(await batch == Array(1...10))
-        #expect(ContinuousClock.now - lastAppended >= .milliseconds(1_900))
+        #expect(await batch == Array(1...appended))
+        #expect(ContinuousClock.now - beforeLast >= gap)
     }
 
     /// A finished queue answers at once with what is left, then with empty batches.
