@@ -340,7 +340,7 @@ import Testing
             let second = try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret
             _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
             #expect(try await worker.deliverDue() == 1)
-            let request = receiver.requests[0]
+            let request = try #require(receiver.requests.first)
             #expect(request.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 3)
             for secret in [original, first, second] { #expect(try await pythonVerifies(request, secret: secret)) }
         }
@@ -357,7 +357,7 @@ import Testing
             }
             _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
             #expect(try await worker.deliverDue() == 1)
-            let request = receiver.requests[0]
+            let request = try #require(receiver.requests.first)
             #expect(request.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 3)
             for secret in secrets { #expect(try await pythonVerifies(request, secret: secret)) }
             #expect(!(try await pythonVerifies(request, secret: original)), "its overlap ended at the third rotation")
@@ -370,7 +370,7 @@ import Testing
             let new = try await store.rotateWebhookSecret(accountID: account, overlap: 3_600).secret
             _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
             #expect(try await worker.deliverDue() == 1)
-            let during = receiver.requests[0]
+            let during = try #require(receiver.requests.first)
             #expect(during.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 2)
             #expect(try await pythonVerifies(during, secret: new))
             #expect(try await pythonVerifies(during, secret: old))
@@ -378,7 +378,7 @@ import Testing
             clock.advance(by: 3_601)
             _ = try await store.enqueueTestWebhook(accountID: account, url: receiver.url)
             #expect(try await worker.deliverDue() == 1)
-            let after = receiver.requests[1]
+            let after = try #require(receiver.requests.dropFirst().first)
             #expect(after.headers.first(name: "SMSBridge-Signature")?.split(separator: ",").count == 1)
             #expect(try await pythonVerifies(after, secret: new))
             #expect(!(try await pythonVerifies(after, secret: old)))
