@@ -16,7 +16,9 @@ public import Hummingbird
 /// 2. content negotiation (`406` unless JSON is acceptable);
 /// 3. authentication: `Authorization: Bearer sbk_…` → the account in ``APIRequestContext`` (`401`);
 ///    a path asked with a method it does not have is answered here, once authenticated (`405`
-///    with `Allow`; `OPTIONS` `204` with `Allow`; `HEAD` as `GET`: ``MethodRoutes``);
+///    with `Allow`; `OPTIONS` `204` with `Allow`; `HEAD` as `GET`: ``MethodRoutes``; an extension
+///    method such as `QUERY`, which has no route at all, gets its `405` from
+///    ``ExtensionMethodMiddleware``);
 /// 4. the body limit (`413`);
 /// 5. idempotency: replay or `409` for a known `Idempotency-Key`;
 /// 6. the generated server and the handlers, which check back-pressure (`503` queue, `429` rate)
@@ -85,6 +87,8 @@ public struct BridgeAPI: Sendable {
             router.add(middleware: HeadMiddleware(pathPrefix: Self.pathPrefix))
             router.add(middleware: ProblemMiddleware(pathPrefix: Self.pathPrefix))
             let authentication = AuthenticationMiddleware(accounts: store, cache: keyCache, database: database)
+            // Methods without any route (`QUERY`, WebDAV's): `405` on the API's paths, like the others.
+            router.add(middleware: ExtensionMethodMiddleware(routes: methodRoutes, authentication: authentication))
             let routes = router.group()
                 .add(middleware: ContentNegotiationMiddleware())
                 .add(middleware: authentication)
@@ -113,9 +117,10 @@ public struct BridgeAPI: Sendable {
     /// Adds the API's routes (every path and method of the OpenAPI document; on those paths `HEAD`
     /// where there is a `GET`, `OPTIONS`, and `405` for other methods) and its middleware to `router`.
     ///
-    /// Three router-wide middlewares are added as well, which act only on paths under `/v1`: the
-    /// request log, dropping the body of answers to `HEAD`, and the rendering of errors as problems
-    /// (so that unknown `/v1` paths get a problem `404` too). Other routes of `router` are not
+    /// Four router-wide middlewares are added as well, which act only on paths under `/v1`: the
+    /// request log, dropping the body of answers to `HEAD`, the rendering of errors as problems
+    /// (so that unknown `/v1` paths get a problem `404` too), and the `405` of extension methods on
+    /// the API's paths. Other routes of `router` are not
     /// affected.
     public func addRoutes(to router: Router<APIRequestContext>) {
         self.mount(router)

@@ -12,8 +12,8 @@ import Testing
 @testable import BridgeHTTP
 
 /// A path of the API asked with a method it does not have: `405` with `Allow` once authenticated,
-/// `HEAD` answered as `GET` without the body, `OPTIONS` `204` with `Allow` (RFC 9110). Unknown
-/// paths stay `404`.
+/// `HEAD` answered as `GET` without the body, `OPTIONS` `204` with `Allow` (RFC 9110); extension
+/// methods (`QUERY`) `405` too. Unknown paths stay `404`.
 @Suite(.timeLimit(.minutes(1))) struct MethodTests {
     /// Checks a `405` problem and its `Allow` header.
     private func expectMethodNotAllowed(
@@ -105,6 +105,36 @@ import Testing
                 let options = try await api.request(.options, path)
                 #expect(options.status == .noContent, "OPTIONS \(template)")
                 #expect(options.headers[.allow] == allow, "OPTIONS \(template)")
+            }
+        }
+    }
+
+    /// A method without any route — `QUERY`, WebDAV's `PROPFIND`, one made up — is a method the path
+    /// does not have either: `405` with `Allow` on the API's paths, after the key; unknown paths `404`.
+    @Test func extensionMethodsAre405WithAllowOnTheAPIsPaths() async throws {
+        try await withAPI { api in
+            let id = UUID().uuidString.lowercased()
+            for (name, path, allow) in [
+                ("QUERY", "/v1/messages", "GET, HEAD, POST, OPTIONS"),
+                ("PROPFIND", "/v1/messages/\(id)", "GET, HEAD, DELETE, OPTIONS"),
+                ("MKCOL", "/v1/inbound", "GET, HEAD, OPTIONS"),
+                ("QUERY", "/v1/messages/batch", "POST, OPTIONS"),
+                ("FROB", "/v1/webhooks/deliveries/\(id)/redeliver", "POST, OPTIONS"),
+                ("QUERY", "/v1/account/webhooks", "GET, HEAD, PUT, OPTIONS"),
+            ] {
+                let method = try #require(HTTPRequest.Method(name))
+                try self.expectMethodNotAllowed(try await api.request(method, path), method, path, allow: allow)
+            }
+            let query = try #require(HTTPRequest.Method("QUERY"))
+            for key in [String?.none, "sbk_unknown"] {
+                let response = try await api.request(query, "/v1/messages", key: .some(key))
+                #expect(response.status == .unauthorized, "QUERY with \(key ?? "no key")")
+                #expect(response.headers[.allow] == nil)
+            }
+            for path in ["/v1/nowhere", "/v1/messages/\(id)/parts", "/v1", "/elsewhere"] {
+                let response = try await api.request(query, path)
+                #expect(response.status == .notFound, "QUERY \(path)")
+                #expect(response.headers[.allow] == nil)
             }
         }
     }
@@ -218,6 +248,13 @@ import Testing
                 .put,
                 "/v1/messages",
                 allow: "GET, HEAD, POST, OPTIONS"
+            )
+            let query = try #require(HTTPRequest.Method("QUERY"))
+            try self.expectMethodNotAllowed(
+                try await api.request(query, "/v1/inbound"),
+                query,
+                "/v1/inbound",
+                allow: "GET, HEAD, OPTIONS"
             )
             let headRefused = try await api.request(.head, "/v1/messages/batch")
             #expect(headRefused.status == .methodNotAllowed)

@@ -15,8 +15,9 @@ import Synchronization
 /// `Allow` lists the operations' methods, `HEAD` where there is a `GET`, and `OPTIONS`. The table
 /// is not written by hand: it is recorded by registering the generated server's handlers on a
 /// transport that only notes them, so a new path or method of `openapi/openapi.yaml` is in it as
-/// soon as the code is generated again. Unknown paths stay `404`, and so do methods outside
-/// ``refusedMethods`` (WebDAV's and other extension methods).
+/// soon as the code is generated again. Unknown paths stay `404`. Methods outside
+/// ``refusedMethods`` (`QUERY`, WebDAV's and other extension methods) have no route; their `405`
+/// comes from ``ExtensionMethodMiddleware``, which matches the request's path against ``routes``.
 struct MethodRoutes: Sendable {
     typealias Handler =
         @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
