@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "5f58862f737a3b9237551083da0a8b9a0e3cdc998f5484f81353e4f76ef68fdc"
+let openAPISpecSHA256 = "dddb433c0928b53e0be0df42cb9dbdffa5eebe22f7a8838557f0a6dcfdff059a"

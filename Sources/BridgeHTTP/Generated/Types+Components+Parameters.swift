@@ -21,7 +21,11 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
         internal typealias Limit = Swift.Int
-        /// The `next_cursor` of the previous page.
+        /// The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
+        /// characters). Any other value, the empty string included, is refused with `400` (`cursor`,
+        /// `invalid`): the pattern below is the token's form, but only a token the API returned names a
+        /// position.
+        ///
         ///
         /// - Remark: Generated from `#/components/parameters/Cursor`.
         internal typealias Cursor = Swift.String

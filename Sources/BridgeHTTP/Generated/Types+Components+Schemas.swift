@@ -7,42 +7,82 @@ extension Components {
     /// Types generated from the `#/components/schemas` section of the OpenAPI document.
     internal enum Schemas {
         /// One message to send. `to`, `from` and one of `text` or `body` are required; every missing
-        /// or invalid field is reported at once.
+        /// or invalid field is reported at once, in one `400` whose `errors` name each of them
+        /// (`{}` gets `to`, `from` and `text` as `required`).
+        ///
+        /// They are not listed in `required` on purpose: the generated server stops reading a body at
+        /// its first missing required property, so `{}` would be answered with `to` alone, and a batch
+        /// item without `to` would refuse the whole batch instead of getting its own result in the
+        /// `207`. The server checks them itself, with the other fields. For the same reason the choice
+        /// of `text` or `body` is not an `anyOf`: give exactly one of them (`text` with any `encoding`
+        /// but `binary`; `body` with `encoding` `binary` or none).
+        ///
+        /// Lengths count characters as people read them (grapheme clusters): a value within
+        /// `maxLength` code points is always within the limit. `null` is read as the field left out
+        /// (also for `encoding` and `priority`, though their schemas cannot say so without changing the
+        /// generated types).
         ///
         ///
         /// - Remark: Generated from `#/components/schemas/SendMessageRequest`.
         internal struct SendMessageRequest: Codable, Hashable, Sendable {
-            /// Required. The recipient, E.164 (`+447700900123`), or 3–15 digits without `+` (a short code, or an international number written without its `+`). Spaces, dashes, dots and parentheses are ignored.
+            /// Required. The recipient, E.164 (`+447700900123`: 7–15 digits, the first not 0), or 3–15
+            /// digits without `+` (a short code, or an international number written without its `+`).
+            /// Spaces, dashes, dots and parentheses are ignored. Refused with `no_route` when no
+            /// connector serves the destination.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/to`.
             internal var to: Swift.String?
-            /// Required. The sender, a number or short code, or a name of 1–11 GSM characters.
+            /// Required. The sender: a number as for `to` (sent compacted), or a name of 1–11
+            /// characters of the GSM 03.38 default alphabet, without control characters and without
+            /// characters of the extension table (`€`, `[`, `^` …). White space at either end is
+            /// ignored. A name that, without spaces, dashes, dots and parentheses, starts with `+` or
+            /// is all digits is a number, and checked as one (`12` is refused: too short).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/from`.
             internal var from: Swift.String?
-            /// The text. Long texts are split into concatenated parts.
+            /// The text, not empty and without U+0000 (send binary data as `body`). Long texts are
+            /// split into concatenated parts (153 GSM-7 or 67 UCS-2 characters each). Refused when a
+            /// character does not fit the `encoding` asked for (`unencodable`) or the text needs more
+            /// parts than the connector allows (`too_many_parts`).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/text`.
             internal var text: Swift.String?
-            /// Binary user data, base64, with `encoding` `binary`. Exclusive with `text`.
+            /// Binary user data, with `encoding` `binary` (or no `encoding`). Exclusive with `text`.
+            /// Strict base64 (RFC 4648, standard alphabet), not empty; the padding may be left out,
+            /// nothing else is tolerated (no white space, no URL-safe alphabet, unused bits zero).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/body`.
             internal var body: Swift.String?
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/encoding`.
             internal var encoding: Components.Schemas.RequestedEncoding?
-            /// Your own reference (at most 128 characters), returned with the message and filterable.
+            /// Your own reference, returned with the message and filterable: at most 128 characters,
+            /// no control characters (U+0000–U+001F, U+007F). An empty one is none.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/client_ref`.
             internal var clientRef: Swift.String?
-            /// Where status webhooks for this message go, instead of the account's URL (http or https).
+            /// Where status webhooks for this message go, instead of the account's URL: an http or
+            /// https URL of at most 2048 characters with a host, no credentials, no spaces or control
+            /// characters, a port (if any) 1–65535, and — unless the service allows it
+            /// (`webhooks.allow_private_destinations`) — not a private, loopback or link-local address.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/callback_url`.
             internal var callbackUrl: Swift.String?
-            /// Seconds the network may keep trying to deliver (60 to 604800).
+            /// Seconds the network may keep trying to deliver, 60 to 604800 (7 days; the service's
+            /// `messages.min_validity` and `messages.max_validity`), counted from acceptance (from `send_at` for a
+            /// scheduled message).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/validity`.
             internal var validity: Swift.Int?
-            /// When to send. A time in the future makes the message `scheduled`; a past time sends at once.
+            /// When to send. A time in the future makes the message `scheduled`; a past time sends at
+            /// once. At most 365 days ahead (the service's `messages.max_schedule_ahead`).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/send_at`.
             internal var sendAt: Foundation.Date?
@@ -52,25 +92,182 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/request_receipt`.
             internal var requestReceipt: Swift.Bool?
-            /// At most 10 labels of 1–64 characters.
+            /// At most 10 labels of 1–64 characters, without control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/tags`.
             internal var tags: [Swift.String]?
             /// Creates a new `SendMessageRequest`.
             ///
             /// - Parameters:
-            ///   - to: Required. The recipient, E.164 (`+447700900123`), or 3–15 digits without `+` (a short code, or an international number written without its `+`). Spaces, dashes, dots and parentheses are ignored.
-            ///   - from: Required. The sender, a number or short code, or a name of 1–11 GSM characters.
-            ///   - text: The text. Long texts are split into concatenated parts.
-            ///   - body: Binary user data, base64, with `encoding` `binary`. Exclusive with `text`.
+            ///   - to: Required. The recipient, E.164 (`+447700900123`: 7–15 digits, the first not 0), or 3–15
+            ///   - from: Required. The sender: a number as for `to` (sent compacted), or a name of 1–11
+            ///   - text: The text, not empty and without U+0000 (send binary data as `body`). Long texts are
+            ///   - body: Binary user data, with `encoding` `binary` (or no `encoding`). Exclusive with `text`.
             ///   - encoding:
-            ///   - clientRef: Your own reference (at most 128 characters), returned with the message and filterable.
-            ///   - callbackUrl: Where status webhooks for this message go, instead of the account's URL (http or https).
-            ///   - validity: Seconds the network may keep trying to deliver (60 to 604800).
-            ///   - sendAt: When to send. A time in the future makes the message `scheduled`; a past time sends at once.
+            ///   - clientRef: Your own reference, returned with the message and filterable: at most 128 characters,
+            ///   - callbackUrl: Where status webhooks for this message go, instead of the account's URL: an http or
+            ///   - validity: Seconds the network may keep trying to deliver, 60 to 604800 (7 days; the service's
+            ///   - sendAt: When to send. A time in the future makes the message `scheduled`; a past time sends at
             ///   - priority:
             ///   - requestReceipt: Whether to ask the network for a delivery receipt. Default true.
-            ///   - tags: At most 10 labels of 1–64 characters.
+            ///   - tags: At most 10 labels of 1–64 characters, without control characters.
+            internal init(
+                to: Swift.String? = nil,
+                from: Swift.String? = nil,
+                text: Swift.String? = nil,
+                body: Swift.String? = nil,
+                encoding: Components.Schemas.RequestedEncoding? = nil,
+                clientRef: Swift.String? = nil,
+                callbackUrl: Swift.String? = nil,
+                validity: Swift.Int? = nil,
+                sendAt: Foundation.Date? = nil,
+                priority: Components.Schemas.MessagePriority? = nil,
+                requestReceipt: Swift.Bool? = nil,
+                tags: [Swift.String]? = nil
+            ) {
+                self.to = to
+                self.from = from
+                self.text = text
+                self.body = body
+                self.encoding = encoding
+                self.clientRef = clientRef
+                self.callbackUrl = callbackUrl
+                self.validity = validity
+                self.sendAt = sendAt
+                self.priority = priority
+                self.requestReceipt = requestReceipt
+                self.tags = tags
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case to
+                case from
+                case text
+                case body
+                case encoding
+                case clientRef = "client_ref"
+                case callbackUrl = "callback_url"
+                case validity
+                case sendAt = "send_at"
+                case priority
+                case requestReceipt = "request_receipt"
+                case tags
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.to = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .to
+                )
+                self.from = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .from
+                )
+                self.text = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .text
+                )
+                self.body = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .body
+                )
+                self.encoding = try container.decodeIfPresent(
+                    Components.Schemas.RequestedEncoding.self,
+                    forKey: .encoding
+                )
+                self.clientRef = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .clientRef
+                )
+                self.callbackUrl = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .callbackUrl
+                )
+                self.validity = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .validity
+                )
+                self.sendAt = try container.decodeIfPresent(
+                    Foundation.Date.self,
+                    forKey: .sendAt
+                )
+                self.priority = try container.decodeIfPresent(
+                    Components.Schemas.MessagePriority.self,
+                    forKey: .priority
+                )
+                self.requestReceipt = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .requestReceipt
+                )
+                self.tags = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .tags
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "to",
+                    "from",
+                    "text",
+                    "body",
+                    "encoding",
+                    "client_ref",
+                    "callback_url",
+                    "validity",
+                    "send_at",
+                    "priority",
+                    "request_receipt",
+                    "tags"
+                ])
+            }
+        }
+        /// One message of a batch: the fields of `SendMessageRequest`, with their types and
+        /// enumerations. What makes an item unreadable — an unknown field, a value of the wrong JSON
+        /// type, an `encoding` or `priority` that is not one of the values — refuses the whole batch
+        /// with `400`. Every other rule of `SendMessageRequest` (the patterns, lengths and ranges there,
+        /// and the required fields) is checked item by item: an item that breaks one gets its own
+        /// `400` problem in the `207`, and the others are stored. So the rules are not repeated here: a
+        /// batch that breaks them is still a batch the server accepts.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/BatchItem`.
+        internal struct BatchItem: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/BatchItem/to`.
+            internal var to: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/from`.
+            internal var from: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/text`.
+            internal var text: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/body`.
+            internal var body: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/encoding`.
+            internal var encoding: Components.Schemas.RequestedEncoding?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/client_ref`.
+            internal var clientRef: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/callback_url`.
+            internal var callbackUrl: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/validity`.
+            internal var validity: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/send_at`.
+            internal var sendAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/priority`.
+            internal var priority: Components.Schemas.MessagePriority?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/request_receipt`.
+            internal var requestReceipt: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/BatchItem/tags`.
+            internal var tags: [Swift.String]?
+            /// Creates a new `BatchItem`.
+            ///
+            /// - Parameters:
+            ///   - to:
+            ///   - from:
+            ///   - text:
+            ///   - body:
+            ///   - encoding:
+            ///   - clientRef:
+            ///   - callbackUrl:
+            ///   - validity:
+            ///   - sendAt:
+            ///   - priority:
+            ///   - requestReceipt:
+            ///   - tags:
             internal init(
                 to: Swift.String? = nil,
                 from: Swift.String? = nil,
@@ -181,12 +378,12 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/BatchRequest`.
         internal struct BatchRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/BatchRequest/messages`.
-            internal var messages: [Components.Schemas.SendMessageRequest]
+            internal var messages: [Components.Schemas.BatchItem]
             /// Creates a new `BatchRequest`.
             ///
             /// - Parameters:
             ///   - messages:
-            internal init(messages: [Components.Schemas.SendMessageRequest]) {
+            internal init(messages: [Components.Schemas.BatchItem]) {
                 self.messages = messages
             }
             internal enum CodingKeys: String, CodingKey {
@@ -195,7 +392,7 @@ extension Components {
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
                 self.messages = try container.decode(
-                    [Components.Schemas.SendMessageRequest].self,
+                    [Components.Schemas.BatchItem].self,
                     forKey: .messages
                 )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
@@ -1126,7 +1323,10 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/RedeliverRequest`.
         internal struct RedeliverRequest: Codable, Hashable, Sendable {
             /// Where to send it this time and on its retries; default the account's URL as it is now
-            /// for events that went to an account URL, else where it went before.
+            /// for events that went to an account URL, else where it went before. A webhook URL:
+            /// http or https, at most 2048 characters, with a host, no credentials, no spaces or control
+            /// characters, a port (if any) 1–65535, and — unless the service allows it — not a private,
+            /// loopback or link-local address.
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/RedeliverRequest/url`.
@@ -1154,14 +1354,18 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/TestWebhookRequest`.
         internal struct TestWebhookRequest: Codable, Hashable, Sendable {
-            /// Where to send it; default the account's `status_url`.
+            /// Where to send it; default the account's `status_url` (`400` `url` `required` when it
+            /// has none). A webhook URL: http or https, at most 2048 characters, with a host, no credentials, no spaces or control
+            /// characters, a port (if any) 1–65535, and — unless the service allows it — not a private,
+            /// loopback or link-local address.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/TestWebhookRequest/url`.
             internal var url: Swift.String?
             /// Creates a new `TestWebhookRequest`.
             ///
             /// - Parameters:
-            ///   - url: Where to send it; default the account's `status_url`.
+            ///   - url: Where to send it; default the account's `status_url` (`400` `url` `required` when it
             internal init(url: Swift.String? = nil) {
                 self.url = url
             }
@@ -1273,7 +1477,11 @@ extension Components {
                 case expiresAt = "expires_at"
             }
         }
-        /// The whole settings resource; a URL left out (or `null`) is cleared.
+        /// The whole settings resource; a URL left out (or `null`) is cleared. Each URL: http or
+        /// https, at most 2048 characters, with a host, no credentials, no spaces or control
+        /// characters, a port (if any) 1–65535, and — unless the service allows it — not a private,
+        /// loopback or link-local address.
+        ///
         ///
         /// - Remark: Generated from `#/components/schemas/WebhookSettingsUpdate`.
         internal struct WebhookSettingsUpdate: Codable, Hashable, Sendable {

@@ -22,11 +22,13 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/status`.
                 internal var status: Components.Schemas.MessageStatus?
-                /// Only messages to this recipient, as stored (spaces removed). Encode `+` as `%2B`.
+                /// Only messages to this recipient, as stored (spaces, dashes, dots and parentheses
+                /// removed). Encode `+` as `%2B`. No control characters (U+0000–U+001F, U+007F).
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/to`.
                 internal var to: Swift.String?
-                /// Only messages with this `client_ref`.
+                /// Only messages with this `client_ref`. No control characters (U+0000–U+001F, U+007F).
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/client_ref`.
                 internal var clientRef: Swift.String?
@@ -42,7 +44,11 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/limit`.
                 internal var limit: Components.Parameters.Limit?
-                /// The `next_cursor` of the previous page.
+                /// The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
+                /// characters). Any other value, the empty string included, is refused with `400` (`cursor`,
+                /// `invalid`): the pattern below is the token's form, but only a token the API returned names a
+                /// position.
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/cursor`.
                 internal var cursor: Components.Parameters.Cursor?
@@ -50,12 +56,12 @@ internal enum Operations {
                 ///
                 /// - Parameters:
                 ///   - status: Only messages with this status.
-                ///   - to: Only messages to this recipient, as stored (spaces removed). Encode `+` as `%2B`.
-                ///   - clientRef: Only messages with this `client_ref`.
+                ///   - to: Only messages to this recipient, as stored (spaces, dashes, dots and parentheses
+                ///   - clientRef: Only messages with this `client_ref`. No control characters (U+0000–U+001F, U+007F).
                 ///   - createdSince: Only messages created at or after this time.
                 ///   - createdUntil: Only messages created before this time.
                 ///   - limit: Page size, 1–500. Default 50.
-                ///   - cursor: The `next_cursor` of the previous page.
+                ///   - cursor: The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
                 internal init(
                     status: Components.Schemas.MessageStatus? = nil,
                     to: Swift.String? = nil,
@@ -1455,7 +1461,11 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/inbound/GET/query/limit`.
                 internal var limit: Components.Parameters.Limit?
-                /// The `next_cursor` of the previous page.
+                /// The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
+                /// characters). Any other value, the empty string included, is refused with `400` (`cursor`,
+                /// `invalid`): the pattern below is the token's form, but only a token the API returned names a
+                /// position.
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/inbound/GET/query/cursor`.
                 internal var cursor: Components.Parameters.Cursor?
@@ -1463,7 +1473,7 @@ internal enum Operations {
                 ///
                 /// - Parameters:
                 ///   - limit: Page size, 1–500. Default 50.
-                ///   - cursor: The `next_cursor` of the previous page.
+                ///   - cursor: The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
                 internal init(
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil
@@ -1936,7 +1946,11 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/GET/query/limit`.
                 internal var limit: Components.Parameters.Limit?
-                /// The `next_cursor` of the previous page.
+                /// The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
+                /// characters). Any other value, the empty string included, is refused with `400` (`cursor`,
+                /// `invalid`): the pattern below is the token's form, but only a token the API returned names a
+                /// position.
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/webhooks/deliveries/GET/query/cursor`.
                 internal var cursor: Components.Parameters.Cursor?
@@ -1947,7 +1961,7 @@ internal enum Operations {
                 ///   - eventType: Only events of this type.
                 ///   - messageId: Only events about this message (sent or received).
                 ///   - limit: Page size, 1–500. Default 50.
-                ///   - cursor: The `next_cursor` of the previous page.
+                ///   - cursor: The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
                 internal init(
                     status: Components.Schemas.WebhookDeliveryStatus? = nil,
                     eventType: Components.Schemas.WebhookEventType? = nil,

@@ -4,9 +4,29 @@ import Foundation
 
 // Conversions between the API's schemas (generated) and the domain and store types.
 
+/// The fields of a message to send: a `SendMessageRequest`, or a batch's `BatchItem` (the same
+/// fields, whose rules the validator checks item by item).
+protocol SendMessageFields {
+    var to: String? { get }
+    var from: String? { get }
+    var text: String? { get }
+    var body: String? { get }
+    var encoding: Components.Schemas.RequestedEncoding? { get }
+    var clientRef: String? { get }
+    var callbackUrl: String? { get }
+    var validity: Int? { get }
+    var sendAt: Date? { get }
+    var priority: Components.Schemas.MessagePriority? { get }
+    var requestReceipt: Bool? { get }
+    var tags: [String]? { get }
+}
+
+extension Components.Schemas.SendMessageRequest: SendMessageFields {}
+extension Components.Schemas.BatchItem: SendMessageFields {}
+
 extension SendRequest {
     /// The request as the validator takes it.
-    init(_ request: Components.Schemas.SendMessageRequest) {
+    init(_ request: some SendMessageFields) {
         self.init(
             to: request.to,
             from: request.from,

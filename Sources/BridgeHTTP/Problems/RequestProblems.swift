@@ -137,9 +137,10 @@ enum RequestProblems {
             return unknown(in: root, prefix: "", isKnown: isMessageField)
         }
         var fields = unknown(in: root, prefix: "") { Components.Schemas.BatchRequest.CodingKeys(rawValue: $0) != nil }
+        let isItemField = { Components.Schemas.BatchItem.CodingKeys(rawValue: $0) != nil }
         for (index, item) in ((root["messages"] as? [Any]) ?? []).enumerated() {
             guard let item = item as? [String: Any] else { continue }
-            fields += unknown(in: item, prefix: "messages[\(index)]", isKnown: isMessageField)
+            fields += unknown(in: item, prefix: "messages[\(index)]", isKnown: isItemField)
         }
         return fields
     }
@@ -167,7 +168,7 @@ enum RequestProblems {
             let schema: any Decodable.Type
             switch (operationID, number.path.count) {
             case (Operations.SendMessageBatch.id, 3) where number.path[0].stringValue == "messages":
-                schema = Components.Schemas.SendMessageRequest.self
+                schema = Components.Schemas.BatchItem.self
             case (_, 1):
                 guard let root = Self.bodySchema(of: operationID) else { return nil }
                 schema = root
