@@ -37,9 +37,16 @@ import Testing
         // Every send is stored (no dispatcher runs), so the rate limit must not refuse the fuzzer.
         try await withAPI(.live, accountRateLimit: 1_000_000) { api in
             let port = try #require(api.client.port)
+            // schemathesis keeps a cache of crashes in `.schemathesis/` of its working directory:
+            // a folder of its own, not the repository.
+            let workingDirectory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("smsbridge-schemathesis-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: workingDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: workingDirectory) }
             let run = try ChildProcess(
                 "/usr/bin/env",
                 [
+                    "--chdir", workingDirectory.path,
                     "python3", "-m", "schemathesis.cli", "run", SpecTests.specURL.path,
                     "--url", "http://localhost:\(port)",
                     "--header", "Authorization: Bearer \(api.key)",
