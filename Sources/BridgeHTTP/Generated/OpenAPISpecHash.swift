@@ -2,4 +2,4 @@
 
 /// SHA-256 of `openapi/openapi.yaml` when `Types.swift` and `Server.swift` were generated from it
 /// (swift-openapi-generator 1.14.3).
-let openAPISpecSHA256 = "dddb433c0928b53e0be0df42cb9dbdffa5eebe22f7a8838557f0a6dcfdff059a"
+let openAPISpecSHA256 = "446301c7f6a2f03c519842a6edb781d45b9717f3315ae86865d5907c3e8aca8b"

@@ -81,7 +81,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/validity`.
             internal var validity: Swift.Int?
             /// When to send. A time in the future makes the message `scheduled`; a past time sends at
-            /// once. At most 365 days ahead (the service's `messages.max_schedule_ahead`).
+            /// once. At most 365 days ahead (the service's `messages.max_schedule_ahead`). RFC 3339 as the server reads it: `T` and `Z` in capitals, no leap second, an offset within ±18:00.
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/SendMessageRequest/send_at`.
@@ -220,8 +220,8 @@ extension Components {
         }
         /// One message of a batch: the fields of `SendMessageRequest`, with their types and
         /// enumerations. What makes an item unreadable — an unknown field, a value of the wrong JSON
-        /// type, an `encoding` or `priority` that is not one of the values — refuses the whole batch
-        /// with `400`. Every other rule of `SendMessageRequest` (the patterns, lengths and ranges there,
+        /// type, an `encoding` or `priority` that is not one of the values, a `send_at` that is not a
+        /// date-time the server reads — refuses the whole batch with `400`. Every other rule of `SendMessageRequest` (the patterns, lengths and ranges there,
         /// and the required fields) is checked item by item: an item that breaks one gets its own
         /// `400` problem in the `207`, and the others are stored. So the rules are not repeated here: a
         /// batch that breaks them is still a batch the server accepts.

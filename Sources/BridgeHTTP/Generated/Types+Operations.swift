@@ -32,11 +32,15 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/client_ref`.
                 internal var clientRef: Swift.String?
-                /// Only messages created at or after this time.
+                /// Only messages created at or after this time. RFC 3339 as the server reads it: `T` and `Z` in capitals,
+                /// no leap second, an offset within ±18:00.
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/created_since`.
                 internal var createdSince: Foundation.Date?
-                /// Only messages created before this time.
+                /// Only messages created before this time. RFC 3339 as the server reads it: `T` and `Z` in capitals,
+                /// no leap second, an offset within ±18:00.
+                ///
                 ///
                 /// - Remark: Generated from `#/paths/v1/messages/GET/query/created_until`.
                 internal var createdUntil: Foundation.Date?
@@ -58,8 +62,8 @@ internal enum Operations {
                 ///   - status: Only messages with this status.
                 ///   - to: Only messages to this recipient, as stored (spaces, dashes, dots and parentheses
                 ///   - clientRef: Only messages with this `client_ref`. No control characters (U+0000–U+001F, U+007F).
-                ///   - createdSince: Only messages created at or after this time.
-                ///   - createdUntil: Only messages created before this time.
+                ///   - createdSince: Only messages created at or after this time. RFC 3339 as the server reads it: `T` and `Z` in capitals,
+                ///   - createdUntil: Only messages created before this time. RFC 3339 as the server reads it: `T` and `Z` in capitals,
                 ///   - limit: Page size, 1–500. Default 50.
                 ///   - cursor: The `next_cursor` of the previous page, as it came: an opaque token (unpadded base64url, 51–76
                 internal init(
