@@ -338,6 +338,37 @@ import Testing
             #expect(logs.records("claiming messages canceled").count == 1, "the claim did stop on the cancellation")
         }
     }
+
+    /// A database away when the dispatcher starts is waited for: it registers its instance once
+    /// the database is back. Its run threw at once, which ended the service group and closed the
+    /// SMSC sessions.
+    @Test func aDatabaseAwayAtStartIsWaitedFor() async throws {
+        try await withStore("dispatch-register") { store in
+            let logs = CapturedLogs()
+            let id = UUID()
+            var configuration = Dispatcher.Configuration()
+            configuration.databaseTimeout = .milliseconds(500)
+            let dispatcher = Dispatcher(
+                store: store,
+                connectors: [:],
+                configuration: configuration,
+                instanceID: id,
+                logger: logs.logger(label: "dispatcher", level: .debug)
+            )
+            let running = try await whileDatabaseAway(try await store.databaseName()) {
+                let running = Task { try await dispatcher.run() }
+                try await waitUntil("two attempts", timeout: .seconds(20)) {
+                    logs.records("registering the instance failed; claiming waits for it").count >= 2
+                }
+                return running
+            }
+            try await waitUntil("the instance registered", timeout: .seconds(20)) {
+                try await store.execute("SELECT count(*)::text FROM instances WHERE id = '\(id)'") == "1"
+            }
+            running.cancel()
+            try await running.value
+        }
+    }
 }
 
 /// A trigger (`event`: when, on which table, for which rows) that refuses, with a PL/pgSQL error
