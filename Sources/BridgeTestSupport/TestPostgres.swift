@@ -91,8 +91,10 @@ public actor TestPostgres {
     }
 
     /// Runs one statement on the server's `postgres` database, e.g. to take a test database away
-    /// (`ALTER DATABASE … ALLOW_CONNECTIONS false`) and give it back.
-    public func administer(_ sql: String) async throws {
+    /// (`ALTER DATABASE … ALLOW_CONNECTIONS false`) and give it back. Returns the number of rows
+    /// it gave.
+    @discardableResult
+    public func administer(_ sql: String) async throws -> Int {
         try await self.execute(sql, on: try await self.start())
     }
 
@@ -100,7 +102,7 @@ public actor TestPostgres {
     /// on a pool whose `run()` a canceled test ended (or had not started yet).
     private var admin: PostgresClient?
 
-    private func execute(_ sql: String, on server: Server) async throws {
+    private func execute(_ sql: String, on server: Server) async throws -> Int {
         let admin: PostgresClient
         if let existing = self.admin {
             admin = existing
@@ -111,15 +113,16 @@ public actor TestPostgres {
             self.admin = admin
             Task.detached { await admin.run() }
         }
-        try await StallWatch.watch("administer: \(sql)") {
+        return try await StallWatch.watch("administer: \(sql)") {
             // A template a moment ago still in use (its last connection closing) is refused with
             // object_in_use after PostgreSQL's own 5-second wait: try again.
             var attempt = 0
             while true {
                 do {
                     // Drain the result: the command is complete only then.
-                    for try await _ in try await admin.query(PostgresQuery(unsafeSQL: sql)) {}
-                    return
+                    var rows = 0
+                    for try await _ in try await admin.query(PostgresQuery(unsafeSQL: sql)) { rows += 1 }
+                    return rows
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 3 {
                     attempt += 1
                 }

@@ -102,10 +102,10 @@ import Testing
                 #expect(line.contains(" warning "), "\(line)")
                 #expect(line.contains("error=connection refused (127.0.0.1:\(port))"), "\(line)")
             }
-            let signalled = ContinuousClock.now
+            // Well before the 30 attempts run out; that the wait between two attempts ends at once
+            // is DatabaseWaitTests' (a timed bound here fails on a loaded machine).
             process.kill(signal)
             #expect(try await process.wait(timeout: .seconds(10)) == 0, "\(process.stderr)")
-            #expect(ContinuousClock.now - signalled < .seconds(1.5), "stopped in the middle of the wait")
             #expect(process.stderr.contains("stopped while waiting for the database"), "\(process.stderr)")
         }
     }

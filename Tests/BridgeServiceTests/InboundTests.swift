@@ -255,12 +255,12 @@ extension Bridge {
             // The simulator counts what a test injects as mobile-originated, receipts included.
             bridge.simulator.injectMO(parts: [pdu])
             let injected = ContinuousClock.now
-            try await waitUntil("a temporary error", timeout: .seconds(9)) { bridge.simulator.counters.moRetries >= 1 }
+            try await bridge.waitForSimulator("a temporary error", timeout: .seconds(9)) { $0.moRetries >= 1 }
             #expect(ContinuousClock.now - injected < .seconds(9))
             #expect(bridge.simulator.counters.moAcknowledged == 0)
         }
-        try await waitUntil("acknowledged, the database back", timeout: .seconds(20)) {
-            bridge.simulator.counters.moAcknowledged == 1
+        try await bridge.waitForSimulator("acknowledged, the database back", timeout: .seconds(20)) {
+            $0.moAcknowledged == 1
         }
     }
 
@@ -312,17 +312,15 @@ extension Bridge {
             try await whileDatabaseAway(try await bridge.store.databaseName()) {
                 _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: texts[0]))
                 // At the deadline, or earlier when it met a connection being ended.
-                try await waitUntil("the first answered", timeout: .seconds(15)) {
-                    bridge.simulator.counters.moRetries >= 1
-                }
+                try await bridge.waitForSimulator("the first answered", timeout: .seconds(15)) { $0.moRetries >= 1 }
                 let before = bridge.simulator.counters.moRetries
                 for text in texts.dropFirst() {
                     _ = try bridge.simulator.injectMO(.init(from: "447700900555", to: "12345", text: text))
                 }
                 // Each answered at once is delivered again 0.2 s later; waiting for the deadline,
                 // none would be within 4 s.
-                try await waitUntil("answers that did not wait for the deadline", timeout: .seconds(4)) {
-                    bridge.simulator.counters.moRetries >= before + 8
+                try await bridge.waitForSimulator("answers that did not wait for the deadline", timeout: .seconds(4)) {
+                    $0.moRetries >= before + 8
                 }
                 #expect(bridge.simulator.counters.moAcknowledged == 0)
             }

@@ -9,6 +9,7 @@ import SMPP
 import SMPPClient
 import SMSCSimulator
 import ServiceLifecycle
+import Synchronization
 
 func quietLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
@@ -44,6 +45,9 @@ struct BridgeInstance {
     let webhooks: WebhookWorker
     let group: ServiceGroup
     let running: Task<Void, any Error>
+    /// How the service group ended, once it has: for failure messages (a group that ends early
+    /// takes the connector down with it).
+    let ended: GroupOutcome
 
     /// Shuts the instance down gracefully and waits until it has.
     func stop() async throws {
@@ -52,6 +56,10 @@ struct BridgeInstance {
             try await self.running.value
         }
     }
+}
+
+final class GroupOutcome: Sendable {
+    let value = Mutex<String?>(nil)
 }
 
 /// Bridges on one fresh database and one simulator.
@@ -98,6 +106,22 @@ struct Bridge {
         throw HarnessError(
             description: "message \(id) did not reach \(status); last status \(String(describing: last?.status))"
         )
+    }
+
+    /// Waits until the simulator's counters meet `condition`; on timeout the error names them.
+    func waitForSimulator(
+        _ what: String,
+        timeout: Duration = .seconds(10),
+        _ condition: (SimulatorCounters) -> Bool
+    ) async throws {
+        do {
+            try await waitUntil(what, timeout: timeout) { condition(self.simulator.counters) }
+        } catch {
+            let groups = self.instances.map { $0.ended.value.withLock { $0 } ?? "running" }
+            throw HarnessError(
+                description: "\(error); the simulator's counters: \(self.simulator.counters); service groups: \(groups)"
+            )
+        }
     }
 
     /// Stops every instance gracefully (the last one first).
@@ -220,7 +244,16 @@ func withBridge<T>(
                     logger: quietLogger("services")
                 )
             )
-            let running = Task { try await group.run() }
+            let ended = GroupOutcome()
+            let running = Task {
+                do {
+                    try await group.run()
+                    ended.value.withLock { $0 = "returned" }
+                } catch {
+                    ended.value.withLock { $0 = "threw \(error)" }
+                    throw error
+                }
+            }
             instances.append(
                 BridgeInstance(
                     id: id,
@@ -228,7 +261,8 @@ func withBridge<T>(
                     dispatcher: dispatcher,
                     webhooks: webhooks,
                     group: group,
-                    running: running
+                    running: running,
+                    ended: ended
                 )
             )
         }

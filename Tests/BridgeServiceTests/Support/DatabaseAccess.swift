@@ -36,16 +36,23 @@ func whileDatabaseAway<T>(_ name: String, _ body: () async throws -> T) async th
     try await TestPostgres.shared.administer(#"ALTER DATABASE "\#(name)" ALLOW_CONNECTIONS false"#)
     let result: Result<T, any Error>
     do {
-        // Three rounds: a connection that was starting when the database stopped taking them is
-        // listed only once it has started. `body` starts once the pools have seen their
-        // connections end: a statement sent on one still closing fails at once, not as on a
-        // database that is away.
-        for _ in 0..<3 {
-            try await TestPostgres.shared.administer(
+        // Rounds until two in a row find no connection left (at least three, at most about 15 s):
+        // a connection that was starting when the database stopped taking them is listed only
+        // once it has started, which takes longer on a loaded machine — one left alive would
+        // serve the bridge as if nothing had happened. `body` starts once the pools have seen
+        // their connections end: a statement sent on one still closing fails at once, not as on
+        // a database that is away.
+        var round = 0
+        var quietRounds = 0
+        while round < 3 || (quietRounds < 2 && round < 40) {
+            let ended = try await TestPostgres.shared.administer(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'"
             )
+            quietRounds = ended == 0 ? quietRounds + 1 : 0
+            round += 1
             try await Task.sleep(for: .milliseconds(350))
         }
+        if quietRounds < 2 { throw HarnessError(description: "connections to \(name) kept coming back") }
         result = .success(try await body())
     } catch {
         result = .failure(error)
