@@ -13,8 +13,9 @@ public import Hummingbird
 /// What a request goes through, outermost first:
 /// 1. request log (debug), dropping the body of `HEAD` answers, and problem rendering, for every
 ///    path under `/v1` (unknown ones are `404`);
-/// 2. content negotiation (`406` unless JSON is acceptable);
-/// 3. authentication: `Authorization: Bearer sbk_…` → the account in ``APIRequestContext`` (`401`);
+/// 2. content negotiation (`406` unless JSON is acceptable) and
+/// 3. authentication: `Authorization: Bearer sbk_…` → the account in ``APIRequestContext`` (`401`),
+///    both in ``APIGateMiddleware``;
 ///    a path asked with a method it does not have is answered here, once authenticated (`405`
 ///    with `Allow`; `OPTIONS` `204` with `Allow`; `HEAD` as `GET`: ``MethodRoutes``; an extension
 ///    method such as `QUERY`, which has no route at all, gets its `405` from
@@ -86,12 +87,13 @@ public struct BridgeAPI: Sendable {
             router.add(middleware: RequestLogMiddleware(pathPrefix: Self.pathPrefix))
             router.add(middleware: HeadMiddleware(pathPrefix: Self.pathPrefix))
             router.add(middleware: ProblemMiddleware(pathPrefix: Self.pathPrefix))
-            let authentication = AuthenticationMiddleware(accounts: store, cache: keyCache, database: database)
+            let gate = APIGateMiddleware(
+                authentication: AuthenticationMiddleware(accounts: store, cache: keyCache, database: database)
+            )
             // Methods without any route (`QUERY`, WebDAV's): `405` on the API's paths, like the others.
-            router.add(middleware: ExtensionMethodMiddleware(routes: methodRoutes, authentication: authentication))
+            router.add(middleware: ExtensionMethodMiddleware(routes: methodRoutes, gate: gate))
             let routes = router.group()
-                .add(middleware: ContentNegotiationMiddleware())
-                .add(middleware: authentication)
+                .add(middleware: gate)
                 .add(middleware: BodyLimitMiddleware(maximumSize: maximumBodySize))
                 .add(middleware: IdempotencyMiddleware(messages: store, database: database))
                 .add(
@@ -109,7 +111,7 @@ public struct BridgeAPI: Sendable {
             // HEAD, OPTIONS and 405 on the API's paths, after authentication like the operations.
             methodRoutes.addRoutes(
                 operations: routes,
-                others: router.group().add(middleware: ContentNegotiationMiddleware()).add(middleware: authentication)
+                others: router.group().add(middleware: gate)
             )
         }
     }

@@ -171,7 +171,7 @@ public final class Dispatcher: Service, Sendable {
                             try await store.claimDue(owner: owner, limit: limit, lease: lease)
                         }
                     }
-                } catch where Task.isShuttingDownGracefully || isCancellation(error) {
+                } catch where isStopping(error) {
                     // Stopping: the claim was cut short (it took nothing), nothing failed.
                     self.logger.debug("claiming messages canceled", metadata: ["error": "\(error)"])
                 } catch {
@@ -206,7 +206,7 @@ public final class Dispatcher: Service, Sendable {
         do {
             try await self.withDatabase { [store, instanceID] in try await store.heartbeat(instance: instanceID) }
             registration.done = true
-        } catch where Task.isShuttingDownGracefully || isCancellation(error) {
+        } catch where isStopping(error) {
             self.logger.debug("registering the instance canceled", metadata: ["error": "\(error)"])
         } catch {
             self.logger.warning(

@@ -9,17 +9,18 @@ import Hummingbird
 /// Not `501`: RFC 9110 §15.6.2 keeps that for a method the server supports for no resource, and
 /// here the client is told, in `Allow`, which methods the resource has. The methods of
 /// ``MethodRoutes/refusedMethods`` and `OPTIONS` have routes on every path and never come here.
-struct ExtensionMethodMiddleware<Authentication: RouterMiddleware<APIRequestContext>>: RouterMiddleware {
+struct ExtensionMethodMiddleware<Gate: RouterMiddleware<APIRequestContext>>: RouterMiddleware {
     typealias Context = APIRequestContext
 
     /// The API's paths, each as its segments (`{id}` matches any one segment), with `Allow`.
     private let paths: [(segments: [Substring], allowed: [HTTPRequest.Method])]
-    /// Runs before the `405`, as it does before the routes of the other methods.
-    let authentication: Authentication
+    /// Runs before the `405`, as it does before the routes of the other methods
+    /// (``APIGateMiddleware``).
+    let gate: Gate
 
-    init(routes: MethodRoutes, authentication: Authentication) {
+    init(routes: MethodRoutes, gate: Gate) {
         self.paths = routes.routes.map { (Self.segments(of: $0.path), $0.allowed) }
-        self.authentication = authentication
+        self.gate = gate
     }
 
     func handle(
@@ -31,10 +32,8 @@ struct ExtensionMethodMiddleware<Authentication: RouterMiddleware<APIRequestCont
         guard method != .options, !MethodRoutes.refusedMethods.contains(method),
             let allowed = self.allowed(at: request.uri.path)
         else { return try await next(request, context) }
-        return try await ContentNegotiationMiddleware().handle(request, context: context) { request, context in
-            try await self.authentication.handle(request, context: context) { request, _ in
-                throw APIProblem.methodNotAllowed(method, path: request.uri.path, allowed: allowed)
-            }
+        return try await self.gate.handle(request, context: context) { request, _ in
+            throw APIProblem.methodNotAllowed(method, path: request.uri.path, allowed: allowed)
         }
     }
 

@@ -174,7 +174,7 @@ public final class WebhookWorker: Service, Sendable {
                         guard room > 0 else { return [] }
                         return try await self.claim(limit: min(room, self.configuration.batchSize))
                     }
-                } catch where Task.isShuttingDownGracefully || isCancellation(error) {
+                } catch where isStopping(error) {
                     // Stopping: the claim was cut short, nothing failed.
                     self.logger.debug("claiming webhooks canceled", metadata: ["error": "\(error)"])
                 } catch {
