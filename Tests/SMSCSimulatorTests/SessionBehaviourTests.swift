@@ -142,8 +142,8 @@ import Testing
     }
 
     @Test func theSimulatorSendsEnquireLinkAfterSilence() async throws {
-        // The answer must come within one interval: 1 s leaves room for a machine busy with other tests.
-        try await withSimulator(.testing { $0.enquireLinkInterval = 1 }) { simulator in
+        // The answer must come within one interval: 2 s leaves room for a machine busy with other tests.
+        try await withSimulator(.testing { $0.enquireLinkInterval = 2 }) { simulator in
             try await TestESME.with(port: simulator.port!) { esme in
                 try await esme.bind(.transceiver)
                 let probe = try await esme.frame("enquire_link from the simulator") { $0.commandID == .enquireLink }
@@ -192,15 +192,17 @@ import Testing
     }
 
     @Test func aPeerThatKeepsTalkingIsNotDisconnectedForAMissingEnquireLinkResp() async throws {
-        // The peer's PDU must arrive within one interval of the probe: 2 s leaves room for a
-        // machine busy with other tests.
-        try await withSimulator(.testing { $0.enquireLinkInterval = 2 }) { simulator in
+        // The peer's PDU must arrive within one interval of the probe: 5 s leaves room for a
+        // machine busy with other tests (2 s was too short for a slow one running the full suite).
+        try await withSimulator(.testing { $0.enquireLinkInterval = 5 }) { simulator in
             try await TestESME.with(port: simulator.port!, answersEnquireLink: false) { esme in
                 // Each probe goes unanswered, but the peer sends a PDU of its own right after it: any
                 // PDU proves the link alive, so the simulator keeps the session and probes again
                 // after the next silence (in any state, so no bind is needed).
                 for _ in 1...2 {
-                    _ = try await esme.frame("enquire_link from the simulator") { $0.commandID == .enquireLink }
+                    _ = try await esme.frame(timeout: .seconds(15), "enquire_link from the simulator") {
+                        $0.commandID == .enquireLink
+                    }
                     #expect(try await esme.request(.enquireLink).commandStatus == .ok)
                 }
                 #expect(esme.isActive)
