@@ -150,12 +150,8 @@ public final class Dispatcher: Service, Sendable {
     // MARK: Claiming
 
     private func dispatchLoop() async {
-        var registration = Registration()
+        guard await self.register() else { return }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            guard await self.register(&registration) else {
-                await self.waker.wait(timeout: registration.retryDelay)
-                continue
-            }
             if self.acceptingHandoffs.load(ordering: .relaxed) { await self.refreshPausedConnectorsIfOld() }
             let room = self.configuration.maxInFlight - self.inFlight.load(ordering: .relaxed)
             var claimed: [ClaimedMessage] = []
@@ -190,32 +186,30 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Whether this instance's row (its heartbeat) is in the database, and how long to wait before
-    /// trying again while it is not.
-    private struct Registration {
-        var done = false
-        var retryDelay: Duration = .milliseconds(100)
-    }
-
     /// Writes this instance's heartbeat once before the first claim, so that its leases are
     /// recovered if it dies (``Maintenance`` keeps it fresh). A database away at that moment is
     /// waited for — a warning at each attempt, 100 ms to 5 s apart — not a failure that would end
-    /// the service group and take the SMSC sessions down with it.
-    private func register(_ registration: inout Registration) async -> Bool {
-        guard !registration.done else { return true }
-        do {
-            try await self.withDatabase { [store, instanceID] in try await store.heartbeat(instance: instanceID) }
-            registration.done = true
-        } catch where isStopping(error) {
-            self.logger.debug("registering the instance canceled", metadata: ["error": "\(error)"])
-        } catch {
-            self.logger.warning(
-                "registering the instance failed; claiming waits for it",
-                metadata: ["error": "\(error)", "retry_in": "\(registration.retryDelay)"]
-            )
-            registration.retryDelay = min(registration.retryDelay * 2, .seconds(5))
+    /// the service group and take the SMSC sessions down with it. `false` when stopping first.
+    private func register() async -> Bool {
+        var retryDelay: Duration = .milliseconds(100)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await self.withDatabase { [store, instanceID] in try await store.heartbeat(instance: instanceID) }
+                return true
+            } catch where isStopping(error) {
+                self.logger.debug("registering the instance canceled", metadata: ["error": "\(error)"])
+                return false
+            } catch {
+                self.logger.warning(
+                    "registering the instance failed; claiming waits for it",
+                    metadata: ["error": "\(error)", "retry_in": "\(retryDelay)"]
+                )
+            }
+            // Graceful shutdown signals the waker: the wait ends at once then.
+            await self.waker.wait(timeout: retryDelay)
+            retryDelay = min(retryDelay * 2, .seconds(5))
         }
-        return registration.done
+        return false
     }
 
     /// Sends a claimed or handed-over message, whose room in flight the caller counted, and queues
