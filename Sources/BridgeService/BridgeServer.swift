@@ -137,8 +137,8 @@ public final class BridgeServer: Service, Sendable {
         func run() async throws {
             await self.pool.waitUntilRunning()
             let store = PostgresStore(client: self.pool.client, logger: self.server.logger)
-            try await self.server.prepareDatabase(client: self.pool.client)
-            let services = try await self.server.makeServices(store: store)
+            guard let router = try await self.server.prepareDatabase(store: store) else { return }
+            let services = try await self.server.makeServices(store: store, router: router)
             // Graceful shutdown reaches these through the enclosing group.
             try await ServiceGroup(
                 configuration: .init(services: services.map { .init(service: $0) }, logger: self.server.logger)
@@ -146,21 +146,46 @@ public final class BridgeServer: Service, Sendable {
         }
     }
 
-    /// Applies pending migrations (or checks there are none). The database answered a moment ago
-    /// (``waitForDatabase()``).
-    func prepareDatabase(client: PostgresClient) async throws {
-        let applied = try await MigrationRunner.bundled().prepare(
-            migrate: self.configuration.database.migrate,
-            on: client,
-            logger: self.logger
-        )
-        for migration in applied {
-            self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
+    /// Applies pending migrations (or checks there are none) and resolves the inbound routes'
+    /// accounts. The database answered a moment ago (``waitForDatabase()``) but may be gone again:
+    /// while it cannot be reached (``isDatabaseUnavailable(_:)``, a connection ended in the middle
+    /// of a migration included), each attempt fails with a warning and the next follows 100 ms to
+    /// 5 s later; nothing else has started yet. A refusal — a migration error, pending migrations
+    /// with `database.migrate` false, an inbound route naming no account — ends the run. `nil` when
+    /// a graceful shutdown or cancellation came first.
+    func prepareDatabase(store: PostgresStore) async throws -> InboundRouter<UUID>? {
+        var retryDelay: Duration = .milliseconds(100)
+        while true {
+            do {
+                let applied = try await MigrationRunner.bundled().prepare(
+                    migrate: self.configuration.database.migrate,
+                    on: store.client,
+                    logger: self.logger
+                )
+                for migration in applied {
+                    self.logger.notice("migration applied", metadata: ["migration": "\(migration.name)"])
+                }
+                return try await self.inboundRouter(store: store)
+            } catch where isStopping(error) {
+                self.logger.notice("stopped while preparing the database")
+                return nil
+            } catch where !(error is BridgeConfigurationError) && isDatabaseUnavailable(error) {
+                self.logger.warning(
+                    "preparing the database failed; trying again",
+                    metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(retryDelay)"]
+                )
+            }
+            do {
+                try await cancelWhenGracefulShutdown { [retryDelay] in try await Task.sleep(for: retryDelay) }
+            } catch {
+                self.logger.notice("stopped while preparing the database")
+                return nil
+            }
+            retryDelay = min(retryDelay * 2, .seconds(5))
         }
     }
 
-    func makeServices(store: PostgresStore) async throws -> [any Service] {
-        let router = try await self.inboundRouter(store: store)
+    func makeServices(store: PostgresStore, router: InboundRouter<UUID>) async throws -> [any Service] {
         var connectors: [String: SMPPConnector] = [:]
         var builders: [String: SubmitBuilder] = [:]
         for configuration in self.validated.connectors {

@@ -5,12 +5,13 @@ import PostgresNIO
 /// may well succeed later, and nothing was done.
 ///
 /// Unknown error types count as unavailable — connection-pool errors (the pool gave up connecting),
-/// NIO connection and channel errors —, except decoding and encoding errors (ours).
+/// NIO connection and channel errors —, except decoding and encoding errors and migration
+/// refusals (ours).
 public func isDatabaseUnavailable(_ error: any Error) -> Bool {
     switch error {
     case is DatabaseDeadlineExceeded, is DatabaseAway:
         return true
-    case is StoreError, is CancellationError, is DecodingError, is EncodingError:
+    case is StoreError, is MigrationError, is CancellationError, is DecodingError, is EncodingError:
         return false
     case let error as PostgresTransactionError:
         return [error.beginError, error.closureError, error.commitError].contains {

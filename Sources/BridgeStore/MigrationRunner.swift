@@ -22,13 +22,16 @@ public struct MigrationRunner: Sendable {
     @discardableResult
     public func apply(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            try await connection.queryDiscardingRows("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let applied = try await self.apply(on: connection, logger: logger)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                // A session that ended took its lock with it.
+                if !connection.isClosed {
+                    try? await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                }
                 throw error
             }
         }

@@ -47,7 +47,7 @@ extension PostgresStore {
         let rows = try await connection.execute(InsertStatusEvents(messageIDs: messageIDs), logger: logger)
         var count = 0
         for try await _ in rows { count += 1 }
-        if count > 0 { try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+        if count > 0 { try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
         return count
     }
 
@@ -92,7 +92,7 @@ extension PostgresStore {
         )
         var count = 0
         for try await _ in rows { count += 1 }
-        if count > 0 { try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+        if count > 0 { try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
     }
 
     /// The channel `NOTIFY`-ed when webhook events are written, so workers wake at once.
@@ -143,7 +143,7 @@ extension PostgresStore {
         var delivery: WebhookDeliveryRecord?
         for try await row in rows { delivery = try Self.delivery(from: row) }
         if delivery != nil {
-            try await connection.query("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger)
+            try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger)
         }
         return delivery
     }
@@ -317,7 +317,7 @@ extension PostgresStore {
     ) async throws -> WebhookSecretRotation {
         let rotated = try await self.change(accountID: accountID, answer: idempotency?.record(for:)) { connection in
             _ = try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
-            try await connection.query(
+            try await connection.queryDiscardingRows(
                 "SELECT 1 FROM account_webhooks WHERE account_id = \(accountID) FOR UPDATE",
                 logger: self.logger
             )

@@ -38,7 +38,7 @@ public final class PostgresStore: Sendable {
         let logger = self.logger
         self.queueSignal.signal {
             // Lost, it costs only latency: the dispatchers also poll.
-            _ = try? await client.query("SELECT pg_notify(\(Self.queuedChannel), '')", logger: logger)
+            try? await client.queryDiscardingRows("SELECT pg_notify(\(Self.queuedChannel), '')", logger: logger)
         }
     }
 }

@@ -3,7 +3,9 @@ import BridgeTestSupport
 import Foundation
 import Logging
 import NIOHTTP1
+import PostgresNIO
 import SMSCSimulator
+import ServiceLifecycle
 import Testing
 
 @testable import BridgeService
@@ -187,6 +189,56 @@ import Testing
         waiting.cancel()
         try await waiting.value
         #expect(ContinuousClock.now - cancelled < .seconds(1))
+    }
+
+    /// The database lost after start-up found it — here the connection applying migrations is
+    /// ended while it waits for the migration lock, as when the database restarts — is waited for:
+    /// a warning per failed attempt, and the bridge starts once the database answers again.
+    @Test func aDatabaseLostWhilePreparingIsWaitedFor() async throws {
+        let (url, _) = try await prepareDatabase(accounts: [])
+        let name = try databaseName(url)
+        let logs = CapturedLogs()
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: BridgeServer.Ready.self)
+        let server = try BridgeServer(
+            configuration: serverConfiguration(databaseURL: url, smppPort: 1),
+            logger: logs.logger(label: "server")
+        ) { readyContinuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [server], logger: quietLogger("services")))
+        try await withDatabase(url) { store in
+            try await store.client.withConnection { holder in
+                // The test holds the migration lock, so the server's migrations wait for it.
+                try await holder.query("SELECT pg_advisory_lock(\(MigrationRunner.lockKey))", logger: quietLogger("lock"))
+                let running = Task {
+                    defer { readyContinuation.finish() }
+                    try await group.run()
+                }
+                var ended = 0
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ended == 0 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                    ended = try await TestPostgres.shared.administer(
+                        """
+                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE datname = '\(name)' AND wait_event = 'advisory'
+                        """
+                    )
+                }
+                #expect(ended == 1)
+                try await holder.query("SELECT pg_advisory_unlock(\(MigrationRunner.lockKey))", logger: quietLogger("lock"))
+                var iterator = ready.makeAsyncIterator()
+                guard await watch("server ready", { await iterator.next() }) != nil else {
+                    try await running.value
+                    throw HarnessError(description: "the server stopped before it was ready")
+                }
+                await group.triggerGracefulShutdown()
+                try await running.value
+            }
+        }
+        let failures = logs.records("preparing the database failed; trying again")
+        #expect(failures.count == 1)
+        #expect(failures.first?.level == .warning)
+        #expect(failures.first?.metadata["retry_in"] == "0.1 seconds")
+        #expect(try await pendingMigrations(url).isEmpty)
     }
 
     @Test func configurationErrorsNameTheKeyBeforeAnythingStarts() async throws {
