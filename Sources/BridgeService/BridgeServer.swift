@@ -172,7 +172,7 @@ public final class BridgeServer: Service, Sendable {
             } catch where !(error is BridgeConfigurationError) && isDatabaseUnavailable(error) {
                 self.logger.warning(
                     "preparing the database failed; trying again",
-                    metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(retryDelay)"]
+                    metadata: ["error": .databaseError(error), "retry_in": "\(retryDelay)"]
                 )
             }
             do {

@@ -143,7 +143,7 @@ public final class Dispatcher: Service, Sendable {
         do {
             try await self.withDatabase { [store, instanceID] in try await store.releaseLeases(owner: instanceID) }
         } catch {
-            self.logger.error("could not release leases at shutdown", metadata: ["error": "\(error)"])
+            self.logger.error("could not release leases at shutdown", metadata: ["error": .databaseError(error)])
         }
     }
 
@@ -169,9 +169,9 @@ public final class Dispatcher: Service, Sendable {
                     }
                 } catch where isStopping(error) {
                     // Stopping: the claim was cut short (it took nothing), nothing failed.
-                    self.logger.debug("claiming messages canceled", metadata: ["error": "\(error)"])
+                    self.logger.debug("claiming messages canceled", metadata: ["error": .databaseError(error)])
                 } catch {
-                    self.logger.warning("claiming messages failed", metadata: ["error": "\(error)"])
+                    self.logger.warning("claiming messages failed", metadata: ["error": .databaseError(error)])
                 }
             }
             for message in claimed {
@@ -197,12 +197,12 @@ public final class Dispatcher: Service, Sendable {
                 try await self.withDatabase { [store, instanceID] in try await store.heartbeat(instance: instanceID) }
                 return true
             } catch where isStopping(error) {
-                self.logger.debug("registering the instance canceled", metadata: ["error": "\(error)"])
+                self.logger.debug("registering the instance canceled", metadata: ["error": .databaseError(error)])
                 return false
             } catch {
                 self.logger.warning(
                     "registering the instance failed; claiming waits for it",
-                    metadata: ["error": "\(error)", "retry_in": "\(retryDelay)"]
+                    metadata: ["error": .databaseError(error), "retry_in": "\(retryDelay)"]
                 )
             }
             // Graceful shutdown signals the waker: the wait ends at once then.
@@ -246,9 +246,9 @@ public final class Dispatcher: Service, Sendable {
             let names = try await self.withDatabase { Set(try await store.pausedConnectors().map(\.connector)) }
             self.pauses.withLock { $0 = (names, .now) }
         } catch where isCancellation(error) {
-            self.logger.debug("reading paused connectors canceled", metadata: ["error": "\(error)"])
+            self.logger.debug("reading paused connectors canceled", metadata: ["error": .databaseError(error)])
         } catch {
-            self.logger.warning("reading paused connectors failed", metadata: ["error": "\(error)"])
+            self.logger.warning("reading paused connectors failed", metadata: ["error": .databaseError(error)])
         }
     }
 
@@ -421,7 +421,7 @@ public final class Dispatcher: Service, Sendable {
                     if batch.count > 1 {
                         self.logger.warning(
                             "recording submissions refused; recording them in halves",
-                            metadata: ["error": "\(error)", "reports": "\(batch.count)"]
+                            metadata: ["error": .databaseError(error), "reports": "\(batch.count)"]
                         )
                         await self.record(Array(batch.prefix(batch.count / 2)))
                         await self.record(Array(batch.dropFirst(batch.count / 2)))
@@ -430,7 +430,7 @@ public final class Dispatcher: Service, Sendable {
                     if attempt >= 3 {
                         self.logger.error(
                             "could not record a submission; its message is sent again when its lease runs out",
-                            metadata: ["error": "\(error)", "message.id": "\(batch[0].messageID.lowercased)"]
+                            metadata: ["error": .databaseError(error), "message.id": "\(batch[0].messageID.lowercased)"]
                         )
                         return
                     }
@@ -442,13 +442,13 @@ public final class Dispatcher: Service, Sendable {
                 if Task.isCancelled || (Task.isShuttingDownGracefully && attempt >= 5) {
                     self.logger.error(
                         "giving up recording submissions at shutdown",
-                        metadata: ["error": "\(error)"]
+                        metadata: ["error": .databaseError(error)]
                     )
                     return
                 }
                 self.logger.warning(
                     "recording submissions failed; retrying",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                    metadata: ["error": .databaseError(error), "attempt": "\(attempt)"]
                 )
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
             }

@@ -135,7 +135,7 @@ public final class InboundProcessor: Service, Sendable {
                     self.logger.debug("receipts matched late", metadata: ["count": "\(matched.count)"])
                 }
             } catch {
-                self.logger.debug("matching receipts again failed", metadata: ["error": "\(error)"])
+                self.logger.debug("matching receipts again failed", metadata: ["error": .databaseError(error)])
             }
         }
     }
@@ -217,7 +217,7 @@ public final class InboundProcessor: Service, Sendable {
         } catch where isRefusedForItsContent(error) {
             self.logger.error(
                 "the database refuses this receipt; answered with a permanent error",
-                metadata: ["error": "\(error)", "smpp.connector": "\(batch[0].connector)"]
+                metadata: ["error": .databaseError(error), "smpp.connector": "\(batch[0].connector)"]
             )
             batch.compactMap(\.acknowledgement).acknowledge(.permanentAppError)
         } catch {
@@ -310,6 +310,6 @@ public final class InboundProcessor: Service, Sendable {
     /// it), and one cut short by shutdown too.
     private func logFailure(_ message: Logger.Message, _ error: any Error) {
         let level: Logger.Level = error is DatabaseAway || isCancellation(error) ? .debug : .warning
-        self.logger.log(level: level, message, metadata: ["error": "\(error)"])
+        self.logger.log(level: level, message, metadata: ["error": .databaseError(error)])
     }
 }

@@ -85,7 +85,7 @@ public final class Maintenance: Service, Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                self.logger.debug("refreshing statistics failed", metadata: ["error": "\(error)"])
+                self.logger.debug("refreshing statistics failed", metadata: ["error": .databaseError(error)])
             }
             try? await Task.sleep(for: self.configuration.statisticsInterval)
         }
@@ -101,7 +101,7 @@ public final class Maintenance: Service, Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
+                self.logger.warning("maintenance round failed", metadata: ["error": .databaseError(error)])
             }
             tick += 1
             try? await Task.sleep(for: self.configuration.heartbeatInterval)
@@ -149,9 +149,9 @@ public final class Maintenance: Service, Sendable {
             }
         } catch where isCancellation(error) {
             // Shutting down: the round was cut short, nothing failed.
-            self.logger.debug("maintenance round canceled", metadata: ["error": "\(error)"])
+            self.logger.debug("maintenance round canceled", metadata: ["error": .databaseError(error)])
         } catch {
-            self.logger.warning("maintenance round failed", metadata: ["error": "\(error)"])
+            self.logger.warning("maintenance round failed", metadata: ["error": .databaseError(error)])
         }
     }
 }

@@ -73,7 +73,10 @@ extension Waker {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("LISTEN connection lost", metadata: ["error": "\(error)", "channel": "\(channel)"])
+                logger.debug(
+                    "LISTEN connection lost",
+                    metadata: ["error": .databaseError(error), "channel": "\(channel)"]
+                )
             }
             try? await Task.sleep(for: .seconds(1))
         }

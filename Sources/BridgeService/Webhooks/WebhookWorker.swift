@@ -176,9 +176,9 @@ public final class WebhookWorker: Service, Sendable {
                     }
                 } catch where isStopping(error) {
                     // Stopping: the claim was cut short, nothing failed.
-                    self.logger.debug("claiming webhooks canceled", metadata: ["error": "\(error)"])
+                    self.logger.debug("claiming webhooks canceled", metadata: ["error": .databaseError(error)])
                 } catch {
-                    self.logger.warning("claiming webhooks failed", metadata: ["error": "\(error)"])
+                    self.logger.warning("claiming webhooks failed", metadata: ["error": .databaseError(error)])
                 }
                 for claim in claimed {
                     posts.addTask {
@@ -369,7 +369,9 @@ public final class WebhookWorker: Service, Sendable {
             } catch {
                 self.logger.warning(
                     "recording a webhook attempt failed",
-                    metadata: ["webhook.id": "\(claim.id.lowercased)", "error": "\(error)", "attempt": "\(attempt)"]
+                    metadata: [
+                        "webhook.id": "\(claim.id.lowercased)", "error": .databaseError(error), "attempt": "\(attempt)",
+                    ]
                 )
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
@@ -409,7 +411,7 @@ public final class WebhookWorker: Service, Sendable {
             // Only the note and the due time: the limiter holds them back all the same.
             self.logger.warning(
                 "marking paused webhooks failed",
-                metadata: ["webhook.destination": "\(claim.destination)", "error": "\(error)"]
+                metadata: ["webhook.destination": "\(claim.destination)", "error": .databaseError(error)]
             )
         }
     }
@@ -433,7 +435,7 @@ public final class WebhookWorker: Service, Sendable {
             // The lease runs out and it is due again; the limiter still holds it back.
             self.logger.warning(
                 "giving back a paused webhook failed",
-                metadata: ["webhook.id": "\(claim.id.lowercased)", "error": "\(error)"]
+                metadata: ["webhook.id": "\(claim.id.lowercased)", "error": .databaseError(error)]
             )
         }
     }

@@ -1,0 +1,34 @@
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// An error from a database call in a few words, for a log line: PostgreSQL's own errors as their
+/// SQLSTATE and the server's message (`57P01: terminating connection due to administrator
+/// command`), connection failures as what the network said (`connection refused (127.0.0.1:5432)`,
+/// `the server closed the connection`), a transaction's error with the step that failed. Not the
+/// statement and its bindings (a message's text among them), which PSQLError's reflection can
+/// carry — its description is only a placeholder; a server's message may still quote a value it
+/// refused.
+/// Other errors as they describe themselves.
+public func describeDatabaseError(_ error: any Error) -> String {
+    switch error {
+    case let error as PostgresTransactionError:
+        let steps: [(String, (any Error)?)] = [
+            ("BEGIN", error.beginError), ("", error.closureError), ("COMMIT", error.commitError),
+        ]
+        var parts = steps.compactMap { step, error in
+            error.map { step.isEmpty ? describeDatabaseError($0) : "\(step): \(describeDatabaseError($0))" }
+        }
+        if let rollback = error.rollbackError { parts.append("ROLLBACK: \(describeDatabaseError(rollback))") }
+        return parts.isEmpty ? "the transaction failed" : parts.joined(separator: "; ")
+    case let error as PSQLError:
+        if let message = error.serverInfo?[.message] {
+            return error.serverInfo?[.sqlState].map { "\($0): \(message)" } ?? message
+        }
+        return DatabaseURL.reason(error, at: "the database")
+    case is NIOConnectionError, is IOError, is ChannelError:
+        return DatabaseURL.reason(error, at: "the database")
+    default:
+        return "\(error)"
+    }
+}
