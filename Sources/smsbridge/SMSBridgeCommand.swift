@@ -19,7 +19,9 @@ struct SMSBridgeCommand: AsyncParsableCommand {
         subcommands: [Demo.self, Serve.self, Migrate.self, Accounts.self, Config.self, Purge.self]
     )
 
-    /// As ArgumentParser's, but a ``ConfigurationFailure`` exits 78 (`EX_CONFIG`).
+    /// As ArgumentParser's, but a ``ConfigurationFailure`` exits 78 (`EX_CONFIG`), and a database
+    /// error is printed as its cause (`Error: database: 42501: permission denied for schema
+    /// public`), not as PostgresNIO's placeholder.
     static func main() async {
         do {
             var command = try await Self.asyncParseAsRoot()
@@ -31,6 +33,9 @@ struct SMSBridgeCommand: AsyncParsableCommand {
         } catch let failure as ConfigurationFailure {
             FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
             Self.exit(withError: ExitCode(ConfigurationFailure.exitStatus))
+        } catch let error where error is PSQLError || error is PostgresTransactionError {
+            FileHandle.standardError.write(Data("Error: database: \(describeDatabaseError(error))\n".utf8))
+            Self.exit(withError: ExitCode.failure)
         } catch {
             Self.exit(withError: error)
         }

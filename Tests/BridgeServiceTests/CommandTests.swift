@@ -71,6 +71,20 @@ import Testing
         #expect(purged.stdout.hasPrefix("deleted 0 messages"))
     }
 
+    /// A statement the database refuses is named with PostgreSQL's code and message, not with
+    /// PostgresNIO's placeholder: here a role that may not create tables runs the migrations.
+    @Test func aStatementTheDatabaseRefusesIsNamedWithItsCause() async throws {
+        let url = try await makeEmptyDatabase("refused")
+        let role = "reader_\(UInt32.random(in: 0...UInt32.max))"
+        try await TestPostgres.shared.administer("CREATE ROLE \(role) LOGIN PASSWORD 'reader'")
+        var components = try #require(URLComponents(string: url))
+        components.user = role
+        components.password = "reader"
+        let refused = try await Self.run(["migrate", "--database-url", try #require(components.string)])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: database: 42501: permission denied for schema public\n")
+    }
+
     /// A database that cannot be reached is named at once, with why (the pool retried for a minute,
     /// then named only its circuit breaker).
     @Test func anUnreachableDatabaseIsNamedAtOnceWithWhy() async throws {
