@@ -5,9 +5,9 @@ import PostgresNIO
 /// An error from a database call in a few words, for a log line: PostgreSQL's own errors as their
 /// SQLSTATE and the server's message (`57P01: terminating connection due to administrator
 /// command`), connection failures as what the network said (`connection refused (127.0.0.1:5432)`,
-/// `the server closed the connection`), a transaction's error with the step that failed. Not the
-/// statement and its bindings (a message's text among them), which PSQLError's reflection can
-/// carry — its description is only a placeholder; a server's message may still quote a value it
+/// `the server closed the connection`), a transaction's error with the step that failed, and not
+/// the statement: PSQLError's description is only a placeholder, and its reflection a dump of every
+/// field and the statement (its bound values masked). A server's message may quote a value it
 /// refused.
 /// Other errors as they describe themselves.
 public func describeDatabaseError(_ error: any Error) -> String {
