@@ -34,6 +34,8 @@ final class WebhookReceiver: Sendable {
         var requests: [Request] = []
         var answer: @Sendable (Request, _ index: Int) -> Answer = { _, _ in Answer() }
         var server: (any Channel)?
+        /// From ``start()`` until ``stop()``.
+        var listening = false
         var connections: [ObjectIdentifier: any Channel] = [:]
         var port: Int?
     }
@@ -51,7 +53,10 @@ final class WebhookReceiver: Sendable {
 
     /// Listens on a free port, or on the port it had before it was stopped.
     func start() async throws {
-        let port = self.state.withLock { $0.port } ?? 0
+        let port = self.state.withLock { state in
+            state.listening = true
+            return state.port
+        } ?? 0
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -59,7 +64,12 @@ final class WebhookReceiver: Sendable {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(receiver: self))
                     let id = ObjectIdentifier(channel)
-                    self.state.withLock { $0.connections[id] = channel }
+                    // A connection accepted while `stop()` runs is closed, not served.
+                    let listening = self.state.withLock { state in
+                        if state.listening { state.connections[id] = channel }
+                        return state.listening
+                    }
+                    if !listening { channel.close(promise: nil) }
                     channel.closeFuture.whenComplete { _ in
                         _ = self.state.withLock { $0.connections.removeValue(forKey: id) }
                     }
@@ -77,6 +87,7 @@ final class WebhookReceiver: Sendable {
         let (server, connections) = self.state.withLock { state in
             defer {
                 state.server = nil
+                state.listening = false
                 state.connections = [:]
             }
             return (state.server, Array(state.connections.values))
