@@ -30,7 +30,10 @@ public struct MigrationRunner: Sendable {
             } catch {
                 // A session that ended took its lock with it.
                 if !connection.isClosed {
-                    try? await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                    try? await connection.queryDiscardingRows(
+                        "SELECT pg_advisory_unlock(\(Self.lockKey))",
+                        logger: logger
+                    )
                 }
                 throw error
             }

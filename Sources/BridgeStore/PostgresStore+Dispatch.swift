@@ -282,7 +282,10 @@ extension PostgresStore {
         var count = 0
         for try await _ in rows { count += 1 }
         if count > 0 {
-            try await self.client.queryDiscardingRows("SELECT pg_notify(\(Self.queuedChannel), '')", logger: self.logger)
+            try await self.client.queryDiscardingRows(
+                "SELECT pg_notify(\(Self.queuedChannel), '')",
+                logger: self.logger
+            )
         }
         try await self.client.query(
             "DELETE FROM instances WHERE heartbeat_at < now() - make_interval(secs => \(deadAfter * 10))",

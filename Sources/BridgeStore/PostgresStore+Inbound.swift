@@ -130,7 +130,10 @@ extension PostgresStore {
             // One message's parts are assembled by one transaction at a time.
             let setKey =
                 "\(part.connector)|\(part.source)|\(part.destination)|\(concatenation.reference)|\(concatenation.total)"
-            try await connection.queryDiscardingRows("SELECT pg_advisory_xact_lock(hashtext(\(setKey)))", logger: self.logger)
+            try await connection.queryDiscardingRows(
+                "SELECT pg_advisory_xact_lock(hashtext(\(setKey)))",
+                logger: self.logger
+            )
             try await connection.query(
                 """
                 INSERT INTO inbound_parts (connector, source, destination, reference, total, sequence, data_coding, user_data,
@@ -192,7 +195,10 @@ extension PostgresStore {
         for (connector, source, destination, reference, total) in sets {
             let record: InboundRecord? = try await self.client.withTransaction(logger: self.logger) { connection in
                 let setKey = "\(connector)|\(source)|\(destination)|\(reference)|\(total)"
-                try await connection.queryDiscardingRows("SELECT pg_advisory_xact_lock(hashtext(\(setKey)))", logger: self.logger)
+                try await connection.queryDiscardingRows(
+                    "SELECT pg_advisory_xact_lock(hashtext(\(setKey)))",
+                    logger: self.logger
+                )
                 let parts = try await Self.parts(
                     connector: connector,
                     source: source,

@@ -47,7 +47,9 @@ extension PostgresStore {
         let rows = try await connection.execute(InsertStatusEvents(messageIDs: messageIDs), logger: logger)
         var count = 0
         for try await _ in rows { count += 1 }
-        if count > 0 { try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+        if count > 0 {
+            try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger)
+        }
         return count
     }
 
@@ -92,7 +94,9 @@ extension PostgresStore {
         )
         var count = 0
         for try await _ in rows { count += 1 }
-        if count > 0 { try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger) }
+        if count > 0 {
+            try await connection.queryDiscardingRows("SELECT pg_notify(\(Self.webhooksChannel), '')", logger: logger)
+        }
     }
 
     /// The channel `NOTIFY`-ed when webhook events are written, so workers wake at once.
