@@ -8,17 +8,14 @@ import PostgresNIO
 /// `the server closed the connection`), a transaction's error with the step that failed, and not
 /// the statement: PSQLError's description is only a placeholder, and its reflection a dump of every
 /// field and the statement (its bound values masked). A server's message may quote a value it
-/// refused.
-/// Other errors as they describe themselves.
+/// refused. Other errors as they describe themselves.
 public func describeDatabaseError(_ error: any Error) -> String {
     switch error {
     case let error as PostgresTransactionError:
-        let steps: [(String, (any Error)?)] = [
-            ("BEGIN", error.beginError), ("", error.closureError), ("COMMIT", error.commitError),
-        ]
-        var parts = steps.compactMap { step, error in
-            error.map { step.isEmpty ? describeDatabaseError($0) : "\(step): \(describeDatabaseError($0))" }
-        }
+        var parts: [String] = []
+        if let begin = error.beginError { parts.append("BEGIN: \(describeDatabaseError(begin))") }
+        if let statement = error.closureError { parts.append(describeDatabaseError(statement)) }
+        if let commit = error.commitError { parts.append("COMMIT: \(describeDatabaseError(commit))") }
         if let rollback = error.rollbackError { parts.append("ROLLBACK: \(describeDatabaseError(rollback))") }
         return parts.isEmpty ? "the transaction failed" : parts.joined(separator: "; ")
     case let error as PSQLError:
