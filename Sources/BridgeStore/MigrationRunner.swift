@@ -28,13 +28,8 @@ public struct MigrationRunner: Sendable {
                 try await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return applied
             } catch {
-                // A session that ended took its lock with it.
-                if !connection.isClosed {
-                    try? await connection.queryDiscardingRows(
-                        "SELECT pg_advisory_unlock(\(Self.lockKey))",
-                        logger: logger
-                    )
-                }
+                // On a session that ended this fails at once: the lock ended with it.
+                try? await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 throw error
             }
         }
