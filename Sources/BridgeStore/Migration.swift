@@ -21,7 +21,22 @@ public struct Migration: Sendable, Hashable {
     /// add): it is applied only while no instance is running. Marked by a line
     /// `-- smsbridge: stop all instances` in the file.
     public var needsStoppedInstances: Bool {
-        self.sql.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "-- smsbridge: stop all instances" }
+        self.hasMarker("-- smsbridge: stop all instances")
+    }
+
+    /// The migration's statements run one by one, each its own transaction, instead of all in one:
+    /// for `CREATE INDEX CONCURRENTLY` (and `DROP INDEX CONCURRENTLY`), which builds an index on a
+    /// table that is being written without holding those writes back, and cannot run inside a
+    /// transaction block. Marked by a line `-- smsbridge: no transaction` in the file. A failure
+    /// part-way leaves the statements before it applied (and a concurrent build an invalid index),
+    /// and the next attempt runs every statement again: each must be safe to repeat —
+    /// `DROP INDEX CONCURRENTLY IF EXISTS name` before `CREATE INDEX CONCURRENTLY name`.
+    public var runsOutsideTransaction: Bool {
+        self.hasMarker("-- smsbridge: no transaction")
+    }
+
+    private func hasMarker(_ marker: String) -> Bool {
+        self.sql.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == marker }
     }
 
     public init(version: Int, name: String, sql: String) {
@@ -70,6 +85,9 @@ public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownApplied(version: Int)
     /// A migration that needs every instance stopped, while some still heart-beat.
     case instancesRunning(version: Int, name: String, count: Int)
+    /// After a migration run outside a transaction, indexes of the schema are invalid (a concurrent
+    /// build that failed, and was not dropped and built again): the migration is not recorded.
+    case invalidIndexes(version: Int, name: String, indexes: [String])
 
     public var description: String {
         switch self {
@@ -83,6 +101,10 @@ public enum MigrationError: Error, Hashable, Sendable, CustomStringConvertible {
             "migration \(version) (\(name)) changes tables that running instances use, and \(count) "
                 + "instance(s) heart-beat within the last minute: stop every instance of the previous "
                 + "version, then start this one (docs/OPERATIONS.md, \"Upgrading\")"
+        case .invalidIndexes(let version, let name, let indexes):
+            "migration \(version) (\(name)) left invalid indexes (\(indexes.joined(separator: ", "))), "
+                + "the remains of a concurrent build that failed: drop them (DROP INDEX CONCURRENTLY …) "
+                + "and migrate again"
         }
     }
 }

@@ -1,8 +1,9 @@
 public import Logging
 public import PostgresNIO
 
-/// Applies migrations in order, each in its own transaction, recording them in `schema_migrations`.
-/// Safe to run from several instances at once: a PostgreSQL advisory lock serialises them.
+/// Applies migrations in order, each in its own transaction (or, marked so, statement by statement:
+/// ``Migration/runsOutsideTransaction``), recording them in `schema_migrations`. Safe to run from
+/// several instances at once: a PostgreSQL advisory lock serialises them.
 public struct MigrationRunner: Sendable {
     public let migrations: [Migration]
 
@@ -19,19 +20,38 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Applies what is missing and returns what was applied now.
+    ///
+    /// While another instance holds the migration lock, this one asks for it again and again (50 ms
+    /// to 1 s apart), holding no connection in between, rather than waiting in `pg_advisory_lock`:
+    /// a statement that waits holds a snapshot, and `CREATE INDEX CONCURRENTLY` in the instance
+    /// that has the lock waits for every older snapshot to end — each would wait for the other.
     @discardableResult
     public func apply(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
-        try await client.withConnection { connection in
-            try await connection.queryDiscardingRows("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
-            do {
-                let applied = try await self.apply(on: connection, logger: logger)
-                try await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
-                return applied
-            } catch {
-                // On a session that ended this fails at once: the lock ended with it.
-                try? await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
-                throw error
+        var delay: Duration = .milliseconds(50)
+        var waiting = false
+        while true {
+            let applied: [Migration]? = try await client.withConnection { connection in
+                var locked = false
+                let rows = try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger)
+                for try await taken in rows.decode(Bool.self) { locked = taken }
+                guard locked else { return nil }
+                do {
+                    let applied = try await self.apply(on: connection, logger: logger)
+                    try await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                    return applied
+                } catch {
+                    // On a session that ended this fails at once: the lock ended with it.
+                    try? await connection.queryDiscardingRows("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                    throw error
+                }
             }
+            if let applied { return applied }
+            if !waiting {
+                logger.info("waiting for the migration lock: another instance is applying migrations")
+                waiting = true
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(1))
         }
     }
 
@@ -67,20 +87,52 @@ public struct MigrationRunner: Sendable {
                 "applying migration",
                 metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"]
             )
-            // One transaction per migration: its statements, then its record.
             let statements = SQLScript.statements(migration.sql)
-            try await connection.withTransaction(logger: logger) { connection in
+            if migration.runsOutsideTransaction {
+                // Each statement on its own, then the record — once no index is left invalid.
                 for statement in statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
-                    logger: logger
-                )
+                let invalid = try await self.invalidIndexes(on: connection, logger: logger)
+                guard invalid.isEmpty else {
+                    throw MigrationError.invalidIndexes(version: migration.version, name: migration.name, indexes: invalid)
+                }
+                try await self.record(migration, on: connection, logger: logger)
+            } else {
+                // One transaction per migration: its statements, then its record.
+                try await connection.withTransaction(logger: logger) { connection in
+                    for statement in statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await self.record(migration, on: connection, logger: logger)
+                }
             }
             appliedNow.append(migration)
         }
         return appliedNow
+    }
+
+    private func record(_ migration: Migration, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
+            logger: logger
+        )
+    }
+
+    /// The schema's indexes that are not valid: what a failed `CREATE INDEX CONCURRENTLY` leaves.
+    private func invalidIndexes(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var names: [String] = []
+        let rows = try await connection.query(
+            """
+            SELECT c.relname::text FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE NOT i.indisvalid AND n.nspname = current_schema()
+            ORDER BY 1
+            """,
+            logger: logger
+        )
+        for try await name in rows.decode(String.self) { names.append(name) }
+        return names
     }
 
     /// Instances that heart-beat within the last minute (none before the `instances` table exists).

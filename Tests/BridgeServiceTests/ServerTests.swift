@@ -192,7 +192,7 @@ import Testing
     }
 
     /// The database lost after start-up found it — here the connection applying migrations is
-    /// ended while it waits for the migration lock, as when the database restarts — is waited for:
+    /// ended while it reads which are applied, as when the database restarts — is waited for:
     /// a warning per failed attempt, and the bridge starts once the database answers again.
     @Test func aDatabaseLostWhilePreparingIsWaitedFor() async throws {
         let (url, _) = try await prepareDatabase(accounts: [])
@@ -206,8 +206,9 @@ import Testing
         let group = ServiceGroup(configuration: .init(services: [server], logger: quietLogger("services")))
         try await withDatabase(url) { store in
             try await store.client.withConnection { holder in
-                // The test holds the migration lock, so the server's migrations wait for it.
-                try await holder.query("SELECT pg_advisory_lock(\(MigrationRunner.lockKey))", logger: quietLogger("lock"))
+                // The test locks the migrations' table, so the server's migrations wait to read it.
+                try await holder.query("BEGIN", logger: quietLogger("lock"))
+                try await holder.query("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE", logger: quietLogger("lock"))
                 let running = Task {
                     defer { readyContinuation.finish() }
                     try await group.run()
@@ -219,12 +220,12 @@ import Testing
                     ended = try await TestPostgres.shared.administer(
                         """
                         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE datname = '\(name)' AND wait_event = 'advisory'
+                        WHERE datname = '\(name)' AND wait_event_type = 'Lock' AND query LIKE '%FROM schema_migrations%'
                         """
                     )
                 }
                 #expect(ended == 1)
-                try await holder.query("SELECT pg_advisory_unlock(\(MigrationRunner.lockKey))", logger: quietLogger("lock"))
+                try await holder.query("COMMIT", logger: quietLogger("lock"))
                 var iterator = ready.makeAsyncIterator()
                 guard await watch("server ready", { await iterator.next() }) != nil else {
                     try await running.value

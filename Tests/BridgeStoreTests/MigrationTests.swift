@@ -181,5 +181,137 @@ import Testing
     @Test func onlyMarkedMigrationsWaitForInstances() throws {
         let bundled = try MigrationRunner.bundled().migrations
         #expect(bundled.filter(\.needsStoppedInstances).map(\.name) == ["message_queue"])
+        #expect(bundled.filter(\.runsOutsideTransaction).isEmpty)
+    }
+
+    /// A table of numbers, `x` from 1 to `count` (and `duplicate` once more), as a first migration.
+    private func numbers(_ table: String, count: Int, duplicate: Int? = nil) -> Migration {
+        let twice = duplicate.map { "; INSERT INTO \(table) VALUES (\($0))" } ?? ""
+        return Migration(
+            version: 1,
+            name: table,
+            sql: "CREATE TABLE \(table) (x int); INSERT INTO \(table) SELECT generate_series(1, \(count))\(twice)"
+        )
+    }
+
+    /// The indexes of the test's table `numbers` and whether each is valid.
+    private func indexes(_ client: PostgresClient) async throws -> [String: Bool] {
+        var indexes: [String: Bool] = [:]
+        let rows = try await client.query(
+            """
+            SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = 'numbers'::regclass
+            """
+        )
+        for try await (name, valid) in rows.decode((String, Bool).self) { indexes[name] = valid }
+        return indexes
+    }
+
+    /// `-- smsbridge: no transaction` runs each statement on its own: `CREATE INDEX CONCURRENTLY`,
+    /// which PostgreSQL refuses inside a transaction block, builds its index.
+    @Test func aMigrationMarkedSoRunsOutsideATransaction() async throws {
+        try await self.withClient { (client: PostgresClient) async throws in
+            let concurrent = self.outsideTransaction(
+                "DROP INDEX CONCURRENTLY IF EXISTS numbers_x; CREATE INDEX CONCURRENTLY numbers_x ON numbers (x)"
+            )
+            #expect(concurrent.runsOutsideTransaction)
+            let runner = MigrationRunner(migrations: [self.numbers("numbers", count: 1000), concurrent])
+            #expect(try await runner.apply(on: client, logger: self.logger).map(\.version) == [1, 2])
+            #expect(try await runner.pending(on: client, logger: self.logger).isEmpty)
+            #expect(try await self.indexes(client) == ["numbers_x": true])
+
+            let unmarked = Migration(version: 3, name: "unmarked", sql: "CREATE INDEX CONCURRENTLY other_x ON numbers (x)")
+            #expect(!unmarked.runsOutsideTransaction)
+            // PostgreSQL refuses it inside a transaction block.
+            await #expect(throws: (any Error).self) {
+                try await MigrationRunner(migrations: runner.migrations + [unmarked]).apply(on: client, logger: self.logger)
+            }
+            #expect(try await self.indexes(client) == ["numbers_x": true], "the refused build left nothing")
+        }
+    }
+
+    /// An instance that waits for the migration lock while another builds an index concurrently:
+    /// the build waits for every older snapshot to end, and a statement waiting in
+    /// `pg_advisory_lock` holds one — the two would wait for each other (PostgreSQL reports a
+    /// deadlock after a second). The runner asks for the lock again and again instead, idle between.
+    @Test func anInstanceWaitingForTheLockDoesNotHoldUpAConcurrentBuild() async throws {
+        try await self.withClient { client in
+            let runner = MigrationRunner(migrations: [
+                self.numbers("numbers", count: 10_000),
+                self.outsideTransaction(
+                    "DROP INDEX CONCURRENTLY IF EXISTS numbers_x; CREATE INDEX CONCURRENTLY numbers_x ON numbers (x)"
+                ),
+            ])
+            let applied = try await client.withConnection { holder in
+                // Both runners wait for the lock the test holds, then one migrates while the other waits.
+                for try await _ in try await holder.query(
+                    "SELECT pg_advisory_lock(\(MigrationRunner.lockKey))",
+                    logger: self.logger
+                ) {}
+                let runners = (0..<2).map { _ in Task { try await runner.apply(on: client, logger: self.logger) } }
+                var asking = 0
+                let deadline = ContinuousClock.now + .seconds(20)
+                while asking < 2 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                    let rows = try await holder.query(
+                        """
+                        SELECT count(*)::int8 FROM pg_stat_activity
+                        WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%advisory_lock(%'
+                        """,
+                        logger: self.logger
+                    )
+                    for try await count in rows.decode(Int64.self) { asking = Int(count) }
+                }
+                #expect(asking == 2)
+                try await holder.query("SELECT pg_advisory_unlock(\(MigrationRunner.lockKey))", logger: self.logger)
+                var applied: [Int] = []
+                for task in runners { applied += try await task.value.map(\.version) }
+                return applied
+            }
+            #expect(applied.sorted() == [1, 2], "each applied once")
+            #expect(try await self.indexes(client) == ["numbers_x": true])
+        }
+    }
+
+    /// A concurrent build that fails leaves an invalid index and the migration unrecorded; written
+    /// to be repeated (drop, then build), it builds the index again on the next attempt.
+    @Test func aFailedConcurrentBuildIsBuiltAgainNextTime() async throws {
+        try await self.withClient { client in
+            let runner = MigrationRunner(migrations: [
+                self.numbers("numbers", count: 100, duplicate: 7),
+                self.outsideTransaction(
+                    "DROP INDEX CONCURRENTLY IF EXISTS numbers_x; CREATE UNIQUE INDEX CONCURRENTLY numbers_x ON numbers (x)"
+                ),
+            ])
+            await #expect(throws: (any Error).self, "7 twice") { try await runner.apply(on: client, logger: self.logger) }
+            #expect(try await runner.pending(on: client, logger: self.logger).map(\.version) == [2])
+            #expect(try await self.indexes(client) == ["numbers_x": false])
+
+            try await client.query("DELETE FROM numbers WHERE x = 7")
+            #expect(try await runner.apply(on: client, logger: self.logger).map(\.version) == [2])
+            #expect(try await self.indexes(client) == ["numbers_x": true])
+        }
+    }
+
+    /// A migration that leaves an invalid index behind — here `IF NOT EXISTS` skips the remains of
+    /// a failed build — is not recorded, and the error names the index.
+    @Test func anInvalidIndexLeftBehindIsNotRecorded() async throws {
+        try await self.withClient { client in
+            let runner = MigrationRunner(migrations: [
+                self.numbers("numbers", count: 100, duplicate: 7),
+                self.outsideTransaction("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS numbers_x ON numbers (x)"),
+            ])
+            await #expect(throws: (any Error).self, "7 twice") { try await runner.apply(on: client, logger: self.logger) }
+            try await client.query("DELETE FROM numbers WHERE x = 7")
+            await #expect(throws: MigrationError.invalidIndexes(version: 2, name: "index", indexes: ["numbers_x"])) {
+                try await runner.apply(on: client, logger: self.logger)
+            }
+            #expect(try await runner.pending(on: client, logger: self.logger).map(\.version) == [2])
+        }
+    }
+
+    /// The second migration, marked to run outside a transaction.
+    private func outsideTransaction(_ statements: String) -> Migration {
+        Migration(version: 2, name: "index", sql: "-- smsbridge: no transaction\n\(statements);")
     }
 }
