@@ -64,7 +64,7 @@ extension Waker {
     func signalOnNotifications(of channel: String, store: PostgresStore, logger: Logger) async {
         while !Task.isCancelled {
             do {
-                try await store.client.withConnection { connection in
+                try await store.client.withWatchedConnection { connection in
                     try await connection.listen(on: channel) { notifications in
                         for try await _ in notifications {
                             self.signal()

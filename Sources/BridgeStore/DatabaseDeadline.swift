@@ -64,7 +64,7 @@ public func withDatabaseDeadline<T: Sendable>(
 
 /// Resumes one waiter once, with the first result, or nil when its delay passes (or ``finish(_:)``
 /// is called with nil) first.
-private final class Race<T: Sendable>: Sendable {
+final class Race<T: Sendable>: Sendable {
     typealias Value = Result<T, any Error>?
 
     private struct State {
@@ -78,6 +78,15 @@ private final class Race<T: Sendable>: Sendable {
 
     /// The first value given to ``finish(_:)``, or nil when `delay` passes first.
     func wait(orAfter delay: Duration) async -> Value {
+        await self.wait { self.armTimer(after: delay) }
+    }
+
+    /// The first value given to ``finish(_:)``.
+    func wait() async -> Value {
+        await self.wait {}
+    }
+
+    private func wait(then start: () -> Void) async -> Value {
         await withCheckedContinuation { continuation in
             let decided = self.state.withLock { state -> [Value] in
                 if state.result.isEmpty { state.continuation = continuation }
@@ -87,13 +96,17 @@ private final class Race<T: Sendable>: Sendable {
                 continuation.resume(returning: value)
                 return
             }
-            let timer = DeadlineTimer.shared.schedule(after: delay) { self.finish(nil) }
-            let late = self.state.withLock { state -> Bool in
-                if state.result.isEmpty { state.timer = timer }
-                return !state.result.isEmpty
-            }
-            if late { DeadlineTimer.shared.cancel(timer) }
+            start()
         }
+    }
+
+    private func armTimer(after delay: Duration) {
+        let timer = DeadlineTimer.shared.schedule(after: delay) { self.finish(nil) }
+        let late = self.state.withLock { state -> Bool in
+            if state.result.isEmpty { state.timer = timer }
+            return !state.result.isEmpty
+        }
+        if late { DeadlineTimer.shared.cancel(timer) }
     }
 
     /// Decides the race (the first call only).

@@ -30,7 +30,7 @@ public struct MigrationRunner: Sendable {
         var delay: Duration = .milliseconds(50)
         var waiting = false
         while true {
-            let applied: [Migration]? = try await client.withConnection { connection in
+            let applied: [Migration]? = try await client.withWatchedConnection { connection in
                 var locked = false
                 let rows = try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger)
                 for try await taken in rows.decode(Bool.self) { locked = taken }
@@ -168,7 +168,7 @@ public struct MigrationRunner: Sendable {
     public func pending(on client: PostgresClient, logger: Logger) async throws -> [Migration] {
         let applied: [Int: String]
         do {
-            applied = try await client.withConnection { try await self.applied(on: $0, logger: logger) }
+            applied = try await client.withWatchedConnection { try await self.applied(on: $0, logger: logger) }
         } catch  where PostgresStore.sqlState(of: error) == "42P01" {
             return self.migrations  // no schema_migrations table yet
         }

@@ -9,7 +9,7 @@ extension PostgresStore {
     {
         let account = Account(id: UUID(), name: name, createdAt: Date(), rateLimit: rateLimit)
         let (key, info) = Self.newKey(accountID: account.id)
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             try await connection.query(
                 "INSERT INTO accounts (id, name, created_at, rate_limit) VALUES (\(account.id), \(name), \(account.createdAt), \(rateLimit))",
                 logger: self.logger

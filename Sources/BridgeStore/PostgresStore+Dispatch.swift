@@ -79,7 +79,7 @@ extension PostgresStore {
                 finishedDescriptions.append(description)
             }
         }
-        return try await self.client.withTransaction(logger: self.logger) { connection in
+        return try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             if !partIDs.isEmpty {
                 _ = try await connection.execute(
                     MarkPartsSubmitted(messageIDs: partIDs, partNumbers: partNumbers, smscIDs: smscIDs, keys: keys),
@@ -242,11 +242,11 @@ extension PostgresStore {
             )
         }
         if let connections {
-            try await self.client.withTransaction(logger: logger) { connection in
+            try await self.client.withWatchedTransaction(logger: logger) { connection in
                 try await beat(on: connection, connections().map { Int64(bitPattern: $0) })
             }
         } else {
-            try await self.client.withConnection { try await beat(on: $0, nil) }
+            try await self.client.withWatchedConnection { try await beat(on: $0, nil) }
         }
     }
 
@@ -301,7 +301,7 @@ extension PostgresStore {
     /// otherwise came only when it was resumed.
     @discardableResult
     public func expireOverdueMessages(limit: Int = 1_000) async throws -> Int {
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             let rows = try await connection.query(
                 """
                 WITH overdue AS (

@@ -35,13 +35,13 @@ extension PostgresStore {
     ///
     /// - Throws: ``StoreError/idempotencyKeyTaken`` when a request with the same key committed
     ///   first (nothing was changed).
-    func change<Result>(
+    func change<Result: Sendable>(
         accountID: UUID,
-        answer: ((Result) throws -> IdempotencyRecord)?,
-        _ change: (PostgresConnection) async throws -> Result?
+        answer: (@Sendable (Result) throws -> IdempotencyRecord)?,
+        _ change: sending @escaping (PostgresConnection) async throws -> Result?
     ) async throws -> Result? {
         do {
-            return try await self.client.withConnection { connection in
+            return try await self.client.withWatchedConnection { connection in
                 try Task.checkCancellation()
                 return try await connection.withTransaction(logger: self.logger) { connection in
                     guard let result = try await change(connection) else { return nil }

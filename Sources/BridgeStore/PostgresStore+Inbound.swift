@@ -86,7 +86,7 @@ extension PostgresStore {
         let dedupeKey = Self.dedupeKey(part)
         let carrier = part.connection.map { Int64(bitPattern: $0) }
         let open = part.connection == nil ? [] : openConnections.map { Int64(bitPattern: $0) }
-        return try await self.client.withTransaction(logger: self.logger) { connection in
+        return try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             // Fresh when new, older than the window, or last seen on a connection still open (this
             // instance's own, or one another live instance holds or may hold); the entry's time is
             // that of the last fresh copy (seen_at = now() tells which this was).
@@ -179,7 +179,7 @@ extension PostgresStore {
     public func flushIncompleteInbound(
         olderThan timeout: TimeInterval,
         smscDefault: TextEncoding = .gsm7,
-        account: @Sendable (String) -> UUID?
+        account: @escaping @Sendable (String) -> UUID?
     ) async throws -> [InboundRecord] {
         let stale = try await self.client.query(
             """
@@ -193,7 +193,7 @@ extension PostgresStore {
         for try await row in stale.decode((String, String, String, Int32, Int16).self) { sets.append(row) }
         var records: [InboundRecord] = []
         for (connector, source, destination, reference, total) in sets {
-            let record: InboundRecord? = try await self.client.withTransaction(logger: self.logger) { connection in
+            let record: InboundRecord? = try await self.client.withWatchedTransaction(logger: self.logger) { connection in
                 let setKey = "\(connector)|\(source)|\(destination)|\(reference)|\(total)"
                 try await connection.queryDiscardingRows(
                     "SELECT pg_advisory_xact_lock(hashtext(\(setKey)))",

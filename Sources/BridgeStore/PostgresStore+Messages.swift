@@ -44,14 +44,14 @@ extension PostgresStore {
         guard let idempotency else {
             // A call its caller gave up on (``withDatabaseDeadline(_:grace:_:)``) writes nothing,
             // even when its connection comes late.
-            try await self.client.withConnection { connection in
+            try await self.client.withWatchedConnection { connection in
                 try Task.checkCancellation()
                 try await self.insert(insertMessages, on: connection)
             }
             if anyQueued { self.signalQueued() }
             return
         }
-        let answer: (()) -> IdempotencyRecord = { _ in idempotency }
+        let answer: @Sendable (()) -> IdempotencyRecord = { _ in idempotency }
         _ = try await self.change(accountID: accountID ?? messages[0].accountID, answer: answer) {
             try await self.insert(insertMessages, on: $0)
             return ()
@@ -143,7 +143,7 @@ extension PostgresStore {
 
     /// Cancels a scheduled or queued message.
     public func cancel(id: UUID, accountID: UUID) async throws -> CancelOutcome {
-        let canceled = try await self.client.withTransaction(logger: self.logger) { connection in
+        let canceled = try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             // Only a message no dispatcher holds (its queue row is locked while one claims it).
             let rows = try await connection.query(
                 """

@@ -32,7 +32,7 @@ extension PostgresStore {
             }
         }
         let statuses = receipts.map(\.finalStatus)
-        return try await self.client.withTransaction(logger: self.logger) { connection in
+        return try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             // 1. Which part each receipt belongs to (the most likely id form first, the newest part),
             //    and every receipt into the history; an unmatched one's id keys into
             //    `unmatched_receipt_keys`, where its submit response will find it.
@@ -92,7 +92,7 @@ extension PostgresStore {
     /// that do not see each other (the receipt finds no part, the report finds no receipt); this
     /// sweep, run shortly after, settles them. Rows another sweep holds are skipped.
     public func rematchReceipts(window: TimeInterval = 600, limit: Int = 500) async throws -> [ReceiptOutcome] {
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT r.id, p.message_id, p.part_number, r.state, r.intermediate, r.network_error, r.error_code, r.stat

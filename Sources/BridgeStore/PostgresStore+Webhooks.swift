@@ -174,7 +174,7 @@ extension PostgresStore {
 
     /// An account's webhook settings, created with a fresh secret if it has none yet.
     public func webhookSettings(accountID: UUID) async throws -> WebhookSettings {
-        try await self.client.withConnection { connection in
+        try await self.client.withWatchedConnection { connection in
             try await Self.webhookSettings(accountID: accountID, on: connection, logger: self.logger)
         }
     }
@@ -233,7 +233,7 @@ extension PostgresStore {
     public func setWebhookURLs(accountID: UUID, statusURL: String?, inboundURL: String?) async throws -> WebhookSettings
     {
         _ = try await self.webhookSettings(accountID: accountID)
-        try await self.client.withTransaction(logger: self.logger) { connection in
+        try await self.client.withWatchedTransaction(logger: self.logger) { connection in
             var old: (status: String?, inbound: String?) = (nil, nil)
             let rows = try await connection.query(
                 "SELECT status_url, inbound_url FROM account_webhooks WHERE account_id = \(accountID) FOR UPDATE",
