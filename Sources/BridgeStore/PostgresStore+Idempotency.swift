@@ -41,9 +41,9 @@ extension PostgresStore {
         _ change: sending @escaping (PostgresConnection) async throws -> Result?
     ) async throws -> Result? {
         do {
+            // `withWatchedConnection` starts nothing for a caller that gave up (see above).
             return try await self.client.withWatchedConnection { connection in
-                try Task.checkCancellation()
-                return try await connection.withTransaction(logger: self.logger) { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in
                     guard let result = try await change(connection) else { return nil }
                     if let answer {
                         try await self.record(try answer(result), accountID: accountID, on: connection)

@@ -43,9 +43,8 @@ extension PostgresStore {
 
         guard let idempotency else {
             // A call its caller gave up on (``withDatabaseDeadline(_:grace:_:)``) writes nothing,
-            // even when its connection comes late.
+            // even when its connection comes late: `withWatchedConnection` checks before the work.
             try await self.client.withWatchedConnection { connection in
-                try Task.checkCancellation()
                 try await self.insert(insertMessages, on: connection)
             }
             if anyQueued { self.signalQueued() }

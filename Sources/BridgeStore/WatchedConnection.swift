@@ -27,6 +27,10 @@ extension PostgresClient {
         // carries it there is not `sending`, so the compiler cannot see that.
         nonisolated(unsafe) let work = work
         return try await self.withConnection { connection in
+            // The work's task does not inherit the caller's cancellation: a caller that gave up
+            // while the lease came (a deadline) must not start it — an insert would be made that
+            // its client was told failed.
+            try Task.checkCancellation()
             let race = Race<T>()
             let task = Task.immediate {
                 do { race.finish(.success(try await work(connection))) } catch { race.finish(.failure(error)) }
