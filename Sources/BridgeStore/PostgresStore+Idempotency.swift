@@ -41,15 +41,13 @@ extension PostgresStore {
         _ change: sending @escaping (PostgresConnection) async throws -> Result?
     ) async throws -> Result? {
         do {
-            // `withWatchedConnection` starts nothing for a caller that gave up (see above).
-            return try await self.client.withWatchedConnection { connection in
-                try await connection.withTransaction(logger: self.logger) { connection in
-                    guard let result = try await change(connection) else { return nil }
-                    if let answer {
-                        try await self.record(try answer(result), accountID: accountID, on: connection)
-                    }
-                    return result
+            // A watched lease starts nothing for a caller that gave up (see above).
+            return try await self.client.withWatchedTransaction(logger: self.logger) { connection in
+                guard let result = try await change(connection) else { return nil }
+                if let answer {
+                    try await self.record(try answer(result), accountID: accountID, on: connection)
                 }
+                return result
             }
         } catch {
             let inner = Self.underlying(error)
